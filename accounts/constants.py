@@ -1,0 +1,6 @@
+from django.utils.translation import gettext_lazy as _
+
+RVO_STAFF_GROUP = "rvo_staff"
+MINISTRY_GROUP = "ministry"
+
+LANGUAGE_CHOICES = [("nl", _("Dutch")), ("en", _("English"))]

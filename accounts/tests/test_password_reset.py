@@ -1,0 +1,33 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_password_reset_mail_in_users_language_and_new_password_works(client, django_capture_on_commit_callbacks):
+    user = UserFactory(email="eng@example.org", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "eng@example.org"})
+    assert len(mail.outbox) == 1
+    assert "Set a new password" in mail.outbox[0].subject
+    path = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    response = client.get(path, follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "Nieuw-wachtwoord-2026!", "new_password2": "Nieuw-wachtwoord-2026!"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Nieuw-wachtwoord-2026!")
+    assert AuditEvent.objects.filter(action="auth.password_reset", actor=user).exists()
+
+
+def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []

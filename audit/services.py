@@ -1,0 +1,41 @@
+"""The one way to write the audit trail."""
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from imvo_portal.net import client_ip
+
+from .models import AuditEvent
+
+
+def audit_event_record(
+    *,
+    action: str,
+    actor=None,
+    obj: models.Model | None = None,
+    organisation_id: int | None = None,
+    request: HttpRequest | None = None,
+    ip_address: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call it inside the transaction of the change it records."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if request is not None and ip_address is None:
+        ip_address = client_ip(request)
+    if organisation_id is None and obj is not None:
+        organisation_id = getattr(obj, "organisation_id", None)
+        if organisation_id is None and obj._meta.model_name == "organisation":
+            organisation_id = obj.pk
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_email=getattr(actor, "email", "") if actor else "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        organisation_id=organisation_id,
+        ip_address=ip_address,
+        details=details or {},
+    )

@@ -1,0 +1,83 @@
+"""Shared pytest fixtures and the service markers.
+
+Tests marked ``postgres``, ``redis``, ``worker`` or ``browser`` skip with a reason when the
+service is missing, except in CI (``IMVO_REQUIRE_SERVICES=1``), where a missing service fails
+the test instead: .ci/run must run them all.
+"""
+
+import os
+import shutil
+from functools import cache
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("IMVO_REQUIRE_SERVICES") == "1"
+
+
+@cache
+def _redis_available() -> str | None:
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis"):
+        return "no Redis broker configured (set REDIS_URL or CELERY_BROKER_URL)"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        return f"Redis at the broker URL does not answer ({exc.__class__.__name__})"
+    return None
+
+
+@cache
+def _postgres_available() -> str | None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs PostgreSQL (set DATABASE_URL=postgres://...)"
+    return None
+
+
+@cache
+def _browser_available() -> str | None:
+    if not shutil.which("chromium"):
+        return "Chromium is not installed (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def _missing_services(item) -> list[str]:
+    reasons = []
+    markers = {m.name for m in item.iter_markers()}
+    if markers & {"postgres", "worker"}:
+        reasons.append(_postgres_available())
+    if markers & {"redis", "worker"}:
+        reasons.append(_redis_available())
+    if "browser" in markers:
+        reasons.append(_browser_available())
+    return [r for r in reasons if r]
+
+
+def pytest_runtest_setup(item):
+    reasons = _missing_services(item)
+    if reasons:
+        if REQUIRE_SERVICES:
+            pytest.fail("required service missing in CI: " + "; ".join(reasons), pytrace=False)
+        pytest.skip("; ".join(reasons))
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

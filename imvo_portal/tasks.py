@@ -1,0 +1,28 @@
+"""Helpers for enqueueing Celery tasks safely."""
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args, **kwargs) -> bool:
+    """Send a task now; a broker outage is logged, never raised to the user.
+
+    Whatever the task would do must also be recoverable from the database (an outbox row,
+    a pending rendition) so that beat picks it up once the broker is back.
+    """
+    try:
+        task.delay(*args, **kwargs)
+    except Exception:  # kombu raises several unrelated types when the broker is down
+        if task.app.conf.task_always_eager:
+            raise
+        logger.warning("Could not enqueue %s%r; beat will retry", task.name, args, exc_info=True)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Enqueue a task once the surrounding transaction has committed."""
+    transaction.on_commit(lambda: enqueue(task, *args, **kwargs))

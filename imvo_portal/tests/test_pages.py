@@ -1,0 +1,74 @@
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_dutch_by_default_and_english_after_switch(client):
+    body = client.get("/").content.decode()
+    assert '<html lang="nl">' in body and "Bekijk open missies" in body
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get("/").content.decode()
+    assert '<html lang="en">' in body and "View open missions" in body
+
+
+@pytest.mark.parametrize("path", ["/privacy/", "/accessibility/", "/contact/", "/accounts/login/", "/accounts/signup/"])
+def test_public_pages_render_with_skip_link_and_footer(client, path):
+    body = client.get(path).content.decode()
+    assert 'href="#main"' in body and "Privacyverklaring" in body
+
+
+def test_404_page_uses_portal_look(client):
+    response = client.get("/does-not-exist/")
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in response.content.decode()
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_scripts_in_base_template(client):
+    import re
+
+    body = client.get("/").content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "ok" and data["database"]["status"] == "up"
+    assert set(data) >= {"database", "broker", "worker"}
+
+
+def test_healthz_503_when_database_down(client):
+    with mock.patch("imvo_portal.health.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == {"status": "down", "error": "OperationalError"}
+
+
+def test_session_idle_timeout_logs_out(client, settings):
+    import time
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    session = client.session
+    session["_last_seen"] = int(time.time()) - settings.SESSION_IDLE_TIMEOUT - 5
+    session.save()
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 302 and "/accounts/login/" in response.url

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+handler403 = "imvo_portal.views.permission_denied"
+handler404 = "imvo_portal.views.page_not_found"
+handler500 = "imvo_portal.views.server_error"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("organisation/", include("organisations.urls")),
+    path("missions/", include("missions.urls")),
+    path("my/", include("missions.my_urls")),
+    path("declarations/", include("declarations.urls")),
+    path("brochures/", include("brochures.urls")),
+    path("staff/", include("staff.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("privacy/", views.PageView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("accessibility/", views.PageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    path("contact/", views.PageView.as_view(template_name="pages/contact.html"), name="contact"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,62 @@
+"""Demo users and organisations (see imvo_portal/demo.py)."""
+
+from decimal import Decimal
+
+from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
+from accounts.models import User
+from accounts.services import user_add_to_group
+
+from .constants import MembershipRole, OrganisationKind
+from .models import Membership, Organisation
+
+# name, city, sector, kind, employees, turnover, balance-sheet total
+DEMO_COMPANIES = [
+    ("Noordzee Waterstof B.V.", "Groningen", "D", OrganisationKind.COMPANY, 1200, 310_000_000, 180_000_000),
+    ("Vezelkracht Textiel B.V.", "Tilburg", "C", OrganisationKind.COMPANY, 85, 12_000_000, 6_500_000),
+    ("Lichtpad Fotonica N.V.", "Eindhoven", "C", OrganisationKind.COMPANY, 640, 95_000_000, 48_000_000),
+    ("Kennisinstituut Delta Water", "Delft", "M", OrganisationKind.KNOWLEDGE_INSTITUTION, 450, 38_000_000, 19_000_000),
+    ("Agrotech Oost B.V.", "Wageningen", "A", OrganisationKind.COMPANY, 140, 21_000_000, 9_000_000),
+    ("Circulus Recycling B.V.", "Rotterdam", "E", OrganisationKind.COMPANY, 2300, 520_000_000, 260_000_000),
+    ("Qubit Valley B.V.", "Delft", "J", OrganisationKind.COMPANY, 35, 4_000_000, 2_500_000),
+    ("Hogeschool Techniek Noord", "Leeuwarden", "P", OrganisationKind.KNOWLEDGE_INSTITUTION, 900, 75_000_000, 60_000_000),
+]
+
+
+def _user(email: str, full_name: str, password: str, **extra) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"full_name": full_name, "is_active": True, **extra}
+    )
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def seed(*, companies: int, password: str, log) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    staff = _user("rvo@demo.example", "Rianne van Oost (RVO)", password, email_confirmed_at=now)
+    user_add_to_group(user=staff, group_name=RVO_STAFF_GROUP)
+    ministry = _user("ministerie@demo.example", "Maarten de Wit (EZK)", password, email_confirmed_at=now)
+    user_add_to_group(user=ministry, group_name=MINISTRY_GROUP)
+    _user("admin@demo.example", "Beheerder", password, is_staff=True, is_superuser=True, email_confirmed_at=now)
+
+    for number in range(1, companies + 1):
+        name, city, sector, kind, employees, turnover, balance = DEMO_COMPANIES[(number - 1) % len(DEMO_COMPANIES)]
+        if number > len(DEMO_COMPANIES):
+            name = f"{name.rsplit(' ', 1)[0]} {number}"
+        user = _user(f"bedrijf{number}@demo.example", f"Contactpersoon Bedrijf {number}", password, email_confirmed_at=now)
+        organisation, _ = Organisation.objects.update_or_create(
+            kvk_number=f"{90000000 + number:08d}",
+            defaults={
+                "name": name, "city": city, "sector": sector, "kind": kind, "employees": employees,
+                "annual_turnover_eur": Decimal(turnover), "balance_sheet_total_eur": Decimal(balance),
+                "figures_year": now.year - 1, "website": "",
+            },
+        )
+        Membership.objects.update_or_create(
+            user=user, organisation=organisation,
+            defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
+        )
+    log(f"Users and {companies} demo organisations ready.")

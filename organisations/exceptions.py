@@ -1,0 +1,29 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationError(Exception):
+    message = _("This action is not possible.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class OrganisationExists(OrganisationError):
+    message = _(
+        "An organisation with this KvK number is already registered in the portal. "
+        "Ask an administrator of that organisation to invite you."
+    )
+
+
+class LastAdministrator(OrganisationError):
+    message = _("An organisation needs at least one administrator. Appoint another administrator first.")
+
+
+class InvitationInvalid(OrganisationError):
+    message = _("This invitation is not valid any more. Ask the organisation for a new one.")
+
+
+class InvitationWrongAccount(OrganisationError):
+    message = _("This invitation was sent to another e-mail address. Log in with that address to accept it.")

@@ -1,0 +1,169 @@
+"""Organisation writes. Every change is one transaction with an audit record."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import audit_event_record
+from notifications.services import email_queue
+
+from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, MembershipRole
+from .exceptions import InvitationInvalid, InvitationWrongAccount, LastAdministrator, OrganisationExists
+from .models import Invitation, Membership, Organisation
+
+PROFILE_FIELDS = [
+    "name", "kvk_number", "kind", "sector", "city", "website", "employees",
+    "annual_turnover_eur", "balance_sheet_total_eur", "figures_year",
+]
+
+
+def organisation_create(*, actor, data: dict, request=None) -> Organisation:
+    """Create an organisation; its creator becomes administrator and authorised signatory.
+
+    Raises OrganisationExists when the KvK number is taken (without saying by whom).
+    """
+    if Organisation.objects.filter(kvk_number=data.get("kvk_number")).exists():
+        raise OrganisationExists()
+    try:
+        with transaction.atomic():
+            organisation = Organisation(**{k: v for k, v in data.items() if k in PROFILE_FIELDS})
+            organisation.full_clean(validate_unique=False)
+            organisation.save()
+            Membership.objects.create(
+                user=actor, organisation=organisation, role=MembershipRole.ADMIN, is_authorised_signatory=True
+            )
+            audit_event_record(
+                action="organisation.create", actor=actor, obj=organisation, request=request,
+                details={"kvk_number": organisation.kvk_number, "name": organisation.name},
+            )
+    except IntegrityError:
+        raise OrganisationExists() from None
+    if request is not None:
+        request.session[ACTIVE_ORGANISATION_SESSION_KEY] = organisation.pk
+    return organisation
+
+
+def organisation_update(*, actor, organisation: Organisation, data: dict, request=None) -> Organisation:
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = {}
+        for field in PROFILE_FIELDS:
+            if field in data and getattr(organisation, field) != data[field]:
+                changed[field] = [str(getattr(organisation, field)), str(data[field])]
+                setattr(organisation, field, data[field])
+        if "kvk_number" in changed and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists():
+            raise OrganisationExists()
+        organisation.full_clean()
+        organisation.save()
+        audit_event_record(action="organisation.update", actor=actor, obj=organisation, request=request, details={"changed": changed})
+    return organisation
+
+
+def organisation_set_active(*, request, organisation_id: int) -> Membership:
+    from .selectors import membership_get
+
+    membership = membership_get(user=request.user, organisation_id=organisation_id)
+    request.session[ACTIVE_ORGANISATION_SESSION_KEY] = membership.organisation_id
+    return membership
+
+
+def invitation_create(
+    *, actor, organisation: Organisation, email: str, role: str, is_authorised_signatory: bool, request=None
+) -> Invitation:
+    email = email.strip().lower()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            role=role,
+            is_authorised_signatory=is_authorised_signatory,
+            token=secrets.token_urlsafe(32),
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
+        )
+        from accounts.models import User
+
+        existing = User.objects.filter(email__iexact=email).only("language").first()
+        email_queue(
+            to=email,
+            template="organisations/email/invitation",
+            context={
+                "organisation": organisation,
+                "inviter": actor,
+                "accept_url": settings.PORTAL_BASE_URL + reverse("organisations:invitation_accept", args=[invitation.token]),
+                "days": INVITATION_VALID_DAYS,
+            },
+            language=existing.language if existing else (getattr(request, "LANGUAGE_CODE", None) or "nl"),
+            kind="invitation",
+        )
+        audit_event_record(
+            action="membership.invite", actor=actor, obj=invitation, organisation_id=organisation.pk, request=request,
+            details={"email": email, "role": role, "is_authorised_signatory": is_authorised_signatory},
+        )
+    return invitation
+
+
+def invitation_accept(*, user, token: str, request=None) -> Membership:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
+        if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at < timezone.now():
+            raise InvitationInvalid()
+        if invitation.email.lower() != user.email.lower():
+            raise InvitationWrongAccount()
+        membership, created = Membership.objects.get_or_create(
+            user=user,
+            organisation=invitation.organisation,
+            defaults={"role": invitation.role, "is_authorised_signatory": invitation.is_authorised_signatory},
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_event_record(
+            action="membership.join", actor=user, obj=membership, organisation_id=invitation.organisation_id,
+            request=request, details={"invitation": invitation.pk, "new": created},
+        )
+    if request is not None:
+        request.session[ACTIVE_ORGANISATION_SESSION_KEY] = membership.organisation_id
+    return membership
+
+
+def _ensure_admin_remains(organisation_id: int, excluding_membership_id: int) -> None:
+    admins = Membership.objects.filter(organisation_id=organisation_id, role=MembershipRole.ADMIN).exclude(
+        pk=excluding_membership_id
+    )
+    if not admins.exists():
+        raise LastAdministrator()
+
+
+def membership_update(*, actor, membership: Membership, role: str, is_authorised_signatory: bool, request=None) -> Membership:
+    with transaction.atomic():
+        # Lock every membership of the organisation so two admins cannot demote each other at once.
+        list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
+        membership.refresh_from_db()
+        if membership.role == MembershipRole.ADMIN and role != MembershipRole.ADMIN:
+            _ensure_admin_remains(membership.organisation_id, membership.pk)
+        before = {"role": membership.role, "is_authorised_signatory": membership.is_authorised_signatory}
+        membership.role = role
+        membership.is_authorised_signatory = is_authorised_signatory
+        membership.full_clean()
+        membership.save(update_fields=["role", "is_authorised_signatory"])
+        audit_event_record(
+            action="membership.update", actor=actor, obj=membership, request=request,
+            details={"before": before, "after": {"role": role, "is_authorised_signatory": is_authorised_signatory},
+                     "user": membership.user.email},
+        )
+    return membership
+
+
+def membership_remove(*, actor, membership: Membership, request=None) -> None:
+    with transaction.atomic():
+        list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
+        _ensure_admin_remains(membership.organisation_id, membership.pk) if membership.role == MembershipRole.ADMIN else None
+        audit_event_record(
+            action="membership.remove", actor=actor, obj=membership, request=request,
+            details={"user": membership.user.email},
+        )
+        membership.delete()
