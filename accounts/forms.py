@@ -17,7 +17,9 @@ def _helper(label: str) -> FormHelper:
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     language = forms.ChoiceField(label=_("Language for e-mails"), choices=LANGUAGE_CHOICES)
     password1 = forms.CharField(
@@ -94,7 +96,9 @@ class PortalPasswordResetForm(PasswordResetForm):
         self.fields["email"].label = _("E-mail address")
         self.helper = _helper(_("Send reset link"))
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
         from notifications.services import email_queue
 
         user = context["user"]

@@ -83,7 +83,9 @@ def user_profile_update(*, user: User, full_name: str, language: str, request=No
             setattr(user, key, value)
         user.full_clean()
         user.save()
-        audit_event_record(action="account.update", actor=user, obj=user, request=request, details={"changed": sorted(changed)})
+        audit_event_record(
+            action="account.update", actor=user, obj=user, request=request, details={"changed": sorted(changed)}
+        )
     return user
 
 

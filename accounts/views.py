@@ -89,7 +89,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_event_record(action="auth.password_change", actor=self.request.user, obj=self.request.user, request=self.request)
+        audit_event_record(
+            action="auth.password_change", actor=self.request.user, obj=self.request.user, request=self.request
+        )
         messages.success(self.request, _("Your password has been changed."))
         return response
 

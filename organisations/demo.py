@@ -18,7 +18,15 @@ DEMO_COMPANIES = [
     ("Agrotech Oost B.V.", "Wageningen", "A", OrganisationKind.COMPANY, 140, 21_000_000, 9_000_000),
     ("Circulus Recycling B.V.", "Rotterdam", "E", OrganisationKind.COMPANY, 2300, 520_000_000, 260_000_000),
     ("Qubit Valley B.V.", "Delft", "J", OrganisationKind.COMPANY, 35, 4_000_000, 2_500_000),
-    ("Hogeschool Techniek Noord", "Leeuwarden", "P", OrganisationKind.KNOWLEDGE_INSTITUTION, 900, 75_000_000, 60_000_000),
+    (
+        "Hogeschool Techniek Noord",
+        "Leeuwarden",
+        "P",
+        OrganisationKind.KNOWLEDGE_INSTITUTION,
+        900,
+        75_000_000,
+        60_000_000,
+    ),
 ]
 
 
@@ -46,17 +54,26 @@ def seed(*, companies: int, password: str, log) -> None:
         name, city, sector, kind, employees, turnover, balance = DEMO_COMPANIES[(number - 1) % len(DEMO_COMPANIES)]
         if number > len(DEMO_COMPANIES):
             name = f"{name.rsplit(' ', 1)[0]} {number}"
-        user = _user(f"bedrijf{number}@demo.example", f"Contactpersoon Bedrijf {number}", password, email_confirmed_at=now)
+        user = _user(
+            f"bedrijf{number}@demo.example", f"Contactpersoon Bedrijf {number}", password, email_confirmed_at=now
+        )
         organisation, _ = Organisation.objects.update_or_create(
             kvk_number=f"{90000000 + number:08d}",
             defaults={
-                "name": name, "city": city, "sector": sector, "kind": kind, "employees": employees,
-                "annual_turnover_eur": Decimal(turnover), "balance_sheet_total_eur": Decimal(balance),
-                "figures_year": now.year - 1, "website": "",
+                "name": name,
+                "city": city,
+                "sector": sector,
+                "kind": kind,
+                "employees": employees,
+                "annual_turnover_eur": Decimal(turnover),
+                "balance_sheet_total_eur": Decimal(balance),
+                "figures_year": now.year - 1,
+                "website": "",
             },
         )
         Membership.objects.update_or_create(
-            user=user, organisation=organisation,
+            user=user,
+            organisation=organisation,
             defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
         )
     log(f"Users and {companies} demo organisations ready.")

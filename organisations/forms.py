@@ -5,16 +5,33 @@ from django.utils.translation import gettext_lazy as _
 
 from .constants import MembershipRole
 from .models import Organisation
+from .validators import validate_kvk_number
 
 
 class OrganisationForm(forms.ModelForm):
+    # Longer than 8 on purpose, so that every wrong length gets the one clear KvK message.
+    kvk_number = forms.CharField(
+        label=_("KvK number"),
+        max_length=20,
+        validators=[validate_kvk_number],
+        help_text=_("The 8-digit number in the Dutch Chamber of Commerce (KvK) register."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Organisation
         fields = [
-            "name", "kvk_number", "kind", "sector", "city", "website",
-            "employees", "annual_turnover_eur", "balance_sheet_total_eur", "figures_year",
+            "name",
+            "kvk_number",
+            "kind",
+            "sector",
+            "city",
+            "website",
+            "employees",
+            "annual_turnover_eur",
+            "balance_sheet_total_eur",
+            "figures_year",
         ]
-        widgets = {"kvk_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8})}
         help_texts = {
             "annual_turnover_eur": _("In whole euros, e.g. 45000000."),
             "balance_sheet_total_eur": _("In whole euros."),
@@ -29,7 +46,11 @@ class OrganisationForm(forms.ModelForm):
             Fieldset(_("Organisation"), "name", "kvk_number", "kind", "sector", "city", "website"),
             Fieldset(
                 _("Size"),
-                Div(Div(Field("employees"), css_class="col-md-6"), Div(Field("figures_year"), css_class="col-md-6"), css_class="row"),
+                Div(
+                    Div(Field("employees"), css_class="col-md-6"),
+                    Div(Field("figures_year"), css_class="col-md-6"),
+                    css_class="row",
+                ),
                 Div(
                     Div(Field("annual_turnover_eur"), css_class="col-md-6"),
                     Div(Field("balance_sheet_total_eur"), css_class="col-md-6"),
@@ -40,7 +61,7 @@ class OrganisationForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", _("Save")))
 
     def clean_kvk_number(self) -> str:
-        return self.cleaned_data["kvk_number"].strip().replace(" ", "")
+        return self.cleaned_data["kvk_number"]
 
     def clean_figures_year(self):
         from django.utils import timezone

@@ -19,24 +19,39 @@ class Organisation(models.Model):
         validators=[validate_kvk_number],
         help_text=_("The 8-digit number in the Dutch Chamber of Commerce (KvK) register."),
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices, default=OrganisationKind.COMPANY)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=OrganisationKind.choices, default=OrganisationKind.COMPANY
+    )
     sector = models.CharField(_("sector (SBI section)"), max_length=1, choices=Sector.choices)
     city = models.CharField(_("city"), max_length=100)
     website = models.URLField(_("website"), blank=True)
     employees = models.PositiveIntegerField(_("number of employees"), null=True, blank=True)
     annual_turnover_eur = models.DecimalField(
-        _("annual turnover (EUR)"), max_digits=15, decimal_places=0, null=True, blank=True,
+        _("annual turnover (EUR)"),
+        max_digits=15,
+        decimal_places=0,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     balance_sheet_total_eur = models.DecimalField(
-        _("balance-sheet total (EUR)"), max_digits=15, decimal_places=0, null=True, blank=True,
+        _("balance-sheet total (EUR)"),
+        max_digits=15,
+        decimal_places=0,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     figures_year = models.PositiveSmallIntegerField(
         _("year of the figures"), null=True, blank=True, help_text=_("The financial year the figures refer to.")
     )
     size_class = models.CharField(
-        _("size class"), max_length=5, choices=SizeClass.choices, default=SizeClass.SME, editable=False, db_index=True,
+        _("size class"),
+        max_length=5,
+        choices=SizeClass.choices,
+        default=SizeClass.SME,
+        editable=False,
+        db_index=True,
         help_text=_("Derived from the figures by the large-company rule."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -68,8 +83,17 @@ class Organisation(models.Model):
 
     @property
     def missing_profile_fields(self) -> list[str]:
-        required = ["name", "kvk_number", "kind", "sector", "city", "employees", "annual_turnover_eur",
-                    "balance_sheet_total_eur", "figures_year"]
+        required = [
+            "name",
+            "kvk_number",
+            "kind",
+            "sector",
+            "city",
+            "employees",
+            "annual_turnover_eur",
+            "balance_sheet_total_eur",
+            "figures_year",
+        ]
         return [str(self._meta.get_field(f).verbose_name) for f in required if getattr(self, f) in (None, "")]
 
     @property
@@ -78,11 +102,16 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     is_authorised_signatory = models.BooleanField(
-        _("authorised signatory"), default=False,
+        _("authorised signatory"),
+        default=False,
         help_text=_("May sign declarations on behalf of the organisation."),
     )
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
@@ -102,7 +131,9 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    organisation = models.ForeignKey(Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     is_authorised_signatory = models.BooleanField(_("authorised signatory"), default=False)

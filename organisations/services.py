@@ -16,8 +16,16 @@ from .exceptions import InvitationInvalid, InvitationWrongAccount, LastAdministr
 from .models import Invitation, Membership, Organisation
 
 PROFILE_FIELDS = [
-    "name", "kvk_number", "kind", "sector", "city", "website", "employees",
-    "annual_turnover_eur", "balance_sheet_total_eur", "figures_year",
+    "name",
+    "kvk_number",
+    "kind",
+    "sector",
+    "city",
+    "website",
+    "employees",
+    "annual_turnover_eur",
+    "balance_sheet_total_eur",
+    "figures_year",
 ]
 
 
@@ -37,7 +45,10 @@ def organisation_create(*, actor, data: dict, request=None) -> Organisation:
                 user=actor, organisation=organisation, role=MembershipRole.ADMIN, is_authorised_signatory=True
             )
             audit_event_record(
-                action="organisation.create", actor=actor, obj=organisation, request=request,
+                action="organisation.create",
+                actor=actor,
+                obj=organisation,
+                request=request,
                 details={"kvk_number": organisation.kvk_number, "name": organisation.name},
             )
     except IntegrityError:
@@ -55,11 +66,16 @@ def organisation_update(*, actor, organisation: Organisation, data: dict, reques
             if field in data and getattr(organisation, field) != data[field]:
                 changed[field] = [str(getattr(organisation, field)), str(data[field])]
                 setattr(organisation, field, data[field])
-        if "kvk_number" in changed and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists():
+        if (
+            "kvk_number" in changed
+            and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists()
+        ):
             raise OrganisationExists()
         organisation.full_clean()
         organisation.save()
-        audit_event_record(action="organisation.update", actor=actor, obj=organisation, request=request, details={"changed": changed})
+        audit_event_record(
+            action="organisation.update", actor=actor, obj=organisation, request=request, details={"changed": changed}
+        )
     return organisation
 
 
@@ -94,14 +110,19 @@ def invitation_create(
             context={
                 "organisation": organisation,
                 "inviter": actor,
-                "accept_url": settings.PORTAL_BASE_URL + reverse("organisations:invitation_accept", args=[invitation.token]),
+                "accept_url": settings.PORTAL_BASE_URL
+                + reverse("organisations:invitation_accept", args=[invitation.token]),
                 "days": INVITATION_VALID_DAYS,
             },
             language=existing.language if existing else (getattr(request, "LANGUAGE_CODE", None) or "nl"),
             kind="invitation",
         )
         audit_event_record(
-            action="membership.invite", actor=actor, obj=invitation, organisation_id=organisation.pk, request=request,
+            action="membership.invite",
+            actor=actor,
+            obj=invitation,
+            organisation_id=organisation.pk,
+            request=request,
             details={"email": email, "role": role, "is_authorised_signatory": is_authorised_signatory},
         )
     return invitation
@@ -110,7 +131,12 @@ def invitation_create(
 def invitation_accept(*, user, token: str, request=None) -> Membership:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
-        if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at < timezone.now():
+        if (
+            invitation is None
+            or invitation.accepted_at
+            or invitation.revoked_at
+            or invitation.expires_at < timezone.now()
+        ):
             raise InvitationInvalid()
         if invitation.email.lower() != user.email.lower():
             raise InvitationWrongAccount()
@@ -122,8 +148,12 @@ def invitation_accept(*, user, token: str, request=None) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         audit_event_record(
-            action="membership.join", actor=user, obj=membership, organisation_id=invitation.organisation_id,
-            request=request, details={"invitation": invitation.pk, "new": created},
+            action="membership.join",
+            actor=user,
+            obj=membership,
+            organisation_id=invitation.organisation_id,
+            request=request,
+            details={"invitation": invitation.pk, "new": created},
         )
     if request is not None:
         request.session[ACTIVE_ORGANISATION_SESSION_KEY] = membership.organisation_id
@@ -138,7 +168,9 @@ def _ensure_admin_remains(organisation_id: int, excluding_membership_id: int) ->
         raise LastAdministrator()
 
 
-def membership_update(*, actor, membership: Membership, role: str, is_authorised_signatory: bool, request=None) -> Membership:
+def membership_update(
+    *, actor, membership: Membership, role: str, is_authorised_signatory: bool, request=None
+) -> Membership:
     with transaction.atomic():
         # Lock every membership of the organisation so two admins cannot demote each other at once.
         list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
@@ -151,9 +183,15 @@ def membership_update(*, actor, membership: Membership, role: str, is_authorised
         membership.full_clean()
         membership.save(update_fields=["role", "is_authorised_signatory"])
         audit_event_record(
-            action="membership.update", actor=actor, obj=membership, request=request,
-            details={"before": before, "after": {"role": role, "is_authorised_signatory": is_authorised_signatory},
-                     "user": membership.user.email},
+            action="membership.update",
+            actor=actor,
+            obj=membership,
+            request=request,
+            details={
+                "before": before,
+                "after": {"role": role, "is_authorised_signatory": is_authorised_signatory},
+                "user": membership.user.email,
+            },
         )
     return membership
 
@@ -161,9 +199,14 @@ def membership_update(*, actor, membership: Membership, role: str, is_authorised
 def membership_remove(*, actor, membership: Membership, request=None) -> None:
     with transaction.atomic():
         list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
-        _ensure_admin_remains(membership.organisation_id, membership.pk) if membership.role == MembershipRole.ADMIN else None
+        _ensure_admin_remains(
+            membership.organisation_id, membership.pk
+        ) if membership.role == MembershipRole.ADMIN else None
         audit_event_record(
-            action="membership.remove", actor=actor, obj=membership, request=request,
+            action="membership.remove",
+            actor=actor,
+            obj=membership,
+            request=request,
             details={"user": membership.user.email},
         )
         membership.delete()

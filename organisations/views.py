@@ -70,7 +70,9 @@ class OrganisationCreateView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s has been registered. You are its administrator.") % {"name": organisation.name})
+        messages.success(
+            self.request, _("%(name)s has been registered. You are its administrator.") % {"name": organisation.name}
+        )
         return redirect("organisations:detail", pk=organisation.pk)
 
 
@@ -101,7 +103,9 @@ class OrganisationEditView(MembershipMixin, FormView):
 
     def form_valid(self, form):
         try:
-            organisation_update(actor=self.request.user, organisation=self.organisation, data=form.cleaned_data, request=self.request)
+            organisation_update(
+                actor=self.request.user, organisation=self.organisation, data=form.cleaned_data, request=self.request
+            )
         except OrganisationError as error:
             form.add_error("kvk_number", error.message)
             return self.form_invalid(form)
@@ -126,7 +130,9 @@ class InviteView(MembershipMixin, FormView):
             is_authorised_signatory=form.cleaned_data["is_authorised_signatory"],
             request=self.request,
         )
-        messages.success(self.request, _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+        messages.success(
+            self.request, _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+        )
         return redirect("organisations:detail", pk=self.organisation.pk)
 
 
@@ -134,7 +140,9 @@ class MemberUpdateView(MembershipMixin, View):
     admin_required = True
 
     def post(self, request, pk, membership_id):
-        target = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, organisation=self.organisation)
+        target = get_object_or_404(
+            Membership.objects.select_related("user"), pk=membership_id, organisation=self.organisation
+        )
         if "remove" in request.POST:
             try:
                 membership_remove(actor=request.user, membership=target, request=request)
@@ -149,8 +157,11 @@ class MemberUpdateView(MembershipMixin, View):
             return redirect("organisations:detail", pk=pk)
         try:
             membership_update(
-                actor=request.user, membership=target, role=form.cleaned_data["role"],
-                is_authorised_signatory=form.cleaned_data["is_authorised_signatory"], request=request,
+                actor=request.user,
+                membership=target,
+                role=form.cleaned_data["role"],
+                is_authorised_signatory=form.cleaned_data["is_authorised_signatory"],
+                request=request,
             )
         except OrganisationError as error:
             messages.error(request, error.message)
@@ -178,7 +189,9 @@ class SwitchOrganisationView(LoginRequiredMixin, View):
         membership = organisation_set_active(request=request, organisation_id=request.POST.get("organisation"))
         messages.info(request, _("You are now working for %(name)s.") % {"name": membership.organisation})
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             target = "organisations:home"
         return redirect(target)
 

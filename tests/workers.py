@@ -54,9 +54,31 @@ class WorkerProcess:
         self.hostname = hostname
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "imvo_portal", "worker", "-Q", self.queue, "-n", hostname,
-             "-c", str(self.concurrency), "--pool", "prefork", "--without-gossip", "--without-mingle", "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "imvo_portal",
+                "worker",
+                "-Q",
+                self.queue,
+                "-n",
+                hostname,
+                "-c",
+                str(self.concurrency),
+                "--pool",
+                "prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

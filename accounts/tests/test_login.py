@@ -69,4 +69,5 @@ def test_logout_requires_post(client):
     user = UserFactory()
     client.force_login(user)
     assert client.get(reverse("accounts:logout")).status_code == 405
-    assert client.post(reverse("accounts:logout")).status_code == 200
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get(reverse("accounts:profile")).status_code == 302

@@ -19,14 +19,18 @@ def test_password_reset_mail_in_users_language_and_new_password_works(client, dj
     path = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "Nieuw-wachtwoord-2026!", "new_password2": "Nieuw-wachtwoord-2026!"})
+    response = client.post(
+        form_url, {"new_password1": "Nieuw-wachtwoord-2026!", "new_password2": "Nieuw-wachtwoord-2026!"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Nieuw-wachtwoord-2026!")
     assert AuditEvent.objects.filter(action="auth.password_reset", actor=user).exists()
 
 
-def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(client, django_capture_on_commit_callbacks):
+def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(
+    client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302

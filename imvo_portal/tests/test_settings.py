@@ -11,7 +11,11 @@ def _run(env_overrides: dict) -> subprocess.CompletedProcess:
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -22,10 +26,12 @@ def test_production_settings_require_secret_and_hosts():
 
 
 def test_production_settings_pass_the_deploy_check():
-    result = _run({
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-secret-for-the-check-only-123456",
-        "DJANGO_ALLOWED_HOSTS": "imvo.example",
-        "DJANGO_SETTINGS_MODULE": "imvo_portal.settings",
-    })
+    result = _run(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-secret-for-the-check-only-123456",
+            "DJANGO_ALLOWED_HOSTS": "imvo.example",
+            "DJANGO_SETTINGS_MODULE": "imvo_portal.settings",
+        }
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db
 
 def test_email_is_sent_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        message = email_queue(to="a@example.org", template="accounts/email/confirm",
-                              context={"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3}, language="nl")
+        message = email_queue(
+            to="a@example.org",
+            template="accounts/email/confirm",
+            context={"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3},
+            language="nl",
+        )
         assert mail.outbox == []  # nothing leaves before commit
     assert len(callbacks) == 1
     assert len(mail.outbox) == 1
@@ -27,10 +31,15 @@ def test_broker_outage_loses_no_email(settings, django_capture_on_commit_callbac
 
     app.conf.task_always_eager = False
     try:
-        with mock.patch.object(outbox_send, "delay", side_effect=ConnectionError("broker down")):
-            with django_capture_on_commit_callbacks(execute=True):
-                message = email_queue(to="a@example.org", template="accounts/email/confirm",
-                                      context={"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3})
+        with (
+            mock.patch.object(outbox_send, "delay", side_effect=ConnectionError("broker down")),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            message = email_queue(
+                to="a@example.org",
+                template="accounts/email/confirm",
+                context={"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3},
+            )
     finally:
         app.conf.task_always_eager = True
     assert mail.outbox == []
@@ -41,8 +50,12 @@ def test_broker_outage_loses_no_email(settings, django_capture_on_commit_callbac
 
 
 def test_dedupe_key_sends_at_most_once():
-    kwargs = {"to": "a@example.org", "template": "accounts/email/confirm",
-              "context": {"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3}, "dedupe_key": "k1"}
+    kwargs = {
+        "to": "a@example.org",
+        "template": "accounts/email/confirm",
+        "context": {"user": {"full_name": "A"}, "confirm_url": "http://x", "days": 3},
+        "dedupe_key": "k1",
+    }
     assert email_queue(**kwargs) is not None
     assert email_queue(**kwargs) is None
     assert OutboxMessage.objects.filter(dedupe_key="k1").count() == 1

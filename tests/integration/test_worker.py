@@ -21,8 +21,11 @@ def test_worker_sends_outbox_mail_and_healthz_sees_it(celery_live, settings):  #
     from django.db import transaction
 
     with transaction.atomic():
-        message = email_queue(to="w@example.org", template="accounts/email/confirm",
-                              context={"user": {"full_name": "W"}, "confirm_url": "http://x", "days": 3})
+        message = email_queue(
+            to="w@example.org",
+            template="accounts/email/confirm",
+            context={"user": {"full_name": "W"}, "confirm_url": "http://x", "days": 3},
+        )
     # The worker (console backend) sends it and marks the row.
     wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).status == "sent", timeout=30)
     assert mail.outbox == []  # not sent by this process

@@ -1,0 +1,54 @@
+# Developer commands. `make run` and `make test` work on a fresh machine with no services.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+APPS_WITH_LOCALE := accounts audit notifications organisations missions declarations brochures staff dashboard
+
+.PHONY: run test lint format worker beat messages compilemessages install bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compilemessages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore "$(VENV)/*" --ignore "node_modules/*" >/dev/null
+
+run: $(STAMP) compilemessages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) compilemessages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: $(STAMP) compilemessages
+	$(BIN)/celery -A imvo_portal worker -l INFO -c 2
+
+beat: $(STAMP)
+	$(BIN)/celery -A imvo_portal beat -l INFO --schedule /tmp/imvo-celerybeat-schedule
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l nl -l en --ignore "$(VENV)/*" --ignore "tests/*" --ignore "static/*" \
+		$(foreach app,missions declarations brochures staff dashboard,--ignore "$(app)/*")
+	for app in missions declarations brochures staff dashboard; do \
+		if [ -d $$app/locale ]; then (cd $$app && ../$(BIN)/django-admin makemessages -l nl -l en); fi; done
+
+bench: $(STAMP) compilemessages
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
