@@ -32,9 +32,9 @@ def _give_up_on_poison_tasks(task_id=None, task=None, **kwargs):
     except Exception:  # the cache is best effort here
         return
     if deliveries > settings.TASK_MAX_DELIVERIES:
-        from celery.exceptions import Ignore
-
         import logging
+
+        from celery.exceptions import Ignore
 
         logging.getLogger(__name__).error("Task %s (%s) delivered %s times; giving up", task.name, task_id, deliveries)
         raise Ignore()

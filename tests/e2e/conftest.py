@@ -88,8 +88,10 @@ def assert_accessible(page, *, label: str = "") -> list[dict]:
 
 
 def login(page, email: str, password: str = "imvo-demo") -> None:
+    """Log in through the real login form (demo accounts share the password ``imvo-demo``)."""
     page.goto("/accounts/login/")
-    page.get_by_label("E-mailadres").or_(page.get_by_label("E-mail address")).fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form input[type=submit], form button[type=submit]").filter(has_text=re.compile("Inloggen|Log in")).first.click()
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form [type=submit]").first.click()
     page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"login failed for {email}"

@@ -10,16 +10,22 @@ class Command(BaseCommand):
     help = "Create idempotent demo data: users, organisations, missions, the declaration text and brochures."
 
     def add_arguments(self, parser):
-        parser.add_argument("--companies", type=int, default=5, help="Number of demo companies (bedrijfN@demo.example).")
+        parser.add_argument(
+            "--companies", type=int, default=5, help="Number of demo companies (bedrijfN@demo.example)."
+        )
         parser.add_argument("--force", action="store_true", help="Allow seeding while DEBUG is off.")
 
     def handle(self, *args, companies, force, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo makes accounts with a known password; refused while DEBUG is off (use --force).")
+            raise CommandError(
+                "seed_demo makes accounts with a known password; refused while DEBUG is off (use --force)."
+            )
         if companies < 1 or companies > 500:
             raise CommandError("--companies must be between 1 and 500.")
         for path in SEEDERS:
             seeder = import_string(path)
             with transaction.atomic():
                 seeder(companies=companies, password=settings.DEMO_PASSWORD, log=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Password for all demo accounts: DEMO_PASSWORD (default imvo-demo)."))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Password for all demo accounts: DEMO_PASSWORD (default imvo-demo).")
+        )
