@@ -98,12 +98,8 @@ DEMO_MISSIONS: list[dict] = [
                 "duration_minutes": 90,
                 "location": "",
                 "online_url": "https://video.example.org/rvo-waterstof-japan",
-                "title_nl": (
-                    "Online sessie: grondstoffen, ketenrisico's en praktische zaken"
-                ),
-                "title_en": (
-                    "Online session: raw materials, chain risks and practical matters"
-                ),
+                "title_nl": ("Online sessie: grondstoffen, ketenrisico's en praktische zaken"),
+                "title_en": ("Online session: raw materials, chain risks and practical matters"),
             },
         ],
         "programme_nl": [
@@ -119,10 +115,7 @@ DEMO_MISSIONS: list[dict] = [
                 "Dag 3: Fukushima: bezoek aan een onderzoekscentrum voor hernieuwbare "
                 "energie en een grootschalige elektrolyse-installatie."
             ),
-            (
-                "Dag 4: Tokio: rondetafel met universitaire laboratoria en "
-                "matchmaking met Japanse bedrijven."
-            ),
+            ("Dag 4: Tokio: rondetafel met universitaire laboratoria en matchmaking met Japanse bedrijven."),
             (
                 "Dag 5: Kobe: bezoek aan de terminal voor vloeibare waterstof en "
                 "gesprekken met bedrijven in de regio Kansai."
@@ -138,18 +131,9 @@ DEMO_MISSIONS: list[dict] = [
                 "Day 2: Kawasaki: visit to a hydrogen research programme and to "
                 "companies in the industrial hydrogen cluster."
             ),
-            (
-                "Day 3: Fukushima: visit to a renewable energy research centre and a "
-                "large-scale electrolysis plant."
-            ),
-            (
-                "Day 4: Tokyo: round table with university laboratories and "
-                "matchmaking with Japanese companies."
-            ),
-            (
-                "Day 5: Kobe: visit to the liquefied hydrogen terminal and meetings "
-                "with companies in the Kansai region."
-            ),
+            ("Day 3: Fukushima: visit to a renewable energy research centre and a large-scale electrolysis plant."),
+            ("Day 4: Tokyo: round table with university laboratories and matchmaking with Japanese companies."),
+            ("Day 5: Kobe: visit to the liquefied hydrogen terminal and meetings with companies in the Kansai region."),
             "Day 6: Individual meetings, group evaluation and return journey.",
         ],
     },
@@ -231,10 +215,8 @@ DEMO_MISSIONS: list[dict] = [
                 "duration_minutes": 180,
                 "location": "RVO, Croeselaan 15, Utrecht",
                 "online_url": "",
-                "title_nl": "Voorbereidingsbijeenkomst: programma en risico's in de "
-                "textielketen",
-                "title_en": "Preparation session: programme and risks in the "
-                "textile value chain",
+                "title_nl": "Voorbereidingsbijeenkomst: programma en risico's in de textielketen",
+                "title_en": "Preparation session: programme and risks in the textile value chain",
             },
             {
                 "offset_days": 98,
@@ -277,10 +259,7 @@ DEMO_MISSIONS: list[dict] = [
                 "Day 2: Panipat: visit to recycling companies, sorting centres and "
                 "spinning mills that process recycled fibres."
             ),
-            (
-                "Day 3: New Delhi: visit to textile technology research groups and "
-                "pitches by Indian start-ups."
-            ),
+            ("Day 3: New Delhi: visit to textile technology research groups and pitches by Indian start-ups."),
             (
                 "Day 4: Workshop on traceability and digital product passports, "
                 "followed by matchmaking with Indian partners."
@@ -293,10 +272,8 @@ DEMO_MISSIONS: list[dict] = [
     },
     {
         "slug": "quantum-fotonica-vs",
-        "title_nl": "Innovatiemissie quantumtechnologie en fotonica naar de "
-        "Verenigde Staten",
-        "title_en": "Innovation mission on quantum technology and photonics to the "
-        "United States",
+        "title_nl": "Innovatiemissie quantumtechnologie en fotonica naar de Verenigde Staten",
+        "title_en": "Innovation mission on quantum technology and photonics to the United States",
         "summary_nl": (
             "Leg contacten met Amerikaanse onderzoekscentra en bedrijven voor "
             "samenwerking in quantumtechnologie en geïntegreerde fotonica."
@@ -377,10 +354,8 @@ DEMO_MISSIONS: list[dict] = [
                 "duration_minutes": 180,
                 "location": "RVO, Croeselaan 15, Utrecht",
                 "online_url": "",
-                "title_nl": "Voorbereidingsbijeenkomst: IMVO, exportcontrole en "
-                "kennisveiligheid",
-                "title_en": "Preparation session: IMVO, export control and "
-                "knowledge security",
+                "title_nl": "Voorbereidingsbijeenkomst: IMVO, exportcontrole en kennisveiligheid",
+                "title_en": "Preparation session: IMVO, export control and knowledge security",
             },
         ],
         "programme_nl": [
@@ -396,14 +371,8 @@ DEMO_MISSIONS: list[dict] = [
                 "Dag 3: Rochester: bezoek aan een testfaciliteit voor geïntegreerde "
                 "fotonica en aan een onderzoeksinstituut voor optica."
             ),
-            (
-                "Dag 4: Boston: matchmaking met quantum-start-ups en investeerders, "
-                "individuele afspraken."
-            ),
-            (
-                "Dag 5: Afsluitend seminar over Nederlands-Amerikaanse samenwerking, "
-                "evaluatie en terugreis."
-            ),
+            ("Dag 4: Boston: matchmaking met quantum-start-ups en investeerders, individuele afspraken."),
+            ("Dag 5: Afsluitend seminar over Nederlands-Amerikaanse samenwerking, evaluatie en terugreis."),
         ],
         "programme_en": [
             (
@@ -414,18 +383,9 @@ DEMO_MISSIONS: list[dict] = [
                 "Day 2: Cambridge: visit to university quantum technology laboratories "
                 "and a workshop on quantum networks."
             ),
-            (
-                "Day 3: Rochester: visit to an integrated photonics test facility and "
-                "an optics research institute."
-            ),
-            (
-                "Day 4: Boston: matchmaking with quantum start-ups and investors, "
-                "individual meetings."
-            ),
-            (
-                "Day 5: Closing seminar on Dutch-American cooperation, evaluation and "
-                "return journey."
-            ),
+            ("Day 3: Rochester: visit to an integrated photonics test facility and an optics research institute."),
+            ("Day 4: Boston: matchmaking with quantum start-ups and investors, individual meetings."),
+            ("Day 5: Closing seminar on Dutch-American cooperation, evaluation and return journey."),
         ],
     },
     {
@@ -433,8 +393,7 @@ DEMO_MISSIONS: list[dict] = [
         "title_nl": "Innovatiemissie agrifood en watertechnologie naar Kenia",
         "title_en": "Innovation mission on agri-food and water technology to Kenya",
         "summary_nl": (
-            "Ontwikkel met Keniaanse partners innovaties voor waterbesparende "
-            "landbouw, tuinbouw en voedselketens."
+            "Ontwikkel met Keniaanse partners innovaties voor waterbesparende landbouw, tuinbouw en voedselketens."
         ),
         "summary_en": (
             "Develop innovations with Kenyan partners for water-efficient "
@@ -536,10 +495,7 @@ DEMO_MISSIONS: list[dict] = [
                 "Dag 4: Nakuru: veldbezoek aan coöperaties van kleinschalige boeren en "
                 "demonstraties van waterbesparende irrigatie."
             ),
-            (
-                "Dag 5: Nairobi: matchmakingdag met Keniaanse onderzoekers, bedrijven "
-                "en start-ups."
-            ),
+            ("Dag 5: Nairobi: matchmakingdag met Keniaanse onderzoekers, bedrijven en start-ups."),
             "Dag 6: Individuele afspraken, evaluatie met de groep en terugreis.",
         ],
         "programme_en": [
@@ -559,10 +515,7 @@ DEMO_MISSIONS: list[dict] = [
                 "Day 4: Nakuru: field visit to smallholder farmer cooperatives and "
                 "demonstrations of water-efficient irrigation."
             ),
-            (
-                "Day 5: Nairobi: matchmaking day with Kenyan researchers, "
-                "companies and start-ups."
-            ),
+            ("Day 5: Nairobi: matchmaking day with Kenyan researchers, companies and start-ups."),
             "Day 6: Individual meetings, group evaluation and return journey.",
         ],
     },
