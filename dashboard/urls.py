@@ -1,9 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "dashboard"
 
-# Scaffold: replaced by the feature's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="index"),
+    path("", views.DashboardView.as_view(), name="index"),
+    path("export.csv", views.DashboardExportView.as_view(), name="export"),
 ]

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "declarations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sign/<int:pk>/", views.SignView.as_view(), name="sign"),
+    path("<int:pk>/receipt/", views.ReceiptDownloadView.as_view(), name="receipt"),
+]

@@ -6,4 +6,10 @@ must be idempotent: running ``seed_demo`` twice leaves the same data.
 
 SEEDERS = [
     "organisations.demo.seed",
+    "missions.demo.seed",
+    "declarations.demo.seed",
+    "staff.demo.seed",  # after missions (sessions) and declarations (declined declarations)
+    "brochures.demo.seed",
+    "brochures.demo.seed_mission_packs",  # after the missions and declarations seeders
+    "dashboard.demo.seed",  # keep last: rolls up what the seeders above created
 ]

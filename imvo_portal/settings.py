@@ -239,6 +239,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-missing-renditions": {"task": "brochures.tasks.renditions_queue_missing", "schedule": 120.0},
     "session-reminders": {"task": "staff.tasks.send_session_reminders", "schedule": 60.0 * 30},
     "signature-reminders": {"task": "missions.tasks.send_signature_reminders", "schedule": 60.0 * 60},
+    "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
 }
 
@@ -301,5 +302,9 @@ DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
 RECEIPT_STORAGE_PREFIX = "private/receipts"
 RENDITION_STORAGE_PREFIX = "private/renditions"
+# A worker's claim on a brochure render; must exceed the render task's hard time limit (120 s).
+BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=240)
+# Test-only: seconds a worker waits before rendering, so worker tests can kill it mid-render.
+BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
 HEALTHZ_TIMEOUT = 1.5
 FORMS_URLFIELD_ASSUME_HTTPS = True

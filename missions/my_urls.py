@@ -1,9 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import my_views
 
 app_name = "my"
 
-# Scaffold: replaced by the feature's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="overview"),
+    path("", my_views.MyOverviewView.as_view(), name="overview"),
+    path("registrations/<int:pk>/", my_views.MyRegistrationView.as_view(), name="registration"),
+    path("registrations/<int:pk>/withdraw/", my_views.WithdrawView.as_view(), name="withdraw"),
 ]

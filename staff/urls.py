@@ -1,9 +1,33 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "staff"
 
-# Scaffold: replaced by the feature's real views.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="overview"),
+    path("", views.OverviewView.as_view(), name="overview"),
+    path("missions/", views.MissionListView.as_view(), name="mission_list"),
+    path("missions/new/", views.MissionCreateView.as_view(), name="mission_create"),
+    path("missions/<int:pk>/", views.MissionDetailView.as_view(), name="mission_detail"),
+    path("missions/<int:pk>/edit/", views.MissionEditView.as_view(), name="mission_edit"),
+    path("missions/<int:pk>/status/", views.MissionTransitionView.as_view(), name="mission_transition"),
+    path("missions/<int:pk>/registrations/", views.RegistrationListView.as_view(), name="registration_list"),
+    path("missions/<int:pk>/export/<str:kind>.<str:fmt>", views.ExportView.as_view(), name="export"),
+    path("missions/<int:pk>/sessions/new/", views.SessionCreateView.as_view(), name="session_create"),
+    path("missions/<int:pk>/follow-up/new/", views.FollowUpCreateView.as_view(), name="follow_up_create"),
+    path("registrations/<int:pk>/", views.RegistrationDetailView.as_view(), name="registration_detail"),
+    path("registrations/<int:pk>/action/", views.RegistrationActionView.as_view(), name="registration_action"),
+    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session_detail"),
+    path("sessions/<int:pk>/edit/", views.SessionEditView.as_view(), name="session_edit"),
+    path("sessions/<int:pk>/notes/", views.SessionNotesView.as_view(), name="session_notes"),
+    path("sessions/<int:pk>/agenda/", views.SessionAgendaView.as_view(), name="session_agenda"),
+    path("sessions/<int:pk>/agenda/add/", views.AgendaItemAddView.as_view(), name="agenda_item_add"),
+    path("agenda-items/<int:pk>/remove/", views.AgendaItemRemoveView.as_view(), name="agenda_item_remove"),
+    path("sessions/<int:pk>/invite/", views.SessionInviteView.as_view(), name="session_invite"),
+    path("sessions/<int:pk>/attendance/", views.SessionAttendanceView.as_view(), name="session_attendance"),
+    path("sessions/<int:pk>/calendar.ics", views.SessionCalendarView.as_view(), name="session_calendar"),
+    path("follow-up/", views.FollowUpListView.as_view(), name="follow_up_list"),
+    path("follow-up/<int:pk>/edit/", views.FollowUpEditView.as_view(), name="follow_up_edit"),
+    path("follow-up/<int:pk>/done/", views.FollowUpDoneView.as_view(), name="follow_up_done"),
+    path("audit/", views.AuditListView.as_view(), name="audit"),
 ]

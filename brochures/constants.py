@@ -1,0 +1,33 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+#: Bump when the PDF template or stylesheet changes: every rendition is then made again once.
+PDF_TEMPLATE_VERSION = "2026.1"
+PDF_TEMPLATE = "brochures/pdf/brochure.html"
+
+IMVO_SLUG = "imvo"
+GENERAL_SLUG = "innovatiemissies"
+MISSION_PACK_PREFIX = "missie-"
+
+
+class BrochureKind(models.TextChoices):
+    IMVO = "imvo", _("IMVO brochure")
+    GENERAL = "general", _("General innovation-missions brochure")
+    MISSION_PACK = "mission_pack", _("Mission information pack")
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class RenditionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be made")
+    RENDERING = "rendering", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Read online")
+    PDF = "pdf", _("PDF download")

@@ -1,0 +1,40 @@
+"""Demo brochures: the IMVO and general innovation-missions brochures in Dutch and English.
+
+Published from the bundled texts in ``brochures/content``; with Celery eager (local use) the
+PDFs are rendered right away, otherwise the worker makes them.
+"""
+
+from accounts.models import User
+
+from .constants import GENERAL_SLUG, IMVO_SLUG, BrochureKind
+from .content import load_bundled
+from .services import brochure_get_or_create, brochure_text_publish
+
+BUNDLED = [
+    (IMVO_SLUG, BrochureKind.IMVO, "imvo", 10),
+    (GENERAL_SLUG, BrochureKind.GENERAL, "missions", 20),
+]
+
+
+def seed(*, companies: int, password: str, log) -> None:
+    actor = User.objects.filter(email="rvo@demo.example").first()
+    for slug, kind, name, position in BUNDLED:
+        brochure = brochure_get_or_create(slug=slug, kind=kind, position=position)
+        for language in ("nl", "en"):
+            version = brochure_text_publish(
+                brochure=brochure, language=language, text=load_bundled(name, language), actor=actor
+            )
+            log(f"Brochure {slug} ({language}): version {version.number}")
+
+
+def seed_mission_packs(*, companies: int, password: str, log) -> None:
+    """Information packs of the published missions (runs after the missions and declarations seeders)."""
+    from missions.constants import MissionStatus
+    from missions.models import Mission
+
+    from .mission_pack import mission_pack_publish
+
+    actor = User.objects.filter(email="rvo@demo.example").first()
+    for mission in Mission.objects.filter(status=MissionStatus.PUBLISHED).order_by("starts_on"):
+        brochure = mission_pack_publish(mission=mission, actor=actor)
+        log(f"Information pack {brochure.slug}")

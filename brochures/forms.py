@@ -1,0 +1,38 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .content import ContentFormatError, parse_text
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A short introduction shown on the cover and at the top of the online version."),
+    )
+    content = forms.CharField(
+        label=_("Sections"),
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "true"}),
+        help_text=_(
+            "Start every section with a line '## Section title'. Below it, write Markdown: paragraphs, "
+            "lists (- or 1.), **bold**, *italics*, [links](https://...) and ### subheadings. HTML is shown as text."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field("title"), Field("summary"), Field("content", css_class="font-monospace"))
+        self.helper.add_input(Submit("save", _("Save draft")))
+
+    def clean_content(self):
+        content = self.cleaned_data["content"]
+        try:
+            parse_text(content)
+        except ContentFormatError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return content

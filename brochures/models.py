@@ -1,0 +1,232 @@
+"""Brochures, their immutable published versions, PDF renditions and daily read counts."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .constants import BrochureKind, Channel, RenditionStatus, VersionStatus
+
+LANGUAGE_CHOICES = [("nl", _("Dutch")), ("en", _("English"))]
+
+
+class Brochure(models.Model):
+    """A publication that exists in Dutch and English, each language with its own versions."""
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, help_text=_("Used in the web address."))
+    kind = models.CharField(_("kind"), max_length=20, choices=BrochureKind.choices)
+    mission = models.OneToOneField(
+        "missions.Mission",
+        verbose_name=_("mission"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="information_pack",
+        help_text=_("Only for a mission information pack."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100, help_text=_("Order in the list."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("brochure")
+        verbose_name_plural = _("brochures")
+        ordering = ["position", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=BrochureKind.MISSION_PACK, mission__isnull=False)
+                | (~Q(kind=BrochureKind.MISSION_PACK) & Q(mission__isnull=True)),
+                name="brochure_mission_only_for_pack",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("brochures:detail", args=[self.slug])
+
+
+class BrochureVersion(models.Model):
+    """One language of a brochure. A draft is edited; publishing freezes it under the next number."""
+
+    brochure = models.ForeignKey(
+        Brochure, verbose_name=_("brochure"), on_delete=models.PROTECT, related_name="versions"
+    )
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    number = models.PositiveIntegerField(
+        _("version number"), null=True, blank=True, help_text=_("Given when the version is published.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True, help_text=_("A short introduction shown on the cover."))
+    content_sha256 = models.CharField(
+        _("content SHA-256"), max_length=64, db_index=True, help_text=_("Hash of title, summary and sections.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("brochure version")
+        verbose_name_plural = _("brochure versions")
+        ordering = ["brochure", "language", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["brochure", "language", "number"], name="brochure_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["brochure", "language"],
+                condition=Q(status=VersionStatus.DRAFT),
+                name="brochure_one_draft_per_language",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=VersionStatus.DRAFT, number__isnull=True)
+                | Q(status=VersionStatus.PUBLISHED, number__isnull=False, published_at__isnull=False),
+                name="brochure_version_published_has_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["brochure", "language", "status"], name="brochure_version_lookup_idx")]
+
+    def __str__(self) -> str:
+        label = f"v{self.number}" if self.number else str(_("draft"))
+        return f"{self.brochure.slug} {self.language} {label}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+    @property
+    def label(self) -> str:
+        return f"{self.language}-v{self.number}" if self.number else f"{self.language}-draft"
+
+
+class BrochureSection(models.Model):
+    """One chapter: a title and a body in a safe subset of Markdown."""
+
+    version = models.ForeignKey(
+        BrochureVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="sections"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), help_text=_("Markdown: paragraphs, lists, bold, italics and links."))
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "position"], name="brochure_section_position_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Rendition(models.Model):
+    """The PDF of one content hash in one language, made once by the worker.
+
+    Keyed by (content SHA-256, language, template version): the same content is never rendered
+    twice, whichever versions (or draft previews) share it.
+    """
+
+    version = models.ForeignKey(
+        BrochureVersion,
+        verbose_name=_("first version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The version that first asked for this rendition."),
+    )
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    template_version = models.CharField(_("template version"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RenditionStatus.choices, default=RenditionStatus.PENDING, db_index=True
+    )
+    file = models.FileField(_("PDF file"), max_length=300, blank=True)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    bytes = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
+    render_ms = models.PositiveIntegerField(_("render time (ms)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, help_text=_("The last error, for staff."))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, help_text=_("How often a worker started it."))
+    claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
+    lease_until = models.DateTimeField(
+        _("lease until"), null=True, blank=True, help_text=_("Another worker may take over after this moment.")
+    )
+    queued_at = models.DateTimeField(_("last queued at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_sha256", "language", "template_version"], name="rendition_unique_content"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_sha256[:12]} {self.language} ({self.status})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RenditionStatus.DONE
+
+
+class BrochureDailyCount(models.Model):
+    """Reads per brochure version, day, channel and organisation (null = anonymous), for the dashboard.
+
+    One row per combination, incremented with an atomic upsert; never holds personal data.
+    """
+
+    brochure = models.ForeignKey(Brochure, verbose_name=_("brochure"), on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(BrochureVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(_("language"), max_length=5, choices=LANGUAGE_CHOICES)
+    day = models.DateField(_("day"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty for anonymous readers."),
+    )
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("daily brochure count")
+        verbose_name_plural = _("daily brochure counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "day", "channel", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="brochure_count_unique_org",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "day", "channel"],
+                condition=Q(organisation__isnull=True),
+                name="brochure_count_unique_anon",
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "brochure"], name="brochure_count_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.day} {self.channel}: {self.count}"

@@ -1,0 +1,124 @@
+"""Broker outage at publish time, and two publishes of the same draft at the same moment."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from brochures import services
+from brochures.constants import RenditionStatus, VersionStatus
+from brochures.models import BrochureVersion, Rendition
+from brochures.selectors import rendition_for_version
+from tests.factories import StaffUserFactory
+
+from .factories import published_brochure
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery in real (non-eager) mode against a broker port where nothing listens."""
+    from imvo_portal.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_connection_timeout = 0.5
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db
+def test_publish_with_the_broker_down_publishes_and_queues_later(
+    client, broker_down, django_capture_on_commit_callbacks
+):
+    brochure, _first = published_brochure()
+    staff = StaffUserFactory()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    services.brochure_draft_update(
+        version=draft, title="Nieuw", summary="", source="## A\n\nNieuwe tekst.", actor=staff
+    )
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("brochures:publish", args=[draft.pk]))
+
+    assert response.status_code == 302  # no 500
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.PUBLISHED and draft.number == 2
+    rendition = rendition_for_version(version=draft)
+    assert rendition.status == RenditionStatus.PENDING
+    assert client.get(reverse("brochures:pdf", args=["imvo"])).status_code == 202
+
+
+@pytest.mark.django_db
+def test_beat_queues_what_the_outage_left_pending(broker_down, django_capture_on_commit_callbacks):
+    from imvo_portal.celery import app
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    assert rendition.status == RenditionStatus.PENDING
+    # The broker is back (eager stands in for the worker here): beat's task picks it up.
+    app.conf.task_always_eager = True
+    from brochures.tasks import renditions_queue_missing
+
+    assert renditions_queue_missing.apply().get() == 1
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.DONE and rendition.file_sha256
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_publishes_make_one_version_and_one_rendition():
+    brochure, _first = published_brochure()
+    staff = StaffUserFactory()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    services.brochure_draft_update(version=draft, title="Nieuw", summary="", source="## A\n\nTekst.", actor=staff)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def publish():
+        try:
+            barrier.wait()
+            results.append(services.brochure_version_publish(version=draft, actor=staff).number)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and results == [2, 2]
+    assert BrochureVersion.objects.filter(brochure=brochure, status=VersionStatus.PUBLISHED).count() == 2
+    assert Rendition.objects.filter(content_sha256=draft.content_sha256).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_rendition_requests_meet_on_one_row():
+    _brochure, version = published_brochure()
+    Rendition.objects.all().delete()
+    barrier = threading.Barrier(4)
+    ids = []
+
+    def request():
+        barrier.wait()
+        ids.append(services.rendition_request(version=version).pk)
+        connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(set(ids)) == 1 and Rendition.objects.count() == 1

@@ -1,0 +1,163 @@
+from datetime import timedelta
+from io import BytesIO
+from unittest import mock
+
+import pypdf
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from brochures import services, tasks
+from brochures.constants import BrochureKind, Channel, RenditionStatus, VersionStatus
+from brochures.exceptions import InvalidContent, VersionNotDraft
+from brochures.models import BrochureDailyCount, BrochureVersion, Rendition
+from brochures.selectors import rendition_for_version
+from tests.factories import OrganisationFactory, StaffUserFactory
+
+from .factories import published_brochure
+
+pytestmark = pytest.mark.django_db
+
+
+def test_publish_numbers_versions_and_keeps_earlier_ones(django_capture_on_commit_callbacks):
+    staff = StaffUserFactory()
+    brochure, first = published_brochure()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    assert draft.status == VersionStatus.DRAFT and draft.title == first.title
+    assert [s.body for s in draft.sections.order_by("position")] == ["Eerste tekst.", "Tweede tekst."]
+    services.brochure_draft_update(
+        version=draft, title="Nieuwe titel", summary="", source="## Een\n\nNieuw.", actor=staff
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        second = services.brochure_version_publish(version=draft, actor=staff)
+    assert second.number == 2 and second.published_by == staff
+    assert len(callbacks) == 1  # the render of the new content was queued
+    first.refresh_from_db()
+    assert first.status == VersionStatus.PUBLISHED and first.number == 1
+    assert AuditEvent.objects.filter(action="brochure.publish", object_id=str(second.pk)).exists()
+
+
+def test_publishing_twice_is_idempotent(django_capture_on_commit_callbacks):
+    staff = StaffUserFactory()
+    brochure, _first = published_brochure()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    services.brochure_draft_update(version=draft, title="T", summary="", source="## A\n\nB", actor=staff)
+    with django_capture_on_commit_callbacks() as callbacks:
+        once = services.brochure_version_publish(version=draft, actor=staff)
+        twice = services.brochure_version_publish(version=draft, actor=staff)
+    assert once.pk == twice.pk and twice.number == 2
+    assert BrochureVersion.objects.filter(brochure=brochure, status=VersionStatus.PUBLISHED).count() == 2
+    assert Rendition.objects.filter(content_sha256=once.content_sha256).count() == 1
+    assert len(callbacks) == 1
+
+
+def test_published_version_cannot_be_edited():
+    _brochure, version = published_brochure()
+    with pytest.raises(VersionNotDraft):
+        services.brochure_draft_update(version=version, title="X", summary="", source="## A\n\nB", actor=None)
+
+
+def test_bad_text_is_refused_with_a_message():
+    brochure, _version = published_brochure()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl")
+    with pytest.raises(InvalidContent):
+        services.brochure_draft_update(version=draft, title="X", summary="", source="geen kop", actor=None)
+    assert draft.sections.count() == 2  # nothing lost
+
+
+def test_same_content_is_rendered_once_even_across_versions():
+    brochure, first = published_brochure()
+    rendition = rendition_for_version(version=first)
+    # A draft with exactly the same content shares the rendition (its preview PDF is the published one).
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl")
+    assert draft.content_sha256 == first.content_sha256
+    assert services.rendition_request(version=draft).pk == rendition.pk
+    assert Rendition.objects.count() == 1
+
+
+def test_render_stores_a_pdf_ua_file_with_its_hash(settings):
+    _brochure, version = published_brochure(bodies=("Gepaste zorgvuldigheid in **zes** stappen.", "Tweede."))
+    rendition = rendition_for_version(version=version)
+    assert rendition.status == RenditionStatus.PENDING  # queued on commit; requests never render
+    assert tasks.rendition_render.apply(args=[rendition.pk]).get() == RenditionStatus.DONE
+    rendition.refresh_from_db()
+    assert rendition.file.name.startswith(f"{settings.RENDITION_STORAGE_PREFIX}/imvo/imvo-nl-")
+    data = default_storage.open(rendition.file.name).read()
+    import hashlib
+
+    assert hashlib.sha256(data).hexdigest() == rendition.file_sha256
+    assert rendition.bytes == len(data) and rendition.pages >= 3 and rendition.render_ms > 0
+    assert rendition.attempts == 1
+    reader = pypdf.PdfReader(BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "nl" and "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert b'pdfuaid:part="1"' in reader.xmp_metadata.stream.get_data()
+    assert reader.metadata.title == "IMVO-brochure"
+    assert [item["/Title"] for item in reader.outline if isinstance(item, dict)][0] == "IMVO-brochure"
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Gepaste zorgvuldigheid" in text and "Hoofdstuk 1" in text
+
+
+def test_render_is_idempotent_and_respects_a_live_lease():
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    services.rendition_render(rendition_id=rendition.pk)
+    services.rendition_render(rendition_id=rendition.pk)
+    rendition.refresh_from_db()
+    assert rendition.attempts == 1  # done: nothing rendered again
+
+    Rendition.objects.filter(pk=rendition.pk).update(
+        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(minutes=1), claim_token="other"
+    )
+    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+        services.rendition_render(rendition_id=rendition.pk)
+    render.assert_not_called()
+
+
+def test_a_broken_template_fails_the_rendition_with_the_error_kept(settings):
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.PENDING, file="")
+    with mock.patch("imvo_portal.pdf.render_pdf", side_effect=ValueError("kapotte sjabloon")):
+        assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.FAILED and "kapotte sjabloon" in rendition.error
+
+
+def test_queue_missing_requeues_pending_and_abandoned_renditions():
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    # A worker died while rendering: its lease ran out.
+    Rendition.objects.filter(pk=rendition.pk).update(
+        status=RenditionStatus.RENDERING, lease_until=timezone.now() - timedelta(seconds=1), file=""
+    )
+    assert services.renditions_queue_missing() == 1
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.DONE and rendition.attempts == 1
+
+
+def test_queue_missing_creates_renditions_that_do_not_exist():
+    _brochure, version = published_brochure()
+    Rendition.objects.all().delete()
+    assert tasks.renditions_queue_missing.apply().get() == 1
+    assert rendition_for_version(version=version).status == RenditionStatus.DONE
+
+
+def test_read_counts_are_upserted_per_day_channel_and_organisation():
+    _brochure, version = published_brochure()
+    organisation = OrganisationFactory()
+    for _ in range(3):
+        services.brochure_read_count(version=version, channel=Channel.PDF, organisation_id=None)
+    services.brochure_read_count(version=version, channel=Channel.PDF, organisation_id=organisation.pk)
+    services.brochure_read_count(version=version, channel=Channel.ONLINE, organisation_id=organisation.pk)
+    rows = {(r.channel, r.organisation_id): r.count for r in BrochureDailyCount.objects.all()}
+    assert rows == {("pdf", None): 3, ("pdf", organisation.pk): 1, ("online", organisation.pk): 1}
+    assert BrochureDailyCount.objects.first().language == "nl"
+
+
+def test_mission_pack_kind_requires_a_mission():
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        services.brochure_get_or_create(slug="pakket", kind=BrochureKind.MISSION_PACK)

@@ -1,0 +1,324 @@
+"""Fill the database with synthetic volume for the dashboard benchmark.
+
+    python manage.py generate_volume --organisations 50000 --declarations 1000000
+
+Creates organisations (size class by the one large-company rule), missions over the last ten
+years, submitted registrations, a hash-chained declaration record for each (a few get a second
+record: a withdrawal or a later endorsement), their erasable personal rows (synthetic, no real
+person), some preparation-session attendance, then builds the rollups. Bulk inserts in batches
+inside one transaction; on PostgreSQL, a million declarations take a few minutes.
+"""
+
+import random
+import secrets
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from dashboard.services import rollups_refresh
+from declarations.constants import GENESIS_HASH, Decision
+from declarations.hashing import record_hash
+from declarations.models import Declaration, DeclarationPersonalData, DeclarationText
+from declarations.services import declaration_text_publish
+from missions.constants import MissionStatus, RegistrationStatus, Theme
+from missions.models import Mission, Participant, PreparationSession, Registration
+from organisations.constants import OrganisationKind, SizeClass
+from organisations.models import Organisation
+from staff.models import Attendance
+
+BATCH = 10_000
+SECTORS = "CCCCCMMMMJJJGGAADEFHKNQ"
+COUNTRIES = ["JP", "IN", "KE", "US", "BR", "ZA", "ID", "VN", "KR", "SG", "MX", "CL", "GH", "NG", "AE", "CN", "CA"]
+CITIES = ["Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "Groningen", "Delft", "Enschede", "Zwolle", "Breda"]
+KVK_BASE = 30_000_000
+
+
+class Command(BaseCommand):
+    help = "Generate synthetic organisations, registrations and declarations for the dashboard benchmark."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organisations", type=int, default=2000)
+        parser.add_argument("--declarations", type=int, default=20000)
+        parser.add_argument("--missions", type=int, default=0, help="Default: one per 5000 declarations (at least 10).")
+        parser.add_argument("--attendance", type=float, default=0.05, help="Share of registrations with a participant.")
+        parser.add_argument("--seed", type=int, default=2023)
+
+    def handle(self, *args, **options):
+        self.rng = random.Random(options["seed"])
+        n_orgs, n_decl = options["organisations"], options["declarations"]
+        if n_orgs < 1 or n_decl < 1:
+            raise CommandError("Both --organisations and --declarations must be positive.")
+        n_missions = options["missions"] or min(400, max(10, n_decl // 5000, -(-2 * n_decl // n_orgs)))
+        per_mission = -(-n_decl // n_missions)
+        if per_mission > n_orgs:
+            raise CommandError(f"Need at least {per_mission} organisations for {n_missions} missions; add --missions.")
+        started = time.monotonic()
+        with transaction.atomic():
+            org_ids, sizes = self._organisations(n_orgs)
+            self._log(f"{n_orgs} organisations", started)
+            missions = self._missions(n_missions)
+            self._log(f"{n_missions} missions", started)
+            made = self._registrations_and_declarations(missions, org_ids, sizes, n_decl, options["attendance"])
+            self._log(f"{made} declarations", started)
+            self._point_registrations_at_their_latest_record()
+            self._log("current declarations set", started)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        state = rollups_refresh()
+        self._log(f"rollups built from {state.facts} registrations in {state.duration_ms} ms", started)
+
+    def _log(self, what: str, started: float) -> None:
+        self.stdout.write(f"[{time.monotonic() - started:7.1f}s] {what}")
+
+    def _organisations(self, count: int) -> tuple[list[int], dict[int, str]]:
+        start = Organisation.objects.filter(kvk_number__gte=str(KVK_BASE), kvk_number__lt="40000000").count()
+        rng, ids, sizes, batch = self.rng, [], {}, []
+        for i in range(count):
+            employees = int(rng.lognormvariate(3.6, 1.5)) + 1
+            per_employee = rng.uniform(60_000, 260_000)
+            turnover = Decimal(int(employees * per_employee))
+            roll = rng.random()
+            kind = (
+                OrganisationKind.COMPANY
+                if roll < 0.86
+                else OrganisationKind.KNOWLEDGE_INSTITUTION
+                if roll < 0.95
+                else OrganisationKind.OTHER
+            )
+            org = Organisation(
+                name=f"Synthetische organisatie {start + i:06d}",
+                kvk_number=f"{KVK_BASE + start + i:08d}",
+                kind=kind,
+                sector=rng.choice(SECTORS),
+                city=rng.choice(CITIES),
+                employees=employees,
+                annual_turnover_eur=turnover,
+                balance_sheet_total_eur=(turnover * Decimal("0.45")).quantize(1),
+                figures_year=date.today().year - 1,
+            )
+            org.size_class = SizeClass.LARGE if org.is_large else SizeClass.SME  # the one rule
+            batch.append(org)
+            if len(batch) >= BATCH:
+                ids.extend(self._insert_orgs(batch, sizes))
+                batch = []
+        ids.extend(self._insert_orgs(batch, sizes))
+        return ids, sizes
+
+    def _insert_orgs(self, batch, sizes) -> list[int]:
+        created = Organisation.objects.bulk_create(batch, batch_size=BATCH)
+        if created and created[0].pk is None:  # backends without RETURNING
+            kvks = [o.kvk_number for o in batch]
+            created = list(Organisation.objects.filter(kvk_number__in=kvks).only("pk", "size_class"))
+        for org in created:
+            sizes[org.pk] = (org.size_class, org.name, org.kvk_number)
+        return [o.pk for o in created]
+
+    def _missions(self, count: int) -> list[Mission]:
+        rng, today, now = self.rng, date.today(), datetime.now(tz=UTC)
+        first_year = today.year - 9
+        prefix = f"volume-{secrets.token_hex(3)}"
+        missions = []
+        for i in range(count):
+            year = first_year + i * 10 // count
+            starts = date(year, 1, 15) + timedelta(days=rng.randrange(0, 330))
+            closes = datetime(starts.year, starts.month, starts.day, tzinfo=UTC) - timedelta(days=30)
+            status = MissionStatus.COMPLETED if starts < today else MissionStatus.PUBLISHED
+            country = rng.choice(COUNTRIES)
+            missions.append(
+                Mission(
+                    slug=f"{prefix}-{i}",
+                    title_nl=f"Synthetische missie {i + 1} naar {country} ({year})",
+                    title_en=f"Synthetic mission {i + 1} to {country} ({year})",
+                    summary_nl="Volumetest.",
+                    summary_en="Volume test.",
+                    description_nl="Volumetest.",
+                    description_en="Volume test.",
+                    country=country,
+                    theme=rng.choice(Theme.values),
+                    starts_on=starts,
+                    ends_on=starts + timedelta(days=5),
+                    registration_opens_at=min(closes - timedelta(days=60), now),
+                    registration_closes_at=closes,
+                    capacity_min=5,
+                    capacity_max=32000,
+                    status=status,
+                    requires_declaration=True,
+                )
+            )
+        Mission.objects.bulk_create(missions)
+        return list(Mission.objects.filter(slug__startswith=prefix).order_by("starts_on"))
+
+    def _text(self) -> DeclarationText:
+        text = DeclarationText.objects.filter(published_at__isnull=False).order_by("-version").first()
+        return text or declaration_text_publish(version=1, language="nl", body="Synthetische verklaring (volumetest).")
+
+    def _registrations_and_declarations(self, missions, org_ids, sizes, target: int, attendance: float) -> int:
+        rng, text = self.rng, self._text()
+        last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
+        self.sequence = last.sequence if last else 0
+        self.previous = last.record_hash if last else GENESIS_HASH
+        per_mission = -(-target // len(missions))
+        made, pending_decl, pending_attendance = 0, [], []
+        for mission in missions:
+            if made >= target:
+                break
+            signed_base = datetime(mission.starts_on.year, mission.starts_on.month, mission.starts_on.day, tzinfo=UTC)
+            chosen = rng.sample(org_ids, per_mission)
+            registrations, plans = [], []
+            for org_id in chosen:
+                size = sizes[org_id][0]
+                roll = rng.random()
+                if roll < 0.03:
+                    plans.append(())
+                    status = RegistrationStatus.PENDING_SIGNATURE
+                else:
+                    endorse_p = 0.88 if size == SizeClass.LARGE else 0.74
+                    first = Decision.ENDORSED if rng.random() < endorse_p else Decision.NOT_ENDORSED
+                    second = rng.random()
+                    if first == Decision.ENDORSED:
+                        plan = (first, Decision.WITHDRAWN) if second < 0.02 else (first,)
+                        status = (
+                            RegistrationStatus.WITHDRAWN
+                            if len(plan) == 2
+                            else RegistrationStatus.WAITLISTED
+                            if second < 0.1
+                            else RegistrationStatus.CONFIRMED
+                        )
+                    else:
+                        plan = (first, Decision.ENDORSED) if second < 0.15 else (first,)
+                        status = (
+                            RegistrationStatus.CONFIRMED
+                            if len(plan) == 2
+                            else RegistrationStatus.REJECTED
+                            if second < 0.25
+                            else RegistrationStatus.HELD_FOR_REVIEW
+                        )
+                    plans.append(plan)
+                registrations.append(
+                    Registration(
+                        mission=mission,
+                        organisation_id=org_id,
+                        status=status,
+                        submitted_at=signed_base - timedelta(days=rng.randrange(31, 90)),
+                    )
+                )
+            registrations = Registration.objects.bulk_create(registrations, batch_size=BATCH)
+            if registrations and registrations[0].pk is None:
+                by_org = dict(Registration.objects.filter(mission=mission).values_list("organisation_id", "pk"))
+                for r in registrations:
+                    r.pk = r.id = by_org[r.organisation_id]
+            for registration, plan in zip(registrations, plans, strict=True):
+                for n, decision in enumerate(plan):
+                    if made >= target:
+                        break
+                    pending_decl.append(
+                        self._declaration(
+                            registration, decision, sizes, text, registration.submitted_at + timedelta(days=n * 7)
+                        )
+                    )
+                    made += 1
+                if rng.random() < attendance:
+                    pending_attendance.append(registration)
+            if len(pending_decl) >= BATCH:
+                self._flush(pending_decl)
+                pending_decl = []
+                if made // 100_000 != (made - per_mission) // 100_000:
+                    self.stdout.write(f"  ... {made} declarations")
+            self._attendance(mission, pending_attendance)
+            pending_attendance = []
+        self._flush(pending_decl)
+        return made
+
+    def _declaration(self, registration, decision, sizes, text, signed_at) -> Declaration:
+        self.sequence += 1
+        _size, name, kvk = sizes[registration.organisation_id]
+        declaration = Declaration(
+            sequence=self.sequence,
+            registration_id=registration.pk,
+            organisation_id=registration.organisation_id,
+            organisation_name=name,
+            organisation_kvk=kvk,
+            text=text,
+            text_version=text.version,
+            text_language=text.language,
+            text_sha256=text.sha256,
+            decision=decision,
+            explanation="Synthetisch: nog in overleg." if decision == Decision.NOT_ENDORSED else "",
+            confirms_authority=decision != Decision.WITHDRAWN,
+            user=None,
+            signed_at=signed_at,
+            brochure_version="",
+            reused_from=None,
+            personal_hash=secrets.token_hex(32),
+            previous_hash=self.previous,
+        )
+        declaration.record_hash = record_hash(declaration)
+        self.previous = declaration.record_hash
+        return declaration
+
+    def _flush(self, declarations: list[Declaration]) -> None:
+        if not declarations:
+            return
+        created = Declaration.objects.bulk_create(declarations, batch_size=BATCH)
+        if created[0].pk is None:
+            by_seq = dict(Declaration.objects.filter(sequence__gte=created[0].sequence).values_list("sequence", "pk"))
+            for d in created:
+                d.pk = by_seq[d.sequence]
+        DeclarationPersonalData.objects.bulk_create(
+            [
+                DeclarationPersonalData(
+                    declaration_id=d.pk,
+                    signatory_name="Synthetische ondertekenaar",
+                    signatory_position="Directeur",
+                    user_agent="generate_volume",
+                    salt="",
+                )
+                for d in created
+            ],
+            batch_size=BATCH,
+        )
+
+    def _attendance(self, mission, registrations) -> None:
+        if not registrations:
+            return
+        starts = datetime(mission.starts_on.year, mission.starts_on.month, mission.starts_on.day, 9, tzinfo=UTC)
+        session = PreparationSession.objects.create(
+            mission=mission,
+            title_nl="Voorbereiding IMVO",
+            title_en="IMVO preparation",
+            starts_at=starts - timedelta(days=21),
+            ends_at=starts - timedelta(days=21) + timedelta(hours=3),
+        )
+        participants = Participant.objects.bulk_create(
+            [
+                Participant(
+                    registration_id=r.pk,
+                    name="Synthetische deelnemer",
+                    email="deelnemer@volume.invalid",
+                    position="Adviseur",
+                )
+                for r in registrations
+            ],
+            batch_size=BATCH,
+        )
+        if participants and participants[0].pk is None:
+            participants = list(Participant.objects.filter(registration__mission=mission))
+        statuses = ["attended"] * 8 + ["absent", "excused"]
+        Attendance.objects.bulk_create(
+            [Attendance(session=session, participant_id=p.pk, status=self.rng.choice(statuses)) for p in participants],
+            batch_size=BATCH,
+        )
+
+    def _point_registrations_at_their_latest_record(self) -> None:
+        registration, declaration = Registration._meta.db_table, Declaration._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {registration} SET current_declaration_id = latest.id FROM ("  # noqa: S608
+                f"  SELECT registration_id, MAX(id) AS id FROM {declaration} GROUP BY registration_id"
+                f") AS latest WHERE latest.registration_id = {registration}.id"
+                f" AND {registration}.current_declaration_id IS DISTINCT FROM latest.id"
+            )

@@ -1,0 +1,353 @@
+"""Reads of the dashboard: aggregates from the rollups only, with small-cell suppression.
+
+Every figure here is a sum over rollup rows; no query touches a personal row. The number of
+queries is fixed (about ten) whatever the amount of data.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organisations.constants import OrganisationKind, Sector, SizeClass
+
+from .constants import ALL_COUNTRIES, ALL_MISSIONS, ALL_YEARS, MEASURES
+from .models import AttendanceRollup, BrochureRollup, MissionDimension, RefreshState, UptakeRollup
+
+CATEGORY = ("sector", "kind", "size_class")
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int | None = None
+    mission: int | None = None
+    sector: str | None = None
+    kind: str | None = None
+    size_class: str | None = None
+
+    def category_q(self) -> Q:
+        q = Q()
+        for name in ("sector", "kind", "size_class"):
+            if getattr(self, name):
+                q &= Q(**{name: getattr(self, name)})
+        return q
+
+
+@dataclass
+class Cell:
+    """One shown figure: ``value`` is None when suppressed or undefined; ``text`` is what is shown."""
+
+    value: int | float | None
+    text: str
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    dimension_label: str
+    columns: list[str]
+    rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
+    chart: str = ""
+
+
+def min_cell() -> int:
+    return settings.DASHBOARD_MIN_CELL
+
+
+def suppressed_text() -> str:
+    return f"< {min_cell()}"
+
+
+def count_cell(value: int | None) -> Cell:
+    """A count of organisations (or of their registrations): 1..MIN-1 is shown as "< MIN"."""
+    value = int(value or 0)
+    if 0 < value < min_cell():
+        return Cell(None, suppressed_text())
+    return Cell(value, number_format(value, force_grouping=True))
+
+
+def share_cell(numerator: int | None, denominator: int | None) -> Cell:
+    """A percentage; not shown when it would reveal fewer than MIN organisations."""
+    numerator, denominator = int(numerator or 0), int(denominator or 0)
+    if denominator == 0:
+        return Cell(None, "–")
+    if denominator < min_cell() or 0 < numerator < min_cell():
+        return Cell(None, _("not shown"))
+    share = round(100 * numerator / denominator, 1)
+    return Cell(share, f"{number_format(share, decimal_pos=1)}%")
+
+
+def _sums() -> dict:
+    large = Q(size_class=SizeClass.LARGE)
+    # The filtered sums come first: once "organisations" names an aggregate it cannot be summed again.
+    return {
+        "large_organisations": Sum("organisations", filter=large),
+        "large_organisations_endorsed": Sum("organisations_endorsed", filter=large),
+        **{name: Sum(name) for name in MEASURES},
+    }
+
+
+def _scope(filters: Filters) -> QuerySet:
+    """Rollup rows that together count every organisation in the selection exactly once."""
+    rows = UptakeRollup.objects.filter(filters.category_q())
+    if filters.mission:
+        rows = rows.filter(mission_id=filters.mission)
+        if filters.year:
+            rows = rows.filter(year=filters.year)
+        return rows
+    return rows.filter(mission_id=ALL_MISSIONS, country=ALL_COUNTRIES, year=filters.year or ALL_YEARS)
+
+
+def _grouped(rows: QuerySet, by: str) -> list[dict]:
+    return list(rows.order_by().values(by).annotate(**_sums()).order_by(by))
+
+
+def _sum_by(rows: list[dict], by: str | None) -> list[dict]:
+    """Add up rows (in Python) per value of ``by``; one total row when ``by`` is None."""
+    keys = list(_sums())
+    grouped: dict = {}
+    for row in rows:
+        target = grouped.setdefault(row[by] if by else None, {by: row[by]} if by else {})
+        for k in keys:
+            target[k] = (target.get(k) or 0) + (row[k] or 0)
+    return [grouped[k] for k in sorted(grouped, key=lambda v: (v is None, v))]
+
+
+def _by_year(filters: Filters) -> list[dict]:
+    rows = UptakeRollup.objects.filter(filters.category_q())
+    if filters.mission:
+        rows = rows.filter(mission_id=filters.mission)
+    else:
+        rows = rows.filter(mission_id=ALL_MISSIONS, country=ALL_COUNTRIES).exclude(year=ALL_YEARS)
+    if filters.year:
+        rows = rows.filter(year=filters.year)
+    return _grouped(rows, "year")
+
+
+def _by_country(filters: Filters) -> list[dict]:
+    rows = UptakeRollup.objects.filter(filters.category_q())
+    if filters.mission:
+        rows = rows.filter(mission_id=filters.mission)
+        if filters.year:
+            rows = rows.filter(year=filters.year)
+    else:
+        rows = rows.filter(mission_id=ALL_MISSIONS, year=filters.year or ALL_YEARS).exclude(country=ALL_COUNTRIES)
+    return _grouped(rows, "country")
+
+
+def _by_mission(filters: Filters) -> list[dict]:
+    rows = UptakeRollup.objects.filter(filters.category_q()).exclude(mission_id=ALL_MISSIONS)
+    if filters.mission:
+        rows = rows.filter(mission_id=filters.mission)
+    if filters.year:
+        rows = rows.filter(year=filters.year)
+    return _grouped(rows, "mission_id")
+
+
+COLUMNS = (
+    ("organisations", gettext_lazy("Organisations")),
+    ("large_organisations", gettext_lazy("Large companies")),
+    ("registrations", gettext_lazy("Registrations")),
+    ("declarations_endorsed", gettext_lazy("Declarations endorsed")),
+    ("declarations_not_endorsed", gettext_lazy("Not endorsed")),
+    ("declarations_pending", gettext_lazy("Pending")),
+)
+
+
+def _row_cells(values: dict) -> list[Cell]:
+    cells = [count_cell(values.get(name)) for name, _label in COLUMNS]
+    cells.append(share_cell(values.get("organisations_endorsed"), values.get("organisations")))
+    cells.append(share_cell(values.get("large_organisations_endorsed"), values.get("large_organisations")))
+    return cells
+
+
+def _columns() -> list[str]:
+    return [str(label) for _name, label in COLUMNS] + [
+        _("Organisations that endorsed (%)"),
+        _("Large companies that endorsed (%)"),
+    ]
+
+
+def missions_known() -> list[MissionDimension]:
+    return list(MissionDimension.objects.order_by("-starts_on", "mission_id"))
+
+
+def mission_title(mission: MissionDimension, language: str) -> str:
+    return (mission.title_en if language == "en" else mission.title_nl) or mission.title_nl or mission.slug
+
+
+def _country_name(code: str) -> str:
+    from .countries import country_name
+
+    return country_name(code)
+
+
+def refresh_state() -> RefreshState | None:
+    return RefreshState.objects.filter(pk=1).first()
+
+
+def _attendance(filters: Filters) -> dict:
+    rows = AttendanceRollup.objects.filter(filters.category_q())
+    if filters.year:
+        rows = rows.filter(year=filters.year)
+    if filters.mission:
+        rows = rows.filter(mission_id=filters.mission)
+    return rows.aggregate(attended=Sum("attended"), absent=Sum("absent"), excused=Sum("excused"))
+
+
+def _brochures(filters: Filters) -> dict:
+    rows = BrochureRollup.objects.all()
+    if filters.year:
+        rows = rows.filter(year=filters.year)
+    return rows.aggregate(downloads=Sum("downloads"), online_views=Sum("online_views"))
+
+
+@dataclass
+class Report:
+    filters: Filters
+    headline: list[tuple[str, Cell, str]]
+    target: dict
+    sections: list[Section]
+    refreshed: RefreshState | None
+
+
+def dashboard_report(
+    *, filters: Filters, missions: list[MissionDimension], language: str, state: RefreshState | None = None
+) -> Report:
+    """Everything the dashboard shows for a selection, already suppressed."""
+    from . import charts
+
+    # One query for the totals and the sector / kind / size breakdowns (at most 21 x 3 x 2 rows).
+    categories = list(_scope(filters).order_by().values(*CATEGORY).annotate(**_sums()))
+    totals = (_sum_by(categories, None) or [dict.fromkeys(_sums(), 0)])[0]
+    attendance = _attendance(filters)
+    brochures = _brochures(filters)
+    selected_missions = [
+        m
+        for m in missions
+        if (not filters.year or m.year == filters.year) and (not filters.mission or m.mission_id == filters.mission)
+    ]
+    recorded = sum(int(attendance[k] or 0) for k in ("attended", "absent", "excused"))
+    large = int(totals["large_organisations"] or 0)
+    large_endorsed = int(totals["large_organisations_endorsed"] or 0)
+    target_percent = settings.LARGE_COMPANY_TARGET_PERCENT
+    large_share = share_cell(large_endorsed, large)
+    target = {
+        "percent": target_percent,
+        "share": large_share,
+        "large": count_cell(large),
+        "large_endorsed": count_cell(large_endorsed),
+        "no_large": large == 0,
+        "met": large_share.value is not None and large_share.value >= target_percent,
+        "chart": charts.target_gauge(large_share.value, target_percent),
+    }
+    headline = [
+        (_("Missions"), Cell(len(selected_missions), number_format(len(selected_missions))), ""),
+        (
+            _("Registrations"),
+            count_cell(totals["registrations"]),
+            _("Submitted registrations, also if withdrawn later."),
+        ),
+        (_("Participating organisations"), count_cell(totals["organisations"]), _("Counted once per selection.")),
+        (
+            _("Declarations endorsed"),
+            count_cell(totals["declarations_endorsed"]),
+            _("Current decision per registration."),
+        ),
+        (
+            _("Declarations not endorsed"),
+            count_cell(totals["declarations_not_endorsed"]),
+            _("Declined, or endorsement withdrawn."),
+        ),
+        (_("Declarations pending"), count_cell(totals["declarations_pending"]), _("No decision recorded yet.")),
+        (
+            _("Share of large companies that endorsed"),
+            large_share,
+            _("Target: %(target)d%%.") % {"target": target_percent},
+        ),
+        (
+            _("Share of all organisations that endorsed"),
+            share_cell(totals["organisations_endorsed"], totals["organisations"]),
+            "",
+        ),
+        (
+            _("Preparation-session attendance rate"),
+            share_cell(attendance["attended"], recorded),
+            _("Attended out of recorded attendance (attended, absent or excused)."),
+        ),
+        (
+            _("Brochure downloads"),
+            Cell(
+                int(brochures["downloads"] or 0), number_format(int(brochures["downloads"] or 0), force_grouping=True)
+            ),
+            _("All brochures; only the year filter applies."),
+        ),
+        (
+            _("Brochure online views"),
+            Cell(
+                int(brochures["online_views"] or 0),
+                number_format(int(brochures["online_views"] or 0), force_grouping=True),
+            ),
+            _("All brochures; only the year filter applies."),
+        ),
+    ]
+
+    titles = {m.mission_id: mission_title(m, language) for m in missions}
+    sector_labels, kind_labels, size_labels = (
+        dict(Sector.choices),
+        dict(OrganisationKind.choices),
+        dict(SizeClass.choices),
+    )
+    specs = [
+        ("year", _("By year (trend)"), _("Year"), _by_year(filters), lambda v: str(v)),
+        ("mission", _("By mission"), _("Mission"), _by_mission(filters), lambda v: titles.get(v, f"#{v}")),
+        ("country", _("By destination"), _("Destination"), _by_country(filters), _country_name),
+        (
+            "sector",
+            _("By sector (SBI section)"),
+            _("Sector"),
+            _sum_by(categories, "sector"),
+            lambda v: str(sector_labels.get(v, v)),
+        ),
+        (
+            "kind",
+            _("By kind of organisation"),
+            _("Kind"),
+            _sum_by(categories, "kind"),
+            lambda v: str(kind_labels.get(v, v)),
+        ),
+        (
+            "size_class",
+            _("By size class"),
+            _("Size class"),
+            _sum_by(categories, "size_class"),
+            lambda v: str(size_labels.get(v, v)),
+        ),
+    ]
+    sections = []
+    for key, title, dimension_label, rows, label_of in specs:
+        section = Section(key=key, title=title, dimension_label=dimension_label, columns=_columns())
+        for values in rows:
+            section.rows.append(
+                (label_of(values[key if key not in ("mission",) else "mission_id"]), _row_cells(values))
+            )
+        if key == "year":
+            section.chart = charts.trend_chart(
+                [(label, cells[-1].value) for label, cells in section.rows],
+                target_percent,
+                title=_("Share of large companies that endorsed, per year, against the %(target)d%% target")
+                % {"target": target_percent},
+            )
+        else:
+            section.chart = charts.bar_chart(
+                [(label, cells[0].value, cells[0].text) for label, cells in section.rows],
+                title=_("Participating organisations %(breakdown)s") % {"breakdown": title.lower()},
+            )
+        sections.append(section)
+    return Report(
+        filters=filters, headline=headline, target=target, sections=sections, refreshed=state or refresh_state()
+    )

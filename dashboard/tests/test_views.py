@@ -1,0 +1,217 @@
+import csv
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dashboard.services import rollups_refresh
+from declarations.constants import Decision
+from declarations.models import DeclarationPersonalData
+from missions.constants import RegistrationStatus
+from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, member_of
+
+from .helpers import attend, make_mission, register
+
+pytestmark = pytest.mark.django_db
+URL = "/dashboard/"
+
+
+@pytest.fixture
+def ministry(client):
+    client.force_login(MinistryUserFactory())
+    return client
+
+
+def cells_of(html: str, section: str) -> list[list[str]]:
+    block = html.split(f'id="breakdown-{section}"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", block, re.S)[1:]
+    return [[c.strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_company_users_get_403_on_page_and_export(client):
+    client.force_login(member_of())
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("dashboard:export")).status_code == 403
+
+
+def test_ministry_and_rvo_staff_may_view(client, ministry):
+    assert ministry.get(URL).status_code == 200
+    client.force_login(StaffUserFactory())
+    assert client.get(URL).status_code == 200
+
+
+def test_large_company_share_counts_only_large_companies_by_the_rule(ministry):
+    mission = make_mission()
+    for _ in range(5):
+        register(mission, OrganisationFactory(large=True))
+    register(mission, OrganisationFactory(large=True), decision=Decision.NOT_ENDORSED)
+    # Many employees but neither threshold of money exceeded: not large under footnote 2.
+    almost = OrganisationFactory(
+        employees=900, annual_turnover_eur=Decimal("40000000"), balance_sheet_total_eur=Decimal("20000000")
+    )
+    register(mission, almost, decision=Decision.NOT_ENDORSED)
+    for _ in range(10):
+        register(mission, OrganisationFactory())  # SMEs, all endorsed
+    rollups_refresh()
+
+    response = ministry.get(URL)
+    target = response.context["report"].target
+    assert target["large"].value == 6
+    assert target["large_endorsed"].value == 5
+    assert target["share"].value == pytest.approx(83.3)
+    assert target["met"] is False
+    assert 'id="target-share" class="fs-2 fw-bold mb-1">83,3%' in response.content.decode()
+
+
+def test_zero_large_companies_is_not_a_zero_percent(ministry):
+    mission = make_mission()
+    for _ in range(6):
+        register(mission, OrganisationFactory())
+    rollups_refresh()
+    response = ministry.get(URL)
+    target = response.context["report"].target
+    assert target["no_large"] is True
+    assert target["share"].value is None
+    assert "Er hebben zich in deze selectie geen grote bedrijven aangemeld" in response.content.decode()
+
+
+def test_small_cells_are_suppressed_on_the_page_and_in_the_csv(ministry):
+    mission = make_mission()
+    for _ in range(6):
+        register(mission, OrganisationFactory(sector="C"))
+    for _ in range(2):
+        register(mission, OrganisationFactory(sector="A"))
+    rollups_refresh()
+
+    html = ministry.get(URL).content.decode()
+    rows = {row[0]: row[1:] for row in cells_of(html, "sector")}
+    agriculture = next(v for k, v in rows.items() if k.startswith("A "))
+    manufacturing = next(v for k, v in rows.items() if k.startswith("C "))
+    assert agriculture[0] == "&lt; 5" and agriculture[2] == "&lt; 5"
+    assert manufacturing[0] == "6"
+
+    filtered = ministry.get(URL, {"sector": "A"})
+    headline = {label: cell.text for label, cell, _ in filtered.context["report"].headline}
+    assert headline["Deelnemende organisaties"] == "< 5"
+    assert headline["Aanmeldingen"] == "< 5"
+
+    export = ministry.get(reverse("dashboard:export"), {"sector": "A"}).content.decode("utf-8-sig")
+    assert "< 5" in export
+    assert ";2;" not in export and ";2\r" not in export
+
+
+def test_csv_holds_exactly_the_figures_shown(ministry):
+    mission = make_mission(year=2024)
+    for _ in range(7):
+        register(mission, OrganisationFactory(large=True))
+    rollups_refresh()
+    params = {"year": "2024", "size": "large"}
+    page = ministry.get(URL, params)
+    html = page.content.decode()
+    export = ministry.get(reverse("dashboard:export"), params)
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    for label, cell, _help in page.context["report"].headline:
+        assert [label, cell.text] in rows
+    for row in cells_of(html, "size_class"):
+        assert row in rows
+    assert 'href="/dashboard/export.csv?year=2024&amp;size=large"' in html
+
+
+def test_filters_change_the_figures(ministry):
+    register(make_mission(year=2024))
+    for _ in range(6):
+        register(make_mission(year=2025))
+    rollups_refresh()
+    all_years = ministry.get(URL).context["report"].headline
+    only_2024 = ministry.get(URL, {"year": "2024"}).context["report"].headline
+    assert all_years[1][1].text == "7"
+    assert only_2024[1][1].text == "< 5"
+    assert only_2024[0][1].text == "1"  # missions in 2024
+
+
+def test_invalid_filter_is_reported_and_ignored(ministry):
+    response = ministry.get(URL, {"year": "abc", "sector": "C"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["report"].filters.sector == "C"
+    assert response.context["report"].filters.year is None
+
+
+def test_no_names_emails_or_ips_reach_the_page_or_the_csv(ministry):
+    mission = make_mission()
+    organisations = [OrganisationFactory(name=f"Geheimbedrijf {i} B.V.") for i in range(6)]
+    registrations = [register(mission, org, signatory="Henriette Zwartekop") for org in organisations]
+    DeclarationPersonalData.objects.update(ip_address="203.0.113.77")
+    attend(registrations[0], name="Barend Verborgen")
+    register(mission, decision=None, status=RegistrationStatus.PENDING_SIGNATURE)
+    rollups_refresh()
+    emails = [m.user.email for r in registrations for m in r.organisation.memberships.all()]
+
+    for response in (
+        ministry.get(URL),
+        ministry.get(reverse("dashboard:export")),
+        ministry.get(URL, {"mission": mission.pk}),
+    ):
+        body = response.content.decode("utf-8-sig")
+        for secret in ["Henriette", "Zwartekop", "Geheimbedrijf", "Barend", "Verborgen", "203.0.113.77", *emails]:
+            assert secret not in body
+        assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", body.split("<footer", 1)[0].replace("@demo", "")) or (
+            response.get("Content-Type", "").startswith("text/html")
+        )
+
+
+def test_query_count_is_bounded_whatever_the_data_size(ministry, django_assert_max_num_queries):
+    def load(missions: int, per_mission: int):
+        for m in range(missions):
+            mission = make_mission(year=2020 + m % 5, country=["JP", "IN", "KE"][m % 3])
+            for i in range(per_mission):
+                register(
+                    mission,
+                    OrganisationFactory(sector="ACJM"[i % 4], large=i % 3 == 0),
+                    decision=[Decision.ENDORSED, Decision.NOT_ENDORSED, None][i % 3],
+                )
+        rollups_refresh()
+
+    load(1, 3)
+    with django_assert_max_num_queries(15):
+        ministry.get(URL)
+    load(6, 12)
+    with django_assert_max_num_queries(15):
+        ministry.get(URL, {"sector": "C"})
+    mission_id = ministry.get(URL).context["report"].sections[1].rows and None
+    with django_assert_max_num_queries(15):
+        ministry.get(reverse("dashboard:export"), {"year": "2021"})
+    assert mission_id is None
+
+
+def test_attendance_rate_counts_recorded_attendance(ministry):
+    mission = make_mission()
+    registrations = [register(mission) for _ in range(6)]
+    for r in registrations[:5]:
+        attend(r, status="attended")
+    attend(registrations[5], status="absent")
+    attend(registrations[5], status="invited", name="Nog Niet")
+    rollups_refresh()
+    headline = {label: cell.text for label, cell, _ in ministry.get(URL).context["report"].headline}
+    assert headline["Opkomst bij voorbereidingsbijeenkomsten"] == "83,3%"
+
+
+def test_cached_page_follows_a_refresh(ministry):
+    mission = make_mission()
+    for _ in range(5):
+        register(mission)
+    rollups_refresh()
+    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()
+    register(mission)
+    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()  # same rollups, same page
+    rollups_refresh()
+    assert 'data-figure="2">6<' in ministry.get(URL).content.decode()

@@ -1,0 +1,117 @@
+import csv
+import hashlib
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
+from .forms import DashboardFilterForm
+from .selectors import dashboard_report, mission_title, missions_known, refresh_state
+
+
+class DashboardAccessMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Ministry and RVO staff only; other logged-in users get 403, anonymous users the login page."""
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return user.is_ministry or user.is_rvo_staff
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            self.raise_exception = True
+        return super().handle_no_permission()
+
+    def report(self, state=None):
+        language = (translation.get_language() or "nl")[:2]
+        missions = missions_known()
+        titles = {m.mission_id: mission_title(m, language) for m in missions}
+        form = DashboardFilterForm(self.selection() or None, missions=missions, titles=titles)
+        if form.is_bound:
+            form.is_valid()
+        filters = form.filters()
+        return form, dashboard_report(filters=filters, missions=missions, language=language, state=state)
+
+    def selection(self) -> dict[str, str]:
+        return {k: v for k in FILTER_FIELDS if (v := self.request.GET.get(k, "").strip())}
+
+
+class DashboardView(DashboardAccessMixin, TemplateView):
+    """The page. Its body only changes when the rollups do, so it is cached per refresh and selection."""
+
+    template_name = "dashboard/index.html"
+
+    def get_context_data(self, **kwargs):
+        state = refresh_state()
+        language = (translation.get_language() or "nl")[:2]
+        selection = self.selection()
+        key = (
+            "dashboard:body:"
+            + hashlib.sha256(
+                repr(
+                    (
+                        state and state.refreshed_at.isoformat(),
+                        language,
+                        sorted(selection.items()),
+                        settings.DASHBOARD_MIN_CELL,
+                        settings.LARGE_COMPANY_TARGET_PERCENT,
+                    )
+                ).encode()
+            ).hexdigest()
+        )
+        seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", CACHE_SECONDS)
+        body = cache.get(key) if seconds else None
+        if body is None:
+            form, report = self.report(state)
+            body = render_to_string(
+                "dashboard/_report.html",
+                {
+                    "form": form,
+                    "report": report,
+                    "query": urlencode(selection),
+                    "refresh_minutes": REFRESH_INTERVAL_MINUTES,
+                    "min_cell": settings.DASHBOARD_MIN_CELL,
+                },
+                request=self.request,
+            )
+            if seconds:
+                cache.set(key, body, seconds)
+        return super().get_context_data(body=mark_safe(body), **kwargs)  # noqa: S308 - rendered by our template
+
+
+class DashboardExportView(DashboardAccessMixin, TemplateView):
+    """CSV of exactly what the page shows for the same query string (suppressed cells included)."""
+
+    def get(self, request, *args, **kwargs):
+        form, report = self.report()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="imvo-dashboard-{stamp}.csv"'
+        response.write("\ufeff")  # so spreadsheet programs read UTF-8
+        writer = csv.writer(response, delimiter=";")
+        selection = [
+            f"{form.fields[name].label}: {dict(form.fields[name].choices).get(form.cleaned_data.get(name), '')}"
+            for name in form.fields
+            if form.is_bound and form.cleaned_data.get(name)
+        ]
+        writer.writerow([_("IMVO mission dashboard"), _("Selection"), "; ".join(selection) or _("All")])
+        if report.refreshed:
+            writer.writerow([_("Figures as of"), timezone.localtime(report.refreshed.refreshed_at).isoformat()])
+        writer.writerow([])
+        writer.writerow([_("Figure"), _("Value")])
+        for label, cell, _help in report.headline:
+            writer.writerow([label, cell.text])
+        for section in report.sections:
+            writer.writerow([])
+            writer.writerow([section.title])
+            writer.writerow([section.dimension_label, *section.columns])
+            for label, cells in section.rows:
+                writer.writerow([label, *[cell.text for cell in cells]])
+        return response

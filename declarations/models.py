@@ -1,0 +1,180 @@
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import OECD_EDITION, Decision, ReceiptStatus
+
+
+def text_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class DeclarationText(models.Model):
+    """One language of one version of the declaration; immutable once published."""
+
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=5, choices=[("nl", _("Dutch")), ("en", _("English"))])
+    body = models.TextField(_("text"), help_text=_("The exact text the signatory agrees to (Markdown)."))
+    oecd_edition = models.CharField(
+        _("OECD Guidelines edition"),
+        max_length=20,
+        default=OECD_EDITION,
+        help_text=_("Edition of the OECD Guidelines for Multinational Enterprises the text refers to."),
+    )
+    sha256 = models.CharField(_("SHA-256 of the text"), max_length=64, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declaration text")
+        verbose_name_plural = _("declaration texts")
+        ordering = ["-version", "language"]
+        constraints = [models.UniqueConstraint(fields=["version", "language"], name="unique_text_version_language")]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = DeclarationText.objects.filter(pk=self.pk).values("published_at").first()
+            if stored and stored["published_at"] is not None:
+                raise ValidationError(_("A published declaration text cannot be changed; publish a new version."))
+        self.sha256 = text_sha256(self.body)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError(_("A published declaration text cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Declaration(models.Model):
+    """Append-only evidence of one decision on the declaration (signed, declined or withdrawn).
+
+    Personal fields live in ``DeclarationPersonalData`` so they can be erased; this row commits
+    only to their salted hash. ``record_hash`` covers the canonical serialisation of every field
+    below plus ``previous_hash``, which chains the records. On PostgreSQL a trigger refuses UPDATE
+    and DELETE.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
+    registration = models.ForeignKey(
+        "missions.Registration", verbose_name=_("registration"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    organisation_name = models.CharField(_("organisation name at signing"), max_length=200)
+    organisation_kvk = models.CharField(_("KvK number at signing"), max_length=8)
+    text = models.ForeignKey(
+        DeclarationText, verbose_name=_("declaration text"), on_delete=models.PROTECT, related_name="declarations"
+    )
+    text_version = models.PositiveIntegerField(_("text version"))
+    text_language = models.CharField(_("text language"), max_length=5)
+    text_sha256 = models.CharField(_("SHA-256 of the text as signed"), max_length=64)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Required when not endorsing."))
+    confirms_authority = models.BooleanField(
+        _("confirms authority"),
+        default=False,
+        help_text=_("The signatory confirmed authority to bind the organisation."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed at (UTC)"))
+    brochure_version = models.CharField(
+        _("IMVO brochure version opened"), max_length=100, blank=True, help_text=_("Empty if not opened.")
+    )
+    reused_from = models.ForeignKey(
+        "self",
+        verbose_name=_("re-used from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("An earlier declaration of the same text that was confirmed again."),
+    )
+    personal_hash = models.CharField(_("salted hash of the personal data"), max_length=64)
+    previous_hash = models.CharField(_("hash of the previous record"), max_length=64, unique=True)
+    record_hash = models.CharField(_("record hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["registration", "sequence"], name="declaration_registration_seq"),
+            models.Index(fields=["organisation", "decision", "signed_at"], name="declaration_org_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.organisation_name} ({self.get_decision_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk and not kwargs.pop("_allow_insert_only", False):
+            raise ValidationError(_("Declaration records cannot be changed; add a new record instead."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Declaration records cannot be deleted."))
+
+
+class DeclarationPersonalData(models.Model):
+    """The personal fields of one declaration, erasable under the retention policy."""
+
+    declaration = models.OneToOneField(
+        Declaration,
+        verbose_name=_("declaration"),
+        on_delete=models.PROTECT,
+        related_name="personal",
+        primary_key=True,
+    )
+    signatory_name = models.CharField(_("signatory name"), max_length=150, blank=True)
+    signatory_position = models.CharField(_("signatory position"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    salt = models.CharField(_("salt"), max_length=64, blank=True, help_text=_("Erased together with the data."))
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data of a declaration")
+        verbose_name_plural = _("personal data of declarations")
+
+    def __str__(self) -> str:
+        return self.signatory_name or str(_("(erased)"))
+
+
+class Receipt(models.Model):
+    """The PDF receipt of one declaration, rendered by the worker."""
+
+    declaration = models.OneToOneField(
+        Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="receipt"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
+    file_name = models.CharField(_("stored file"), max_length=300, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="nl")
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+
+    def __str__(self) -> str:
+        return f"receipt of {self.declaration_id}"

@@ -1,0 +1,61 @@
+"""Reads of declaration texts and records."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .constants import Decision
+from .models import Declaration, DeclarationText
+
+
+def declaration_text_current(*, language: str) -> DeclarationText | None:
+    """The latest published text in that language (Dutch if none in that language)."""
+    texts = DeclarationText.objects.filter(published_at__isnull=False).order_by("-version")
+    return texts.filter(language=language[:2]).first() or texts.filter(language="nl").first()
+
+
+def latest_declarations_for(registrations: Iterable) -> dict[int, Declaration]:
+    """The latest declaration record per registration id, in one query."""
+    ids = [r.pk if hasattr(r, "pk") else int(r) for r in registrations]
+    if not ids:
+        return {}
+    latest = (
+        Declaration.objects.filter(registration_id__in=ids)
+        .values("registration_id")
+        .annotate(last=Max("sequence"))
+        .values("last")
+    )
+    records = Declaration.objects.filter(sequence__in=latest).select_related("text")
+    return {d.registration_id: d for d in records}
+
+
+def declaration_reusable_for(*, organisation, text: DeclarationText, exclude_registration=None) -> Declaration | None:
+    """An endorsement of the same text version by this organisation in the re-use window."""
+    since = timezone.now() - timedelta(days=settings.DECLARATION_REUSE_DAYS)
+    records = Declaration.objects.filter(
+        organisation=organisation, text_version=text.version, decision=Decision.ENDORSED, signed_at__gte=since
+    ).select_related("personal")
+    if exclude_registration is not None:
+        records = records.exclude(registration=exclude_registration)
+    return records.order_by("-sequence").first()
+
+
+def declaration_get_for_download(*, user, declaration_id) -> Declaration:
+    """A declaration whose receipt this user may download: organisation members and RVO staff; else 404."""
+    try:
+        declaration = Declaration.objects.select_related("receipt", "organisation").get(pk=int(declaration_id))
+    except (Declaration.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    if getattr(user, "is_rvo_staff", False):
+        return declaration
+    if not declaration.organisation.memberships.filter(user=user).exists():
+        raise Http404
+    return declaration
+
+
+def declaration_list_for_organisation(*, organisation) -> QuerySet[Declaration]:
+    return Declaration.objects.filter(organisation=organisation).select_related("registration__mission", "text")

@@ -1,0 +1,44 @@
+"""Domain errors of the registration journey, each with a translated message for the user."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class MissionError(Exception):
+    message = _("This action is not possible.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class RegistrationClosed(MissionError):
+    message = _("Registration for this mission is not open.")
+
+
+class MissionFull(MissionError):
+    message = _("All seats of this mission are taken.")
+
+
+class AlreadyRegistered(MissionError):
+    message = _("Your organisation has already registered for this mission.")
+
+    def __init__(self, registration=None, message=None):
+        super().__init__(message)
+        self.registration = registration
+
+
+class ProfileIncomplete(MissionError):
+    message = _("Complete your organisation's profile before registering.")
+
+
+class NotASignatory(MissionError):
+    message = _("Only an authorised signatory of the organisation can sign or decline the declaration.")
+
+
+class InvalidRegistrationState(MissionError):
+    message = _("This registration cannot be changed this way in its current state.")
+
+
+class DeclarationIncomplete(MissionError):
+    message = _("The declaration is not complete.")

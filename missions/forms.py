@@ -1,0 +1,176 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from declarations.constants import Decision
+
+from .constants import MAX_PARTICIPANTS, Theme
+
+
+class MissionFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    theme = forms.ChoiceField(label=_("Theme"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    state = forms.ChoiceField(
+        label=_("Registration"),
+        required=False,
+        choices=[("", _("All")), ("open", _("Open for registration")), ("closed", _("Closed"))],
+    )
+
+    def __init__(self, *args, countries: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].choices = [("", _("All themes")), *Theme.choices]
+        self.fields["country"].choices = [("", _("All countries")), *countries]
+
+
+class OrganisationChoiceForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int, widget=forms.RadioSelect)
+
+    def __init__(self, *args, memberships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(m.organisation_id, m.organisation.name) for m in memberships]
+        self.fields["organisation"].error_messages["invalid_choice"] = _(
+            "Choose one of the organisations you are a member of."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ParticipantsForm(forms.Form):
+    """Step 2: one to three participants, and the motivation."""
+
+    motivation = forms.CharField(
+        label=_("Motivation"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=3000,
+        help_text=_("What does your organisation want to achieve with this mission?"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fieldsets = []
+        for i in range(1, MAX_PARTICIPANTS + 1):
+            required = i == 1
+            self.fields[f"p{i}_name"] = forms.CharField(label=_("Name"), max_length=150, required=required)
+            self.fields[f"p{i}_email"] = forms.EmailField(label=_("E-mail address"), required=required)
+            self.fields[f"p{i}_position"] = forms.CharField(label=_("Position"), max_length=150, required=required)
+            legend = _("Participant %(number)s") % {"number": i}
+            if not required:
+                legend = _("Participant %(number)s (optional)") % {"number": i}
+            fieldsets.append(
+                Fieldset(
+                    legend,
+                    Div(
+                        Div(f"p{i}_name", css_class="col-md-4"),
+                        Div(f"p{i}_email", css_class="col-md-4"),
+                        Div(f"p{i}_position", css_class="col-md-4"),
+                        css_class="row",
+                    ),
+                )
+            )
+        self.order_fields([f for f in self.fields if f != "motivation"] + ["motivation"])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*fieldsets, "motivation")
+
+    def clean(self):
+        data = super().clean()
+        seen = set()
+        for i in range(1, MAX_PARTICIPANTS + 1):
+            values = [data.get(f"p{i}_{f}") for f in ("name", "email", "position")]
+            if any(values) and not all(values):
+                self.add_error(f"p{i}_name", _("Fill in name, e-mail address and position, or leave all three empty."))
+            email = (data.get(f"p{i}_email") or "").lower()
+            if email and email in seen:
+                self.add_error(f"p{i}_email", _("This person is already listed."))
+            seen.add(email)
+        return data
+
+    def participants(self) -> list[dict]:
+        rows = []
+        for i in range(1, MAX_PARTICIPANTS + 1):
+            name = self.cleaned_data.get(f"p{i}_name")
+            if name:
+                rows.append(
+                    {
+                        "name": name,
+                        "email": self.cleaned_data[f"p{i}_email"].lower(),
+                        "position": self.cleaned_data[f"p{i}_position"],
+                    }
+                )
+        return rows
+
+    @staticmethod
+    def initial_from(registration) -> dict:
+        initial = {"motivation": registration.motivation}
+        for i, p in enumerate(registration.participants.all(), start=1):
+            initial.update({f"p{i}_name": p.name, f"p{i}_email": p.email, f"p{i}_position": p.position})
+        return initial
+
+
+class DeclarationForm(forms.Form):
+    """Step 4 (and the signatory's page): the decision on the declaration."""
+
+    decision = forms.ChoiceField(
+        label=_("Your decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Decision.ENDORSED, _("We endorse this declaration")),
+            (Decision.NOT_ENDORSED, _("We cannot endorse this yet")),
+        ],
+    )
+    signatory_name = forms.CharField(label=_("Your name"), max_length=150)
+    signatory_position = forms.CharField(label=_("Your position"), max_length=150)
+    confirms_authority = forms.BooleanField(
+        label=_("I confirm that I am authorised to bind the organisation with this declaration."),
+        required=True,
+        error_messages={"required": _("Confirm that you are authorised to bind the organisation.")},
+    )
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Required if you cannot endorse the declaration yet: what stands in the way, and what are you "
+            "doing about it?"
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "decision",
+            HTML('<div class="row">'),
+            Div("signatory_name", css_class="col-md-6"),
+            Div("signatory_position", css_class="col-md-6"),
+            HTML("</div>"),
+            "confirms_authority",
+            "explanation",
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.NOT_ENDORSED and not (data.get("explanation") or "").strip():
+            self.add_error("explanation", _("Explain why your organisation cannot endorse the declaration yet."))
+        return data
+
+
+class ReuseDeclarationForm(forms.Form):
+    reused_from = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

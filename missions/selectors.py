@@ -1,0 +1,131 @@
+"""Reads that enforce visibility: the public catalogue shows published missions only."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from declarations.selectors import latest_declarations_for  # noqa: F401  (re-exported for staff/dashboard)
+from organisations.selectors import membership_get
+
+from .constants import Availability, MissionStatus, RegistrationStatus
+from .models import Mission, PreparationSession, Registration
+
+S = RegistrationStatus
+
+
+@dataclass(frozen=True)
+class MissionFilters:
+    theme: str = ""
+    country: str = ""
+    state: str = ""  # "open" | "closed" | ""
+    q: str = ""
+
+
+def _with_counts(queryset: QuerySet[Mission]) -> QuerySet[Mission]:
+    return queryset.annotate(
+        confirmed_count=Count("registrations", filter=Q(registrations__status=S.CONFIRMED)),
+        waitlisted_count=Count("registrations", filter=Q(registrations__status=S.WAITLISTED)),
+    )
+
+
+def mission_availability(mission: Mission, now=None) -> str:
+    """Open / waiting list / not yet open / closed, from an annotated mission."""
+    now = now or timezone.now()
+    if mission.status != MissionStatus.PUBLISHED or now >= mission.registration_closes_at:
+        return Availability.CLOSED
+    if now < mission.registration_opens_at:
+        return Availability.NOT_YET_OPEN
+    confirmed = getattr(mission, "confirmed_count", None)
+    if confirmed is None:
+        confirmed = mission.registrations.filter(status=S.CONFIRMED).count()
+    return Availability.OPEN if confirmed < mission.capacity_max else Availability.WAITING_LIST
+
+
+def mission_list_published(*, filters: MissionFilters | None = None) -> QuerySet[Mission]:
+    """Published (and closed/completed) missions for the catalogue, with seat counts, filtered."""
+    filters = filters or MissionFilters()
+    now = timezone.now()
+    missions = Mission.objects.filter(
+        status__in=[MissionStatus.PUBLISHED, MissionStatus.CLOSED, MissionStatus.COMPLETED]
+    )
+    if filters.theme:
+        missions = missions.filter(theme=filters.theme)
+    if filters.country:
+        missions = missions.filter(country=filters.country.upper())
+    if filters.state == "open":
+        missions = missions.filter(
+            status=MissionStatus.PUBLISHED, registration_opens_at__lte=now, registration_closes_at__gt=now
+        )
+    elif filters.state == "closed":
+        missions = missions.exclude(
+            status=MissionStatus.PUBLISHED, registration_opens_at__lte=now, registration_closes_at__gt=now
+        )
+    if filters.q:
+        term = filters.q.strip()[:100]
+        missions = missions.filter(
+            Q(title_nl__icontains=term)
+            | Q(title_en__icontains=term)
+            | Q(summary_nl__icontains=term)
+            | Q(summary_en__icontains=term)
+            | Q(city_nl__icontains=term)
+            | Q(city_en__icontains=term)
+        )
+    return _with_counts(missions).order_by("starts_on", "pk")
+
+
+def mission_countries_published() -> list[str]:
+    return list(
+        Mission.objects.filter(status__in=[MissionStatus.PUBLISHED, MissionStatus.CLOSED, MissionStatus.COMPLETED])
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def mission_get_published(*, slug: str) -> Mission:
+    """A mission visible to the public (published, closed or completed), with counts and sessions; else 404."""
+    sessions = PreparationSession.objects.order_by("starts_at")
+    try:
+        return (
+            _with_counts(
+                Mission.objects.filter(
+                    slug=slug, status__in=[MissionStatus.PUBLISHED, MissionStatus.CLOSED, MissionStatus.COMPLETED]
+                )
+            )
+            .prefetch_related(Prefetch("preparation_sessions", queryset=sessions))
+            .get()
+        )
+    except Mission.DoesNotExist:
+        raise Http404 from None
+
+
+def registration_list_for_user(*, user) -> QuerySet[Registration]:
+    """Registrations of every organisation the user is a member of (not drafts of others)."""
+    return (
+        Registration.objects.filter(organisation__memberships__user=user)
+        .select_related("mission", "organisation", "current_declaration__receipt", "submitted_by")
+        .prefetch_related("participants")
+        .order_by("-created_at")
+    )
+
+
+def registration_get_for_member(*, user, registration_id) -> tuple[Registration, object]:
+    """A registration and the user's membership of its organisation; 404 for non-members."""
+    try:
+        registration = Registration.objects.select_related(
+            "mission", "organisation", "current_declaration__receipt", "current_declaration__text"
+        ).get(pk=int(registration_id))
+    except (Registration.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    membership = membership_get(user=user, organisation_id=registration.organisation_id)
+    return registration, membership
+
+
+def registrations_of_user_for_mission(*, user, mission: Mission) -> list[Registration]:
+    return list(
+        Registration.objects.filter(mission=mission, organisation__memberships__user=user).select_related(
+            "organisation"
+        )
+    )

@@ -1,0 +1,376 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from declarations.selectors import declaration_reusable_for, declaration_text_current
+from organisations.selectors import membership_get, membership_list_for_user
+
+from .constants import Availability, RegistrationStatus
+from .countries import country_name
+from .exceptions import AlreadyRegistered, MissionError, ProfileIncomplete, RegistrationClosed
+from .forms import DeclarationForm, MissionFilterForm, OrganisationChoiceForm, ParticipantsForm
+from .selectors import (
+    MissionFilters,
+    mission_availability,
+    mission_countries_published,
+    mission_get_published,
+    mission_list_published,
+    registration_get_for_member,
+    registrations_of_user_for_mission,
+)
+from .services import (
+    registration_brochure_opened,
+    registration_draft_save,
+    registration_start,
+    registration_submit,
+)
+
+IMVO_BROCHURE_SLUG = "imvo"
+
+
+def _steps():
+    from django.utils.translation import gettext_lazy
+
+    return [
+        (1, gettext_lazy("Organisation")),
+        (2, gettext_lazy("Participants")),
+        (3, gettext_lazy("IMVO information")),
+        (4, gettext_lazy("Declaration")),
+        (5, gettext_lazy("Review and submit")),
+    ]
+
+
+class MissionListView(ListView):
+    template_name = "missions/list.html"
+    context_object_name = "missions"
+    paginate_by = 10
+
+    def get_queryset(self):
+        countries = mission_countries_published()
+        self.filter_form = MissionFilterForm(
+            self.request.GET or None, countries=[(c, country_name(c)) for c in countries]
+        )
+        filters = MissionFilters()
+        if self.filter_form.is_bound and self.filter_form.is_valid():
+            filters = MissionFilters(**self.filter_form.cleaned_data)
+        elif self.filter_form.is_bound:
+            messages.warning(self.request, _("One of the filters was not valid and was ignored."))
+        self.filters = filters
+        return mission_list_published(filters=filters)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for mission in context["missions"]:
+            mission.availability = mission_availability(mission, now)
+            mission.seats_left = max(mission.capacity_max - mission.confirmed_count, 0)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filter_form=self.filter_form,
+            Availability=Availability,
+            query_string=query.urlencode(),
+            is_filtered=any([self.filters.q, self.filters.theme, self.filters.country, self.filters.state]),
+        )
+        return context
+
+
+class MissionDetailView(TemplateView):
+    template_name = "missions/detail.html"
+
+    def get_context_data(self, **kwargs):
+        mission = mission_get_published(slug=kwargs["slug"])
+        mission.availability = mission_availability(mission)
+        mission.seats_left = max(mission.capacity_max - mission.confirmed_count, 0)
+        user = self.request.user
+        own = registrations_of_user_for_mission(user=user, mission=mission) if user.is_authenticated else []
+        return super().get_context_data(
+            mission=mission,
+            own_registrations=own,
+            Availability=Availability,
+            sessions=list(mission.preparation_sessions.all()),
+            imvo_brochure_slug=IMVO_BROCHURE_SLUG,
+            **kwargs,
+        )
+
+
+class RegisterStartView(LoginRequiredMixin, FormView):
+    """Step 1: choose the organisation (only those the user is a member of)."""
+
+    template_name = "missions/register_step1.html"
+    form_class = OrganisationChoiceForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.mission = mission_get_published(slug=kwargs["slug"])
+        if request.user.is_authenticated:
+            self.memberships = list(membership_list_for_user(user=request.user))
+            if not self.memberships:
+                messages.info(request, _("Register your organisation in the portal first."))
+                return redirect("organisations:start")
+            if not self.mission.registration_is_open():
+                messages.error(request, RegistrationClosed.message)
+                return redirect(self.mission.get_absolute_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "memberships": self.memberships}
+
+    def get_initial(self):
+        from organisations.selectors import active_membership
+
+        active = active_membership(self.request)
+        return {"organisation": active.organisation_id} if active else {}
+
+    def form_valid(self, form):
+        membership = membership_get(user=self.request.user, organisation_id=form.cleaned_data["organisation"])
+        try:
+            registration = registration_start(
+                mission=self.mission,
+                organisation=membership.organisation,
+                actor=self.request.user,
+                request=self.request,
+            )
+        except AlreadyRegistered as exc:
+            existing = exc.registration
+            if existing is not None and existing.status == RegistrationStatus.DRAFT:
+                messages.info(self.request, _("You already started this registration; continue where you left off."))
+                return redirect("missions:register_step", self.mission.slug, existing.pk, max(existing.draft_step, 2))
+            messages.warning(self.request, exc.message)
+            return redirect("my:registration", existing.pk) if existing else redirect("my:overview")
+        except ProfileIncomplete as exc:
+            form.add_error("organisation", exc.message)
+            self.incomplete_organisation = membership.organisation
+            return self.form_invalid(form)
+        except MissionError as exc:
+            messages.error(self.request, exc.message)
+            return redirect(self.mission.get_absolute_url())
+        return redirect("missions:register_step", self.mission.slug, registration.pk, 2)
+
+    def get_context_data(self, **kwargs):
+        incomplete = [m.organisation for m in self.memberships if not m.organisation.is_profile_complete]
+        return super().get_context_data(
+            mission=self.mission, steps=_steps(), step=1, incomplete_organisations=incomplete, **kwargs
+        )
+
+
+class RegistrationStepView(LoginRequiredMixin, TemplateView):
+    """Steps 2 to 5 of a draft registration; every step is saved, so going back loses nothing."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.registration, self.membership = registration_get_for_member(
+            user=request.user, registration_id=kwargs["pk"]
+        )
+        self.mission = self.registration.mission
+        if self.mission.slug != kwargs["slug"]:
+            raise Http404
+        self.step = kwargs["step"]
+        if self.step not in (2, 3, 4, 5):
+            raise Http404
+        if self.registration.status != RegistrationStatus.DRAFT:
+            messages.info(request, _("This registration has been submitted already."))
+            return redirect("my:registration", self.registration.pk)
+        if not self.mission.registration_is_open():
+            messages.error(request, RegistrationClosed.message)
+            return redirect(self.mission.get_absolute_url())
+        if self.step > self.registration.draft_step:
+            return redirect(
+                "missions:register_step", self.mission.slug, self.registration.pk, self.registration.draft_step
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_template_names(self):
+        return [f"missions/register_step{self.step}.html"]
+
+    def _go(self, step: int):
+        return redirect("missions:register_step", self.mission.slug, self.registration.pk, step)
+
+    # --- step-specific forms ---------------------------------------------------------------
+    def _step2_form(self, data=None):
+        raw = self.registration.draft_data.get("step2")
+        if data is None and raw:
+            return ParticipantsForm(initial=raw)
+        return ParticipantsForm(data, initial=ParticipantsForm.initial_from(self.registration))
+
+    def _text(self):
+        return declaration_text_current(language=get_language() or "nl")
+
+    def _reusable(self, text):
+        if text is None or not self.membership.is_authorised_signatory:
+            return None
+        return declaration_reusable_for(
+            organisation=self.registration.organisation, text=text, exclude_registration=self.registration
+        )
+
+    def _step4_form(self, data=None):
+        saved = self.registration.draft_data.get("declaration") or self.registration.draft_data.get("step4") or {}
+        initial = {"signatory_name": self.request.user.full_name, **saved}
+        return DeclarationForm(data, initial=initial)
+
+    def get_context_data(self, **kwargs):
+        for key in ("slug", "pk", "step"):
+            kwargs.pop(key, None)
+        context = super().get_context_data(
+            mission=self.mission,
+            registration=self.registration,
+            membership=self.membership,
+            steps=_steps(),
+            step=self.step,
+            imvo_brochure_slug=IMVO_BROCHURE_SLUG,
+            **kwargs,
+        )
+        if self.step == 2:
+            context.setdefault("form", self._step2_form())
+        if self.step in (4, 5):
+            text = self._text()
+            context["text"] = text
+            context["answer"] = self.registration.draft_data.get("declaration")
+            context["is_signatory"] = self.membership.is_authorised_signatory
+        if self.step == 4:
+            context["reusable"] = self._reusable(context["text"])
+            if self.membership.is_authorised_signatory:
+                context.setdefault("form", self._step4_form())
+        if self.step == 5:
+            context["participants"] = list(self.registration.participants.all())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "next")
+        user = request.user
+        try:
+            if self.step == 2:
+                form = self._step2_form(request.POST)
+                if action == "back":
+                    raw = {k: v for k, v in request.POST.items() if k in form.fields}
+                    registration_draft_save(registration=self.registration, actor=user, step=2, data={"step2": raw})
+                    return redirect("missions:register_start", self.mission.slug)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(form=form))
+                registration_draft_save(
+                    registration=self.registration,
+                    actor=user,
+                    step=3,
+                    participants=form.participants(),
+                    motivation=form.cleaned_data["motivation"],
+                    data={"step2": None},
+                )
+                return self._go(3)
+            if self.step == 3:
+                if action == "back":
+                    return self._go(2)
+                registration_draft_save(registration=self.registration, actor=user, step=4)
+                return self._go(4)
+            if self.step == 4:
+                return self._post_step4(request, action)
+            if self.step == 5:
+                if action == "back":
+                    return self._go(4)
+                registration = registration_submit(registration=self.registration, actor=user, request=request)
+                messages.success(request, _("Your registration has been submitted."))
+                return redirect("my:registration", registration.pk)
+        except MissionError as exc:
+            messages.error(request, exc.message)
+            if self.step == 5:
+                return (
+                    redirect("my:registration", self.registration.pk)
+                    if (
+                        self.registration.__class__.objects.filter(pk=self.registration.pk)
+                        .exclude(status=RegistrationStatus.DRAFT)
+                        .exists()
+                    )
+                    else self._go(5)
+                )
+            return self._go(self.step)
+        raise Http404
+
+    def _post_step4(self, request, action):
+        user = request.user
+        if action == "back":
+            raw = {k: v for k, v in request.POST.items() if k in DeclarationForm.base_fields}
+            registration_draft_save(registration=self.registration, actor=user, step=4, data={"step4": raw})
+            return self._go(3)
+        if not self.membership.is_authorised_signatory:
+            registration_draft_save(registration=self.registration, actor=user, step=5, data={"declaration": None})
+            return self._go(5)
+        text = self._text()
+        if text is None:
+            messages.error(request, _("There is no published declaration text yet. Please contact RVO."))
+            return self._go(4)
+        if action == "reuse":
+            earlier = self._reusable(text)
+            if earlier is None or str(earlier.pk) != request.POST.get("reused_from"):
+                messages.error(request, _("The earlier declaration can no longer be re-used. Please sign again."))
+                return self._go(4)
+            personal = getattr(earlier, "personal", None)
+            answer = {
+                "decision": "endorsed",
+                "confirms_authority": True,
+                "explanation": "",
+                "text_id": text.pk,
+                "signatory_name": (personal.signatory_name if personal and personal.signatory_name else user.full_name),
+                "signatory_position": personal.signatory_position if personal else "",
+                "reused_from_id": earlier.pk,
+            }
+            if not answer["signatory_position"]:
+                messages.error(request, _("Please sign again: the earlier declaration has no position on record."))
+                return self._go(4)
+            registration_draft_save(registration=self.registration, actor=user, step=5, data={"declaration": answer})
+            return self._go(5)
+        form = DeclarationForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        answer = {**form.cleaned_data, "text_id": text.pk, "reused_from_id": None}
+        registration_draft_save(
+            registration=self.registration, actor=user, step=5, data={"declaration": answer, "step4": None}
+        )
+        return self._go(5)
+
+
+class BrochureOpenView(LoginRequiredMixin, View):
+    """Logs that the IMVO brochure was opened from a registration, then shows it."""
+
+    def get(self, request, slug, pk):
+        registration, _membership = registration_get_for_member(user=request.user, registration_id=pk)
+        if registration.mission.slug != slug:
+            raise Http404
+        registration_brochure_opened(
+            registration=registration,
+            actor=request.user,
+            version=imvo_brochure_version(get_language() or "nl"),
+            request=request,
+        )
+        return redirect(f"/brochures/{IMVO_BROCHURE_SLUG}/")
+
+
+def imvo_brochure_version(language: str) -> str:
+    """A label of the IMVO brochure version a user opens now (empty if the brochures app has none)."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("brochures", "BrochureVersion")
+    except LookupError:
+        return ""
+    try:
+        version = (
+            model.objects.filter(brochure__slug=IMVO_BROCHURE_SLUG, status="published")
+            .order_by("-pk")
+            .values("pk", "language", "content_sha256")
+        )
+        row = version.filter(language=language[:2]).first() or version.first()
+    except Exception:  # the brochures schema is another team's; never break registration over a label
+        return f"{IMVO_BROCHURE_SLUG}"
+    if not row:
+        return IMVO_BROCHURE_SLUG
+    return f"{IMVO_BROCHURE_SLUG}/{row['language']}/v{row['pk']}/{(row.get('content_sha256') or '')[:12]}"
+
+
+def register_redirect_url(mission) -> str:
+    return reverse("missions:register_start", args=[mission.slug])

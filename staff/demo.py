@@ -1,0 +1,42 @@
+"""Demo data of the back-office (see imvo_portal/demo.py): the IMVO agenda on every seeded session,
+and a follow-up action for each organisation that declined the declaration."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from declarations.constants import Decision
+from missions.constants import ACTIVE_STATUSES
+from missions.models import PreparationSession, Registration
+
+from .models import FollowUpAction
+from .services import session_agenda_ensure
+
+FOLLOW_UP_TOPIC = "IMVO-gesprek over de OESO-richtlijnen"
+
+
+def seed(*, companies: int, password: str, log) -> None:
+    added = 0
+    for session in PreparationSession.objects.all():
+        added += session_agenda_ensure(session=session)
+    staff = User.objects.filter(email="rvo@demo.example").first()
+    declined = Registration.objects.filter(
+        status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED
+    ).select_related("organisation", "mission")
+    follow_ups = 0
+    for registration in declined:
+        _, created = FollowUpAction.objects.get_or_create(
+            organisation=registration.organisation,
+            mission=registration.mission,
+            topic=FOLLOW_UP_TOPIC,
+            defaults={
+                "details": "Toelichting op de OESO-richtlijnen en de zes stappen van gepaste zorgvuldigheid; "
+                "afspraken over een eerste risicoanalyse met de MVO Risico Checker.",
+                "owner": staff,
+                "created_by": staff,
+                "due_on": timezone.localdate() + timedelta(days=10),
+            },
+        )
+        follow_ups += created
+    log(f"Agenda items ready ({added} added); {follow_ups} follow-up actions added.")

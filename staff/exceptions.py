@@ -1,0 +1,36 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffActionError(Exception):
+    """A back-office action that is not allowed; ``message`` is shown to the user."""
+
+    message = _("This action is not possible.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class InvalidMissionTransition(StaffActionError):
+    message = _("The mission cannot go to that status from its current status.")
+
+
+class MissionNotReadyToPublish(StaffActionError):
+    message = _("The mission cannot be published yet.")
+
+
+class CapacityBelowConfirmed(StaffActionError):
+    message = _("The maximum cannot be lower than the number of organisations already confirmed.")
+
+
+class MandatoryAgendaItem(StaffActionError):
+    message = _("The IMVO items are mandatory on every preparation session and cannot be removed.")
+
+
+class NobodyToInvite(StaffActionError):
+    message = _("There are no participants of confirmed registrations to invite yet.")
+
+
+class UnknownParticipant(StaffActionError):
+    message = _("Attendance can only be recorded for participants of this mission.")
