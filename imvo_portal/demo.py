@@ -8,6 +8,7 @@ SEEDERS = [
     "organisations.demo.seed",
     "missions.demo.seed",
     "declarations.demo.seed",
+    "missions.demo.seed_registrations",  # after the declaration text: demo participants register
     "staff.demo.seed",  # after missions (sessions) and declarations (declined declarations)
     "brochures.demo.seed",
     "brochures.demo.seed_mission_packs",  # after the missions and declarations seeders

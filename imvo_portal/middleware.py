@@ -5,6 +5,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 LAST_SEEN_KEY = "_last_seen"
@@ -28,3 +30,18 @@ class SessionLifetimeMiddleware:
                 # Write at most once a minute, so most requests leave the session store alone.
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Dutch unless the visitor chose English with the language switch.
+
+    Django's own middleware would follow the browser's Accept-Language; a Dutch government
+    portal opens in Dutch and offers English as an explicit choice (stored in the cookie).
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_is_dutch_by_default_and_english_after_switch(client):
-    body = client.get("/").content.decode()
+    # Dutch even for an English browser: English is an explicit choice.
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="nl">' in body and "Bekijk open missies" in body
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from imvo_portal.demo import SEEDERS
@@ -22,10 +23,12 @@ class Command(BaseCommand):
             )
         if companies < 1 or companies > 500:
             raise CommandError("--companies must be between 1 and 500.")
-        for path in SEEDERS:
-            seeder = import_string(path)
-            with transaction.atomic():
-                seeder(companies=companies, password=settings.DEMO_PASSWORD, log=self.stdout.write)
+        # The seeders go through the real services, which e-mail; demo e-mails stay in memory.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for path in SEEDERS:
+                seeder = import_string(path)
+                with transaction.atomic():
+                    seeder(companies=companies, password=settings.DEMO_PASSWORD, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for all demo accounts: DEMO_PASSWORD (default imvo-demo).")
         )
