@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,9 +10,11 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.mixins import RvoStaffRequiredMixin
 from organisations.selectors import active_membership
 
 from .constants import Channel, RenditionStatus, VersionStatus
@@ -228,13 +228,8 @@ class BrochureStatusView(View):
 # --- Staff pages -----------------------------------------------------------------------
 
 
-class StaffRequiredMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not request.user.is_rvo_staff:
-            raise PermissionDenied(_("Only RVO staff can manage brochures."))
-        return super().dispatch(request, *args, **kwargs)
+class StaffRequiredMixin(RvoStaffRequiredMixin):
+    permission_denied_message = gettext_lazy("Only RVO staff can manage brochures.")
 
 
 def _staff_version(pk: int) -> BrochureVersion:

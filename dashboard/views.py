@@ -3,7 +3,6 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -12,22 +11,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from accounts.mixins import MinistryOrStaffRequiredMixin
+
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .forms import DashboardFilterForm
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
 
 
-class DashboardAccessMixin(LoginRequiredMixin, UserPassesTestMixin):
+class DashboardAccessMixin(MinistryOrStaffRequiredMixin):
     """Ministry and RVO staff only; other logged-in users get 403, anonymous users the login page."""
-
-    def test_func(self) -> bool:
-        user = self.request.user
-        return user.is_ministry or user.is_rvo_staff
-
-    def handle_no_permission(self):
-        if self.request.user.is_authenticated:
-            self.raise_exception = True
-        return super().handle_no_permission()
 
     def report(self, state=None):
         language = (translation.get_language() or "nl")[:2]

@@ -6,64 +6,31 @@ import factory
 from django.utils import timezone
 
 from declarations.constants import Decision
-from missions.constants import MissionStatus, RegistrationStatus
-from missions.models import Mission, Participant, PreparationSession, Registration
-from tests.factories import OrganisationFactory, UserFactory
+from missions.constants import RegistrationStatus
+from missions.models import Registration
+from missions.tests import factories as missions_factories
+from missions.tests.factories import MissionFactory  # noqa: F401  (re-exported for the staff tests)
 
 
-class MissionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Mission
+class RegistrationFactory(missions_factories.RegistrationFactory):
+    """A submitted, confirmed registration (the missions factory makes drafts)."""
 
-    slug = factory.Sequence(lambda n: f"missie-{n}")
-    title_nl = factory.Sequence(lambda n: f"Innovatiemissie {n}")
-    title_en = factory.Sequence(lambda n: f"Innovation mission {n}")
-    summary_nl = "Samenvatting."
-    summary_en = "Summary."
-    description_nl = "Beschrijving van de missie."
-    description_en = "Description of the mission."
-    country = "JP"
-    city_nl = "Tokio"
-    city_en = "Tokyo"
-    starts_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
-    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=5))
-    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
-    registration_closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
-    status = MissionStatus.PUBLISHED
-
-
-class RegistrationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Registration
-
-    mission = factory.SubFactory(MissionFactory)
-    organisation = factory.SubFactory(OrganisationFactory)
-    submitted_by = factory.SubFactory(UserFactory)
     status = RegistrationStatus.CONFIRMED
+    draft_step = 1
     motivation = "Wij willen samenwerken."
     submitted_at = factory.LazyFunction(timezone.now)
     status_changed_at = factory.LazyFunction(timezone.now)
 
 
-class ParticipantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Participant
-
+class ParticipantFactory(missions_factories.ParticipantFactory):
     registration = factory.SubFactory(RegistrationFactory)
     name = factory.Sequence(lambda n: f"Deelnemer {n}")
-    email = factory.Sequence(lambda n: f"deelnemer{n}@example.org")
-    position = "Directeur"
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PreparationSession
-
-    mission = factory.SubFactory(MissionFactory)
+class SessionFactory(missions_factories.PreparationSessionFactory):
     title_nl = "Voorbereidingsbijeenkomst"
     title_en = "Preparation session"
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
     location = "RVO, Prinses Beatrixlaan 2, Den Haag"
 
 

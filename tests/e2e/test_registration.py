@@ -66,7 +66,7 @@ def test_company_registers_signs_and_downloads_receipt(page, live_server):
     declaration = Declaration.objects.get(registration=registration)
 
     with page.expect_download() as download_info:
-        page.locator(f"a[href='/declarations/{Declaration.objects.get().pk}/receipt/']").click()
+        page.locator(f"a[href='/declarations/{declaration.pk}/receipt/']").click()
     content = download_info.value.path().read_bytes()
     assert content.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).replace("\n", "")
