@@ -1,5 +1,7 @@
 """Brochure reads. Published versions are public; drafts and renditions of drafts are for staff."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -63,3 +65,27 @@ def brochure_list_for_staff() -> QuerySet[Brochure]:
 
 def draft_get(*, brochure: Brochure, language: str) -> BrochureVersion | None:
     return brochure.versions.filter(language=language, status=VersionStatus.DRAFT).first()
+
+
+# --- The cached description of a done PDF (the download hot path) ---------------------
+
+PDF_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    """What serving a done rendition needs, cached so that a download skips the ORM."""
+
+    version_id: int
+    brochure_id: int
+    language: str
+    published: bool
+    filename: str
+    storage_name: str
+    sha256: str
+    size: int
+
+
+def pdf_cache_key(*, slug: str, language: str, number: int | None = None) -> str:
+    """Key of the cached PdfFile for a brochure's current PDF (number None) or a fixed version."""
+    return f"brochures:pdf:{slug}:{language}:{number or 'current'}"

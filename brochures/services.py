@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from .constants import PDF_TEMPLATE, PDF_TEMPLATE_VERSION, BrochureKind, Renditi
 from .content import BrochureText, ContentFormatError, content_sha256, markdown_to_html, parse_text
 from .exceptions import InvalidContent, VersionNotDraft
 from .models import Brochure, BrochureDailyCount, BrochureSection, BrochureVersion, Rendition
+from .selectors import pdf_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +152,9 @@ def brochure_version_publish(*, version: BrochureVersion, actor, request=None) -
             },
         )
         rendition_request(version=version)
+        # The current PDF of this brochure and language changes: forget the cached one.
+        cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
+        transaction.on_commit(lambda: cache.delete(cache_key))
     return version
 
 
@@ -353,16 +358,21 @@ def rendition_render(*, rendition_id: int) -> Rendition | None:
 # --- Read counts ---------------------------------------------------------------------------
 
 
-def brochure_read_count(*, version: BrochureVersion, channel: str, organisation_id: int | None) -> None:
-    """Count one online read or PDF download: an atomic upsert of today's row (no read-modify-write)."""
-    day = timezone.localdate()
+def brochure_read_count(
+    *, version: BrochureVersion, channel: str, organisation_id: int | None, amount: int = 1, day=None
+) -> None:
+    """Add ``amount`` reads to the day's row: an atomic upsert (no read-modify-write).
+
+    Views call ``brochures.counters.brochure_read_record``, which buffers in Redis when there is one.
+    """
+    day = day or timezone.localdate()
     match = {"version_id": version.pk, "day": day, "channel": channel, "organisation_id": organisation_id}
-    if BrochureDailyCount.objects.filter(**match).update(count=F("count") + 1):
+    if BrochureDailyCount.objects.filter(**match).update(count=F("count") + amount):
         return
     try:
         with transaction.atomic():
             BrochureDailyCount.objects.create(
-                brochure_id=version.brochure_id, language=version.language, count=1, **match
+                brochure_id=version.brochure_id, language=version.language, count=amount, **match
             )
     except IntegrityError:  # created by a concurrent request in between
-        BrochureDailyCount.objects.filter(**match).update(count=F("count") + 1)
+        BrochureDailyCount.objects.filter(**match).update(count=F("count") + amount)

@@ -47,3 +47,11 @@ def rendition_render(self, rendition_id: int) -> str | None:
 def renditions_queue_missing() -> int:
     """Beat: create missing renditions and re-queue pending or abandoned ones."""
     return services.renditions_queue_missing()
+
+
+@shared_task
+def read_counts_flush() -> int:
+    """Move the buffered read counts into the database (beat, every minute)."""
+    from .counters import read_counts_flush as flush
+
+    return flush()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,22 +21,25 @@ from organisations.selectors import active_membership
 
 from .constants import Channel, RenditionStatus, VersionStatus
 from .content import markdown_to_html, sections_to_source
+from .counters import brochure_read_record
 from .exceptions import BrochureError
 from .forms import DraftForm
 from .models import Brochure, BrochureVersion, Rendition
 from .selectors import (
+    PDF_CACHE_SECONDS,
+    PdfFile,
     brochure_list_for_staff,
     brochure_list_published,
     brochure_version_current,
     brochure_version_get,
     brochure_version_sections,
     draft_get,
+    pdf_cache_key,
     rendition_for_version,
 )
 from .services import (
     brochure_draft_get_or_create,
     brochure_draft_update,
-    brochure_read_count,
     brochure_version_publish,
     rendition_request,
     rendition_retry,
@@ -97,29 +102,52 @@ def rendition_status_payload(rendition: Rendition | None, *, download_url: str, 
     return payload
 
 
-def pdf_response(request, version: BrochureVersion, *, download_url: str, status_url: str, back_url: str):
+def _serve_pdf(request, pdf: PdfFile):
+    etag = f'"{pdf.sha256}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    try:
+        handle = default_storage.open(pdf.storage_name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=pdf.filename)
+    response["ETag"] = etag
+    response["Content-Length"] = str(pdf.size)
+    patch_cache_control(response, private=True, no_cache=True)
+    if pdf.published:
+        brochure_read_record(
+            version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
+            channel=Channel.PDF,
+            organisation_id=_organisation_id(request),
+        )
+    return response
+
+
+def pdf_response(
+    request, version: BrochureVersion, *, download_url: str, status_url: str, back_url: str, cache_key: str = ""
+):
     """Serve the done rendition (ETag = its SHA-256, 304 when unchanged) or the progress page.
 
     Never renders: a missing rendition is only requested (a database row and a queued task).
+    With ``cache_key``, a done rendition is remembered so the next download skips the database.
     """
     rendition = rendition_for_version(version=version) or rendition_request(version=version)
     if rendition.status == RenditionStatus.DONE and rendition.file:
-        etag = f'"{rendition.file_sha256}"'
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return response
-        try:
-            handle = rendition.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=_filename(version))
-        response["ETag"] = etag
-        response["Content-Length"] = str(rendition.bytes or rendition.file.size)
-        patch_cache_control(response, private=True, no_cache=True)
-        if version.is_published:
-            brochure_read_count(version=version, channel=Channel.PDF, organisation_id=_organisation_id(request))
-        return response
+        pdf = PdfFile(
+            version_id=version.pk,
+            brochure_id=version.brochure_id,
+            language=version.language,
+            published=version.is_published,
+            filename=_filename(version),
+            storage_name=rendition.file.name,
+            sha256=rendition.file_sha256,
+            size=rendition.bytes or rendition.file.size,
+        )
+        if cache_key:
+            cache.set(cache_key, pdf, PDF_CACHE_SECONDS)
+        return _serve_pdf(request, pdf)
     context = {
         "version": version,
         "rendition": rendition,
@@ -155,7 +183,7 @@ class BrochureDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         version = self.get_version()
-        brochure_read_count(version=version, channel=Channel.ONLINE, organisation_id=_organisation_id(self.request))
+        brochure_read_record(version=version, channel=Channel.ONLINE, organisation_id=_organisation_id(self.request))
         sections = [
             {"title": s.title, "anchor": f"s{s.position}", "html": markdown_to_html(s.body)}
             for s in brochure_version_sections(version=version)
@@ -189,7 +217,14 @@ class BrochurePdfView(View):
     def get_version(self) -> BrochureVersion:
         return brochure_version_current(slug=self.kwargs["slug"], language=_language(self.request))
 
+    def cache_key(self) -> str:
+        return pdf_cache_key(slug=self.kwargs["slug"], language=_language(self.request))
+
     def get(self, request, **kwargs):
+        cache_key = self.cache_key()
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return _serve_pdf(request, cached)
         version = self.get_version()
         args = [version.brochure.slug, version.language, version.number]
         return pdf_response(
@@ -198,6 +233,7 @@ class BrochurePdfView(View):
             download_url=reverse("brochures:version_pdf", args=args),
             status_url=reverse("brochures:status", args=args),
             back_url=reverse("brochures:version", args=args),
+            cache_key=cache_key,
         )
 
 
@@ -208,6 +244,9 @@ class BrochureVersionPdfView(BrochurePdfView):
         return brochure_version_get(
             slug=self.kwargs["slug"], language=self.kwargs["language"], number=self.kwargs["number"]
         )
+
+    def cache_key(self) -> str:
+        return pdf_cache_key(slug=self.kwargs["slug"], language=self.kwargs["language"], number=self.kwargs["number"])
 
 
 class BrochureStatusView(View):

@@ -219,7 +219,7 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 900,
     "socket_timeout": 5,
-    "socket_connect_timeout": 3,
+    "socket_connect_timeout": 2,
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.5,
@@ -229,13 +229,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.6}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.6}
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="imvo")
 # A task redelivered more often than this (e.g. it keeps killing its worker) is given up.
 TASK_MAX_DELIVERIES = 5
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "notifications.tasks.outbox_flush", "schedule": 60.0},
+    "flush-brochure-reads": {"task": "brochures.tasks.read_counts_flush", "schedule": 60.0},
     "queue-missing-renditions": {"task": "brochures.tasks.renditions_queue_missing", "schedule": 120.0},
     "session-reminders": {"task": "staff.tasks.send_session_reminders", "schedule": 60.0 * 30},
     "signature-reminders": {"task": "missions.tasks.send_signature_reminders", "schedule": 60.0 * 60},
@@ -307,5 +308,7 @@ RENDITION_STORAGE_PREFIX = "private/renditions"
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=240)
 # Test-only: seconds a worker waits before rendering, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
+# Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
+BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
 HEALTHZ_TIMEOUT = 1.5
 FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -15,10 +15,10 @@ def enqueue(task, *args, **kwargs) -> bool:
     """
     try:
         task.delay(*args, **kwargs)
-    except Exception:  # kombu raises several unrelated types when the broker is down
+    except Exception as exc:  # kombu raises several unrelated types when the broker is down
         if task.app.conf.task_always_eager:
             raise
-        logger.warning("Could not enqueue %s%r; beat will retry", task.name, args, exc_info=True)
+        logger.warning("Could not enqueue %s%r (%s: %s); beat will retry", task.name, args, type(exc).__name__, exc)
         return False
     return True
 

@@ -172,3 +172,28 @@ def test_status_json_is_not_cached(client, rendered):
     response = client.get(reverse("brochures:status", args=["imvo", "nl", 1]))
     assert "no-store" in response["Cache-Control"]
     assert json.loads(response.content)["status"] == "done"
+
+
+def test_repeat_downloads_skip_the_database_until_a_new_version_is_published(
+    client, rendered, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    brochure, _version, _english = rendered
+    url = reverse("brochures:pdf", args=["imvo"])
+    b"".join(client.get(url).streaming_content)  # first download looks the rendition up
+    with django_assert_max_num_queries(2):  # only the read count (buffered in Redis when deployed)
+        response = client.get(url)
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert 'filename="imvo-nl-v1.pdf"' in response["Content-Disposition"]
+    assert BrochureDailyCount.objects.get(channel=Channel.PDF, organisation=None).count == 2
+
+    staff = StaffUserFactory()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    services.brochure_draft_update(version=draft, title="IMVO 2", summary="", source="## A\n\nNieuw.", actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.brochure_version_publish(version=draft, actor=staff)
+    services.rendition_render(rendition_id=rendition_for_version(version=draft).pk)
+    response = client.get(url)
+    assert 'filename="imvo-nl-v2.pdf"' in response["Content-Disposition"]
+    # The fixed URL of version 1 still serves version 1.
+    old = client.get(reverse("brochures:version_pdf", args=["imvo", "nl", 1]))
+    assert 'filename="imvo-nl-v1.pdf"' in old["Content-Disposition"]
