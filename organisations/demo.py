@@ -30,6 +30,18 @@ DEMO_COMPANIES = [
 ]
 
 
+DEMO_CONTACTS = [
+    "Sanne de Jong",
+    "Mehmet Yilmaz",
+    "Lotte Visser",
+    "Pieter Bakker",
+    "Aisha Boukhari",
+    "Joost van Dijk",
+    "Eva Meijer",
+    "Ruben Smit",
+]
+
+
 def _user(email: str, full_name: str, password: str, **extra) -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"full_name": full_name, "is_active": True, **extra}
@@ -55,7 +67,10 @@ def seed(*, companies: int, password: str, log) -> None:
         if number > len(DEMO_COMPANIES):
             name = f"{name.rsplit(' ', 1)[0]} {number}"
         user = _user(
-            f"bedrijf{number}@demo.example", f"Contactpersoon Bedrijf {number}", password, email_confirmed_at=now
+            f"bedrijf{number}@demo.example",
+            DEMO_CONTACTS[(number - 1) % len(DEMO_CONTACTS)],
+            password,
+            email_confirmed_at=now,
         )
         organisation, _ = Organisation.objects.update_or_create(
             kvk_number=f"{90000000 + number:08d}",
