@@ -1,13 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.exceptions import DomainError
 
-class BrochureError(Exception):
-    message = _("This action is not possible.")
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
+class BrochureError(DomainError):
+    pass
 
 
 class VersionNotDraft(BrochureError):

@@ -138,11 +138,10 @@ DECLINE_EXPLANATION = (
 
 def seed_registrations(*, companies: int, password: str, log) -> None:
     """Register the demo participants through the real services (idempotent)."""
-    from decimal import Decimal
 
     from organisations.constants import MembershipRole
-    from organisations.demo import _user
-    from organisations.models import Membership, Organisation
+    from organisations.demo import _user, demo_organisation
+    from organisations.models import Membership
 
     from .models import Registration
     from .services import registration_draft_save, registration_start, registration_submit
@@ -151,23 +150,16 @@ def seed_registrations(*, companies: int, password: str, log) -> None:
     people = []
     for number, (name, kvk, city, sector, kind, employees, turnover, balance) in enumerate(DEMO_PARTICIPANTS, 1):
         user = _user(f"deelnemer{number}@demo.example", f"Deelnemer {number}", password, email_confirmed_at=now)
-        organisation, _ = Organisation.objects.update_or_create(
+        organisation = demo_organisation(
+            admin=user,
             kvk_number=kvk,
-            defaults={
-                "name": name,
-                "city": city,
-                "sector": sector,
-                "kind": kind,
-                "employees": employees,
-                "annual_turnover_eur": Decimal(turnover),
-                "balance_sheet_total_eur": Decimal(balance),
-                "figures_year": now.year - 1,
-            },
-        )
-        Membership.objects.update_or_create(
-            user=user,
-            organisation=organisation,
-            defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
+            name=name,
+            city=city,
+            sector=sector,
+            kind=kind,
+            employees=employees,
+            turnover=turnover,
+            balance=balance,
         )
         people.append((user, organisation))
 

@@ -2,14 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.exceptions import DomainError
 
-class MissionError(Exception):
-    message = _("This action is not possible.")
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
+class MissionError(DomainError):
+    pass
 
 
 class RegistrationClosed(MissionError):

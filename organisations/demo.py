@@ -52,6 +52,33 @@ def _user(email: str, full_name: str, password: str, **extra) -> User:
     return user
 
 
+def demo_organisation(
+    *, admin: User, kvk_number: str, name: str, city: str, sector: str, kind: str, employees: int, turnover, balance
+) -> Organisation:
+    """An organisation with complete figures of last year; ``admin`` is its admin and signatory."""
+    from django.utils import timezone
+
+    organisation, _ = Organisation.objects.update_or_create(
+        kvk_number=kvk_number,
+        defaults={
+            "name": name,
+            "city": city,
+            "sector": sector,
+            "kind": kind,
+            "employees": employees,
+            "annual_turnover_eur": Decimal(turnover),
+            "balance_sheet_total_eur": Decimal(balance),
+            "figures_year": timezone.now().year - 1,
+        },
+    )
+    Membership.objects.update_or_create(
+        user=admin,
+        organisation=organisation,
+        defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
+    )
+    return organisation
+
+
 def seed(*, companies: int, password: str, log) -> None:
     from django.utils import timezone
 
@@ -72,23 +99,15 @@ def seed(*, companies: int, password: str, log) -> None:
             password,
             email_confirmed_at=now,
         )
-        organisation, _ = Organisation.objects.update_or_create(
+        demo_organisation(
+            admin=user,
             kvk_number=f"{90000000 + number:08d}",
-            defaults={
-                "name": name,
-                "city": city,
-                "sector": sector,
-                "kind": kind,
-                "employees": employees,
-                "annual_turnover_eur": Decimal(turnover),
-                "balance_sheet_total_eur": Decimal(balance),
-                "figures_year": now.year - 1,
-                "website": "",
-            },
-        )
-        Membership.objects.update_or_create(
-            user=user,
-            organisation=organisation,
-            defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
+            name=name,
+            city=city,
+            sector=sector,
+            kind=kind,
+            employees=employees,
+            turnover=turnover,
+            balance=balance,
         )
     log(f"Users and {companies} demo organisations ready.")

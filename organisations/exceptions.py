@@ -1,13 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.exceptions import DomainError
 
-class OrganisationError(Exception):
-    message = _("This action is not possible.")
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
+class OrganisationError(DomainError):
+    pass
 
 
 class OrganisationExists(OrganisationError):

@@ -1,15 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.exceptions import DomainError
 
-class StaffActionError(Exception):
+
+class StaffActionError(DomainError):
     """A back-office action that is not allowed; ``message`` is shown to the user."""
-
-    message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
 
 
 class InvalidMissionTransition(StaffActionError):

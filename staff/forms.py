@@ -11,6 +11,7 @@ from missions.models import Mission, PreparationSession
 from organisations.constants import OrganisationKind, SizeClass
 
 from .models import FollowUpAction
+from .services import MISSION_FIELDS, SESSION_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -41,29 +42,7 @@ def staff_users():
 class MissionForm(forms.ModelForm):
     class Meta:
         model = Mission
-        fields = [
-            "title_nl",
-            "title_en",
-            "slug",
-            "summary_nl",
-            "summary_en",
-            "description_nl",
-            "description_en",
-            "programme_nl",
-            "programme_en",
-            "country",
-            "city_nl",
-            "city_en",
-            "theme",
-            "starts_on",
-            "ends_on",
-            "registration_opens_at",
-            "registration_closes_at",
-            "capacity_min",
-            "capacity_max",
-            "requires_declaration",
-            "lead_contact",
-        ]
+        fields = MISSION_FIELDS
         widgets = {
             "starts_on": _date_widget(),
             "ends_on": _date_widget(),
@@ -127,7 +106,7 @@ class MissionTransitionForm(forms.Form):
 class SessionForm(forms.ModelForm):
     class Meta:
         model = PreparationSession
-        fields = ["title_nl", "title_en", "starts_at", "ends_at", "location", "online_url", "notes"]
+        fields = SESSION_FIELDS
         widgets = {
             "starts_at": _datetime_widget(),
             "ends_at": _datetime_widget(),

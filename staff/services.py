@@ -34,10 +34,11 @@ from .exceptions import (
 from .ics import session_ics, session_version_key
 from .models import AgendaItem, Attendance, FollowUpAction
 
+# The fields staff edit, in the order the forms show them (the forms use these lists too).
 MISSION_FIELDS = [
-    "slug",
     "title_nl",
     "title_en",
+    "slug",
     "summary_nl",
     "summary_en",
     "description_nl",
