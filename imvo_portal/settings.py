@@ -181,7 +181,8 @@ STORAGES = {
     },
 }
 if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
-    # S3-compatible object storage (django-storages[s3] must then be installed).
+    # S3-compatible object storage; files stay private (signed, expiring URLs are never handed out:
+    # downloads go through the permission-checked views, which read the object themselves).
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
