@@ -39,3 +39,23 @@ def audit_event_record(
         ip_address=ip_address,
         details=details or {},
     )
+
+
+def audit_value(value) -> str:
+    """How a field value is written in an audit diff: related objects by id, None as empty."""
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    return "" if value is None else str(value)
+
+
+def changes_apply(*, obj: models.Model, data: dict[str, Any], fields) -> dict[str, list[str]]:
+    """Set those of ``fields`` that ``data`` changes on ``obj``; return the diff for the audit record.
+
+    The diff maps each changed field to ``[before, after]`` as written by ``audit_value``.
+    """
+    changed = {}
+    for field in fields:
+        if field in data and getattr(obj, field) != data[field]:
+            changed[field] = [audit_value(getattr(obj, field)), audit_value(data[field])]
+            setattr(obj, field, data[field])
+    return changed

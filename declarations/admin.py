@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import AppendOnlyAdmin
+
 from .models import Declaration, DeclarationText, Receipt
 
 
@@ -18,21 +20,12 @@ class DeclarationTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(AppendOnlyAdmin):
     """Read-only: the evidence log is append-only."""
 
     list_display = ["sequence", "organisation_name", "decision", "text_version", "signed_at", "record_hash"]
     list_filter = ["decision", "text_version"]
     search_fields = ["organisation_name", "organisation_kvk", "record_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Receipt)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .constants import MembershipRole
 from .models import Organisation
+from .services import PROFILE_FIELDS
 from .validators import validate_kvk_number
 
 
@@ -20,18 +21,7 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "kvk_number",
-            "kind",
-            "sector",
-            "city",
-            "website",
-            "employees",
-            "annual_turnover_eur",
-            "balance_sheet_total_eur",
-            "figures_year",
-        ]
+        fields = PROFILE_FIELDS
         help_texts = {
             "annual_turnover_eur": _("In whole euros, e.g. 45000000."),
             "balance_sheet_total_eur": _("In whole euros."),

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import audit_event_record
+from audit.services import audit_event_record, changes_apply
 from notifications.services import email_queue
 
 from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, MembershipRole
@@ -61,11 +61,7 @@ def organisation_create(*, actor, data: dict, request=None) -> Organisation:
 def organisation_update(*, actor, organisation: Organisation, data: dict, request=None) -> Organisation:
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        changed = {}
-        for field in PROFILE_FIELDS:
-            if field in data and getattr(organisation, field) != data[field]:
-                changed[field] = [str(getattr(organisation, field)), str(data[field])]
-                setattr(organisation, field, data[field])
+        changed = changes_apply(obj=organisation, data=data, fields=PROFILE_FIELDS)
         if (
             "kvk_number" in changed
             and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists()

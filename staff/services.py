@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import audit_event_record
+from audit.services import audit_event_record, changes_apply
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
 from missions.models import Mission, Participant, PreparationSession, Registration
 from notifications.models import OutboxMessage
@@ -67,12 +67,6 @@ MISSION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "complete": ((MissionStatus.PUBLISHED, MissionStatus.CLOSED), MissionStatus.COMPLETED),
     "cancel": ((MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED), MissionStatus.CANCELLED),
 }
-
-
-def _audit_value(value) -> str:
-    if hasattr(value, "pk"):
-        return str(value.pk)
-    return "" if value is None else str(value)
 
 
 def _confirmed_count(mission: Mission) -> int:
@@ -153,11 +147,7 @@ def mission_update(*, actor, mission: Mission, data: dict, request=None) -> Miss
 
     with transaction.atomic():
         mission = Mission.objects.select_for_update().get(pk=mission.pk)
-        changed = {}
-        for field in MISSION_FIELDS:
-            if field in data and getattr(mission, field) != data[field]:
-                changed[field] = [_audit_value(getattr(mission, field)), _audit_value(data[field])]
-                setattr(mission, field, data[field])
+        changed = changes_apply(obj=mission, data=data, fields=MISSION_FIELDS)
         if not changed:
             return mission
         old_capacity = int(changed["capacity_max"][0]) if "capacity_max" in changed else mission.capacity_max
@@ -302,11 +292,7 @@ def session_create(*, actor, mission: Mission, data: dict, request=None) -> Prep
 def session_update(*, actor, session: PreparationSession, data: dict, request=None) -> PreparationSession:
     with transaction.atomic():
         session = PreparationSession.objects.select_for_update().get(pk=session.pk)
-        changed = {}
-        for field in SESSION_FIELDS:
-            if field in data and getattr(session, field) != data[field]:
-                changed[field] = [_audit_value(getattr(session, field)), _audit_value(data[field])]
-                setattr(session, field, data[field])
+        changed = changes_apply(obj=session, data=data, fields=SESSION_FIELDS)
         if not changed:
             return session
         session.full_clean()
@@ -591,11 +577,7 @@ def follow_up_create(
 def follow_up_update(*, actor, action: FollowUpAction, data: dict, request=None) -> FollowUpAction:
     with transaction.atomic():
         action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
-        changed = {}
-        for field in ("topic", "details", "owner", "due_on"):
-            if field in data and getattr(action, field) != data[field]:
-                changed[field] = [_audit_value(getattr(action, field)), _audit_value(data[field])]
-                setattr(action, field, data[field])
+        changed = changes_apply(obj=action, data=data, fields=("topic", "details", "owner", "due_on"))
         if "done" in data and bool(data["done"]) != action.is_done:
             changed["done"] = [str(action.is_done), str(bool(data["done"]))]
             action.done_at = timezone.now() if data["done"] else None
