@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .constants import LANGUAGE_CHOICES, MINISTRY_GROUP, RVO_STAFF_GROUP
+from .constants import LANGUAGE_CHOICES
 
 
 class UserManager(BaseUserManager):
@@ -74,11 +74,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def group_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
-
-    @property
-    def is_rvo_staff(self) -> bool:
-        return RVO_STAFF_GROUP in self.group_names
-
-    @property
-    def is_ministry(self) -> bool:
-        return MINISTRY_GROUP in self.group_names

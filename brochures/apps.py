@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class BrochuresConfig(AppConfig):
     name = "brochures"
     verbose_name = _("Brochures")
+
+    def ready(self):
+        from missions.resources import provider_register
+
+        from .providers import BrochureResources
+
+        # Imported here: models and URL names are ready only now (Django's app loading).
+        provider_register(BrochureResources())

@@ -54,12 +54,10 @@ def _when(session) -> str:
 
 
 def mission_pack_text(*, mission, language: str) -> BrochureText:
-    from missions.countries import country_name
-
     with translation.override(language):
-        title = getattr(mission, f"title_{language}") or mission.title_nl
-        city = getattr(mission, f"city_{language}", "") or mission.city_nl
-        place = f"{city}, {country_name(mission.country)}" if city else country_name(mission.country)
+        title = localised(mission, "title", language)
+        city = localised(mission, "city", language)
+        place = f"{city}, {mission.country.name}" if city else mission.country.name
         dates = _("%(start)s to %(end)s") % {
             "start": formats.date_format(mission.starts_on, "DATE_FORMAT"),
             "end": formats.date_format(mission.ends_on, "DATE_FORMAT"),
@@ -70,18 +68,18 @@ def mission_pack_text(*, mission, language: str) -> BrochureText:
                 f"- **{destination_label}:** {place}",
                 f"- **{dates_label}:** {dates}",
                 "",
-                (getattr(mission, f"description_{language}") or mission.description_nl).strip(),
+                localised(mission, "description", language).strip(),
             ]
         )
         sections = [Section(title=_("About this mission"), body=about)]
-        programme = getattr(mission, f"programme_{language}") or mission.programme_nl
+        programme = localised(mission, "programme", language)
         items = [line.strip() for line in programme.splitlines() if line.strip()]
         if items:
             sections.append(Section(title=_("Programme"), body="\n".join(f"- {item}" for item in items)))
         session_lines = []
         for session in mission.preparation_sessions.order_by("starts_at"):
             where = session.location or (_("online") if session.online_url else "")
-            session_title = getattr(session, f"title_{language}") or session.title_nl
+            session_title = localised(session, "title", language)
             session_lines.append(f"- **{session_title}**: {_when(session)}" + (f" ({where})" if where else ""))
         sections.append(
             Section(

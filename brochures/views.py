@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.mixins import RvoStaffRequiredMixin
+from organisations.policies import PolicyRequiredMixin, can
 from organisations.selectors import active_membership
 
 from .constants import Channel, RenditionStatus, VersionStatus
@@ -61,7 +61,7 @@ def _organisation_id(request) -> int | None:
 
 
 def _is_staff(request) -> bool:
-    return request.user.is_authenticated and request.user.is_rvo_staff
+    return can(request.user, "brochure.manage")
 
 
 def _filename(version: BrochureVersion) -> str:
@@ -267,7 +267,8 @@ class BrochureStatusView(View):
 # --- Staff pages -----------------------------------------------------------------------
 
 
-class StaffRequiredMixin(RvoStaffRequiredMixin):
+class StaffRequiredMixin(PolicyRequiredMixin):
+    policy = "brochure.manage"
     permission_denied_message = gettext_lazy("Only RVO staff can manage brochures.")
 
 

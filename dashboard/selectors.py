@@ -11,6 +11,9 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from imvo_portal.i18n import localised
 
 from organisations.constants import OrganisationKind, Sector, SizeClass
 
@@ -177,13 +180,11 @@ def missions_known() -> list[MissionDimension]:
 
 
 def mission_title(mission: MissionDimension, language: str) -> str:
-    return (mission.title_en if language == "en" else mission.title_nl) or mission.title_nl or mission.slug
+    return localised(mission, "title", language) or mission.slug
 
 
 def _country_name(code: str) -> str:
-    from .countries import country_name
-
-    return country_name(code)
+    return countries.name(code) or code
 
 
 def refresh_state() -> RefreshState | None:

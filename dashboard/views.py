@@ -11,15 +11,17 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.mixins import MinistryOrStaffRequiredMixin
+from organisations.policies import PolicyRequiredMixin
 
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .forms import DashboardFilterForm
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
 
 
-class DashboardAccessMixin(MinistryOrStaffRequiredMixin):
+class DashboardAccessMixin(PolicyRequiredMixin):
     """Ministry and RVO staff only; other logged-in users get 403, anonymous users the login page."""
+
+    policy = "dashboard.view"
 
     def report(self, state=None):
         language = (translation.get_language() or "nl")[:2]

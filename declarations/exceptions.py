@@ -1,9 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
-from missions.exceptions import MissionError
+from imvo_portal.exceptions import DomainError
 
 
-class DeclarationError(MissionError):
+class DeclarationError(DomainError):
     message = _("The declaration could not be recorded.")
 
 

@@ -8,6 +8,8 @@ from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from organisations.policies import can
+
 from .constants import Decision
 from .models import Declaration, DeclarationText
 
@@ -16,6 +18,11 @@ def declaration_text_current(*, language: str) -> DeclarationText | None:
     """The latest published text in that language (Dutch if none in that language)."""
     texts = DeclarationText.objects.filter(published_at__isnull=False).order_by("-version")
     return texts.filter(language=language[:2]).first() or texts.filter(language="nl").first()
+
+
+def declaration_text_published_get(*, pk) -> DeclarationText | None:
+    """A published text by id (None for a draft or an unknown id)."""
+    return DeclarationText.objects.filter(pk=pk, published_at__isnull=False).first()
 
 
 def latest_declarations_for(registrations: Iterable) -> dict[int, Declaration]:
@@ -50,9 +57,7 @@ def declaration_get_for_download(*, user, declaration_id) -> Declaration:
         declaration = Declaration.objects.select_related("receipt", "organisation").get(pk=int(declaration_id))
     except (Declaration.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
-    if getattr(user, "is_rvo_staff", False):
-        return declaration
-    if not declaration.organisation.memberships.filter(user=user).exists():
+    if not can(user, "declaration.receipt", declaration):
         raise Http404
     return declaration
 

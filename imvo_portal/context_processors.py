@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from organisations.policies import is_ministry, is_rvo_staff
 from organisations.selectors import active_membership, memberships_of_request
 
 
@@ -14,8 +15,8 @@ def portal(request) -> dict:
         "active_membership": None,
     }
     if user.is_authenticated:
-        context["is_rvo_staff"] = user.is_rvo_staff
-        context["is_ministry"] = user.is_ministry
+        context["is_rvo_staff"] = is_rvo_staff(user)
+        context["is_ministry"] = is_ministry(user)
         context["active_membership"] = active_membership(request)
         context["memberships"] = memberships_of_request(request)
     return context

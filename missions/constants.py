@@ -29,6 +29,7 @@ class RegistrationStatus(models.TextChoices):
     WAITLISTED = "waitlisted", _("On the waiting list")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled with the mission")
 
 
 class Availability(models.TextChoices):

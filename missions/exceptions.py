@@ -39,3 +39,15 @@ class InvalidRegistrationState(MissionError):
 
 class DeclarationIncomplete(MissionError):
     message = _("The declaration is not complete.")
+
+
+class InvalidMissionTransition(MissionError):
+    message = _("The mission cannot go to that status from its current status.")
+
+
+class MissionNotReadyToPublish(MissionError):
+    message = _("The mission cannot be published yet.")
+
+
+class CapacityBelowConfirmed(MissionError):
+    message = _("The maximum cannot be lower than the number of organisations already confirmed.")

@@ -3,16 +3,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
-from .constants import MissionStatus, RegistrationStatus, Theme
+from imvo_portal.i18n import localised
 
-
-def _localised(obj, field: str) -> str:
-    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    value = getattr(obj, f"{field}_{language}", "") if language in ("nl", "en") else ""
-    return value or getattr(obj, f"{field}_nl", "") or getattr(obj, f"{field}_en", "")
+from .constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus, Theme
+from .lifecycle import state_allows
 
 
 class Mission(models.Model):
@@ -27,9 +24,7 @@ class Mission(models.Model):
     description_en = models.TextField(_("description (English)"), help_text=_("Markdown."))
     programme_nl = models.TextField(_("programme (Dutch)"), blank=True, help_text=_("One programme item per line."))
     programme_en = models.TextField(_("programme (English)"), blank=True, help_text=_("One programme item per line."))
-    country = models.CharField(
-        _("destination country"), max_length=2, help_text=_("ISO 3166 alpha-2 code, for example JP.")
-    )
+    country = CountryField(_("destination country"), help_text=_("Where the mission goes."))
     city_nl = models.CharField(_("city (Dutch)"), max_length=100, blank=True)
     city_en = models.CharField(_("city (English)"), max_length=100, blank=True)
     theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices, default=Theme.OTHER)
@@ -102,30 +97,28 @@ class Mission(models.Model):
             errors["registration_closes_at"] = _("Registration must close after it opens.")
         if self.capacity_min and self.capacity_max and self.capacity_max < self.capacity_min:
             errors["capacity_max"] = _("The maximum cannot be lower than the minimum.")
-        if self.country and not (len(self.country) == 2 and self.country.isalpha() and self.country.isupper()):
-            errors["country"] = _("Use a two-letter ISO country code in capitals, for example JP.")
         if errors:
             raise ValidationError(errors)
 
     @property
     def title(self) -> str:
-        return _localised(self, "title")
+        return localised(self, "title")
 
     @property
     def summary(self) -> str:
-        return _localised(self, "summary")
+        return localised(self, "summary")
 
     @property
     def description(self) -> str:
-        return _localised(self, "description")
+        return localised(self, "description")
 
     @property
     def programme(self) -> str:
-        return _localised(self, "programme")
+        return localised(self, "programme")
 
     @property
     def city(self) -> str:
-        return _localised(self, "city")
+        return localised(self, "city")
 
     @property
     def programme_items(self) -> list[str]:
@@ -222,19 +215,13 @@ class Registration(models.Model):
 
     @property
     def is_active(self) -> bool:
-        from .constants import ACTIVE_STATUSES
-
         return self.status in ACTIVE_STATUSES
 
     @property
     def can_withdraw(self) -> bool:
-        return self.status in (
-            RegistrationStatus.DRAFT,
-            RegistrationStatus.PENDING_SIGNATURE,
-            RegistrationStatus.HELD_FOR_REVIEW,
-            RegistrationStatus.CONFIRMED,
-            RegistrationStatus.WAITLISTED,
-        )
+        """Whether the status allows withdrawing (or discarding a draft); who may is a policy."""
+        action = "discard" if self.status == RegistrationStatus.DRAFT else "withdraw"
+        return state_allows("registration", action, self.status)
 
 
 class Participant(models.Model):
@@ -284,7 +271,7 @@ class PreparationSession(models.Model):
 
     @property
     def title(self) -> str:
-        return _localised(self, "title")
+        return localised(self, "title")
 
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -2,15 +2,18 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
-from declarations.selectors import declaration_reusable_for  # noqa: F401
+from imvo_portal.exceptions import DomainError
+from organisations.policies import PolicyRequiredMixin, can
 
 from .constants import RegistrationStatus
-from .exceptions import MissionError
 from .forms import WithdrawForm
+from .lifecycle import actions_available
 from .selectors import registration_get_for_member, registration_list_for_user
 from .services import registration_withdraw
 
@@ -28,7 +31,13 @@ class MyRegistrationView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         registration, membership = registration_get_for_member(user=self.request.user, registration_id=kwargs["pk"])
+        actions = {
+            t.action
+            for t in actions_available("registration", registration.status, user=self.request.user, obj=registration)
+        }
         return super().get_context_data(
+            may_withdraw=bool(actions & {"withdraw", "discard"}),
+            may_sign="sign" in actions,
             registration=registration,
             membership=membership,
             mission=registration.mission,
@@ -40,17 +49,28 @@ class MyRegistrationView(LoginRequiredMixin, TemplateView):
         )
 
 
-class WithdrawView(LoginRequiredMixin, FormView):
+class WithdrawView(PolicyRequiredMixin, FormView):
+    """Withdraw a submitted registration (organisation admins and signatories) or discard a draft
+    (any member); other members get 403, non-members 404."""
+
     form_class = WithdrawForm
     template_name = "missions/withdraw.html"
+    policy = "registration.view"
+    permission_denied_message = gettext_lazy(
+        "Only an administrator or an authorised signatory of the organisation can withdraw this registration."
+    )
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
+    def get_policy_object(self):
         self.registration, self.membership = registration_get_for_member(
-            user=request.user, registration_id=kwargs["pk"]
+            user=self.request.user, registration_id=self.kwargs["pk"]
         )
-        return super().dispatch(request, *args, **kwargs)
+        return self.registration
+
+    def get_form(self, form_class=None):
+        action = "registration.discard_draft" if self.registration.status == RegistrationStatus.DRAFT else None
+        if not can(self.request.user, action or "registration.withdraw", self.registration):
+            raise PermissionDenied(self.permission_denied_message)
+        return super().get_form(form_class)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(registration=self.registration, mission=self.registration.mission, **kwargs)
@@ -63,7 +83,7 @@ class WithdrawView(LoginRequiredMixin, FormView):
                 reason=form.cleaned_data["reason"],
                 request=self.request,
             )
-        except MissionError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         messages.success(self.request, _("Your registration has been withdrawn."))

@@ -6,10 +6,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from declarations.selectors import latest_declarations_for  # noqa: F401  (re-exported for staff/dashboard)
 from organisations.selectors import membership_get
 
 from .constants import Availability, MissionStatus, RegistrationStatus
+from .lifecycle import SEAT_HOLDING
 from .models import Mission, PreparationSession, Registration
 
 S = RegistrationStatus
@@ -23,24 +23,29 @@ class MissionFilters:
     q: str = ""
 
 
-def _with_counts(queryset: QuerySet[Mission]) -> QuerySet[Mission]:
-    return queryset.annotate(
-        confirmed_count=Count("registrations", filter=Q(registrations__status=S.CONFIRMED)),
-        waitlisted_count=Count("registrations", filter=Q(registrations__status=S.WAITLISTED)),
-    )
+def status_counts(**statuses) -> dict:
+    """``Count`` annotations of a mission's registrations: ``status_counts(review_count=[...])``."""
+    return {name: Count("registrations", filter=Q(registrations__status__in=list(s))) for name, s in statuses.items()}
+
+
+def with_seat_counts(queryset: QuerySet[Mission]) -> QuerySet[Mission]:
+    """Missions annotated with ``confirmed_count`` (seats taken, ``lifecycle.SEAT_HOLDING``) and
+    ``waitlisted_count``: the one way lists count seats (services use ``services.seats_taken``)."""
+    return queryset.annotate(**status_counts(confirmed_count=SEAT_HOLDING, waitlisted_count=[S.WAITLISTED]))
+
+
+def mission_seats_left(mission: Mission) -> int:
+    return max(mission.capacity_max - mission.confirmed_count, 0)
 
 
 def mission_availability(mission: Mission, now=None) -> str:
-    """Open / waiting list / not yet open / closed, from an annotated mission."""
+    """Open / waiting list / not yet open / closed, from a mission annotated by ``with_seat_counts``."""
     now = now or timezone.now()
     if mission.status != MissionStatus.PUBLISHED or now >= mission.registration_closes_at:
         return Availability.CLOSED
     if now < mission.registration_opens_at:
         return Availability.NOT_YET_OPEN
-    confirmed = getattr(mission, "confirmed_count", None)
-    if confirmed is None:
-        confirmed = mission.registrations.filter(status=S.CONFIRMED).count()
-    return Availability.OPEN if confirmed < mission.capacity_max else Availability.WAITING_LIST
+    return Availability.OPEN if mission_seats_left(mission) > 0 else Availability.WAITING_LIST
 
 
 def mission_list_published(*, filters: MissionFilters | None = None) -> QuerySet[Mission]:
@@ -72,7 +77,7 @@ def mission_list_published(*, filters: MissionFilters | None = None) -> QuerySet
             | Q(city_nl__icontains=term)
             | Q(city_en__icontains=term)
         )
-    return _with_counts(missions).order_by("starts_on", "pk")
+    return with_seat_counts(missions).order_by("starts_on", "pk")
 
 
 def mission_countries_published() -> list[str]:
@@ -89,7 +94,7 @@ def mission_get_published(*, slug: str) -> Mission:
     sessions = PreparationSession.objects.order_by("starts_at")
     try:
         return (
-            _with_counts(
+            with_seat_counts(
                 Mission.objects.filter(
                     slug=slug, status__in=[MissionStatus.PUBLISHED, MissionStatus.CLOSED, MissionStatus.COMPLETED]
                 )

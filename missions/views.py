@@ -2,19 +2,22 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
+from django_countries import countries
 
 from declarations.selectors import declaration_reusable_for, declaration_text_current
-from organisations.selectors import membership_get, membership_list_for_user
+from declarations.services import DeclarationInput
+from imvo_portal.exceptions import DomainError
+from organisations.policies import PolicyRequiredMixin, can
+from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
+from . import resources
 from .constants import Availability, RegistrationStatus
-from .countries import country_name
-from .exceptions import AlreadyRegistered, MissionError, ProfileIncomplete, RegistrationClosed
+from .exceptions import AlreadyRegistered, ProfileIncomplete, RegistrationClosed
 from .forms import DeclarationForm, MissionFilterForm, OrganisationChoiceForm, ParticipantsForm
 from .selectors import (
     MissionFilters,
@@ -22,22 +25,20 @@ from .selectors import (
     mission_countries_published,
     mission_get_published,
     mission_list_published,
+    mission_seats_left,
     registration_get_for_member,
     registrations_of_user_for_mission,
 )
 from .services import (
     registration_brochure_opened,
     registration_draft_save,
+    registration_sign,
     registration_start,
     registration_submit,
 )
 
-IMVO_BROCHURE_SLUG = "imvo"
-
 
 def _steps():
-    from django.utils.translation import gettext_lazy
-
     return [
         (1, gettext_lazy("Organisation")),
         (2, gettext_lazy("Participants")),
@@ -53,9 +54,9 @@ class MissionListView(ListView):
     paginate_by = 10
 
     def get_queryset(self):
-        countries = mission_countries_published()
+        codes = mission_countries_published()
         self.filter_form = MissionFilterForm(
-            self.request.GET or None, countries=[(c, country_name(c)) for c in countries]
+            self.request.GET or None, countries=[(c, countries.name(c) or c) for c in codes]
         )
         filters = MissionFilters()
         if self.filter_form.is_bound and self.filter_form.is_valid():
@@ -70,7 +71,7 @@ class MissionListView(ListView):
         now = timezone.now()
         for mission in context["missions"]:
             mission.availability = mission_availability(mission, now)
-            mission.seats_left = max(mission.capacity_max - mission.confirmed_count, 0)
+            mission.seats_left = mission_seats_left(mission)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -88,7 +89,7 @@ class MissionDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         mission = mission_get_published(slug=kwargs["slug"])
         mission.availability = mission_availability(mission)
-        mission.seats_left = max(mission.capacity_max - mission.confirmed_count, 0)
+        mission.seats_left = mission_seats_left(mission)
         user = self.request.user
         own = registrations_of_user_for_mission(user=user, mission=mission) if user.is_authenticated else []
         return super().get_context_data(
@@ -96,7 +97,7 @@ class MissionDetailView(TemplateView):
             own_registrations=own,
             Availability=Availability,
             sessions=list(mission.preparation_sessions.all()),
-            imvo_brochure_slug=IMVO_BROCHURE_SLUG,
+            resource_links=resources.mission_links(mission, language=(get_language() or "nl")[:2]),
             **kwargs,
         )
 
@@ -123,8 +124,6 @@ class RegisterStartView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "memberships": self.memberships}
 
     def get_initial(self):
-        from organisations.selectors import active_membership
-
         active = active_membership(self.request)
         return {"organisation": active.organisation_id} if active else {}
 
@@ -148,7 +147,7 @@ class RegisterStartView(LoginRequiredMixin, FormView):
             form.add_error("organisation", exc.message)
             self.incomplete_organisation = membership.organisation
             return self.form_invalid(form)
-        except MissionError as exc:
+        except DomainError as exc:
             messages.error(self.request, exc.message)
             return redirect(self.mission.get_absolute_url())
         return redirect("missions:register_step", self.mission.slug, registration.pk, 2)
@@ -224,7 +223,6 @@ class RegistrationStepView(LoginRequiredMixin, TemplateView):
             membership=self.membership,
             steps=_steps(),
             step=self.step,
-            imvo_brochure_slug=IMVO_BROCHURE_SLUG,
             **kwargs,
         )
         if self.step == 2:
@@ -276,7 +274,7 @@ class RegistrationStepView(LoginRequiredMixin, TemplateView):
                 registration = registration_submit(registration=self.registration, actor=user, request=request)
                 messages.success(request, _("Your registration has been submitted."))
                 return redirect("my:registration", registration.pk)
-        except MissionError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
             if self.step == 5:
                 return (
@@ -341,36 +339,84 @@ class BrochureOpenView(LoginRequiredMixin, View):
         registration, _membership = registration_get_for_member(user=request.user, registration_id=pk)
         if registration.mission.slug != slug:
             raise Http404
+        brochure = resources.imvo_brochure(language=(get_language() or "nl")[:2])
+        if brochure is None:
+            messages.info(request, _("The IMVO brochure is not available yet. You can continue your registration."))
+            return redirect("missions:register_step", slug, pk, 3)
         registration_brochure_opened(
-            registration=registration,
-            actor=request.user,
-            version=imvo_brochure_version(get_language() or "nl"),
-            request=request,
+            registration=registration, actor=request.user, version=brochure.version, request=request
         )
-        return redirect(f"/brochures/{IMVO_BROCHURE_SLUG}/")
+        return redirect(brochure.url)
 
 
-def imvo_brochure_version(language: str) -> str:
-    """A label of the IMVO brochure version a user opens now (empty if the brochures app has none)."""
-    from django.apps import apps
+class SignView(PolicyRequiredMixin, FormView):
+    """The page a signatory reaches from the e-mail: sign or decline for a prepared registration.
 
-    try:
-        model = apps.get_model("brochures", "BrochureVersion")
-    except LookupError:
-        return ""
-    try:
-        version = (
-            model.objects.filter(brochure__slug=IMVO_BROCHURE_SLUG, status="published")
-            .order_by("-pk")
-            .values("pk", "language", "content_sha256")
+    Members who are not signatories see the page (who may sign) but cannot post; others get 404.
+    """
+
+    policy = "registration.view"
+    template_name = "missions/sign.html"
+    form_class = DeclarationForm
+
+    def get_policy_object(self):
+        self.registration, self.membership = registration_get_for_member(
+            user=self.request.user, registration_id=self.kwargs["pk"]
         )
-        row = version.filter(language=language[:2]).first() or version.first()
-    except Exception:  # the brochures schema is another team's; never break registration over a label
-        return f"{IMVO_BROCHURE_SLUG}"
-    if not row:
-        return IMVO_BROCHURE_SLUG
-    return f"{IMVO_BROCHURE_SLUG}/{row['language']}/v{row['pk']}/{(row.get('content_sha256') or '')[:12]}"
+        return self.registration
 
+    def get(self, request, *args, **kwargs):
+        return self._waiting() or super().get(request, *args, **kwargs)
 
-def register_redirect_url(mission) -> str:
-    return reverse("missions:register_start", args=[mission.slug])
+    def _waiting(self):
+        if self.registration.status != RegistrationStatus.PENDING_SIGNATURE:
+            messages.info(self.request, _("This registration does not wait for a signature."))
+            return redirect("my:registration", self.registration.pk)
+        self.text = declaration_text_current(language=get_language() or "nl")
+        return None
+
+    def get_initial(self):
+        return {"signatory_name": self.request.user.full_name}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            registration=self.registration,
+            mission=self.registration.mission,
+            text=self.text,
+            is_signatory=can(self.request.user, "declaration.sign", self.registration),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        waiting = self._waiting()
+        if waiting:
+            return waiting
+        if not can(request.user, "declaration.sign", self.registration):
+            messages.error(
+                request, _("Only an authorised signatory of the organisation can sign or decline the declaration.")
+            )
+            return redirect("my:registration", self.registration.pk)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self.text is None:
+            form.add_error(None, _("There is no published declaration text yet. Please contact RVO."))
+            return self.form_invalid(form)
+        data = form.cleaned_data
+        answer = DeclarationInput(
+            decision=data["decision"],
+            signatory_name=data["signatory_name"],
+            signatory_position=data["signatory_position"],
+            confirms_authority=data["confirms_authority"],
+            explanation=data.get("explanation", ""),
+            text_id=self.text.pk,
+        )
+        try:
+            registration_sign(
+                registration=self.registration, actor=self.request.user, answer=answer, request=self.request
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Thank you. Your answer has been recorded."))
+        return redirect("my:registration", self.registration.pk)

@@ -3,6 +3,8 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.forms import formfield_https_urls
+
 from .constants import MembershipRole
 from .models import Organisation
 from .services import PROFILE_FIELDS
@@ -22,6 +24,7 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = PROFILE_FIELDS
+        formfield_callback = formfield_https_urls
         help_texts = {
             "annual_turnover_eur": _("In whole euros, e.g. 45000000."),
             "balance_sheet_total_eur": _("In whole euros."),

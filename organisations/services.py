@@ -14,6 +14,7 @@ from notifications.services import email_queue
 from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, MembershipRole
 from .exceptions import InvitationInvalid, InvitationWrongAccount, LastAdministrator, OrganisationExists
 from .models import Invitation, Membership, Organisation
+from .policies import require
 
 PROFILE_FIELDS = [
     "name",
@@ -59,6 +60,8 @@ def organisation_create(*, actor, data: dict, request=None) -> Organisation:
 
 
 def organisation_update(*, actor, organisation: Organisation, data: dict, request=None) -> Organisation:
+    """Change the profile; only the organisation's admins may (``organisation.edit``)."""
+    require(actor, "organisation.edit", organisation)
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         changed = changes_apply(obj=organisation, data=data, fields=PROFILE_FIELDS)
@@ -86,6 +89,7 @@ def organisation_set_active(*, request, organisation_id: int) -> Membership:
 def invitation_create(
     *, actor, organisation: Organisation, email: str, role: str, is_authorised_signatory: bool, request=None
 ) -> Invitation:
+    require(actor, "membership.manage", organisation)
     email = email.strip().lower()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -167,6 +171,8 @@ def _ensure_admin_remains(organisation_id: int, excluding_membership_id: int) ->
 def membership_update(
     *, actor, membership: Membership, role: str, is_authorised_signatory: bool, request=None
 ) -> Membership:
+    """Change a member's role or signing authority; only the organisation's admins may, and one admin remains."""
+    require(actor, "membership.manage", membership)
     with transaction.atomic():
         # Lock every membership of the organisation so two admins cannot demote each other at once.
         list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
@@ -193,11 +199,13 @@ def membership_update(
 
 
 def membership_remove(*, actor, membership: Membership, request=None) -> None:
+    """Remove a member; only the organisation's admins may, and the last admin cannot be removed."""
+    require(actor, "membership.manage", membership)
     with transaction.atomic():
         list(Membership.objects.select_for_update().filter(organisation_id=membership.organisation_id))
-        _ensure_admin_remains(
-            membership.organisation_id, membership.pk
-        ) if membership.role == MembershipRole.ADMIN else None
+        membership.refresh_from_db()
+        if membership.role == MembershipRole.ADMIN:
+            _ensure_admin_remains(membership.organisation_id, membership.pk)
         audit_event_record(
             action="membership.remove",
             actor=actor,

@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from .exceptions import OrganisationError, OrganisationExists
 from .forms import InvitationForm, MembershipForm, OrganisationForm
 from .models import Membership
-from .selectors import active_membership, membership_get, memberships_of_request, organisation_members
+from .policies import PolicyRequiredMixin, safe_next_url
+from .selectors import active_membership, membership_get, organisation_members
 from .services import (
     invitation_accept,
     invitation_create,
@@ -22,19 +24,17 @@ from .services import (
 )
 
 
-class MembershipMixin(LoginRequiredMixin):
-    """Loads the user's membership of the organisation in the URL: 404 for non-members."""
+class MembershipMixin(PolicyRequiredMixin):
+    """Loads the user's membership of the organisation in the URL: 404 for non-members, 403 for
+    members the policy refuses (e.g. a member who is not an admin)."""
 
-    admin_required = False
+    policy = "organisation.view"
+    permission_denied_message = gettext_lazy("Only administrators of the organisation can do this.")
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.membership = membership_get(user=request.user, organisation_id=kwargs["pk"])
+    def get_policy_object(self):
+        self.membership = membership_get(user=self.request.user, organisation_id=self.kwargs["pk"])
         self.organisation = self.membership.organisation
-        if self.admin_required and not self.membership.is_admin:
-            raise PermissionDenied(_("Only administrators of the organisation can do this."))
-        return super().dispatch(request, *args, **kwargs)
+        return self.organisation
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(organisation=self.organisation, membership=self.membership, **kwargs)
@@ -91,7 +91,7 @@ class OrganisationDetailView(MembershipMixin, TemplateView):
 
 
 class OrganisationEditView(MembershipMixin, FormView):
-    admin_required = True
+    policy = "organisation.edit"
     template_name = "organisations/form.html"
     form_class = OrganisationForm
 
@@ -114,7 +114,7 @@ class OrganisationEditView(MembershipMixin, FormView):
 
 
 class InviteView(MembershipMixin, FormView):
-    admin_required = True
+    policy = "membership.manage"
     template_name = "organisations/invite.html"
     form_class = InvitationForm
 
@@ -137,7 +137,7 @@ class InviteView(MembershipMixin, FormView):
 
 
 class MemberUpdateView(MembershipMixin, View):
-    admin_required = True
+    policy = "membership.manage"
 
     def post(self, request, pk, membership_id):
         target = get_object_or_404(
@@ -188,13 +188,4 @@ class SwitchOrganisationView(LoginRequiredMixin, View):
     def post(self, request):
         membership = organisation_set_active(request=request, organisation_id=request.POST.get("organisation"))
         messages.info(request, _("You are now working for %(name)s.") % {"name": membership.organisation})
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = "organisations:home"
-        return redirect(target)
-
-
-def memberships_context(request) -> dict:
-    return {"memberships": memberships_of_request(request), "active_membership": active_membership(request)}
+        return redirect(safe_next_url(request, request.POST.get("next"), reverse("organisations:home")))

@@ -7,18 +7,6 @@ class StaffActionError(DomainError):
     """A back-office action that is not allowed; ``message`` is shown to the user."""
 
 
-class InvalidMissionTransition(StaffActionError):
-    message = _("The mission cannot go to that status from its current status.")
-
-
-class MissionNotReadyToPublish(StaffActionError):
-    message = _("The mission cannot be published yet.")
-
-
-class CapacityBelowConfirmed(StaffActionError):
-    message = _("The maximum cannot be lower than the number of organisations already confirmed.")
-
-
 class MandatoryAgendaItem(StaffActionError):
     message = _("The IMVO items are mandatory on every preparation session and cannot be removed.")
 

@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.constants import RVO_STAFF_GROUP
 from accounts.models import User
 from declarations.constants import Decision
+from imvo_portal.forms import formfield_https_urls
 from missions.constants import RegistrationStatus
+from missions.lifecycle import MISSION_TRANSITIONS, STAFF_REGISTRATION_ACTIONS
 from missions.models import Mission, PreparationSession
+from missions.services import MISSION_FIELDS
 from organisations.constants import OrganisationKind, SizeClass
 
 from .models import FollowUpAction
-from .services import MISSION_FIELDS, SESSION_FIELDS
+from .services import SESSION_FIELDS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -54,7 +57,6 @@ class MissionForm(forms.ModelForm):
             "description_en": forms.Textarea(attrs={"rows": 6}),
             "programme_nl": forms.Textarea(attrs={"rows": 4}),
             "programme_en": forms.Textarea(attrs={"rows": 4}),
-            "country": forms.TextInput(attrs={"maxlength": 2, "autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -75,9 +77,9 @@ class MissionForm(forms.ModelForm):
             Fieldset(
                 _("Destination and theme"),
                 Div(
-                    Div(Field("country"), css_class="col-md-2"),
-                    Div(Field("city_nl"), css_class="col-md-5"),
-                    Div(Field("city_en"), css_class="col-md-5"),
+                    Div(Field("country"), css_class="col-md-4"),
+                    Div(Field("city_nl"), css_class="col-md-4"),
+                    Div(Field("city_en"), css_class="col-md-4"),
                     css_class="row",
                 ),
                 "theme",
@@ -89,12 +91,9 @@ class MissionForm(forms.ModelForm):
         )
         self.helper.add_input(Submit("submit", _("Save")))
 
-    def clean_country(self) -> str:
-        return self.cleaned_data["country"].strip().upper()
-
 
 class MissionTransitionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("publish", "close", "complete", "cancel")])
+    action = forms.ChoiceField(choices=[(t.action, t.label) for t in MISSION_TRANSITIONS])
     reason = forms.CharField(
         label=_("Reason (sent to the registered organisations)"),
         required=False,
@@ -107,6 +106,7 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = PreparationSession
         fields = SESSION_FIELDS
+        formfield_callback = formfield_https_urls
         widgets = {
             "starts_at": _datetime_widget(),
             "ends_at": _datetime_widget(),
@@ -144,7 +144,7 @@ class AgendaItemForm(forms.Form):
 
 
 class RegistrationActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("confirm", "reject", "promote", "withdraw")])
+    action = forms.ChoiceField(choices=[(a, a) for a in STAFF_REGISTRATION_ACTIONS])
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -7,12 +7,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from imvo_portal.i18n import localised
+
 SESSION_TZ = ZoneInfo("Europe/Amsterdam")
-
-
-def localised(obj, field: str, language: str) -> str:
-    """``obj.<field>_<language>``, falling back to Dutch (the portal's source language)."""
-    return getattr(obj, f"{field}_{language}", "") or getattr(obj, f"{field}_nl", "") or ""
 
 
 def session_uid(session) -> str:

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from missions.models import _localised
+from imvo_portal.i18n import localised
 
 from .constants import AttendanceStatus, ImvoTopic
 
@@ -56,11 +56,11 @@ class AgendaItem(models.Model):
 
     @property
     def title(self) -> str:
-        return _localised(self, "title")
+        return localised(self, "title")
 
     @property
     def description(self) -> str:
-        return _localised(self, "description")
+        return localised(self, "description")
 
     @property
     def is_mandatory(self) -> bool:

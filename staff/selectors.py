@@ -3,12 +3,15 @@
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from declarations.constants import Decision
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
-from missions.models import Mission, PreparationSession, Registration
+from missions.lifecycle import SEAT_HOLDING
+from missions.models import Mission, Participant, PreparationSession, Registration
+from missions.selectors import status_counts, with_seat_counts
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
 
@@ -16,19 +19,17 @@ from .constants import OVERVIEW_SESSION_DAYS
 from .models import AgendaItem, Attendance, FollowUpAction
 
 
-def _seat_counts() -> dict:
-    return {
-        "confirmed_count": Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
-        "waitlisted_count": Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)),
-        "review_count": Count("registrations", filter=Q(registrations__status=RegistrationStatus.HELD_FOR_REVIEW)),
-        "pending_signature_count": Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.PENDING_SIGNATURE)
-        ),
-    }
+def _with_counts(missions: QuerySet[Mission]) -> QuerySet[Mission]:
+    return with_seat_counts(missions).annotate(
+        **status_counts(
+            review_count=[RegistrationStatus.HELD_FOR_REVIEW],
+            pending_signature_count=[RegistrationStatus.PENDING_SIGNATURE],
+        )
+    )
 
 
 def mission_list_for_staff(*, status: str = "", q: str = "") -> QuerySet[Mission]:
-    missions = Mission.objects.annotate(**_seat_counts()).select_related("lead_contact")
+    missions = _with_counts(Mission.objects.all()).select_related("lead_contact")
     if status in MissionStatus.values:
         missions = missions.filter(status=status)
     if q:
@@ -37,20 +38,16 @@ def mission_list_for_staff(*, status: str = "", q: str = "") -> QuerySet[Mission
 
 
 def mission_get_for_staff(*, pk: int) -> Mission:
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(Mission.objects.annotate(**_seat_counts()).select_related("lead_contact"), pk=pk)
+    return get_object_or_404(_with_counts(Mission.objects.all()).select_related("lead_contact"), pk=pk)
 
 
 def missions_upcoming() -> QuerySet[Mission]:
-    return (
+    return _with_counts(
         Mission.objects.filter(
             status__in=[MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED],
             ends_on__gte=timezone.localdate(),
         )
-        .annotate(**_seat_counts())
-        .order_by("starts_on", "pk")
-    )
+    ).order_by("starts_on", "pk")
 
 
 def _registration_base() -> QuerySet[Registration]:
@@ -178,15 +175,8 @@ def registration_list_for_mission(*, mission: Mission, filters: dict | None = No
 
 def mission_mix(*, mission: Mission) -> dict:
     """The composition of confirmed and waiting organisations, in one query."""
-    active = Q(
-        registrations__status__in=[
-            RegistrationStatus.CONFIRMED,
-            RegistrationStatus.WAITLISTED,
-            RegistrationStatus.HELD_FOR_REVIEW,
-            RegistrationStatus.PENDING_SIGNATURE,
-        ]
-    )
-    confirmed = Q(registrations__status=RegistrationStatus.CONFIRMED)
+    active = Q(registrations__status__in=ACTIVE_STATUSES)
+    confirmed = Q(registrations__status__in=SEAT_HOLDING)
 
     def counts(condition):
         return {
@@ -229,9 +219,16 @@ def mission_mix(*, mission: Mission) -> dict:
 # --- Sessions -------------------------------------------------------------------------------------
 
 
-def session_get_for_staff(*, pk: int) -> PreparationSession:
-    from django.shortcuts import get_object_or_404
+def session_participants(session: PreparationSession) -> QuerySet[Participant]:
+    """Participants of the mission's seated registrations: the people invited to its sessions."""
+    return (
+        Participant.objects.filter(registration__mission_id=session.mission_id, registration__status__in=SEAT_HOLDING)
+        .select_related("registration__organisation", "registration__submitted_by")
+        .order_by("registration__organisation__name", "name")
+    )
 
+
+def session_get_for_staff(*, pk: int) -> PreparationSession:
     return get_object_or_404(
         session_queryset().prefetch_related(
             Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("done_by"))
@@ -242,8 +239,6 @@ def session_get_for_staff(*, pk: int) -> PreparationSession:
 
 def session_attendance_rows(*, session: PreparationSession) -> list[dict]:
     """One row per participant of a confirmed registration (or with an attendance record), with status."""
-    from .services import session_participants
-
     records = {
         a.participant_id: a
         for a in Attendance.objects.filter(session=session).select_related("participant__registration__organisation")

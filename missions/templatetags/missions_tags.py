@@ -2,8 +2,9 @@ import markdown as markdown_lib
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
-from missions.countries import country_name as _country_name
+from missions.resources import imvo_brochure
 
 register = template.Library()
 
@@ -15,6 +16,8 @@ def markdown(value: str) -> str:
     return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3
 
 
-@register.filter
-def country_name(code: str) -> str:
-    return _country_name(code)
+@register.simple_tag
+def imvo_brochure_url() -> str:
+    """The IMVO brochure's URL, from the app that provides it (empty when none is published)."""
+    brochure = imvo_brochure(language=(get_language() or "nl")[:2])
+    return brochure.url if brochure else ""

@@ -19,6 +19,7 @@ from missions.exceptions import (
 )
 from missions.services import (
     registration_confirm,
+    registration_promote,
     registration_reject,
     registration_sign,
     registration_start,
@@ -28,6 +29,7 @@ from missions.services import (
     waitlist_promote_available,
 )
 from notifications.models import OutboxMessage
+from organisations.policies import NotAllowed
 from tests.factories import MembershipFactory, OrganisationFactory, StaffUserFactory, member_of
 
 from .factories import MissionFactory, draft_ready, endorse_answer, published_text
@@ -103,6 +105,9 @@ def test_start_refuses_closed_window_double_registration_and_incomplete_profile(
         registration_start(mission=mission, organisation=organisation, actor=user)
     assert excinfo.value.registration == registration
     incomplete = OrganisationFactory(employees=None)
+    with pytest.raises(NotAllowed):  # not a member of that organisation: the service checks itself
+        registration_start(mission=mission, organisation=incomplete, actor=user)
+    MembershipFactory(user=user, organisation=incomplete)
     with pytest.raises(ProfileIncomplete):
         registration_start(mission=mission, organisation=incomplete, actor=user)
 
@@ -136,7 +141,7 @@ def test_non_signatory_prepares_and_signatory_is_mailed_then_signs():
     assert registration.status == S.PENDING_SIGNATURE
     request = OutboxMessage.objects.get(kind="registration.signature_requested")
     assert request.to == [signatory.email]
-    assert f"/declarations/sign/{registration.pk}/" in request.body_text
+    assert f"/my/registrations/{registration.pk}/sign/" in request.body_text
     answer = DeclarationInput(**endorse_answer(text))
     with pytest.raises(NotASignatory):
         registration_sign(registration=registration, actor=preparer, answer=answer)
@@ -190,12 +195,14 @@ def test_staff_confirm_reject_and_promote_after_capacity_increase():
     waiting = submit_signed(mission, text)
     held = submit_signed(mission, text, decision="not_endorsed", explanation="Geen beleid")
     with pytest.raises(MissionFull):
-        registration_confirm(registration=held, actor=staff)
+        registration_promote(registration=waiting, actor=staff)
+    registration_confirm(registration=held, actor=staff)  # full: the waiting list, never over capacity
+    held.refresh_from_db()
+    assert held.status == S.WAITLISTED and held.waitlist_position == 2
     mission.capacity_max = 3
     mission.save()
     promoted = waitlist_promote_available(mission=mission, actor=staff)
-    assert [r.pk for r in promoted] == [waiting.pk]
-    registration_confirm(registration=held, actor=staff)
+    assert [r.pk for r in promoted] == [waiting.pk, held.pk]
     held.refresh_from_db()
     assert held.status == S.CONFIRMED
     registration_reject(registration=confirmed, actor=staff, reason="Geen Nederlandse vestiging")

@@ -1,244 +1,35 @@
-"""Back-office writes: mission lifecycle, preparation sessions, attendance, follow-up and reminders.
+"""Back-office writes for preparation sessions: the agenda with its mandatory IMVO items,
+invitations with a calendar file, attendance and reminders.
 
 Every function is one transaction with an audit record; e-mails go through the outbox
 (``email_queue``) in the same transaction, so a change and its e-mail are never separated.
-Registration decisions (confirm, reject, promote, withdraw) are the missions app's services.
+Only RVO staff may plan and run sessions (``mission.manage``); services check it themselves.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, changes_apply
-from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
-from missions.models import Mission, Participant, PreparationSession, Registration
+from imvo_portal.i18n import localised
+from missions.constants import MissionStatus
+from missions.models import Mission, Participant, PreparationSession
 from notifications.models import OutboxMessage
 from notifications.services import Attachment, email_queue
-from organisations.constants import MembershipRole
+from organisations.policies import require
 
-from .agenda import AGENDA_TEMPLATE
-from .constants import SESSION_REMINDER_HOURS, AttendanceStatus
-from .exceptions import (
-    CapacityBelowConfirmed,
-    InvalidMissionTransition,
-    MandatoryAgendaItem,
-    MissionNotReadyToPublish,
-    NobodyToInvite,
-    UnknownParticipant,
-)
-from .ics import session_ics, session_version_key
-from .models import AgendaItem, Attendance, FollowUpAction
+from ..agenda import AGENDA_TEMPLATE
+from ..constants import SESSION_REMINDER_HOURS, AttendanceStatus
+from ..exceptions import MandatoryAgendaItem, NobodyToInvite, UnknownParticipant
+from ..ics import session_ics, session_version_key
+from ..models import AgendaItem, Attendance
+from ..selectors import session_participants
 
-# The fields staff edit, in the order the forms show them (the forms use these lists too).
-MISSION_FIELDS = [
-    "title_nl",
-    "title_en",
-    "slug",
-    "summary_nl",
-    "summary_en",
-    "description_nl",
-    "description_en",
-    "programme_nl",
-    "programme_en",
-    "country",
-    "city_nl",
-    "city_en",
-    "theme",
-    "starts_on",
-    "ends_on",
-    "registration_opens_at",
-    "registration_closes_at",
-    "capacity_min",
-    "capacity_max",
-    "requires_declaration",
-    "lead_contact",
-]
 SESSION_FIELDS = ["title_nl", "title_en", "starts_at", "ends_at", "location", "online_url", "notes"]
-
-# action → (statuses it may start from, status it leads to)
-MISSION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "publish": ((MissionStatus.DRAFT, MissionStatus.CLOSED), MissionStatus.PUBLISHED),
-    "close": ((MissionStatus.PUBLISHED,), MissionStatus.CLOSED),
-    "complete": ((MissionStatus.PUBLISHED, MissionStatus.CLOSED), MissionStatus.COMPLETED),
-    "cancel": ((MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED), MissionStatus.CANCELLED),
-}
-
-
-def _confirmed_count(mission: Mission) -> int:
-    return Registration.objects.filter(mission=mission, status=RegistrationStatus.CONFIRMED).count()
-
-
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL + path
-
-
-def _registration_recipients(registration: Registration) -> list[tuple[str, str]]:
-    """(e-mail, language) of who hears about a registration: its submitter, else the organisation's admins."""
-    if registration.submitted_by_id and registration.submitted_by.is_active:
-        return [(registration.submitted_by.email, registration.submitted_by.language)]
-    return [
-        (m.user.email, m.user.language)
-        for m in registration.organisation.memberships.all()
-        if m.role == MembershipRole.ADMIN and m.user.is_active
-    ]
-
-
-def _active_registrations(mission: Mission):
-    return (
-        Registration.objects.filter(mission=mission, status__in=ACTIVE_STATUSES)
-        .select_related("organisation", "submitted_by")
-        .prefetch_related("organisation__memberships__user")
-    )
-
-
-def _notify_registered(*, mission: Mission, template: str, kind: str, context: dict) -> int:
-    sent = 0
-    for registration in _active_registrations(mission):
-        for email, language in _registration_recipients(registration):
-            email_queue(
-                to=email,
-                template=template,
-                language=language,
-                kind=kind,
-                context={
-                    "mission": mission,
-                    "registration": registration,
-                    "organisation": registration.organisation,
-                    "mission_url": _absolute(mission.get_absolute_url()),
-                    **context,
-                },
-            )
-            sent += 1
-    return sent
-
-
-# --- Missions -------------------------------------------------------------------------------
-
-
-def mission_create(*, actor, data: dict, request=None) -> Mission:
-    """Create a mission as a draft (nobody outside RVO sees it until it is published)."""
-    with transaction.atomic():
-        mission = Mission(**{k: v for k, v in data.items() if k in MISSION_FIELDS}, status=MissionStatus.DRAFT)
-        mission.full_clean()
-        mission.save()
-        audit_event_record(
-            action="mission.create",
-            actor=actor,
-            obj=mission,
-            request=request,
-            details={"slug": mission.slug, "title": mission.title_nl},
-        )
-    return mission
-
-
-def mission_update(*, actor, mission: Mission, data: dict, request=None) -> Mission:
-    """Change a mission's fields.
-
-    The maximum capacity may not go below the confirmed count (checked under a row lock). When
-    the maximum changes for a mission with registrations, the registered organisations are told;
-    when it grows, the waiting list moves up through the missions app.
-    """
-    from missions.services import waitlist_promote_available
-
-    with transaction.atomic():
-        mission = Mission.objects.select_for_update().get(pk=mission.pk)
-        changed = changes_apply(obj=mission, data=data, fields=MISSION_FIELDS)
-        if not changed:
-            return mission
-        old_capacity = int(changed["capacity_max"][0]) if "capacity_max" in changed else mission.capacity_max
-        if "capacity_max" in changed:
-            confirmed = _confirmed_count(mission)
-            if mission.capacity_max < confirmed:
-                raise CapacityBelowConfirmed(
-                    _("The maximum cannot be lower than the %(count)s organisations already confirmed.")
-                    % {"count": confirmed}
-                )
-        mission.full_clean()
-        mission.save()
-        audit_event_record(
-            action="mission.update", actor=actor, obj=mission, request=request, details={"changed": changed}
-        )
-        if "capacity_max" in changed and mission.status != MissionStatus.DRAFT:
-            _notify_registered(
-                mission=mission,
-                template="staff/email/mission_capacity_changed",
-                kind="mission_capacity",
-                context={"old_capacity": old_capacity, "new_capacity": mission.capacity_max},
-            )
-            if mission.capacity_max > old_capacity and mission.status == MissionStatus.PUBLISHED:
-                waitlist_promote_available(mission=mission, actor=actor, request=request)
-    return mission
-
-
-def mission_publish_problems(mission: Mission) -> list[str]:
-    """What stands between this mission and publication (empty when it may be published)."""
-    problems = []
-    if not (mission.starts_on and mission.ends_on):
-        problems.append(_("Set the start and end dates of the mission."))
-    if not (mission.registration_opens_at and mission.registration_closes_at):
-        problems.append(_("Set when registration opens and closes."))
-    if not (mission.description_nl.strip() and mission.description_en.strip()):
-        problems.append(_("Write the description in Dutch and in English."))
-    if not (mission.summary_nl.strip() and mission.summary_en.strip()):
-        problems.append(_("Write the summary in Dutch and in English."))
-    if mission.starts_on and mission.starts_on < timezone.localdate():
-        problems.append(_("The start date lies in the past."))
-    if (
-        mission.registration_closes_at
-        and mission.starts_on
-        and timezone.localdate(mission.registration_closes_at) > mission.starts_on
-    ):
-        problems.append(_("Registration must close before the mission starts."))
-    return problems
-
-
-def mission_transition(*, actor, mission: Mission, action: str, reason: str = "", request=None) -> Mission:
-    """Move a mission through draft → published → closed → completed, or cancel it.
-
-    Publishing needs dates and a description in both languages; completing needs the mission to
-    have started; cancelling needs a reason and tells every registered organisation.
-    """
-    if action not in MISSION_TRANSITIONS:
-        raise InvalidMissionTransition()
-    allowed_from, target = MISSION_TRANSITIONS[action]
-    with transaction.atomic():
-        mission = Mission.objects.select_for_update().get(pk=mission.pk)
-        if mission.status not in allowed_from:
-            raise InvalidMissionTransition(
-                _("A mission with status “%(status)s” cannot be given status “%(target)s”.")
-                % {"status": mission.get_status_display(), "target": MissionStatus(target).label}
-            )
-        if action == "publish":
-            problems = mission_publish_problems(mission)
-            if problems:
-                raise MissionNotReadyToPublish(" ".join([_("The mission cannot be published yet."), *problems]))
-        if action == "complete" and mission.starts_on > timezone.localdate():
-            raise InvalidMissionTransition(_("A mission can only be completed once it has started."))
-        if action == "cancel" and not reason.strip():
-            raise InvalidMissionTransition(_("Give the reason for cancelling; the organisations will receive it."))
-        before = mission.status
-        mission.status = target
-        mission.save(update_fields=["status", "updated_at"])
-        audit_event_record(
-            action=f"mission.{action}",
-            actor=actor,
-            obj=mission,
-            request=request,
-            details={"from": before, "to": target, **({"reason": reason.strip()} if reason.strip() else {})},
-        )
-        if action == "cancel":
-            _notify_registered(
-                mission=mission,
-                template="staff/email/mission_cancelled",
-                kind="mission_cancelled",
-                context={"reason": reason.strip()},
-            )
-    return mission
 
 
 # --- Preparation sessions and their agenda ---------------------------------------------------
@@ -274,6 +65,7 @@ def session_agenda_ensure(*, session: PreparationSession) -> int:
 
 def session_create(*, actor, mission: Mission, data: dict, request=None) -> PreparationSession:
     """Plan a preparation session; its agenda starts from the template with the mandatory IMVO items."""
+    require(actor, "mission.manage")
     with transaction.atomic():
         session = PreparationSession(mission=mission, **{k: v for k, v in data.items() if k in SESSION_FIELDS})
         session.full_clean()
@@ -290,6 +82,7 @@ def session_create(*, actor, mission: Mission, data: dict, request=None) -> Prep
 
 
 def session_update(*, actor, session: PreparationSession, data: dict, request=None) -> PreparationSession:
+    require(actor, "mission.manage")
     with transaction.atomic():
         session = PreparationSession.objects.select_for_update().get(pk=session.pk)
         changed = changes_apply(obj=session, data=data, fields=SESSION_FIELDS)
@@ -312,6 +105,7 @@ def agenda_mark(*, actor, session: PreparationSession, done_ids: set[int], reque
 
     Returns ``{"ticked": [...], "unticked": [...]}`` with item ids that changed.
     """
+    require(actor, "mission.manage")
     now = timezone.now()
     with transaction.atomic():
         items = list(AgendaItem.objects.select_for_update().filter(session=session))
@@ -337,6 +131,7 @@ def agenda_mark(*, actor, session: PreparationSession, done_ids: set[int], reque
 
 
 def agenda_item_add(*, actor, session: PreparationSession, title_nl: str, title_en: str, request=None) -> AgendaItem:
+    require(actor, "mission.manage")
     with transaction.atomic():
         last = session.agenda_items.order_by("-position").values_list("position", flat=True).first() or 0
         item = AgendaItem(
@@ -354,6 +149,7 @@ def agenda_item_add(*, actor, session: PreparationSession, title_nl: str, title_
 
 
 def agenda_item_remove(*, actor, item: AgendaItem, request=None) -> None:
+    require(actor, "mission.manage")
     if item.is_mandatory:
         raise MandatoryAgendaItem()
     with transaction.atomic():
@@ -367,24 +163,13 @@ def agenda_item_remove(*, actor, item: AgendaItem, request=None) -> None:
         item.delete()
 
 
-def session_participants(session: PreparationSession):
-    """Participants of the mission's confirmed registrations: the people invited to its sessions."""
-    return (
-        Participant.objects.filter(
-            registration__mission_id=session.mission_id, registration__status=RegistrationStatus.CONFIRMED
-        )
-        .select_related("registration__organisation", "registration__submitted_by")
-        .order_by("registration__organisation__name", "name")
-    )
-
-
 def _participant_language(participant: Participant) -> str:
     submitter = participant.registration.submitted_by
     return submitter.language if submitter else settings.LANGUAGE_CODE
 
 
 def _agenda_titles(session: PreparationSession, language: str) -> list[str]:
-    return [getattr(i, f"title_{language}", "") or i.title_nl for i in session.agenda_items.all()]
+    return [localised(i, "title", language) for i in session.agenda_items.all()]
 
 
 def session_invite(*, actor, session: PreparationSession, request=None) -> int:
@@ -394,6 +179,7 @@ def session_invite(*, actor, session: PreparationSession, request=None) -> int:
     twice sends nothing new; after a reschedule, the new invitation goes out. Returns how many
     e-mails were queued.
     """
+    require(actor, "mission.manage")
     participants = list(session_participants(session))
     if not participants:
         raise NobodyToInvite()
@@ -449,6 +235,7 @@ def session_invite(*, actor, session: PreparationSession, request=None) -> int:
 
 def attendance_record(*, actor, session: PreparationSession, statuses: dict[int, str], request=None) -> int:
     """Record attendance in bulk: ``{participant_id: status}``. Returns how many rows changed."""
+    require(actor, "mission.manage")
     valid = set(AttendanceStatus.values)
     if any(status not in valid for status in statuses.values()):
         raise ValidationError(_("Choose a valid attendance status."))
@@ -539,56 +326,3 @@ def session_reminders_send(*, now: datetime | None = None) -> int:
                     )
                     queued += 1
     return queued
-
-
-# --- IMVO follow-up -----------------------------------------------------------------------------
-
-
-def follow_up_create(
-    *, actor, organisation, mission: Mission, topic: str, due_on: date, owner=None, details: str = "", request=None
-) -> FollowUpAction:
-    with transaction.atomic():
-        action = FollowUpAction(
-            organisation=organisation,
-            mission=mission,
-            topic=topic.strip(),
-            details=details,
-            due_on=due_on,
-            owner=owner,
-            created_by=actor,
-        )
-        action.full_clean()
-        action.save()
-        audit_event_record(
-            action="followup.create",
-            actor=actor,
-            obj=action,
-            request=request,
-            details={
-                "mission": mission.pk,
-                "topic": action.topic,
-                "due_on": due_on.isoformat(),
-                "owner": getattr(owner, "email", ""),
-            },
-        )
-    return action
-
-
-def follow_up_update(*, actor, action: FollowUpAction, data: dict, request=None) -> FollowUpAction:
-    with transaction.atomic():
-        action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
-        changed = changes_apply(obj=action, data=data, fields=("topic", "details", "owner", "due_on"))
-        if "done" in data and bool(data["done"]) != action.is_done:
-            changed["done"] = [str(action.is_done), str(bool(data["done"]))]
-            action.done_at = timezone.now() if data["done"] else None
-        if changed:
-            action.full_clean()
-            action.save()
-            audit_event_record(
-                action="followup.update", actor=actor, obj=action, request=request, details={"changed": changed}
-            )
-    return action
-
-
-def staff_url(name: str, *args) -> str:
-    return _absolute(reverse(f"staff:{name}", args=args))

@@ -1,0 +1,49 @@
+"""The RVO back-office views, by sub-domain. Every view is for RVO staff only (``StaffPageMixin``,
+the ``staff.access`` policy)."""
+
+from .audit import AuditListView
+from .exports import ExportView
+from .follow_ups import FollowUpCreateView, FollowUpDoneView, FollowUpEditView, FollowUpListView
+from .missions import MissionCreateView, MissionDetailView, MissionEditView, MissionListView, MissionTransitionView
+from .overview import OverviewView
+from .registrations import RegistrationActionView, RegistrationDetailView, RegistrationListView
+from .sessions import (
+    AgendaItemAddView,
+    AgendaItemRemoveView,
+    SessionAgendaView,
+    SessionAttendanceView,
+    SessionCalendarView,
+    SessionCreateView,
+    SessionDetailView,
+    SessionEditView,
+    SessionInviteView,
+    SessionNotesView,
+)
+
+__all__ = [
+    "AgendaItemAddView",
+    "AgendaItemRemoveView",
+    "AuditListView",
+    "ExportView",
+    "FollowUpCreateView",
+    "FollowUpDoneView",
+    "FollowUpEditView",
+    "FollowUpListView",
+    "MissionCreateView",
+    "MissionDetailView",
+    "MissionEditView",
+    "MissionListView",
+    "MissionTransitionView",
+    "OverviewView",
+    "RegistrationActionView",
+    "RegistrationDetailView",
+    "RegistrationListView",
+    "SessionAgendaView",
+    "SessionAttendanceView",
+    "SessionCalendarView",
+    "SessionCreateView",
+    "SessionDetailView",
+    "SessionEditView",
+    "SessionInviteView",
+    "SessionNotesView",
+]
