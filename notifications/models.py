@@ -1,9 +1,12 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    RETRYING = "retrying", _("retrying")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
 
@@ -11,8 +14,13 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(models.Model):
     """An e-mail written in the same transaction as the change it reports.
 
-    The worker sends it; if the broker was down at commit time, beat's ``outbox_flush``
-    sends it later, so neither the change nor its e-mail is lost.
+    Life cycle: pending → sending (a worker's claim with a lease) → sent; a transient SMTP error
+    makes it retrying (with ``next_attempt_at`` further out each time), a permanent one or the last
+    attempt makes it failed. Staff can put failed mail back to pending. Beat's ``outbox_flush``
+    picks up what is due: pending mail the worker never got (broker down at commit time), retrying
+    mail whose time has come and claims whose lease ran out (the worker died).
+
+    Once sent, nothing reads the bodies or attachments again, so they may be cleared.
     """
 
     to = models.JSONField(_("recipients"))
@@ -32,8 +40,27 @@ class OutboxMessage(models.Model):
         help_text=_("Set for messages that must go out at most once (e.g. reminders)."),
     )
     status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("Delivery attempts since the message was queued or last resent.")
+    )
     last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text=_("A pending or retrying message is not sent before this moment. Empty once sent or failed."),
+    )
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    claim_token = models.CharField(
+        _("claim token"), max_length=32, blank=True, help_text=_("Identifies the worker that is sending it.")
+    )
+    lease_until = models.DateTimeField(
+        _("lease until"),
+        null=True,
+        blank=True,
+        help_text=_("A message still sending after this moment is taken over by another worker."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -41,7 +68,7 @@ class OutboxMessage(models.Model):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"

@@ -1,19 +1,51 @@
-"""Queue e-mails through the transactional outbox."""
+"""Queue e-mails through the transactional outbox and deliver them.
+
+Delivery guarantees (``outbox_message_send``):
+
+- Mail of a transaction that rolls back is never sent: ``email_queue`` writes the row inside the
+  caller's transaction and the worker is only asked to send once it has committed.
+- Mail of a committed transaction is not lost: the row stays pending or retrying until it is sent
+  or given up, and beat's ``outbox_flush`` hands due rows to the worker again.
+- At least once, not exactly once. A worker claims a row in one short transaction (status
+  sending, a random claim token, a lease of ``LEASE`` and one more attempt), talks to the SMTP
+  server outside any transaction and database lock, and marks the row sent in a second short
+  transaction that only succeeds while its token is still on the row. Two workers never hold the
+  same claim, so two copies of one task send once. But when the worker dies, or the database
+  refuses the "sent" write, after the SMTP server accepted the message, the row stays in sending;
+  once its lease has run out the flush sends it again. Each such crash adds at most one copy.
+  The same holds when the connection times out after the server received the whole message:
+  SMTP itself cannot tell us whether it was accepted.
+"""
 
 import base64
+import logging
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from imvo_portal.tasks import enqueue_on_commit
+from audit.services import audit_event_record
+from imvo_portal.tasks import enqueue, enqueue_on_commit
 
+from .exceptions import MessageNotResendable
 from .models import OutboxMessage, OutboxStatus
+from .retry import MAX_ATTEMPTS, error_is_permanent, error_summary, retry_delay
 
-MAX_ATTEMPTS = 8
+logger = logging.getLogger(__name__)
+
+# A claim outlives the send task's hard time limit (see tasks.py), so a live worker keeps its claim.
+LEASE = timedelta(minutes=5)
+# Django's SMTP backend waits forever when EMAIL_TIMEOUT is unset; a send must end within its lease.
+SMTP_TIMEOUT_SECONDS = 30
+# How many due messages one flush hands to the worker.
+FLUSH_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -37,7 +69,7 @@ def email_queue(
     recipient's language and queue it. Returns None if ``dedupe_key`` was used before.
 
     Must be called inside the transaction of the change the e-mail reports; the worker is
-    asked to send it on commit.
+    asked to send it on commit. A template that exists but does not render raises.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     context = {"portal_url": settings.PORTAL_BASE_URL, "support_email": settings.SUPPORT_EMAIL, **context}
@@ -45,9 +77,10 @@ def email_queue(
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body_text = render_to_string(f"{template}_body.txt", context)
         try:
-            body_html = render_to_string(f"{template}_body.html", context)
-        except Exception:  # TemplateDoesNotExist: plain text only
-            body_html = ""
+            html_template = get_template(f"{template}_body.html")
+        except TemplateDoesNotExist:  # the HTML part is optional; only its absence is
+            html_template = None
+        body_html = html_template.render(context) if html_template is not None else ""
     message = OutboxMessage(
         to=recipients,
         subject=subject[:255],
@@ -68,42 +101,211 @@ def email_queue(
             return None
     else:
         message.save()
-    from .tasks import outbox_send
-
-    enqueue_on_commit(outbox_send, message.pk)
+    _enqueue_send_on_commit(message.pk)
     return message
 
 
-def outbox_message_send(*, message_id: int) -> bool:
-    """Send one queued e-mail unless it went out already. Returns True when sent now."""
+def _enqueue_send_on_commit(message_id: int) -> None:
+    from .tasks import outbox_send
+
+    enqueue_on_commit(outbox_send, message_id)
+
+
+def _claimable(now) -> Q:
+    """Rows a worker may take now. Pending rows are due at once (they were just committed or
+    resent; a worker clock slightly behind the web server's must not hold them up)."""
+    return (
+        Q(status=OutboxStatus.PENDING)
+        | Q(status=OutboxStatus.RETRYING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
+    )
+
+
+def _claim(message_id: int, token: str) -> OutboxMessage | None:
+    """Take the message for this worker in one short transaction, or None when it is not ours to send."""
+    now = timezone.now()
     with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboxStatus.PENDING)
-            .first()
+        # One conditional UPDATE: of two workers racing for the row only one matches.
+        claimed = OutboxMessage.objects.filter(_claimable(now), pk=message_id, attempts__lt=MAX_ATTEMPTS).update(
+            status=OutboxStatus.SENDING,
+            claim_token=token,
+            lease_until=now + LEASE,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
         )
-        if message is None:
-            return False
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=message.to,
-        )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
-        for attachment in message.attachments:
-            email.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
-        message.attempts += 1
+        if not claimed:
+            _give_up_abandoned(message_id, now)
+            return None
+    return OutboxMessage.objects.filter(pk=message_id, claim_token=token).first()
+
+
+def _give_up_abandoned(message_id: int, now) -> None:
+    """A message whose workers died on every one of its attempts is failed, not claimed forever."""
+    gave_up = OutboxMessage.objects.filter(_claimable(now), pk=message_id, attempts__gte=MAX_ATTEMPTS).update(
+        status=OutboxStatus.FAILED,
+        claim_token="",
+        lease_until=None,
+        next_attempt_at=None,
+        last_error="Given up: the worker stopped during every attempt (crash or time limit).",
+    )
+    if gave_up:
+        logger.error("E-mail %s given up after %s attempts that did not finish", message_id, MAX_ATTEMPTS)
+
+
+def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=message.to,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        email.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
+    return email
+
+
+def _deliver(email: EmailMultiAlternatives) -> None:
+    """Hand the message to the mail server; raise on any error before the server accepted it.
+
+    The connection is opened and closed here so that an error while saying goodbye (QUIT) after
+    the server accepted the message does not count as a failed delivery.
+    """
+    connection = get_connection()
+    if getattr(connection, "timeout", False) is None:
+        connection.timeout = SMTP_TIMEOUT_SECONDS
+    connection.open()
+    try:
+        connection.send_messages([email])
+    finally:
         try:
-            email.send()
-        except Exception as exc:  # SMTP errors of every kind: keep it for the next flush
-            message.last_error = str(exc)[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxStatus.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
-            return False
-        message.status = OutboxStatus.SENT
-        message.sent_at = timezone.now()
-        message.save(update_fields=["attempts", "status", "sent_at"])
-        return True
+            connection.close()
+        except Exception as exc:  # the message was handed over already (or the error above is the one to report)
+            logger.warning("Closing the mail connection failed: %s", error_summary(exc))
+
+
+def _mark_sent(message_id: int, token: str) -> bool:
+    with transaction.atomic():
+        return bool(
+            OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claim_token=token).update(
+                status=OutboxStatus.SENT,
+                sent_at=timezone.now(),
+                claim_token="",
+                lease_until=None,
+                next_attempt_at=None,
+                last_error="",
+            )
+        )
+
+
+def _mark_failed_attempt(message: OutboxMessage, token: str, exc: Exception) -> str:
+    """Record a failed attempt: retrying after the backoff, or failed when it is final. Returns the status."""
+    summary = error_summary(exc)
+    permanent = error_is_permanent(exc)
+    now = timezone.now()
+    if permanent or message.attempts >= MAX_ATTEMPTS:
+        status, next_attempt_at = OutboxStatus.FAILED, None
+    else:
+        status, next_attempt_at = OutboxStatus.RETRYING, now + retry_delay(message.attempts)
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING, claim_token=token).update(
+            status=status, last_error=summary, next_attempt_at=next_attempt_at, claim_token="", lease_until=None
+        )
+    if not updated:
+        logger.warning("E-mail %s: attempt failed (%s) after its claim was taken over", message.pk, summary)
+    elif status == OutboxStatus.FAILED:
+        reason = "permanent error" if permanent else f"{message.attempts} attempts"
+        logger.error("E-mail %s (%s) given up (%s): %s", message.pk, message.kind or "-", reason, summary)
+    else:
+        logger.warning(
+            "E-mail %s attempt %s failed, next at %s: %s", message.pk, message.attempts, next_attempt_at, summary
+        )
+    return status
+
+
+def outbox_message_send(*, message_id: int) -> bool:
+    """Send one queued e-mail if it is due and not sent or being sent. Returns True when sent now.
+
+    Claim (short transaction) → SMTP outside any transaction → mark sent (short transaction, only
+    with our claim token). Transient errors schedule the next attempt with backoff, permanent ones
+    and the last attempt fail the message (logged at ERROR). See the module docstring for what is
+    guaranteed. Only the claimed (unsent) row's bodies are read, so bodies of sent mail may be cleared.
+    """
+    token = uuid.uuid4().hex
+    message = _claim(message_id, token)
+    if message is None:
+        return False
+    try:
+        _deliver(_email(message))
+    except Exception as exc:  # every way a delivery can fail is recorded on the row and retried or failed
+        _mark_failed_attempt(message, token, exc)
+        return False
+    try:
+        marked = _mark_sent(message_id, token)
+    except DatabaseError:
+        logger.error("E-mail %s was sent but not marked sent; it goes out again once its lease runs out", message_id)
+        raise
+    if not marked:
+        # Our lease ran out while the server was slow and another worker took the message over.
+        logger.warning("E-mail %s was sent after its claim had been taken over; it may arrive twice", message_id)
+    return True
+
+
+def outbox_due_ids(*, pending_grace: timedelta = timedelta(seconds=30), limit: int = FLUSH_BATCH) -> list[int]:
+    """Messages the worker should try now, oldest first.
+
+    Pending rows get ``pending_grace`` for their on-commit task to arrive before beat sends them too.
+    """
+    now = timezone.now()
+    due = (
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - pending_grace)
+        | Q(status=OutboxStatus.RETRYING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
+    )
+    ids = OutboxMessage.objects.filter(due).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    return list(ids[:limit])
+
+
+def outbox_flush(*, pending_grace: timedelta = timedelta(seconds=30)) -> int:
+    """Hand every due message to the worker (one task each). Returns how many were queued.
+
+    The claim makes a message queued twice (by its on-commit task and by a flush) go out once.
+    """
+    from .tasks import outbox_send
+
+    return sum(bool(enqueue(outbox_send, pk)) for pk in outbox_due_ids(pending_grace=pending_grace))
+
+
+def outbox_resend(*, message: OutboxMessage, actor, request=None) -> OutboxMessage:
+    """Send a failed, retrying or stuck e-mail again now.
+
+    In one transaction: the message goes back to pending with a fresh set of attempts, an audit
+    event ``mail.resend`` is recorded, and the worker is asked to send it on commit. Refused for
+    mail that was sent or is being sent under a live claim (``MessageNotResendable``).
+
+    Who may do this is not decided here: the permission layer (``organisations.policies``) lies
+    above this app. ``staff.mail.mail_resend`` checks the ``mail.manage`` policy and then calls
+    this; the Django admin (operators only) calls it directly.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        live_claim = message.status == OutboxStatus.SENDING and message.lease_until and message.lease_until >= now
+        if message.status == OutboxStatus.SENT or live_claim:
+            raise MessageNotResendable()
+        details = {
+            "kind": message.kind,
+            "previous_status": message.status,
+            "previous_attempts": message.attempts,
+            "previous_error": message.last_error[:300],
+        }
+        message.status = OutboxStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = now
+        message.claim_token = ""
+        message.lease_until = None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "claim_token", "lease_until"])
+        audit_event_record(action="mail.resend", actor=actor, obj=message, request=request, details=details)
+        _enqueue_send_on_commit(message.pk)
+    return message

@@ -1,24 +1,21 @@
+"""Outbox tasks: send one message (enqueued on commit) and beat's flush of whatever is due."""
+
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
-from .models import OutboxMessage, OutboxStatus
-from .services import outbox_message_send
+from . import services
 
 
-@shared_task(acks_late=True)
+# The limits stay below the claim's lease (services.LEASE), so a live worker never loses its claim.
+@shared_task(acks_late=True, soft_time_limit=90, time_limit=120)
 def outbox_send(message_id: int) -> bool:
-    return outbox_message_send(message_id=message_id)
+    """Send one message; idempotent (a sent, failed, not yet due or claimed message is left alone)."""
+    return services.outbox_message_send(message_id=message_id)
 
 
 @shared_task
 def outbox_flush(older_than_seconds: int = 30) -> int:
-    """Send e-mails that were never handed to the worker (broker down at commit time)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    return sum(outbox_message_send(message_id=pk) for pk in ids)
+    """Beat, every minute: queue pending mail the worker never got (broker down at commit time),
+    retrying mail whose next attempt is due, and mail whose worker died while sending."""
+    return services.outbox_flush(pending_grace=timedelta(seconds=older_than_seconds))

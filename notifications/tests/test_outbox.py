@@ -2,6 +2,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from notifications.models import OutboxMessage
 from notifications.services import email_queue
@@ -59,3 +60,40 @@ def test_dedupe_key_sends_at_most_once():
     assert email_queue(**kwargs) is not None
     assert email_queue(**kwargs) is None
     assert OutboxMessage.objects.filter(dedupe_key="k1").count() == 1
+
+
+@pytest.fixture
+def mail_templates(settings, tmp_path):
+    """A template directory of this test's own, searched first."""
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t/hello_subject.txt").write_text("Hello {{ name }}")
+    (tmp_path / "t/hello_body.txt").write_text("Dear {{ name }}")
+    return tmp_path / "t"
+
+
+def test_html_part_is_optional(mail_templates):
+    message = email_queue(to="a@example.org", template="t/hello", context={"name": "Ann"})
+    assert message.subject == "Hello Ann" and message.body_text == "Dear Ann" and message.body_html == ""
+
+
+def test_html_part_is_rendered_when_present(mail_templates):
+    (mail_templates / "hello_body.html").write_text("<p>Dear {{ name }}</p>")
+    message = email_queue(to="a@example.org", template="t/hello", context={"name": "Ann"})
+    assert message.body_html == "<p>Dear Ann</p>"
+
+
+@pytest.mark.parametrize(
+    ("html", "error"),
+    [
+        ("<p>{% if %}</p>", TemplateSyntaxError),  # broken tag
+        ('<p>{% include "t/missing.html" %}</p>', TemplateDoesNotExist),  # exists, but its include does not
+        ("<p>{{ name|no_such_filter }}</p>", TemplateSyntaxError),
+    ],
+)
+def test_broken_html_template_raises(mail_templates, html, error):
+    (mail_templates / "hello_body.html").write_text(html)
+    with pytest.raises(error):
+        email_queue(to="a@example.org", template="t/hello", context={"name": "Ann"})
+    assert not OutboxMessage.objects.exists()

@@ -1,0 +1,13 @@
+"""Domain errors of the outbox, with messages for staff."""
+
+from django.utils.translation import gettext_lazy as _
+
+from imvo_portal.exceptions import DomainError
+
+
+class OutboxError(DomainError):
+    message = _("This e-mail cannot be changed.")
+
+
+class MessageNotResendable(OutboxError):
+    message = _("This e-mail has been sent or is being sent right now; it cannot be sent again from here.")
