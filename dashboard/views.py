@@ -1,4 +1,3 @@
-import csv
 import hashlib
 from urllib.parse import urlencode
 
@@ -11,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from imvo_portal.exports import rows_to_csv
 from organisations.policies import PolicyRequiredMixin
 
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
@@ -85,27 +85,19 @@ class DashboardExportView(DashboardAccessMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         form, report = self.report()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="imvo-dashboard-{stamp}.csv"'
-        response.write("\ufeff")  # so spreadsheet programs read UTF-8
-        writer = csv.writer(response, delimiter=";")
         selection = [
             f"{form.fields[name].label}: {dict(form.fields[name].choices).get(form.cleaned_data.get(name), '')}"
             for name in form.fields
             if form.is_bound and form.cleaned_data.get(name)
         ]
-        writer.writerow([_("IMVO mission dashboard"), _("Selection"), "; ".join(selection) or _("All")])
+        rows = [[_("IMVO mission dashboard"), _("Selection"), "; ".join(selection) or _("All")]]
         if report.refreshed:
-            writer.writerow([_("Figures as of"), timezone.localtime(report.refreshed.refreshed_at).isoformat()])
-        writer.writerow([])
-        writer.writerow([_("Figure"), _("Value")])
-        for label, cell, _help in report.headline:
-            writer.writerow([label, cell.text])
+            rows.append([_("Figures as of"), timezone.localtime(report.refreshed.refreshed_at).isoformat()])
+        rows += [[], [_("Figure"), _("Value")], *([label, cell.text] for label, cell, _help in report.headline)]
         for section in report.sections:
-            writer.writerow([])
-            writer.writerow([section.title])
-            writer.writerow([section.dimension_label, *section.columns])
-            for label, cells in section.rows:
-                writer.writerow([label, *[cell.text for cell in cells]])
+            rows += [[], [section.title], [section.dimension_label, *section.columns]]
+            rows += [[label, *[cell.text for cell in cells]] for label, cells in section.rows]
+        response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="imvo-dashboard-{stamp}.csv"'
         return response

@@ -215,3 +215,16 @@ def test_cached_page_follows_a_refresh(ministry):
     assert 'data-figure="2">5<' in ministry.get(URL).content.decode()  # same rollups, same page
     rollups_refresh()
     assert 'data-figure="2">6<' in ministry.get(URL).content.decode()
+
+
+def test_csv_neutralises_formulas_in_mission_titles(ministry):
+    """A mission title beginning with '=' must reach the ministry's CSV as text, never as a formula."""
+    mission = make_mission(year=2024, title="=HYPERLINK(\"http://evil.example\",\"klik\")")
+    for _ in range(6):
+        register(mission, OrganisationFactory(large=True))
+    rollups_refresh()
+    export = ministry.get(reverse("dashboard:export"), {"year": "2024"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    cells = [cell for row in rows for cell in row]
+    assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)

@@ -1,9 +1,7 @@
-import markdown as markdown_lib
-import nh3
 from django import template
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from imvo_portal.markdown import markdown_to_safe_html
 from missions.resources import imvo_brochure
 
 register = template.Library()
@@ -11,9 +9,8 @@ register = template.Library()
 
 @register.filter
 def markdown(value: str) -> str:
-    """Markdown to sanitised HTML (staff-written content; nothing executable survives)."""
-    html = markdown_lib.markdown(value or "", extensions=["sane_lists"])
-    return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised by nh3
+    """Markdown to sanitised HTML with the portal's one policy (nothing executable survives)."""
+    return markdown_to_safe_html(value)
 
 
 @register.simple_tag

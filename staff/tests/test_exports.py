@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from declarations.constants import Decision
+from imvo_portal.exports import cell_neutralise, export_filename, table_to_csv, table_to_xlsx
 from staff.constants import AttendanceStatus
-from staff.exports import cell_neutralise, export_filename, table_to_csv, table_to_xlsx
 from staff.models import Attendance
 from tests.factories import OrganisationFactory, StaffUserFactory
 

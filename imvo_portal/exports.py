@@ -1,4 +1,5 @@
-"""CSV and XLSX exports, safe against spreadsheet formula injection.
+"""CSV and XLSX exports, safe against spreadsheet formula injection: every file that leaves the portal
+as a spreadsheet (staff exports, the ministry's dashboard CSV) goes through this module.
 
 A cell whose text begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return, which some
 spreadsheet programs strip before evaluating) is read as a formula by Excel and LibreOffice. We
@@ -49,14 +50,18 @@ def _csv_cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def table_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with BOM and semicolons: what Dutch Excel opens correctly by double-click."""
+def rows_to_csv(rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with BOM and semicolons: what Dutch Excel opens correctly by double-click. Every cell
+    is neutralised, so no text ever becomes a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([_csv_cell(h) for h in headers])
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def table_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    return rows_to_csv([headers, *rows])
 
 
 def table_to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str) -> bytes:
