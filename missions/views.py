@@ -102,23 +102,23 @@ class MissionDetailView(TemplateView):
         )
 
 
-class RegisterStartView(LoginRequiredMixin, FormView):
+class RegisterStartView(PolicyRequiredMixin, FormView):
     """Step 1: choose the organisation (only those the user is a member of)."""
 
     template_name = "missions/register_step1.html"
     form_class = OrganisationChoiceForm
+    policy = "portal.use"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.mission = mission_get_published(slug=kwargs["slug"])
-        if request.user.is_authenticated:
-            self.memberships = list(membership_list_for_user(user=request.user))
-            if not self.memberships:
-                messages.info(request, _("Register your organisation in the portal first."))
-                return redirect("organisations:start")
-            if not self.mission.registration_is_open():
-                messages.error(request, RegistrationClosed.message)
-                return redirect(self.mission.get_absolute_url())
-        return super().dispatch(request, *args, **kwargs)
+    def load_objects(self):
+        self.mission = mission_get_published(slug=self.kwargs["slug"])
+        self.memberships = list(membership_list_for_user(user=self.request.user))
+        if not self.memberships:
+            messages.info(self.request, _("Register your organisation in the portal first."))
+            return redirect("organisations:start")
+        if not self.mission.registration_is_open():
+            messages.error(self.request, RegistrationClosed.message)
+            return redirect(self.mission.get_absolute_url())
+        return None
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "memberships": self.memberships}
@@ -159,32 +159,33 @@ class RegisterStartView(LoginRequiredMixin, FormView):
         )
 
 
-class RegistrationStepView(LoginRequiredMixin, TemplateView):
+class RegistrationStepView(PolicyRequiredMixin, TemplateView):
     """Steps 2 to 5 of a draft registration; every step is saved, so going back loses nothing."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
+    policy = "registration.edit_draft"
+
+    def get_policy_object(self):
         self.registration, self.membership = registration_get_for_member(
-            user=request.user, registration_id=kwargs["pk"]
+            user=self.request.user, registration_id=self.kwargs["pk"]
         )
+        return self.registration
+
+    def load_objects(self):
         self.mission = self.registration.mission
-        if self.mission.slug != kwargs["slug"]:
-            raise Http404
-        self.step = kwargs["step"]
-        if self.step not in (2, 3, 4, 5):
+        self.step = self.kwargs["step"]
+        if self.mission.slug != self.kwargs["slug"] or self.step not in (2, 3, 4, 5):
             raise Http404
         if self.registration.status != RegistrationStatus.DRAFT:
-            messages.info(request, _("This registration has been submitted already."))
+            messages.info(self.request, _("This registration has been submitted already."))
             return redirect("my:registration", self.registration.pk)
         if not self.mission.registration_is_open():
-            messages.error(request, RegistrationClosed.message)
+            messages.error(self.request, RegistrationClosed.message)
             return redirect(self.mission.get_absolute_url())
         if self.step > self.registration.draft_step:
             return redirect(
                 "missions:register_step", self.mission.slug, self.registration.pk, self.registration.draft_step
             )
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
     def get_template_names(self):
         return [f"missions/register_step{self.step}.html"]

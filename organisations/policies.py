@@ -131,6 +131,7 @@ _STAFF = _role(is_rvo_staff)
 POLICIES: dict[str, Policy] = {
     p.name: p
     for p in [
+        Policy("portal.use", _("any signed-in user"), lambda user, obj: _authenticated(user)),
         # Back-office, dashboard, admin.
         Policy("staff.access", _("RVO staff"), _STAFF),
         Policy("mission.manage", _("RVO staff"), _STAFF),
@@ -200,8 +201,10 @@ class PolicyRequiredMixin(LoginRequiredMixin):
     def get_policy_object(self):
         return None
 
-    def load_objects(self) -> None:
-        """Load what the view works on; runs only once the policy has allowed the request."""
+    def load_objects(self):
+        """Load what the view works on; runs only once the policy has allowed the request. May
+        return a response (e.g. a redirect) that ends the request there."""
+        return None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -212,7 +215,9 @@ class PolicyRequiredMixin(LoginRequiredMixin):
             if rule.object_level and not (is_member(request.user, obj) or is_rvo_staff(request.user)):
                 raise Http404
             raise PermissionDenied(self.permission_denied_message)
-        self.load_objects()
+        response = self.load_objects()
+        if response is not None:
+            return response
         return super().dispatch(request, *args, **kwargs)
 
 

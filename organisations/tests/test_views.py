@@ -145,5 +145,6 @@ def test_user_switches_between_organisations(client):
     client.post(reverse("organisations:switch"), {"organisation": org_b.pk})
     response = client.get(reverse("organisations:home"))
     assert response.url == reverse("organisations:detail", args=[org_b.pk])
-    client.post(reverse("organisations:switch"), {"organisation": org_a.pk, "next": "https://evil.example/"})
+    response = client.post(reverse("organisations:switch"), {"organisation": org_a.pk, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response.url == reverse("organisations:home")
     assert client.get(reverse("organisations:home")).url == reverse("organisations:detail", args=[org_a.pk])

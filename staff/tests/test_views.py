@@ -184,9 +184,16 @@ def test_follow_up_from_a_declined_registration(staff_client):
     action = FollowUpAction.objects.get()
     assert action.is_overdue
     assert "verlopen" in staff_client.get(reverse("staff:overview")).content.decode()
-    staff_client.post(reverse("staff:follow_up_done", args=[action.pk]), {"done": "1", "next": "//evil.example/"})
+    response = staff_client.post(
+        reverse("staff:follow_up_done", args=[action.pk]), {"done": "1", "next": "//evil.example/"}
+    )
+    assert response.status_code == 302 and response.url == reverse("staff:follow_up_list")  # never off-site
     action.refresh_from_db()
     assert action.is_done
+    response = staff_client.post(
+        reverse("staff:follow_up_done", args=[action.pk]), {"done": "0", "next": reverse("staff:overview")}
+    )
+    assert response.url == reverse("staff:overview")  # an address on the site is followed
 
 
 def test_follow_up_for_an_organisation_not_on_the_mission_is_refused(staff_client):
