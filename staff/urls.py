@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mail_views, views
 
 app_name = "staff"
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("follow-up/<int:pk>/edit/", views.FollowUpEditView.as_view(), name="follow_up_edit"),
     path("follow-up/<int:pk>/done/", views.FollowUpDoneView.as_view(), name="follow_up_done"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("mail/", mail_views.MailListView.as_view(), name="mail_list"),
+    path("mail/<int:pk>/resend/", mail_views.MailResendView.as_view(), name="mail_resend"),
 ]

@@ -10,6 +10,7 @@ from django.urls import URLPattern, reverse
 from accounts.models import User
 from declarations.constants import Decision
 from missions.constants import RegistrationStatus
+from notifications.models import OutboxMessage, OutboxStatus
 from staff import urls as staff_urls
 from staff.models import AgendaItem, FollowUpAction
 from staff.services import session_agenda_ensure
@@ -32,7 +33,11 @@ def _world():
     follow_up = FollowUpAction.objects.create(
         organisation=registration.organisation, mission=mission, topic="Gesprek", due_on="2030-01-01", owner=staff
     )
+    failed_mail = OutboxMessage.objects.create(
+        to=["a@example.org"], subject="Bevestiging", body_text="x", status=OutboxStatus.FAILED, attempts=1
+    )
     return {
+        "failed_mail": failed_mail,
         "mission": mission,
         "registration": registration,
         "session": session,
@@ -69,6 +74,8 @@ ROUTES = {
     "follow_up_edit": ("follow_up", {}, None),
     "follow_up_done": ("follow_up", {}, {"done": "1"}),
     "audit": (None, {}, None),
+    "mail_list": (None, {}, None),
+    "mail_resend": ("failed_mail", {}, {}),
 }
 
 
