@@ -11,6 +11,9 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from declarations.selectors import declaration_text_current
+from imvo_portal.i18n import localised
+
 from .constants import GENERAL_SLUG, MISSION_PACK_PREFIX, BrochureKind, VersionStatus
 from .content import BrochureText, Section, load_bundled
 from .models import Brochure, BrochureVersion
@@ -34,8 +37,6 @@ def _imvo_chapter(language: str) -> Section:
 
 
 def _declaration_section(language: str) -> Section | None:
-    from declarations.selectors import declaration_text_current
-
     text = declaration_text_current(language=language)
     if text is None:
         return None

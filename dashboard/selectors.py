@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from imvo_portal.i18n import localised
-
 from organisations.constants import OrganisationKind, Sector, SizeClass
 
+from . import charts
 from .constants import ALL_COUNTRIES, ALL_MISSIONS, ALL_YEARS, MEASURES
 from .models import AttendanceRollup, BrochureRollup, MissionDimension, RefreshState, UptakeRollup
 
@@ -220,8 +220,6 @@ def dashboard_report(
     *, filters: Filters, missions: list[MissionDimension], language: str, state: RefreshState | None = None
 ) -> Report:
     """Everything the dashboard shows for a selection, already suppressed."""
-    from . import charts
-
     # One query for the totals and the sector / kind / size breakdowns (at most 21 x 3 x 2 rows).
     categories = list(_scope(filters).order_by().values(*CATEGORY).annotate(**_sums()))
     totals = (_sum_by(categories, None) or [dict.fromkeys(_sums(), 0)])[0]

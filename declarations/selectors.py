@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
@@ -60,7 +60,3 @@ def declaration_get_for_download(*, user, declaration_id) -> Declaration:
     if not can(user, "declaration.receipt", declaration):
         raise Http404
     return declaration
-
-
-def declaration_list_for_organisation(*, organisation) -> QuerySet[Declaration]:
-    return Declaration.objects.filter(organisation=organisation).select_related("registration__mission", "text")

@@ -159,10 +159,6 @@ class DeclarationForm(forms.Form):
         return data
 
 
-class ReuseDeclarationForm(forms.Form):
-    reused_from = forms.IntegerField(widget=forms.HiddenInput)
-
-
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for withdrawal"),

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -125,8 +126,6 @@ class Mission(models.Model):
         return [line.strip() for line in self.programme.splitlines() if line.strip()]
 
     def registration_is_open(self, now=None) -> bool:
-        from django.utils import timezone
-
         now = now or timezone.now()
         return (
             self.status == MissionStatus.PUBLISHED and self.registration_opens_at <= now < self.registration_closes_at

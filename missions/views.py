@@ -145,7 +145,6 @@ class RegisterStartView(PolicyRequiredMixin, FormView):
             return redirect("my:registration", existing.pk) if existing else redirect("my:overview")
         except ProfileIncomplete as exc:
             form.add_error("organisation", exc.message)
-            self.incomplete_organisation = membership.organisation
             return self.form_invalid(form)
         except DomainError as exc:
             messages.error(self.request, exc.message)

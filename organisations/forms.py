@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from imvo_portal.forms import formfield_https_urls
@@ -57,8 +58,6 @@ class OrganisationForm(forms.ModelForm):
         return self.cleaned_data["kvk_number"]
 
     def clean_figures_year(self):
-        from django.utils import timezone
-
         year = self.cleaned_data["figures_year"]
         if year is not None and not (1990 <= year <= timezone.now().year):
             raise forms.ValidationError(_("Enter a year between 1990 and this year."))

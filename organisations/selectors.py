@@ -7,12 +7,6 @@ from .constants import ACTIVE_ORGANISATION_SESSION_KEY
 from .models import Membership, Organisation
 
 
-def organisation_list_for_user(*, user) -> QuerySet[Organisation]:
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(memberships__user=user).order_by("name")
-
-
 def membership_get(*, user, organisation_id) -> Membership:
     """The user's membership of that organisation, or 404 (never reveals that it exists)."""
     try:

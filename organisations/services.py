@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from audit.services import audit_event_record, changes_apply
 from notifications.services import email_queue
 
@@ -15,6 +16,7 @@ from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, M
 from .exceptions import InvitationInvalid, InvitationWrongAccount, LastAdministrator, OrganisationExists
 from .models import Invitation, Membership, Organisation
 from .policies import require
+from .selectors import membership_get
 
 PROFILE_FIELDS = [
     "name",
@@ -79,8 +81,6 @@ def organisation_update(*, actor, organisation: Organisation, data: dict, reques
 
 
 def organisation_set_active(*, request, organisation_id: int) -> Membership:
-    from .selectors import membership_get
-
     membership = membership_get(user=request.user, organisation_id=organisation_id)
     request.session[ACTIVE_ORGANISATION_SESSION_KEY] = membership.organisation_id
     return membership
@@ -101,8 +101,6 @@ def invitation_create(
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
         )
-        from accounts.models import User
-
         existing = User.objects.filter(email__iexact=email).only("language").first()
         email_queue(
             to=email,

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vText
 
 from imvo_portal.i18n import localised
 
@@ -27,8 +28,6 @@ def session_version_key(session) -> str:
 
 def session_ics(session, *, language: str, agenda: list[str] | None = None) -> bytes:
     """One VEVENT in Europe/Amsterdam time; text in the recipient's language."""
-    from icalendar import Calendar, Event, vText
-
     with translation.override(language):
         mission = session.mission
         calendar = Calendar()
