@@ -1,38 +1,30 @@
+"""The five-step registration of an organisation for a mission; every step is saved."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
-from django_countries import countries
+from django.views.generic import FormView, TemplateView
 
 from declarations.selectors import declaration_reusable_for, declaration_text_current
-from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
-from organisations.policies import PolicyRequiredMixin, can
+from organisations.policies import PolicyRequiredMixin
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
-from . import resources
-from .constants import Availability, RegistrationStatus
-from .exceptions import AlreadyRegistered, ProfileIncomplete, RegistrationClosed
-from .forms import DeclarationForm, MissionFilterForm, OrganisationChoiceForm, ParticipantsForm
-from .selectors import (
-    MissionFilters,
-    mission_availability,
-    mission_countries_published,
+from .. import resources
+from ..constants import RegistrationStatus
+from ..exceptions import AlreadyRegistered, ProfileIncomplete, RegistrationClosed
+from ..forms import DeclarationForm, OrganisationChoiceForm, ParticipantsForm
+from ..selectors import (
     mission_get_published,
-    mission_list_published,
-    mission_seats_left,
     registration_get_for_member,
-    registrations_of_user_for_mission,
 )
-from .services import (
+from ..services import (
     registration_brochure_opened,
     registration_draft_save,
-    registration_sign,
     registration_start,
     registration_submit,
 )
@@ -46,60 +38,6 @@ def _steps():
         (4, gettext_lazy("Declaration")),
         (5, gettext_lazy("Review and submit")),
     ]
-
-
-class MissionListView(ListView):
-    template_name = "missions/list.html"
-    context_object_name = "missions"
-    paginate_by = 10
-
-    def get_queryset(self):
-        codes = mission_countries_published()
-        self.filter_form = MissionFilterForm(
-            self.request.GET or None, countries=[(c, countries.name(c) or c) for c in codes]
-        )
-        filters = MissionFilters()
-        if self.filter_form.is_bound and self.filter_form.is_valid():
-            filters = MissionFilters(**self.filter_form.cleaned_data)
-        elif self.filter_form.is_bound:
-            messages.warning(self.request, _("One of the filters was not valid and was ignored."))
-        self.filters = filters
-        return mission_list_published(filters=filters)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        for mission in context["missions"]:
-            mission.availability = mission_availability(mission, now)
-            mission.seats_left = mission_seats_left(mission)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            filter_form=self.filter_form,
-            Availability=Availability,
-            query_string=query.urlencode(),
-            is_filtered=any([self.filters.q, self.filters.theme, self.filters.country, self.filters.state]),
-        )
-        return context
-
-
-class MissionDetailView(TemplateView):
-    template_name = "missions/detail.html"
-
-    def get_context_data(self, **kwargs):
-        mission = mission_get_published(slug=kwargs["slug"])
-        mission.availability = mission_availability(mission)
-        mission.seats_left = mission_seats_left(mission)
-        user = self.request.user
-        own = registrations_of_user_for_mission(user=user, mission=mission) if user.is_authenticated else []
-        return super().get_context_data(
-            mission=mission,
-            own_registrations=own,
-            Availability=Availability,
-            sessions=list(mission.preparation_sessions.all()),
-            resource_links=resources.mission_links(mission, language=(get_language() or "nl")[:2]),
-            **kwargs,
-        )
 
 
 class RegisterStartView(PolicyRequiredMixin, FormView):
@@ -347,76 +285,3 @@ class BrochureOpenView(LoginRequiredMixin, View):
             registration=registration, actor=request.user, version=brochure.version, request=request
         )
         return redirect(brochure.url)
-
-
-class SignView(PolicyRequiredMixin, FormView):
-    """The page a signatory reaches from the e-mail: sign or decline for a prepared registration.
-
-    Members who are not signatories see the page (who may sign) but cannot post; others get 404.
-    """
-
-    policy = "registration.view"
-    template_name = "missions/sign.html"
-    form_class = DeclarationForm
-
-    def get_policy_object(self):
-        self.registration, self.membership = registration_get_for_member(
-            user=self.request.user, registration_id=self.kwargs["pk"]
-        )
-        return self.registration
-
-    def get(self, request, *args, **kwargs):
-        return self._waiting() or super().get(request, *args, **kwargs)
-
-    def _waiting(self):
-        if self.registration.status != RegistrationStatus.PENDING_SIGNATURE:
-            messages.info(self.request, _("This registration does not wait for a signature."))
-            return redirect("my:registration", self.registration.pk)
-        self.text = declaration_text_current(language=get_language() or "nl")
-        return None
-
-    def get_initial(self):
-        return {"signatory_name": self.request.user.full_name}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            registration=self.registration,
-            mission=self.registration.mission,
-            text=self.text,
-            is_signatory=can(self.request.user, "declaration.sign", self.registration),
-            **kwargs,
-        )
-
-    def post(self, request, *args, **kwargs):
-        waiting = self._waiting()
-        if waiting:
-            return waiting
-        if not can(request.user, "declaration.sign", self.registration):
-            messages.error(
-                request, _("Only an authorised signatory of the organisation can sign or decline the declaration.")
-            )
-            return redirect("my:registration", self.registration.pk)
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        if self.text is None:
-            form.add_error(None, _("There is no published declaration text yet. Please contact RVO."))
-            return self.form_invalid(form)
-        data = form.cleaned_data
-        answer = DeclarationInput(
-            decision=data["decision"],
-            signatory_name=data["signatory_name"],
-            signatory_position=data["signatory_position"],
-            confirms_authority=data["confirms_authority"],
-            explanation=data.get("explanation", ""),
-            text_id=self.text.pk,
-        )
-        try:
-            registration_sign(
-                registration=self.registration, actor=self.request.user, answer=answer, request=self.request
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you. Your answer has been recorded."))
-        return redirect("my:registration", self.registration.pk)

@@ -1,0 +1,94 @@
+"""Signing or declining the declaration for a registration that waits for a signatory."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.generic import FormView
+
+from declarations.selectors import declaration_text_current
+from declarations.services import DeclarationInput
+from imvo_portal.exceptions import DomainError
+from organisations.policies import PolicyRequiredMixin, can
+
+from ..constants import RegistrationStatus
+from ..forms import DeclarationForm
+from ..selectors import (
+    registration_get_for_member,
+)
+from ..services import (
+    registration_sign,
+)
+
+
+class SignView(PolicyRequiredMixin, FormView):
+    """The page a signatory reaches from the e-mail: sign or decline for a prepared registration.
+
+    Members who are not signatories see the page (who may sign) but cannot post; others get 404.
+    """
+
+    policy = "registration.view"
+    template_name = "missions/sign.html"
+    form_class = DeclarationForm
+
+    def get_policy_object(self):
+        self.registration, self.membership = registration_get_for_member(
+            user=self.request.user, registration_id=self.kwargs["pk"]
+        )
+        return self.registration
+
+    def get(self, request, *args, **kwargs):
+        return self._waiting() or super().get(request, *args, **kwargs)
+
+    def _waiting(self):
+        if self.registration.status != RegistrationStatus.PENDING_SIGNATURE:
+            messages.info(self.request, _("This registration does not wait for a signature."))
+            return redirect("my:registration", self.registration.pk)
+        self.text = declaration_text_current(language=get_language() or "nl")
+        return None
+
+    def get_initial(self):
+        return {"signatory_name": self.request.user.full_name}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            registration=self.registration,
+            mission=self.registration.mission,
+            text=self.text,
+            is_signatory=can(self.request.user, "declaration.sign", self.registration),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        waiting = self._waiting()
+        if waiting:
+            return waiting
+        if not can(request.user, "declaration.sign", self.registration):
+            messages.error(
+                request, _("Only an authorised signatory of the organisation can sign or decline the declaration.")
+            )
+            return redirect("my:registration", self.registration.pk)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if self.text is None:
+            form.add_error(None, _("There is no published declaration text yet. Please contact RVO."))
+            return self.form_invalid(form)
+        data = form.cleaned_data
+        answer = DeclarationInput(
+            decision=data["decision"],
+            signatory_name=data["signatory_name"],
+            signatory_position=data["signatory_position"],
+            confirms_authority=data["confirms_authority"],
+            explanation=data.get("explanation", ""),
+            text_id=self.text.pk,
+        )
+        try:
+            registration_sign(
+                registration=self.registration, actor=self.request.user, answer=answer, request=self.request
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Thank you. Your answer has been recorded."))
+        return redirect("my:registration", self.registration.pk)
