@@ -73,12 +73,13 @@ def registration_recipients(registration: Registration, *extra_users) -> list:
 
 
 def registration_mail(
-    registration: Registration, template: str, *, extra_users=(), context=None, dedupe: str = ""
+    registration: Registration, template: str, *, recipients=None, context=None, dedupe: str = ""
 ) -> int:
-    """Queue ``missions/email/<template>`` to every recipient, each in their own language."""
+    """Queue ``missions/email/<template>`` to every recipient (``registration_recipients`` unless
+    given), each in their own language; with ``dedupe``, once per recipient ever."""
     registration_url = settings.PORTAL_BASE_URL + reverse("my:registration", args=[registration.pk])
     queued = 0
-    for user in registration_recipients(registration, *extra_users):
+    for user in registration_recipients(registration) if recipients is None else recipients:
         message = email_queue(
             to=user.email,
             template=f"missions/email/{template}",

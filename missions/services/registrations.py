@@ -20,7 +20,6 @@ from declarations.constants import Decision
 from declarations.exceptions import NoPublishedText
 from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from declarations.services import DeclarationInput, declaration_record
-from notifications.services import email_queue
 from organisations.models import Membership
 from organisations.policies import can, require
 
@@ -229,26 +228,16 @@ def _signatories(registration: Registration) -> list:
 
 
 def _request_signature(registration: Registration, *, template: str = "signature_requested", dedupe: str = "") -> int:
-    sign_url = settings.PORTAL_BASE_URL + reverse("my:sign", args=[registration.pk])
-    sent = 0
-    for user in _signatories(registration):
-        message = email_queue(
-            to=user.email,
-            template=f"missions/email/{template}",
-            context={
-                "user": user,
-                "registration": registration,
-                "mission": registration.mission,
-                "organisation": registration.organisation,
-                "sign_url": sign_url,
-                "requested_by": registration.submitted_by,
-            },
-            language=user.language,
-            kind=f"registration.{template}",
-            dedupe_key=f"{dedupe}:{user.pk}" if dedupe else None,
-        )
-        sent += message is not None
-    return sent
+    return registration_mail(
+        registration,
+        template,
+        recipients=_signatories(registration),
+        context={
+            "sign_url": settings.PORTAL_BASE_URL + reverse("my:sign", args=[registration.pk]),
+            "requested_by": registration.submitted_by,
+        },
+        dedupe=dedupe,
+    )
 
 
 def registration_sign(*, registration: Registration, actor, answer: DeclarationInput, request=None) -> Registration:
