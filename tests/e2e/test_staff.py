@@ -78,7 +78,7 @@ def test_rvo_runs_a_mission_end_to_end(page, transactional_db):
     page.locator("#id_summary_en").fill("Cooperation on battery technology and recycling.")
     page.locator("#id_description_nl").fill("Korea en Nederland werken samen aan batterijen.")
     page.locator("#id_description_en").fill("Korea and the Netherlands cooperate on batteries.")
-    page.locator("#id_country").fill("kr")
+    page.locator("#id_country").select_option("KR")
     page.locator("#id_starts_on").fill((today + timedelta(days=60)).isoformat())
     page.locator("#id_ends_on").fill((today + timedelta(days=65)).isoformat())
     page.locator("#id_registration_opens_at").fill(
