@@ -138,6 +138,21 @@ def test_server_timeout_retries(smtp_server, django_capture_on_commit_callbacks)
     assert smtp_server.messages == []
 
 
+def test_unset_email_timeout_does_not_mean_wait_forever(smtp_server, settings):
+    settings.EMAIL_TIMEOUT = None  # Django's default: block until the server answers, however long
+    timeouts = []
+    original = EmailBackend.open
+
+    def spy(self):
+        timeouts.append(self.timeout)
+        return original(self)
+
+    message = email_queue(to="t@example.org", template="accounts/email/confirm", context=CONTEXT)
+    with mock.patch.object(EmailBackend, "open", spy):
+        assert outbox_message_send(message_id=message.pk) is True
+    assert timeouts and set(timeouts) == {services.SMTP_TIMEOUT_SECONDS}
+
+
 def test_server_down_then_back_sends_on_next_flush(smtp_server, django_capture_on_commit_callbacks):
     smtp_server.stop()
     message = queue("outage@example.org", django_capture_on_commit_callbacks)
