@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import mail_views, views
+from . import views
+from .receipt_views import ReceiptRetryView
 
 app_name = "staff"
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("follow-up/<int:pk>/edit/", views.FollowUpEditView.as_view(), name="follow_up_edit"),
     path("follow-up/<int:pk>/done/", views.FollowUpDoneView.as_view(), name="follow_up_done"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
-    path("mail/", mail_views.MailListView.as_view(), name="mail_list"),
-    path("mail/<int:pk>/resend/", mail_views.MailResendView.as_view(), name="mail_resend"),
+    path("mail/", views.MailListView.as_view(), name="mail_list"),
+    path("mail/<int:pk>/resend/", views.MailResendView.as_view(), name="mail_resend"),
+    path("receipts/<int:pk>/retry/", ReceiptRetryView.as_view(), name="receipt_retry"),
 ]

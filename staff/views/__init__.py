@@ -4,6 +4,7 @@ the ``staff.access`` policy)."""
 from .audit import AuditListView
 from .exports import ExportView
 from .follow_ups import FollowUpCreateView, FollowUpDoneView, FollowUpEditView, FollowUpListView
+from .mail import MailListView, MailResendView
 from .missions import MissionCreateView, MissionDetailView, MissionEditView, MissionListView, MissionTransitionView
 from .overview import OverviewView
 from .registrations import RegistrationActionView, RegistrationDetailView, RegistrationListView
@@ -29,6 +30,8 @@ __all__ = [
     "FollowUpDoneView",
     "FollowUpEditView",
     "FollowUpListView",
+    "MailListView",
+    "MailResendView",
     "MissionCreateView",
     "MissionDetailView",
     "MissionEditView",

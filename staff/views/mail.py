@@ -12,12 +12,12 @@ from notifications.models import OutboxMessage
 from notifications.selectors import outbox_messages_needing_attention
 from organisations.policies import safe_next_url
 
-from .access import StaffRequiredMixin
-from .constants import PAGE_SIZE
-from .services.mail import mail_resend
+from ..constants import PAGE_SIZE
+from ..services.mail import mail_resend
+from .base import StaffPageMixin
 
 
-class MailListView(StaffRequiredMixin, ListView):
+class MailListView(StaffPageMixin, ListView):
     """Failed, retrying and stuck e-mails, newest first (never the bodies: they may hold personal links)."""
 
     template_name = "staff/mail_list.html"
@@ -30,7 +30,7 @@ class MailListView(StaffRequiredMixin, ListView):
         return outbox_messages_needing_attention()
 
 
-class MailResendView(StaffRequiredMixin, View):
+class MailResendView(StaffPageMixin, View):
     policy = "mail.manage"
 
     def post(self, request, pk):
