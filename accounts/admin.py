@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .mfa import mfa_reset
 from .models import User
+
+# Second factors are reset only through the audited action below, and their secrets are never shown.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 @admin.register(User)
@@ -18,3 +27,20 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset second factor (the user sets it up again at the next login)"))
+    def reset_second_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            mfa_reset(user=user, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "The second factor of %(count)d user has been reset.",
+                "The second factors of %(count)d users have been reset.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .constants import LANGUAGE_CHOICES
+from .identity import normalise_email
 from .models import User
 
 
@@ -42,7 +43,7 @@ class SignupForm(forms.Form):
 
     def clean_email(self) -> str:
         # Existing addresses are not revealed here: the service mails the owner instead.
-        return self.cleaned_data["email"].strip().lower()
+        return normalise_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -73,6 +74,10 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
         self.helper = _helper(_("Log in"))
 
+    def clean_username(self) -> str:
+        # The same identity the lockout keys on (accounts.identity).
+        return normalise_email(self.cleaned_data.get("username"))
+
 
 class ProfileForm(forms.ModelForm):
     class Meta:
@@ -96,6 +101,9 @@ class PortalPasswordResetForm(PasswordResetForm):
         self.fields["email"].label = _("E-mail address")
         self.helper = _helper(_("Send reset link"))
 
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
@@ -115,3 +123,21 @@ class PortalSetPasswordForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Set password"))
+
+
+class MFACodeForm(forms.Form):
+    """One field for a six-digit authenticator code or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, submit_label=None, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if help_text:
+            self.fields["code"].help_text = help_text
+        self.helper = _helper(submit_label or _("Verify"))

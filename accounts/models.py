@@ -1,10 +1,12 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .constants import LANGUAGE_CHOICES
+from .identity import normalise_email
 
 
 class UserManager(BaseUserManager):
@@ -13,7 +15,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -29,7 +31,8 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # The same normalisation as the lockout's key (accounts.identity); stored addresses are normalised.
+        return self.get(email=normalise_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -61,9 +64,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
+        constraints = [
+            # "A@x" and "a@x" can never be two accounts, whatever path wrote them.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("An account with this e-mail address already exists."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalise_email(self.email)
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -74,3 +89,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def group_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
+
+
+class ThrottleCounter(models.Model):
+    """A rate-limit counter kept in the database while the cache (Redis) is unreachable.
+
+    One row per key and time window; see ``accounts.throttle``.
+    """
+
+    key = models.CharField(_("key"), max_length=200)
+    window_start = models.BigIntegerField(_("window start"), help_text=_("Unix time the window began."))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    last_hit_at = models.FloatField(_("last hit at"), default=0, help_text=_("Unix time of the latest hit."))
+
+    class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="accounts_throttle_key_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.count}"

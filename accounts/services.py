@@ -5,17 +5,28 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from audit.services import audit_event_record
 from notifications.services import email_queue
 
+from .exceptions import ConfirmationLinkExpired, ConfirmationLinkInvalid, ConfirmationLinkUsed
+from .identity import normalise_email
 from .models import User
 
 CONFIRM_SALT = "accounts.confirm-email"
 
 
+def _confirmation_state(user: User) -> str:
+    """A fingerprint of what a confirmation link may act on; it changes once the link is used,
+    the password changes or the account is (de)activated, and the link stops working."""
+    value = f"{user.pk}|{user.email}|{user.password}|{user.is_active}|{user.email_confirmed_at}"
+    return salted_hmac(CONFIRM_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
 def confirmation_token_make(user: User) -> str:
-    return signing.dumps({"uid": user.pk, "email": user.email}, salt=CONFIRM_SALT)
+    """A signed, expiring (``ACCOUNT_CONFIRMATION_MAX_AGE``), single-use confirmation token."""
+    return signing.dumps({"uid": user.pk, "state": _confirmation_state(user)}, salt=CONFIRM_SALT)
 
 
 def user_signup(*, email: str, full_name: str, password: str, language: str, request=None) -> User | None:
@@ -26,9 +37,9 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
     """
     from django.conf import settings
 
-    email = email.strip().lower()
+    email = normalise_email(email)
     with transaction.atomic():
-        existing = User.objects.filter(email__iexact=email).first()
+        existing = User.objects.filter(email=email).first()
         if existing is not None:
             email_queue(
                 to=existing.email,
@@ -58,21 +69,47 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
     return user
 
 
-def user_confirm_email(*, token: str, request=None) -> User:
-    """Activate the account named by a valid confirmation token.
-
-    Raises ``signing.BadSignature`` (or ``SignatureExpired``) for an invalid token.
-    """
+def _confirmation_user(token: str, *, lock: bool) -> User:
+    """The not yet confirmed user a token names, or the reason it does not work (see below)."""
     from django.conf import settings
 
-    data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNT_CONFIRMATION_MAX_AGE)
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNT_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ConfirmationLinkExpired()
+    except signing.BadSignature:
+        raise ConfirmationLinkInvalid()
+    if not isinstance(data, dict) or not isinstance(data.get("state"), str) or not isinstance(data.get("uid"), int):
+        raise ConfirmationLinkInvalid()
+    users = User.objects.select_for_update() if lock else User.objects.all()
+    user = users.filter(pk=data["uid"]).first()
+    if user is None:
+        raise ConfirmationLinkInvalid()
+    if not constant_time_compare(data["state"], _confirmation_state(user)):
+        if user.email_confirmed_at is not None:
+            raise ConfirmationLinkUsed()
+        raise ConfirmationLinkInvalid()
+    return user
+
+
+def confirmation_link_check(*, token: str) -> None:
+    """Raise the reason a confirmation link does not work (used, expired, invalid); change nothing."""
+    _confirmation_user(token, lock=False)
+
+
+def user_confirm_email(*, token: str, request=None) -> User:
+    """Activate the account named by a confirmation token; the token works once.
+
+    Raises ``ConfirmationLinkUsed`` (the address is confirmed already: the caller must not log
+    anyone in), ``ConfirmationLinkExpired`` or ``ConfirmationLinkInvalid`` (tampered, or the
+    password or account changed since the link was sent).
+    """
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=data["uid"], email=data["email"])
-        if user.email_confirmed_at is None:
-            user.email_confirmed_at = timezone.now()
-            user.is_active = True
-            user.save(update_fields=["email_confirmed_at", "is_active"])
-            audit_event_record(action="auth.email_confirmed", actor=user, obj=user, request=request)
+        user = _confirmation_user(token, lock=True)
+        user.email_confirmed_at = timezone.now()
+        user.is_active = True
+        user.save(update_fields=["email_confirmed_at", "is_active"])
+        audit_event_record(action="auth.email_confirmed", actor=user, obj=user, request=request)
     return user
 
 

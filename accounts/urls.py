@@ -16,4 +16,9 @@ urlpatterns = [
     path("password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Second factor; every page under mfa/ stays reachable before the session is verified.
+    path("mfa/", views.MFAManageView.as_view(), name="mfa_manage"),
+    path("mfa/verify/", views.MFAVerifyView.as_view(), name="mfa_verify"),
+    path("mfa/setup/", views.MFASetupView.as_view(), name="mfa_setup"),
+    path("mfa/recovery-codes/", views.MFARecoveryCodesView.as_view(), name="mfa_recovery_codes"),
 ]

@@ -1,19 +1,79 @@
-"""Session idle timeout on top of the absolute lifetime (SESSION_COOKIE_AGE)."""
+"""Request ids, real session limits, and the portal's language choice.
 
+Session limits (ASVS 7.3): the absolute lifetime counts from login and is never extended (the
+login stamps ``_auth_at`` and fixes the session's server-side expiry to that deadline); the idle
+timeout is exact to the second because every authenticated request stores its time in
+``_last_seen``. Both end the session with a security event (``auth.session_expired``).
+"""
+
+import re
 import time
+import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.middleware.locale import LocaleMiddleware
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.security_log import security_event
+
+AUTH_AT_KEY = "_auth_at"
 LAST_SEEN_KEY = "_last_seen"
+#: The server-side session row outlives the deadline a little, so the middleware can still see
+#: whose session ended and log it; the middleware itself ends the session at the exact second.
+SERVER_SIDE_GRACE_SECONDS = 300
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (``request.request_id``), echoed in the ``X-Request-ID`` header.
+
+    An id sent by one of our own proxies (``TRUSTED_PROXIES``) is kept, so log lines of the proxy
+    and the portal can be matched; from anyone else it is replaced.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        trusted = request.META.get("REMOTE_ADDR") in settings.TRUSTED_PROXIES
+        request.request_id = incoming if trusted and _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+def session_lifetime_start(request) -> None:
+    """Stamp a fresh login: the absolute deadline starts now and is fixed server-side too."""
+    now = time.time()
+    session = request.session
+    session[AUTH_AT_KEY] = now
+    session[LAST_SEEN_KEY] = now
+    session.set_expiry(
+        timezone.now() + timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + SERVER_SIDE_GRACE_SECONDS)
+    )
+
+
+def session_expiry_reason(session, now: float) -> str | None:
+    """Why an authenticated session has ended at ``now`` (``absolute``, ``idle``), or None."""
+    auth_at = session.get(AUTH_AT_KEY)
+    if auth_at is None:
+        return "unknown_start"  # a session from before these limits: start again
+    if now - auth_at >= settings.SESSION_ABSOLUTE_LIFETIME:
+        return "absolute"
+    if now - session.get(LAST_SEEN_KEY, auth_at) >= settings.SESSION_IDLE_TIMEOUT:
+        return "idle"
+    return None
 
 
 class SessionLifetimeMiddleware:
-    """Log a user out after SESSION_IDLE_TIMEOUT seconds without a request."""
+    """End a session at its absolute deadline or after ``SESSION_IDLE_TIMEOUT`` seconds without a request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -21,13 +81,23 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         session = request.session
         if SESSION_KEY in session:
-            now = int(time.time())
-            last_seen = session.get(LAST_SEEN_KEY, now)
-            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+            now = time.time()
+            reason = session_expiry_reason(session, now)
+            if reason:
+                security_event(
+                    "auth.session_expired",
+                    request=request,
+                    user=request.user,
+                    outcome="failure",
+                    reason=reason,
+                    age=round(now - session.get(AUTH_AT_KEY, now)),
+                )
                 logout(request)
-                messages.info(request, _("You were logged out after a period of inactivity."))
-            elif now - last_seen > 60 or LAST_SEEN_KEY not in session:
-                # Write at most once a minute, so most requests leave the session store alone.
+                if reason == "absolute":
+                    messages.info(request, _("Your session has ended because you were logged in for too long."))
+                else:
+                    messages.info(request, _("You were logged out after a period of inactivity."))
+            else:
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "notifications",
     "organisations",
     "missions",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "declarations",
     "brochures",
     "staff",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "imvo_portal.middleware.RequestIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "imvo_portal.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -70,7 +74,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "imvo_portal.urls"
+    "django_otp.middleware.OTPMiddleware",
 WSGI_APPLICATION = "imvo_portal.wsgi.application"
+    "accounts.middleware.MFARequiredMiddleware",
 
 TEMPLATES = [
     {
@@ -146,13 +152,43 @@ AXES_VERBOSE = False
 
 # Client IP: REMOTE_ADDR, unless the request came through one of these proxies.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The lockout keys on the same normalised identity as login (stripped, lower-cased e-mail).
+AXES_USERNAME_CALLABLE = "accounts.identity.axes_username"
 
 # --- Sessions -------------------------------------------------------------------------
-SESSION_COOKIE_AGE = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)  # absolute lifetime
+# Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# Across IP addresses: after this many failures in an hour an account's logins are slowed down
+# (1, 2, 4 … seconds between attempts, at most LOGIN_THROTTLE_MAX_DELAY), except from a browser that
+# logged in to it before (a signed "known device" cookie). See accounts/security.py.
+LOGIN_THROTTLE_FREE_ATTEMPTS = env.int("LOGIN_THROTTLE_FREE_ATTEMPTS", default=10)
+LOGIN_THROTTLE_MAX_DELAY = env.int("LOGIN_THROTTLE_MAX_DELAY", default=60)
+LOGIN_DEVICE_COOKIE_NAME = "imvo_known_device"
+LOGIN_DEVICE_COOKIE_AGE = 60 * 60 * 24 * 180
+
+# Second factor (django-otp): mandatory for RVO staff, the ministry and superusers (accounts/mfa.py).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="IMVO-missieportaal")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling with each wrong code in a row
+OTP_STATIC_THROTTLE_FACTOR = 1
+MFA_RECOVERY_CODES = 10
+
+# Rate limits: "count/period" with period s, m, h or d; per IP address or per user (accounts/ratelimit.py).
+RATE_LIMITS = {
+    "login": "30/m",
+    "signup": "10/h",
+    "password_reset": "10/h",
+    "password_reset_email": "3/h",
+    "invitation": "30/h",
+    "mfa": "20/m",
+    "declaration_sign": "20/h",
+    "verify": "60/m",
+}
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "nl"
@@ -160,6 +196,7 @@ LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 USE_TZ = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -296,8 +333,16 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "accounts.log_format.JsonFormatter"},
+    },
+    # No link token (confirmation, reset, invitation) reaches a log line (accounts/log_format.py).
+    "filters": {"redact_tokens": {"()": "accounts.log_format.TokenRedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        "security": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -325,3 +370,5 @@ HEALTHZ_TIMEOUT = 1.5
 HEALTHZ_READY_CACHE_SECONDS = 30
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
+        # Authentication and session events as JSON lines with request id and client IP.
+        "imvo.security": {"handlers": ["security"], "level": "INFO", "propagate": False},

@@ -1,0 +1,24 @@
+"""The one normalisation of a login identity (an e-mail address).
+
+Login, the lockout (django-axes), the per-account throttle, sign-up and invitations all key on
+``normalise_email``: a lockout that keyed on the raw input could be sidestepped by typing the
+same address in capitals or with a trailing space.
+"""
+
+from django.conf import settings
+
+
+def normalise_email(value: str | None) -> str:
+    """The stored form of an e-mail address: surrounding white space removed, lower case."""
+    return (value or "").strip().lower()
+
+
+def axes_username(request, credentials: dict | None = None) -> str:
+    """``AXES_USERNAME_CALLABLE``: the normalised identity of a login attempt."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    raw = None
+    if credentials:
+        raw = credentials.get(field) or credentials.get("email")
+    if raw is None and request is not None:
+        raw = getattr(request, "POST", {}).get(field)
+    return normalise_email(raw)

@@ -1,0 +1,38 @@
+"""Logging in users who need a second factor, in tests.
+
+``login_staff(client, user)`` logs in like ``client.force_login`` and also verifies the session
+with a (test) authenticator, as the MFA page would: RVO staff, ministry and superusers reach no
+page without it (accounts/middleware.py). ``totp_code(device)`` computes the code an authenticator
+app would show, for tests that drive the real verify page.
+"""
+
+import time
+
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def totp_device_for(user) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
+    """The device's code now (or at ``at``), skipping a time step the device has already accepted."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    if totp.t() <= device.last_t:  # the current code was used: the next step is within tolerance
+        totp.time = (device.last_t + 1) * device.step + device.t0
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login_staff(client, user) -> TOTPDevice:
+    """``client.force_login(user)`` with the session verified by a second factor."""
+    client.force_login(user)
+    device = totp_device_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
