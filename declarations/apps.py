@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class DeclarationsConfig(AppConfig):
     name = "declarations"
     verbose_name = _("Declarations")
+
+    def ready(self):
+        from .keys import evidence_keys_check
+        from .protection import declarations_protect_sqlite
+
+        # A missing or malformed evidence key stops start-up with a clear message.
+        evidence_keys_check()
+        post_migrate.connect(declarations_protect_sqlite, sender=self, dispatch_uid="declarations_protect_sqlite")

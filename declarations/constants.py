@@ -14,5 +14,12 @@ class ReceiptStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class CheckpointReason(models.TextChoices):
+    INTERVAL = "interval", _("Every N records")
+    HOURLY = "hourly", _("Hourly")
+    LEGACY = "legacy", _("Anchors records written before the chain was keyed")
+    MANUAL = "manual", _("Written by an operator")
+
+
 OECD_EDITION = "2023"
 GENESIS_HASH = "0" * 64

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import OECD_EDITION, Decision, ReceiptStatus
+from .constants import OECD_EDITION, CheckpointReason, Decision, ReceiptStatus
+from .keys import current_chain_key_id
 
 
 def text_sha256(body: str) -> str:
@@ -59,9 +60,11 @@ class Declaration(models.Model):
     """Append-only evidence of one decision on the declaration (signed, declined or withdrawn).
 
     Personal fields live in ``DeclarationPersonalData`` so they can be erased; this row commits
-    only to their salted hash. ``record_hash`` covers the canonical serialisation of every field
-    below plus ``previous_hash``, which chains the records. On PostgreSQL a trigger refuses UPDATE
-    and DELETE.
+    only to their salted hash. ``record_hash`` is an HMAC-SHA-256, with the chain key named by
+    ``key_id`` (never stored in the database), of the canonical serialisation of every field below
+    plus ``previous_hash``, which chains the records (``declarations/hashing.py``). Signed
+    ``Checkpoint`` rows anchor the head of the chain. Triggers refuse UPDATE, DELETE and TRUNCATE;
+    the portal's database role has INSERT and SELECT only.
     """
 
     sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
@@ -107,6 +110,13 @@ class Declaration(models.Model):
     )
     personal_hash = models.CharField(_("salted hash of the personal data"), max_length=64)
     previous_hash = models.CharField(_("hash of the previous record"), max_length=64, unique=True)
+    key_id = models.CharField(
+        _("chain key id"),
+        max_length=40,
+        default=current_chain_key_id,
+        editable=False,
+        help_text=_("Which key computed the record hash; the key itself is never stored in the database."),
+    )
     record_hash = models.CharField(_("record hash"), max_length=64, unique=True)
 
     class Meta:
@@ -132,7 +142,11 @@ class Declaration(models.Model):
 
 
 class DeclarationPersonalData(models.Model):
-    """The personal fields of one declaration, erasable under the retention policy."""
+    """The personal fields of one declaration, erasable under the retention policy.
+
+    The only change the database allows is the erasure itself: every personal field emptied and
+    ``erased_at`` set once, matching a ``PersonalDataErasure`` appended in the same transaction.
+    """
 
     declaration = models.OneToOneField(
         Declaration,
@@ -154,6 +168,79 @@ class DeclarationPersonalData(models.Model):
 
     def __str__(self) -> str:
         return self.signatory_name or str(_("(erased)"))
+
+
+class PersonalDataErasure(models.Model):
+    """Append-only, keyed evidence that the personal data of one declaration was erased on purpose.
+
+    ``mac`` is an HMAC-SHA-256 (chain key ``key_id``) over the declaration's sequence and record
+    hash and ``erased_at``, so an insider cannot fake an erasure (``hashing.erasure_mac``).
+    """
+
+    declaration = models.OneToOneField(
+        Declaration,
+        verbose_name=_("declaration"),
+        on_delete=models.PROTECT,
+        related_name="erasure",
+        primary_key=True,
+    )
+    erased_at = models.DateTimeField(_("erased at"))
+    key_id = models.CharField(_("chain key id"), max_length=40)
+    mac = models.CharField(_("keyed hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("erasure of personal data")
+        verbose_name_plural = _("erasures of personal data")
+
+    def __str__(self) -> str:
+        return f"erasure of {self.declaration_id} at {self.erased_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Erasure records cannot be changed."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Erasure records cannot be deleted."))
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the head of the declaration chain at one moment (append-only).
+
+    Written at least every ``DECLARATION_CHECKPOINT_EVERY`` records and every hour, signed with
+    the Ed25519 checkpoint key, linked to the previous checkpoint and copied to write-once storage
+    under ``checkpoints/``. ``next_due`` is the sequence by which the next checkpoint must exist.
+    """
+
+    number = models.PositiveBigIntegerField(_("checkpoint number"), unique=True, editable=False)
+    sequence = models.PositiveBigIntegerField(_("head sequence"), db_index=True)
+    record_hash = models.CharField(_("head record hash"), max_length=64)
+    record_count = models.PositiveBigIntegerField(_("number of records"))
+    chain_key_id = models.CharField(_("chain key id of the head"), max_length=40)
+    created_at = models.DateTimeField(_("created at"))
+    next_due = models.PositiveBigIntegerField(_("next checkpoint due at sequence"))
+    reason = models.CharField(_("reason"), max_length=20, choices=CheckpointReason.choices)
+    previous_hash = models.CharField(_("hash of the previous checkpoint"), max_length=64)
+    signing_key_id = models.CharField(_("signing key id"), max_length=40)
+    signature = models.CharField(_("Ed25519 signature (base64)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.number} (#{self.sequence})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Checkpoints cannot be changed."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Checkpoints cannot be deleted."))
 
 
 class Receipt(models.Model):

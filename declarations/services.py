@@ -8,22 +8,22 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_event_record
 from imvo_portal.net import client_ip, user_agent
 from imvo_portal.tasks import enqueue_on_commit
 
+from .checkpoints import chain_lock, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
 from .exceptions import AuthorityNotConfirmed, ExplanationRequired
-from .hashing import personal_hash, record_hash
-from .models import Declaration, DeclarationPersonalData, DeclarationText, Receipt
+from .hashing import erasure_mac, personal_hash, record_hash
+from .keys import current_chain_key
+from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
+from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
-
-# Any constant; serialises appends to the chain across processes on PostgreSQL.
-CHAIN_LOCK_KEY = 7_204_611
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,6 @@ def declaration_text_publish(*, version: int, language: str, body: str, actor=No
         return text
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-
-
 def declaration_record(
     *,
     registration,
@@ -84,8 +78,10 @@ def declaration_record(
 ) -> Declaration:
     """Append one declaration record (and its erasable personal row) to the chain.
 
-    Must run inside the caller's transaction. Queues the receipt PDF on commit and points the
-    registration's ``current_declaration`` at the new record. Audited.
+    Must run inside the caller's transaction. The record hash is keyed with the current chain key;
+    when the chain reaches the latest checkpoint's ``next_due`` a signed checkpoint is appended in
+    the same transaction. Queues the receipt PDF on commit and points the registration's
+    ``current_declaration`` at the new record. Audited.
     """
     DeclarationInput(
         decision=decision,
@@ -98,7 +94,7 @@ def declaration_record(
     ip = client_ip(request) if request is not None else None
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
-    _lock_chain()
+    chain_lock()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
     declaration = Declaration(
         sequence=(last.sequence + 1) if last else 1,
@@ -121,6 +117,7 @@ def declaration_record(
             salt=salt, name=signatory_name, position=signatory_position, ip_address=ip, user_agent=agent
         ),
         previous_hash=last.record_hash if last else GENESIS_HASH,
+        key_id=current_chain_key().key_id,
     )
     declaration.record_hash = record_hash(declaration)
     declaration.save()
@@ -150,62 +147,49 @@ def declaration_record(
             "reused_from": reused_from.pk if reused_from else None,
         },
     )
+    checkpoint_if_due(head=declaration)
     from .tasks import receipt_render
 
     enqueue_on_commit(receipt_render, receipt.pk)
     return declaration
 
 
-def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> None:
-    """Erase the personal fields of one declaration (retention policy); the chain stays verifiable."""
+def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> bool:
+    """Erase the personal fields of one declaration (retention policy); the chain stays verifiable.
+
+    The one path that may change a personal-data row: it appends a keyed ``PersonalDataErasure``
+    (the verifiable erasure event) and then empties every personal field and the salt and sets
+    ``erased_at``, which is the only UPDATE the database triggers allow on that row. Idempotent:
+    returns False when the data were erased already. Audited.
+    """
     with transaction.atomic():
         personal = DeclarationPersonalData.objects.select_for_update().get(declaration=declaration)
+        if personal.erased_at is not None:
+            return False
+        erased_at = timezone.now()
+        key = current_chain_key()
+        PersonalDataErasure(
+            declaration=declaration,
+            erased_at=erased_at,
+            key_id=key.key_id,
+            mac=erasure_mac(
+                key_id=key.key_id,
+                sequence=declaration.sequence,
+                record_hash=declaration.record_hash,
+                erased_at=erased_at,
+            ),
+        ).save()
         personal.signatory_name = personal.signatory_position = personal.user_agent = personal.salt = ""
         personal.ip_address = None
-        personal.erased_at = timezone.now()
+        personal.erased_at = erased_at
         personal.save()
-        audit_event_record(action="declaration.personal_data_erase", actor=actor, obj=declaration)
-
-
-@dataclass
-class VerificationResult:
-    checked: int
-    broken_sequence: int | None = None
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_sequence is None
-
-
-def declarations_verify() -> VerificationResult:
-    """Recompute every record hash, the chain links and the personal-data hashes, in order."""
-    previous = GENESIS_HASH
-    expected_sequence = 1
-    checked = 0
-    records = Declaration.objects.select_related("personal").order_by("sequence")
-    for declaration in records.iterator(chunk_size=500):
-        if declaration.sequence != expected_sequence:
-            return VerificationResult(checked, declaration.sequence, "sequence gap (a record is missing)")
-        if declaration.previous_hash != previous:
-            return VerificationResult(checked, declaration.sequence, "previous_hash does not match the chain")
-        if record_hash(declaration) != declaration.record_hash:
-            return VerificationResult(checked, declaration.sequence, "record_hash does not match the record")
-        personal = getattr(declaration, "personal", None)
-        if personal is not None and personal.erased_at is None:
-            recomputed = personal_hash(
-                salt=personal.salt,
-                name=personal.signatory_name,
-                position=personal.signatory_position,
-                ip_address=personal.ip_address,
-                user_agent=personal.user_agent,
-            )
-            if recomputed != declaration.personal_hash:
-                return VerificationResult(checked, declaration.sequence, "personal data does not match its hash")
-        previous = declaration.record_hash
-        expected_sequence += 1
-        checked += 1
-    return VerificationResult(checked)
+        audit_event_record(
+            action="declaration.personal_data_erase",
+            actor=actor,
+            obj=declaration,
+            details={"sequence": declaration.sequence},
+        )
+    return True
 
 
 def receipt_storage_name(receipt: Receipt) -> str:

@@ -28,6 +28,13 @@ else:
         raise ImproperlyConfigured("DJANGO_DEBUG is off, so these settings are required: " + ", ".join(missing))
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+    missing = [n for n in ("DECLARATION_CHAIN_KEY", "DECLARATION_CHECKPOINT_PRIVATE_KEY") if not env.str(n, default="")]
+    if missing:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is off, so the declaration evidence keys are required: "
+            + ", ".join(missing)
+            + " (see the README, section 'Evidence and database roles')"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -100,6 +107,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The owner role, which runs `migrate` and `db_roles`; DATABASE_URL is then the portal's own role,
+# with INSERT and SELECT only on the evidence tables (README: "Evidence and database roles").
+DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -231,6 +241,18 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "querystring_auth": True,
         },
     }
+# Write-once copies of the signed declaration checkpoints: read-only files locally; on S3 with object
+# lock when AWS_S3_OBJECT_LOCK_MODE is set (GOVERNANCE or COMPLIANCE; the bucket needs object lock).
+STORAGES["evidence"] = {"BACKEND": STORAGES["default"]["BACKEND"], "OPTIONS": {"file_permissions_mode": 0o444}}
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["evidence"] = {
+        "BACKEND": "declarations.storage.EvidenceS3Storage",
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],
+            "object_lock_mode": env.str("AWS_S3_OBJECT_LOCK_MODE", default=""),
+            "object_lock_days": env.int("AWS_S3_OBJECT_LOCK_DAYS", default=3650),
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -289,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "signature-reminders": {"task": "missions.tasks.send_signature_reminders", "schedule": 60.0 * 60},
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
+    "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
 }
 
 # --- Forms ----------------------------------------------------------------------------
@@ -358,6 +381,22 @@ LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
 RECEIPT_STORAGE_PREFIX = "private/receipts"
+# --- Declaration evidence (README: "Evidence and database roles") ---
+# DEV-ONLY keys, public in this repository: used only while DEBUG is on, refused when it is off.
+DEV_DECLARATION_CHAIN_KEY = "afc7943e10c3f5bc71f322cb4e7683b535308cb22291a2997e687162fd5fbfca"
+DEV_DECLARATION_CHECKPOINT_PRIVATE_KEY = "Jd7+ZHO7ZLfNfiWmKuk7gcadis0Mb0hhp7y4fA8jHwI="
+# HMAC-SHA-256 key of the chain (hex or base64, >= 32 bytes) and older keys still needed to verify.
+DECLARATION_CHAIN_KEY = env.str("DECLARATION_CHAIN_KEY", default=DEV_DECLARATION_CHAIN_KEY if DEBUG else "")
+DECLARATION_CHAIN_KEYS = env.list("DECLARATION_CHAIN_KEYS", default=[])
+# Ed25519 key that signs checkpoints (PEM, "\n" allowed for newlines, or base64 of the 32-byte key).
+DECLARATION_CHECKPOINT_PRIVATE_KEY = env.str(
+    "DECLARATION_CHECKPOINT_PRIVATE_KEY",
+    multiline=True,
+    default=DEV_DECLARATION_CHECKPOINT_PRIVATE_KEY if DEBUG else "",
+)
+DECLARATION_CHECKPOINT_PUBLIC_KEYS = env.list("DECLARATION_CHECKPOINT_PUBLIC_KEYS", default=[])
+DECLARATION_CHECKPOINT_EVERY = env.int("DECLARATION_CHECKPOINT_EVERY", default=100)
+CHECKPOINT_STORAGE_PREFIX = "checkpoints"
 RENDITION_STORAGE_PREFIX = "private/renditions"
 # A worker's claim on a brochure render; must exceed the render task's hard time limit (120 s).
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=240)

@@ -4,15 +4,32 @@ from declarations.services import declarations_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute every declaration record hash and the hash chain; exit 1 on the first broken record."
+    help = (
+        "Verify the declaration evidence: every keyed record hash, the chain, the signed checkpoints "
+        "(database and storage copies), personal data and erasures. Exit 1 with a report on any mismatch."
+    )
 
     def handle(self, *args, **options):
         result = declarations_verify()
-        if result.ok:
-            self.stdout.write(f"{result.checked} declarations verified")
-            return
-        self.stderr.write(
-            f"Declaration #{result.broken_sequence} is broken: {result.problem} "
-            f"({result.checked} records before it verified)"
+        latest = result.latest_checkpoint
+        anchored = (
+            f"latest checkpoint {latest.number} covers #{latest.sequence} ({latest.created_at:%Y-%m-%d %H:%M} UTC)"
+            if latest
+            else "no checkpoint yet"
         )
+        summary = (
+            f"{result.checked} declarations and {result.checkpoints_verified} checkpoints checked; {anchored}; "
+            f"{result.unanchored} record(s) not yet covered by a checkpoint"
+        )
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")
+        if result.ok:
+            self.stdout.write(f"{result.checked} declarations verified ({summary})")
+            return
+        self.stderr.write(f"Declaration evidence does NOT verify: {len(result.problems)} problem(s)")
+        for problem in result.problems:
+            self.stderr.write(f"  {problem}")
+        if result.truncated:
+            self.stderr.write("  ... (more problems not listed)")
+        self.stderr.write(summary)
         raise SystemExit(1)

@@ -1,0 +1,232 @@
+"""Signed checkpoints of the declaration chain: the head, anchored where the app cannot rewrite it.
+
+A checkpoint states "at ``created_at`` the chain had ``record_count`` records and its head was
+record ``sequence`` with hash ``record_hash``", is linked to the previous checkpoint by hash and
+signed with the Ed25519 checkpoint key. It is written
+
+- by ``declaration_record`` in the same transaction once the chain reaches the previous
+  checkpoint's ``next_due`` (``DECLARATION_CHECKPOINT_EVERY`` records later), and
+- every hour by beat (``checkpoint_hourly``) when the head has moved,
+
+into the append-only ``Checkpoint`` table and, after commit, as a JSON copy into write-once
+storage (``STORAGES["evidence"]``, under ``checkpoints/``). ``declarations_verify`` checks the
+chain against every valid checkpoint of both places, so deleting records that a checkpoint covers,
+also the last ones, is detected. Records appended after the latest checkpoint are not yet anchored:
+at most ``DECLARATION_CHECKPOINT_EVERY`` - 1 records and about one hour (the beat interval).
+"""
+
+import base64
+import hashlib
+import json
+import logging
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.services import audit_event_record
+from imvo_portal.tasks import enqueue_on_commit
+
+from .constants import GENESIS_HASH, CheckpointReason
+from .hashing import canonical, utc_text
+from .keys import checkpoint_signing_key, public_key_text
+from .models import Checkpoint, Declaration
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = 1
+# Any constant; serialises appends to the chain and its checkpoints across processes on PostgreSQL.
+CHAIN_LOCK_KEY = 7_204_611
+
+
+def chain_lock() -> None:
+    """Serialise writers of the chain until the end of the current transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def checkpoint_payload(checkpoint: Checkpoint) -> dict:
+    """What the signature covers."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "number": checkpoint.number,
+        "sequence": checkpoint.sequence,
+        "record_hash": checkpoint.record_hash,
+        "record_count": checkpoint.record_count,
+        "chain_key_id": checkpoint.chain_key_id,
+        "created_at": utc_text(checkpoint.created_at),
+        "next_due": checkpoint.next_due,
+        "reason": checkpoint.reason,
+        "previous_hash": checkpoint.previous_hash,
+        "signing_key_id": checkpoint.signing_key_id,
+    }
+
+
+def checkpoint_digest(checkpoint: Checkpoint) -> str:
+    """Hash of a checkpoint's payload; the next checkpoint's ``previous_hash``."""
+    return hashlib.sha256(canonical(checkpoint_payload(checkpoint))).hexdigest()
+
+
+def checkpoint_signature_valid(checkpoint: Checkpoint, public_keys: dict[str, Ed25519PublicKey]) -> bool:
+    key = public_keys.get(checkpoint.signing_key_id)
+    if key is None:
+        return False
+    try:
+        key.verify(base64.b64decode(checkpoint.signature, validate=True), canonical(checkpoint_payload(checkpoint)))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def checkpoint_storage_name(number: int) -> str:
+    return f"{settings.CHECKPOINT_STORAGE_PREFIX}/checkpoint-{number:010d}.json"
+
+
+def checkpoint_document(checkpoint: Checkpoint) -> bytes:
+    """The storage copy: payload, signature and (for convenience only) the signer's public key.
+
+    A verifier must check the signature against a public key it trusts, never the one in the file.
+    """
+    key = checkpoint_signing_key()
+    document = {"payload": checkpoint_payload(checkpoint), "signature": checkpoint.signature}
+    if key.key_id == checkpoint.signing_key_id:
+        document["public_key"] = public_key_text(key.public_key)
+    return json.dumps(document, sort_keys=True, indent=2).encode("utf-8") + b"\n"
+
+
+def checkpoint_from_document(raw: bytes) -> Checkpoint:
+    """An unsaved ``Checkpoint`` from a storage copy; ValueError/KeyError when it is not one."""
+    document = json.loads(raw)
+    payload = document["payload"]
+    if payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError("unknown checkpoint format")
+    return Checkpoint(
+        number=int(payload["number"]),
+        sequence=int(payload["sequence"]),
+        record_hash=str(payload["record_hash"]),
+        record_count=int(payload["record_count"]),
+        chain_key_id=str(payload["chain_key_id"]),
+        created_at=datetime.fromisoformat(payload["created_at"].replace("Z", "+00:00")),
+        next_due=int(payload["next_due"]),
+        reason=str(payload["reason"]),
+        previous_hash=str(payload["previous_hash"]),
+        signing_key_id=str(payload["signing_key_id"]),
+        signature=str(document["signature"]),
+    )
+
+
+def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpoint:
+    """Sign and append a checkpoint for ``head``. Call under ``chain_lock`` inside a transaction."""
+    last = Checkpoint.objects.order_by("-number").first()
+    key = checkpoint_signing_key()
+    checkpoint = Checkpoint(
+        number=(last.number + 1) if last else 1,
+        sequence=head.sequence,
+        record_hash=head.record_hash,
+        record_count=Declaration.objects.filter(sequence__lte=head.sequence).count(),
+        chain_key_id=head.key_id,
+        created_at=timezone.now(),
+        next_due=head.sequence + settings.DECLARATION_CHECKPOINT_EVERY,
+        reason=reason,
+        previous_hash=checkpoint_digest(last) if last else GENESIS_HASH,
+        signing_key_id=key.key_id,
+    )
+    checkpoint.signature = base64.b64encode(key.private_key.sign(canonical(checkpoint_payload(checkpoint)))).decode()
+    checkpoint.save()
+    audit_event_record(
+        action="declaration_checkpoint.write",
+        actor=actor,
+        obj=checkpoint,
+        details={"number": checkpoint.number, "sequence": checkpoint.sequence, "reason": reason},
+    )
+    from .tasks import checkpoint_copy_store
+
+    enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
+    return checkpoint
+
+
+def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
+    """Append an interval checkpoint when ``head`` reached the latest checkpoint's ``next_due``.
+
+    Called by ``declaration_record`` under the chain lock, in its transaction.
+    """
+    last = Checkpoint.objects.order_by("-number").only("next_due").first()
+    due = last.next_due if last else settings.DECLARATION_CHECKPOINT_EVERY
+    if head.sequence < due:
+        return None
+    return _checkpoint_append(head=head, reason=CheckpointReason.INTERVAL)
+
+
+def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Checkpoint | None:
+    """Checkpoint the current head unless the latest checkpoint already covers it (or the chain is empty).
+
+    Idempotent; audited; the storage copy is written by a task after commit.
+    """
+    with transaction.atomic():
+        chain_lock()
+        head = Declaration.objects.order_by("-sequence").only("sequence", "record_hash", "key_id").first()
+        if head is None:
+            return None
+        last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash").first()
+        if last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash):
+            return None
+        return _checkpoint_append(head=head, reason=reason, actor=actor)
+
+
+def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
+    """Write the storage copy of one checkpoint unless it exists. Never overwrites. True when written now."""
+    checkpoint = Checkpoint.objects.get(pk=checkpoint_id)
+    storage = storages["evidence"]
+    name = checkpoint_storage_name(checkpoint.number)
+    content = checkpoint_document(checkpoint)
+    if storage.exists(name):
+        with storage.open(name, "rb") as existing:
+            if existing.read() != content:
+                logger.error("Storage copy %s differs from checkpoint %s; left untouched", name, checkpoint.number)
+        return False
+    stored = storage.save(name, ContentFile(content))
+    if stored != name:
+        logger.error("Checkpoint %s copy was stored as %s instead of %s", checkpoint.number, stored, name)
+    return True
+
+
+def checkpoint_copies_store_missing(*, recent: int = 50) -> int:
+    """Write the copies of the latest ``recent`` checkpoints that storage lacks (beat's safety net)."""
+    storage = storages["evidence"]
+    written = 0
+    for checkpoint_id, number in Checkpoint.objects.order_by("-number").values_list("pk", "number")[:recent]:
+        if not storage.exists(checkpoint_storage_name(number)):
+            written += checkpoint_copy_store(checkpoint_id=checkpoint_id)
+    return written
+
+
+def checkpoint_covering(*, sequence: int) -> Checkpoint | None:
+    """The first checkpoint whose head is at or after record ``sequence`` (it anchors that record)."""
+    return Checkpoint.objects.filter(sequence__gte=sequence).order_by("number").first()
+
+
+def checkpoint_copies_read() -> tuple[list[tuple[str, Checkpoint]], list[str]]:
+    """Every checkpoint copy in storage as (name, unsaved checkpoint), and the names that could not be read."""
+    storage = storages["evidence"]
+    prefix = settings.CHECKPOINT_STORAGE_PREFIX
+    try:
+        _dirs, files = storage.listdir(prefix)
+    except FileNotFoundError:
+        return [], []
+    copies, unreadable = [], []
+    for file_name in sorted(files):
+        if not file_name.endswith(".json"):
+            continue
+        name = f"{prefix}/{file_name}"
+        try:
+            with storage.open(name, "rb") as handle:
+                copies.append((name, checkpoint_from_document(handle.read())))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            unreadable.append(name)
+    return copies, unreadable
