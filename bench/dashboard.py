@@ -60,6 +60,7 @@ def main() -> int:
     from accounts.services import user_add_to_group
     from dashboard.models import MissionDimension, RefreshState, RegistrationFact
     from declarations.models import Declaration
+    from tests.mfa import login_staff
 
     have = Declaration.objects.count()
     if have < args.declarations:
@@ -75,7 +76,7 @@ def main() -> int:
     user, _ = User.objects.get_or_create(email="bench-ministerie@bench.invalid", defaults={"full_name": "Bench"})
     user_add_to_group(user=user, group_name=MINISTRY_GROUP)
     client = Client()
-    client.force_login(user)
+    login_staff(client, user)
 
     latest = MissionDimension.objects.order_by("-starts_on").first()
     year = latest.year - 1 if latest else 2024

@@ -3,7 +3,7 @@
 Session limits (ASVS 7.3): the absolute lifetime counts from login and is never extended (the
 login stamps ``_auth_at`` and fixes the session's server-side expiry to that deadline); the idle
 timeout is exact to the second because every authenticated request stores its time in
-``_last_seen``. Both end the session with a security event (``auth.session_expired``).
+``_last_seen`` (in whole seconds: the session is written at most once a second). Both end the session with a security event (``auth.session_expired``).
 """
 
 import re
@@ -51,7 +51,7 @@ class RequestIdMiddleware:
 
 def session_lifetime_start(request) -> None:
     """Stamp a fresh login: the absolute deadline starts now and is fixed server-side too."""
-    now = time.time()
+    now = int(time.time())
     session = request.session
     session[AUTH_AT_KEY] = now
     session[LAST_SEEN_KEY] = now
@@ -60,7 +60,7 @@ def session_lifetime_start(request) -> None:
     )
 
 
-def session_expiry_reason(session, now: float) -> str | None:
+def session_expiry_reason(session, now: int) -> str | None:
     """Why an authenticated session has ended at ``now`` (``absolute``, ``idle``), or None."""
     auth_at = session.get(AUTH_AT_KEY)
     if auth_at is None:
@@ -81,7 +81,7 @@ class SessionLifetimeMiddleware:
     def __call__(self, request):
         session = request.session
         if SESSION_KEY in session:
-            now = time.time()
+            now = int(time.time())
             reason = session_expiry_reason(session, now)
             if reason:
                 security_event(
@@ -97,7 +97,7 @@ class SessionLifetimeMiddleware:
                     messages.info(request, _("Your session has ended because you were logged in for too long."))
                 else:
                     messages.info(request, _("You were logged out after a period of inactivity."))
-            else:
+            elif session.get(LAST_SEEN_KEY) != now:
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -11,6 +11,7 @@ from brochures.constants import RenditionStatus, VersionStatus
 from brochures.models import BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
 from tests.factories import StaffUserFactory
+from tests.mfa import login_staff
 
 from .factories import published_brochure
 
@@ -44,7 +45,7 @@ def test_publish_with_the_broker_down_publishes_and_queues_later(
     services.brochure_draft_update(
         version=draft, title="Nieuw", summary="", source="## A\n\nNieuwe tekst.", actor=staff
     )
-    client.force_login(staff)
+    login_staff(client, staff)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("brochures:publish", args=[draft.pk]))

@@ -8,6 +8,7 @@ from brochures.constants import Channel, RenditionStatus, VersionStatus
 from brochures.models import BrochureDailyCount, BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
 from tests.factories import StaffUserFactory, UserFactory, member_of
+from tests.mfa import login_staff
 
 from .factories import published_brochure
 
@@ -91,7 +92,7 @@ def test_failed_pdf_is_friendly_and_only_staff_see_the_error(client):
     response = client.get(reverse("brochures:pdf", args=["imvo"]))
     assert response.status_code == 503 and "geheim" not in response.text
     assert "error" not in client.get(reverse("brochures:status", args=["imvo", "nl", 1])).json()
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     response = client.get(reverse("brochures:pdf", args=["imvo"]))
     assert "geheim" in response.text
     assert client.get(reverse("brochures:status", args=["imvo", "nl", 1])).json()["error"] == "Traceback: geheim"
@@ -130,7 +131,7 @@ def test_company_user_cannot_preview_or_publish_drafts(client, rendered):
 
 
 def test_staff_edit_preview_and_publish_flow(client, rendered, django_capture_on_commit_callbacks):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     edit_url = reverse("brochures:edit", args=["imvo", "nl"])
     response = client.get(edit_url)
     assert response.status_code == 200 and "## Hoofdstuk 1" in response.text
@@ -163,7 +164,7 @@ def test_staff_edit_preview_and_publish_flow(client, rendered, django_capture_on
 
 
 def test_manage_list_shows_rendition_state(client, rendered):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     response = client.get(reverse("brochures:manage"))
     assert response.status_code == 200 and 'data-rendition-status="done"' in response.text
 

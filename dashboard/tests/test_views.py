@@ -11,6 +11,7 @@ from declarations.constants import Decision
 from declarations.models import DeclarationPersonalData
 from missions.constants import RegistrationStatus
 from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, member_of
+from tests.mfa import login_staff
 
 from .helpers import attend, make_mission, register
 
@@ -20,7 +21,7 @@ URL = "/dashboard/"
 
 @pytest.fixture
 def ministry(client):
-    client.force_login(MinistryUserFactory())
+    login_staff(client, MinistryUserFactory())
     return client
 
 
@@ -44,7 +45,7 @@ def test_company_users_get_403_on_page_and_export(client):
 
 def test_ministry_and_rvo_staff_may_view(client, ministry):
     assert ministry.get(URL).status_code == 200
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     assert client.get(URL).status_code == 200
 
 

@@ -9,6 +9,7 @@ from declarations.services import receipt_render
 from missions.services import registration_submit
 from missions.tests.factories import MissionFactory, draft_ready, endorse_answer, published_text
 from tests.factories import StaffUserFactory, UserFactory, member_of
+from tests.mfa import login_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_download_for_members_and_staff_only(client):
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     assert client.get(url).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302

@@ -16,6 +16,7 @@ from staff.models import AgendaItem, FollowUpAction
 from staff.services import session_agenda_ensure
 from tests.factories import MinistryUserFactory, StaffUserFactory, member_of
 
+from tests.mfa import login_staff
 from .factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory, declare
 
 STAFF_URL_NAMES = [p.name for p in staff_urls.urlpatterns if isinstance(p, URLPattern)]
@@ -104,13 +105,13 @@ def test_staff_url_access(client, name):
 
     client.force_login(member_of())
     assert send(url, data).status_code == 403, name
-    client.force_login(MinistryUserFactory())
+    login_staff(client, MinistryUserFactory())
     assert send(url, data).status_code == 403, name
     superuser = User.objects.create_superuser(email="root@example.org", password="x" * 14, full_name="Root")
-    client.force_login(superuser)  # an operator is not RVO staff
+    login_staff(client, superuser)  # an operator is not RVO staff
     assert send(url, data).status_code == 403, name
 
-    client.force_login(world["staff"])
+    login_staff(client, world["staff"])
     if post_data is None:
         response = client.get(url)
         assert response.status_code == 200, name

@@ -12,6 +12,7 @@ from imvo_portal.exports import cell_neutralise, export_filename, table_to_csv, 
 from staff.constants import AttendanceStatus
 from staff.models import Attendance
 from tests.factories import OrganisationFactory, StaffUserFactory
+from tests.mfa import login_staff
 
 from .factories import ParticipantFactory, RegistrationFactory, SessionFactory, declare
 
@@ -68,7 +69,7 @@ def mission_with_data(db):
 
 @pytest.mark.django_db
 def test_registrations_xlsx_export_in_dutch(client, mission_with_data):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     response = client.get(reverse("staff:export", args=[mission_with_data.pk, "registrations", "xlsx"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -89,7 +90,7 @@ def test_registrations_xlsx_export_in_dutch(client, mission_with_data):
 
 @pytest.mark.django_db
 def test_attendance_csv_export(client, mission_with_data):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     response = client.get(reverse("staff:export", args=[mission_with_data.pk, "attendance", "csv"]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -100,7 +101,7 @@ def test_attendance_csv_export(client, mission_with_data):
 
 @pytest.mark.django_db
 def test_export_in_english_when_the_user_works_in_english(client, mission_with_data):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     client.cookies["django_language"] = "en"
     response = client.get(reverse("staff:export", args=[mission_with_data.pk, "registrations", "xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -110,5 +111,5 @@ def test_export_in_english_when_the_user_works_in_english(client, mission_with_d
 
 @pytest.mark.django_db
 def test_unknown_export_format_is_404(client, mission_with_data):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     assert client.get(reverse("staff:export", args=[mission_with_data.pk, "registrations", "pdf"])).status_code == 404

@@ -11,6 +11,7 @@ from organisations.policies import NotAllowed
 from staff.constants import PAGE_SIZE
 from staff.services.mail import mail_resend
 from tests.factories import StaffUserFactory, member_of
+from tests.mfa import login_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client):
     user = StaffUserFactory()
-    client.force_login(user)
+    login_staff(client, user)
     client.user = user
     return client
 
@@ -101,7 +102,7 @@ def test_resend_ignores_a_foreign_next_url(staff_client):
 def test_resend_needs_the_csrf_token():
     message = _mail()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     assert client.post(reverse("staff:mail_resend", args=[message.pk])).status_code == 403
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED

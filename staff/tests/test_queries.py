@@ -11,6 +11,7 @@ from organisations.models import Organisation
 from staff.models import FollowUpAction
 from staff.services import session_agenda_ensure
 from tests.factories import StaffUserFactory
+from tests.mfa import login_staff
 
 from .factories import MissionFactory, SessionFactory, declare
 
@@ -68,7 +69,7 @@ def big_mission():
     ],
 )
 def test_list_queries_are_bounded(client, django_assert_max_num_queries, big_mission, url_name, args, query):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     url = reverse(url_name, args=[big_mission.pk] if args else []) + query
     with django_assert_max_num_queries(15):
         response = client.get(url)
@@ -76,7 +77,7 @@ def test_list_queries_are_bounded(client, django_assert_max_num_queries, big_mis
 
 
 def test_exports_queries_are_bounded(client, django_assert_max_num_queries, big_mission):
-    client.force_login(StaffUserFactory())
+    login_staff(client, StaffUserFactory())
     with django_assert_max_num_queries(15):
         response = client.get(reverse("staff:export", args=[big_mission.pk, "registrations", "csv"]))
     assert response.content.decode("utf-8-sig").count("\n") == 501

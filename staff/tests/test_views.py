@@ -13,6 +13,7 @@ from staff.constants import AttendanceStatus, ImvoTopic
 from staff.models import Attendance, FollowUpAction
 from staff.services import session_agenda_ensure
 from tests.factories import StaffUserFactory
+from tests.mfa import login_staff
 
 from .factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory, declare
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client):
     user = StaffUserFactory()
-    client.force_login(user)
+    login_staff(client, user)
     client.user = user
     return client
 
