@@ -4,10 +4,11 @@ A cached PDF download should cost about what serving a static file costs; a data
 download (an UPDATE and a commit) would dominate it. With Redis each read is one HINCRBY, and
 beat's ``read_counts_flush`` moves the totals into ``BrochureDailyCount`` every minute (the
 dashboard rolls up every five minutes anyway). Without Redis (the embedded default), or when
-Redis does not answer, the read is written to the database directly, so nothing is lost.
+Redis does not answer, the read is written to the database directly, so nothing is lost; after
+a failure Redis is skipped for a few seconds (``imvo_portal.cache.redis_breaker``), so a
+download pays the timeout once, not on every read.
 """
 
-import logging
 import uuid
 from datetime import date
 from functools import lru_cache
@@ -17,10 +18,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from imvo_portal.cache import redis_breaker
+
 from .models import BrochureVersion
 from .services import brochure_read_count
-
-logger = logging.getLogger(__name__)
 
 BUFFER_KEY = "imvo:brochure-reads"
 FLUSHING_PREFIX = f"{BUFFER_KEY}:flushing:"
@@ -29,7 +30,7 @@ LOCK_KEY = f"{BUFFER_KEY}:lock"
 
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    return redis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.5)
 
 
 def _buffer() -> redis.Redis | None:
@@ -42,11 +43,11 @@ def brochure_read_record(*, version: BrochureVersion, channel: str, organisation
     client = _buffer()
     if client is not None:
         field = f"{timezone.localdate().isoformat()}|{version.pk}|{channel}|{organisation_id or ''}"
-        try:
-            client.hincrby(BUFFER_KEY, field, 1)
+        buffered = redis_breaker(settings.BROCHURE_COUNT_BUFFER_URL).call(
+            "a brochure read count", lambda: client.hincrby(BUFFER_KEY, field, 1) > 0, lambda: False
+        )
+        if buffered:
             return
-        except redis.RedisError as exc:
-            logger.warning("Read-count buffer unavailable (%s); counting in the database", exc)
     brochure_read_count(version=version, channel=channel, organisation_id=organisation_id)
 
 

@@ -1,7 +1,27 @@
-"""Liveness checks of the database, the broker and the worker, each with a short timeout."""
+"""Health of the portal and the services it uses, each probed with a short timeout.
+
+``/healthz`` (liveness) asks the database only: it is what a load balancer or docker-compose
+polls, so it must stay fast and must not fail because Redis or the worker is away; the portal
+still serves every page then (``imvo_portal/cache.py``). ``/healthz/ready`` adds the cache, the
+broker and the worker. Those probes can take up to ``HEALTHZ_TIMEOUT`` each, so their result is
+remembered for ``HEALTHZ_READY_CACHE_SECONDS`` in this process (not in Redis: it has to work
+while Redis is down). Each component is ``up``, ``down`` or ``eager`` (Celery runs tasks in the
+request, there is no broker); the worker is ``unknown`` while the broker is down.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
+from django.utils import timezone
+
+from .cache import ResilientRedisCache, redis_ping
+
+HEALTHY = {"up", "eager"}
 
 
 def check_database() -> dict:
@@ -14,15 +34,25 @@ def check_database() -> dict:
     return {"status": "up", "engine": connection.vendor}
 
 
+def check_cache() -> dict:
+    backend = caches["default"]
+    if not isinstance(backend, ResilientRedisCache):
+        return {"status": "up", "backend": backend.__class__.__name__}
+    return {**redis_ping(backend.location, timeout=settings.HEALTHZ_TIMEOUT), "backend": "redis"}
+
+
 def check_broker() -> dict:
     from imvo_portal.celery import app
 
     if app.conf.task_always_eager:
         return {"status": "eager"}
+    timeout = settings.HEALTHZ_TIMEOUT
+    # The broker's own socket timeouts are longer (tasks should rather wait than fail); a probe should not.
+    options = {**app.conf.broker_transport_options, "socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_TIMEOUT)
-    except Exception as exc:
+        with app.connection_for_write(connect_timeout=timeout, transport_options=options) as conn:
+            conn.ensure_connection(max_retries=0, timeout=timeout)  # one attempt, no back-off
+    except Exception as exc:  # kombu raises several unrelated types when the broker is down
         return {"status": "down", "error": exc.__class__.__name__}
     return {"status": "up"}
 
@@ -35,14 +65,74 @@ def check_worker(broker_status: str) -> dict:
     if broker_status != "up":
         return {"status": "unknown"}
     try:
-        replies = app.control.ping(timeout=settings.HEALTHZ_TIMEOUT) or []
+        # limit=1: return as soon as one worker answers instead of always waiting the timeout.
+        replies = app.control.ping(timeout=settings.HEALTHZ_TIMEOUT, limit=1) or []
     except Exception as exc:
         return {"status": "down", "error": exc.__class__.__name__}
     return {"status": "up" if replies else "down", "workers": len(replies)}
 
 
-def health_report() -> tuple[dict, bool]:
+def liveness_report() -> tuple[dict, bool]:
+    """``/healthz``: the database answers ``SELECT 1``; nothing else is asked."""
     database = check_database()
-    broker = check_broker()
-    worker = check_worker(broker["status"])
-    return {"database": database, "broker": broker, "worker": worker}, database["status"] == "up"
+    if database["status"] == "up":
+        return {"status": "ok"}, True
+    return {"status": "error", "database": database}, False
+
+
+_services_lock = threading.Lock()
+_services_cached: tuple[float, tuple, dict] | None = None
+
+
+def _services_probed() -> tuple:
+    """What the service probes talk to; the remembered state is only reused for the same."""
+    from imvo_portal.celery import app
+
+    backend = caches["default"]
+    return (app.conf.task_always_eager, app.conf.broker_url, getattr(backend, "location", type(backend).__name__))
+
+
+def _services(max_age: float) -> dict:
+    """Cache, broker and worker state, remembered in this process for ``max_age`` seconds."""
+    global _services_cached
+    with _services_lock:  # one probe at a time; the others wait and reuse its result
+        now, probed = time.monotonic(), _services_probed()
+        if _services_cached is not None and now - _services_cached[0] < max_age and _services_cached[1] == probed:
+            return _services_cached[2]
+        broker = check_broker()
+        services = {
+            "cache": check_cache(),
+            "broker": broker,
+            "worker": check_worker(broker["status"]),
+            "checked_at": timezone.now().isoformat(timespec="seconds"),
+        }
+        _services_cached = (now, probed, services)
+        return services
+
+
+def services_forget() -> None:
+    """Drop the remembered service state (tests, or right after a change)."""
+    global _services_cached
+    with _services_lock:
+        _services_cached = None
+
+
+def health_report(*, max_age: float = 0) -> tuple[dict, bool]:
+    """Database (always asked now), cache, broker and worker (remembered for ``max_age`` seconds).
+
+    Returns the report and whether the portal can serve (the database answers). The report's
+    ``status`` is ``ok`` when every component is up (or eager), ``degraded`` when the database
+    answers but something else does not, and ``error`` when the database does not.
+    """
+    database = check_database()
+    services = _services(max_age)
+    report = {"database": database, **services}
+    components = [database, services["cache"], services["broker"], services["worker"]]
+    serving = database["status"] == "up"
+    if not serving:
+        report["status"] = "error"
+    elif all(component["status"] in HEALTHY for component in components):
+        report["status"] = "ok"
+    else:
+        report["status"] = "degraded"
+    return report, serving

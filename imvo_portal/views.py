@@ -1,19 +1,27 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from .health import health_report
+from .health import health_report, liveness_report
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON with the state of database, broker and worker; 200 while the database answers."""
-    report, healthy = health_report()
-    report["status"] = "ok" if healthy else "error"
-    return JsonResponse(report, status=200 if healthy else 503)
+    """Liveness: 200 ``{"status": "ok"}`` while the database answers, else 503. Nothing else is asked."""
+    report, alive = liveness_report()
+    return JsonResponse(report, status=200 if alive else 503)
+
+
+@never_cache
+@require_GET
+def healthz_ready(request):
+    """Readiness: database, cache, broker and worker; 200 (``ok`` or ``degraded``) while the database answers."""
+    report, serving = health_report(max_age=settings.HEALTHZ_READY_CACHE_SECONDS)
+    return JsonResponse(report, status=200 if serving else 503)
 
 
 class HomeView(TemplateView):

@@ -1,7 +1,4 @@
-from unittest import mock
-
 import pytest
-from django.db.utils import OperationalError
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -44,21 +41,6 @@ def test_no_inline_scripts_in_base_template(client):
 
     body = client.get("/").content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
-
-
-def test_healthz_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    data = response.json()
-    assert data["status"] == "ok" and data["database"]["status"] == "up"
-    assert set(data) >= {"database", "broker", "worker"}
-
-
-def test_healthz_503_when_database_down(client):
-    with mock.patch("imvo_portal.health.connection.cursor", side_effect=OperationalError("down")):
-        response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["database"] == {"status": "down", "error": "OperationalError"}
 
 
 def test_session_idle_timeout_logs_out(client, settings):

@@ -1,0 +1,48 @@
+import pytest
+
+from imvo_portal.cache import redis_breakers_reset
+from imvo_portal.health import services_forget
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_and_health_state():
+    """No test inherits another's open circuit breaker or remembered readiness state."""
+    redis_breakers_reset()
+    services_forget()
+    yield
+    redis_breakers_reset()
+    services_forget()
+
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """Celery in real (non-eager) mode against a broker port where nothing listens."""
+    from imvo_portal.celery import app
+
+    url = "redis://127.0.0.1:1/0"
+    saved = (app.conf.task_always_eager, app.conf.broker_url)  # before the settings change below
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the environment before its conf
+    app.conf.task_always_eager, app.conf.broker_url = False, url
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield url
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The portal's Redis cache pointed at a port where nothing listens."""
+    url = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "imvo_portal.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
+        }
+    }
+    return url

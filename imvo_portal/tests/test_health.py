@@ -1,0 +1,115 @@
+"""/healthz is liveness (the database only); /healthz/ready adds cache, broker and worker, remembered briefly."""
+
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+from django.urls import reverse
+
+from imvo_portal import health
+
+pytestmark = pytest.mark.django_db
+
+DATABASE_DOWN = mock.patch("imvo_portal.health.connection.cursor", side_effect=OperationalError("down"))
+
+
+def _must_not_probe(*args, **kwargs):
+    raise AssertionError("liveness must not probe anything but the database")
+
+
+def test_healthz_asks_the_database_only(client):
+    with (
+        mock.patch("imvo_portal.health.check_broker", _must_not_probe),
+        mock.patch("imvo_portal.health.check_cache", _must_not_probe),
+        mock.patch("imvo_portal.health.check_worker", _must_not_probe),
+    ):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_503_when_database_down(client):
+    with DATABASE_DOWN:
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": {"status": "down", "error": "OperationalError"}}
+
+
+def test_healthz_ready_ok_when_embedded(client):
+    response = client.get(reverse("healthz_ready"))
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok"
+    assert report["database"]["status"] == "up" and report["cache"]["status"] == "up"
+    assert report["broker"] == {"status": "eager"} and report["worker"] == {"status": "eager"}
+
+
+def test_healthz_ready_degraded_but_200_when_broker_down(client, broker_down):
+    response = client.get(reverse("healthz_ready"))
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "degraded"
+    assert report["broker"]["status"] == "down" and report["worker"] == {"status": "unknown"}
+    assert report["database"]["status"] == "up"
+
+
+def test_healthz_ready_degraded_when_cache_down(client, cache_down):
+    report = client.get(reverse("healthz_ready")).json()
+    assert report["status"] == "degraded"
+    assert report["cache"] == {"status": "down", "error": "ConnectionError", "backend": "redis"}
+
+
+def test_healthz_ready_503_when_database_down(client):
+    with DATABASE_DOWN:
+        response = client.get(reverse("healthz_ready"))
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_healthz_ready_remembers_services_but_asks_the_database_every_time(client, settings):
+    settings.HEALTHZ_READY_CACHE_SECONDS = 30
+    with (
+        mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker,
+        mock.patch("imvo_portal.health.check_database", wraps=health.check_database) as database,
+    ):
+        client.get(reverse("healthz_ready"))
+        client.get(reverse("healthz_ready"))
+        assert broker.call_count == 1 and database.call_count == 2
+        with DATABASE_DOWN:  # a database outage shows at once, not after the memory expires
+            assert client.get(reverse("healthz_ready")).status_code == 503
+        settings.HEALTHZ_READY_CACHE_SECONDS = 0
+        client.get(reverse("healthz_ready"))
+        assert broker.call_count == 2
+
+
+def test_remembered_state_is_not_reused_for_another_broker(client, settings, broker_down):
+    # The memory is keyed by what was probed: switching the broker probes again.
+    settings.HEALTHZ_READY_CACHE_SECONDS = 30
+    from imvo_portal.celery import app
+
+    app.conf.task_always_eager = True
+    assert client.get(reverse("healthz_ready")).json()["broker"]["status"] == "eager"
+    app.conf.task_always_eager = False
+    assert client.get(reverse("healthz_ready")).json()["broker"]["status"] == "down"
+
+
+def test_worker_ping_returns_on_the_first_answer(settings):
+    from imvo_portal.celery import app
+
+    with mock.patch.object(app.control, "ping", return_value=[{"w1@host": {"ok": "pong"}}]) as ping:
+        assert health.check_worker("up") == {"status": "up", "workers": 1}
+    ping.assert_called_once_with(timeout=settings.HEALTHZ_TIMEOUT, limit=1)
+    with mock.patch.object(app.control, "ping", return_value=[]):
+        assert health.check_worker("up") == {"status": "down", "workers": 0}
+    assert health.check_worker("down") == {"status": "unknown"}
+
+
+def test_health_report_probes_now_by_default():
+    """.ci/run polls health_report() until the worker answers: it must never see a remembered state."""
+    with mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker:
+        report, serving = health.health_report()
+        health.health_report()
+    assert broker.call_count == 2
+    assert serving is True
+    assert {"database", "cache", "broker", "worker", "status"} <= set(report)
