@@ -6,6 +6,7 @@ must be idempotent: running ``seed_demo`` twice leaves the same data.
 
 SEEDERS = [
     "organisations.demo.seed",
+    "accounts.demo.seed_mfa",  # after the demo users: their second factor (demo secret)
     "missions.demo.seed",
     "declarations.demo.seed",
     "missions.demo.seed_registrations",  # after the declaration text: demo participants register

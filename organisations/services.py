@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.identity import normalise_email
 from accounts.models import User
 from audit.services import audit_event_record, changes_apply
 from notifications.services import email_queue
@@ -90,7 +92,7 @@ def invitation_create(
     *, actor, organisation: Organisation, email: str, role: str, is_authorised_signatory: bool, request=None
 ) -> Invitation:
     require(actor, "membership.manage", organisation)
-    email = email.strip().lower()
+    email = normalise_email(email)
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation,
@@ -126,17 +128,31 @@ def invitation_create(
     return invitation
 
 
+def _invitation_usable(invitation: Invitation | None) -> Invitation:
+    """The invitation if its link still works (unused, not withdrawn, not expired); else why not."""
+    if invitation is None:
+        raise InvitationInvalid()
+    if invitation.accepted_at:
+        raise InvitationInvalid(_("This invitation has already been used. A link works once; log in to continue."))
+    if invitation.revoked_at:
+        raise InvitationInvalid(_("This invitation was withdrawn. Ask the organisation for a new one."))
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(_("This invitation has expired. Ask the organisation for a new one."))
+    return invitation
+
+
+def invitation_check(*, token: str) -> Invitation:
+    """The invitation a link names, if it still works; raises ``InvitationInvalid`` saying why not."""
+    return _invitation_usable(Invitation.objects.select_related("organisation").filter(token=token).first())
+
+
 def invitation_accept(*, user, token: str, request=None) -> Membership:
+    """Join the organisation with an invitation; each invitation link works once, until it expires."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
-        if (
-            invitation is None
-            or invitation.accepted_at
-            or invitation.revoked_at
-            or invitation.expires_at < timezone.now()
-        ):
-            raise InvitationInvalid()
-        if invitation.email.lower() != user.email.lower():
+        invitation = _invitation_usable(
+            Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
+        )
+        if normalise_email(invitation.email) != normalise_email(user.email):
             raise InvitationWrongAccount()
         membership, created = Membership.objects.get_or_create(
             user=user,

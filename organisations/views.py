@@ -3,18 +3,22 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from .exceptions import OrganisationError, OrganisationExists
+from accounts.ratelimit import ratelimit
+
+from .exceptions import InvitationInvalid, OrganisationError, OrganisationExists
 from .forms import InvitationForm, MembershipForm, OrganisationForm
 from .models import Membership
 from .policies import PolicyRequiredMixin, safe_next_url
 from .selectors import active_membership, membership_get, organisation_members
 from .services import (
     invitation_accept,
+    invitation_check,
     invitation_create,
     membership_remove,
     membership_update,
@@ -113,6 +117,7 @@ class OrganisationEditView(MembershipMixin, FormView):
         return redirect("organisations:detail", pk=self.organisation.pk)
 
 
+@method_decorator(ratelimit("invitation", key="user"), name="dispatch")
 class InviteView(MembershipMixin, FormView):
     policy = "membership.manage"
     template_name = "organisations/invite.html"
@@ -172,11 +177,18 @@ class MemberUpdateView(MembershipMixin, View):
 
 class InvitationAcceptView(LoginRequiredMixin, View):
     def get(self, request, token):
+        try:
+            invitation_check(token=token)
+        except OrganisationError as error:
+            # A used, withdrawn or expired link says so on its own page, not as a flash message.
+            return render(request, "organisations/invitation_accept.html", {"refused": error.message}, status=410)
         return render(request, "organisations/invitation_accept.html", {"token": token})
 
     def post(self, request, token):
         try:
             membership = invitation_accept(user=request.user, token=token, request=request)
+        except InvitationInvalid as error:
+            return render(request, "organisations/invitation_accept.html", {"refused": error.message}, status=410)
         except OrganisationError as error:
             messages.error(request, error.message)
             return redirect("home")

@@ -23,8 +23,10 @@ def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() if at is None else at
-    if totp.t() <= device.last_t:  # the current code was used: the next step is within tolerance
-        totp.time = (device.last_t + 1) * device.step + device.t0
+    if totp.t() <= device.last_t:
+        # The current code was accepted already (a code works once): the next step is within the
+        # device's tolerance of one step, so an authenticator's "next" code is accepted.
+        totp.time = (device.last_t + 1 - device.drift) * device.step + device.t0
     return f"{totp.token():0{device.digits}d}"
 
 

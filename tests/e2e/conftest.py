@@ -88,10 +88,24 @@ def assert_accessible(page, *, label: str = "") -> list[dict]:
 
 
 def login(page, email: str, password: str = "imvo-demo") -> None:
-    """Log in through the real login form (demo accounts share the password ``imvo-demo``)."""
+    """Log in through the real login form (demo accounts share the password ``imvo-demo``).
+
+    Staff, ministry and admin accounts then get the two-step verification page: the helper types
+    the code their authenticator would show, computed here from the device's secret.
+    """
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(password)
     page.locator("main form [type=submit]").first.click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"login failed for {email}"
+    if "/accounts/mfa/verify/" in page.url:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.mfa import totp_code
+
+        device = TOTPDevice.objects.get(user__email=email.strip().lower(), confirmed=True)
+        page.locator("#id_code").fill(totp_code(device))
+        page.locator("main form [type=submit]").first.click()
+        page.wait_for_load_state()
+        assert "/accounts/mfa/" not in page.url, f"second factor refused for {email}"
