@@ -3,7 +3,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .content import ContentFormatError, parse_text
+from .content import ContentFormatError, parse_text, sections_html
 
 
 class DraftForm(forms.Form):
@@ -32,7 +32,7 @@ class DraftForm(forms.Form):
     def clean_content(self):
         content = self.cleaned_data["content"]
         try:
-            parse_text(content)
+            sections_html(parse_text(content).sections)  # too long or too many table rows: refused here
         except ContentFormatError as exc:
             raise forms.ValidationError(str(exc)) from None
         return content

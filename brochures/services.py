@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from audit.services import audit_event_record
 from imvo_portal.tasks import enqueue, enqueue_on_commit
 
 from .constants import PDF_TEMPLATE, PDF_TEMPLATE_VERSION, BrochureKind, RenditionStatus, VersionStatus
-from .content import BrochureText, ContentFormatError, content_sha256, markdown_to_html, parse_text
+from .content import BrochureText, ContentFormatError, content_sha256, parse_text, sections_html
 from .exceptions import InvalidContent, VersionNotDraft
 from .models import Brochure, BrochureDailyCount, BrochureSection, BrochureVersion, Rendition
 from .selectors import pdf_cache_key
@@ -32,8 +33,20 @@ logger = logging.getLogger(__name__)
 MAX_RENDER_ATTEMPTS = 5
 
 
+class RenditionBusy(Exception):
+    """Another worker holds a live lease on the rendition: try again in ``retry_in`` seconds.
+
+    Either that worker is rendering (this message is a duplicate and will find the rendition
+    done) or it died a moment ago and its lease runs out within ``retry_in`` seconds.
+    """
+
+    def __init__(self, retry_in: float):
+        super().__init__(f"rendition leased for another {retry_in:.0f} s")
+        self.retry_in = retry_in
+
+
 def _lease_seconds() -> int:
-    return int(getattr(settings, "BROCHURE_RENDER_LEASE_SECONDS", 240))
+    return int(getattr(settings, "BROCHURE_RENDER_LEASE_SECONDS", 30))
 
 
 # --- Drafts and publishing -------------------------------------------------------------
@@ -92,10 +105,12 @@ def brochure_draft_update(
 ) -> BrochureVersion:
     """Replace the draft's title, summary and sections (``source`` in the ``## Section`` format).
 
-    Raises VersionNotDraft for a published version and InvalidContent when the text cannot be read.
+    Raises VersionNotDraft for a published version and InvalidContent when the text cannot be read
+    or is too large to render (``brochures.content.sections_html``).
     """
     try:
         text = parse_text(source)
+        sections_html(text.sections)  # refuses a text too large to render
     except ContentFormatError as exc:
         raise InvalidContent(str(exc)) from None
     with transaction.atomic():
@@ -226,6 +241,19 @@ def rendition_retry(*, rendition: Rendition, actor, request=None) -> Rendition:
     return rendition
 
 
+def renditions_resume() -> int:
+    """Queue every unfinished rendition now; a worker runs this when it starts.
+
+    After a restart the renders its killed predecessor held continue at once (their task finds
+    the lease live and tries again the moment it runs out) instead of at beat's next run.
+    Returns how many renditions were queued.
+    """
+    from .tasks import rendition_render
+
+    unfinished = Rendition.objects.filter(status__in=(RenditionStatus.PENDING, RenditionStatus.RENDERING))
+    return sum(bool(enqueue(rendition_render, pk)) for pk in list(unfinished.values_list("pk", flat=True)))
+
+
 def renditions_queue_missing() -> int:
     """Create renditions missing for published versions and (re-)queue every unfinished one.
 
@@ -261,7 +289,12 @@ def _storage_name(rendition: Rendition) -> str:
 
 
 def rendition_context(*, version: BrochureVersion) -> dict:
+    """What the PDF template shows. Raises InvalidContent for a text too large to render."""
     sections = list(version.sections.order_by("position"))
+    try:
+        bodies = sections_html(sections)
+    except ContentFormatError as exc:
+        raise InvalidContent(str(exc)) from None
     return {
         "version": version,
         "brochure": version.brochure,
@@ -269,20 +302,24 @@ def rendition_context(*, version: BrochureVersion) -> dict:
         "summary": version.summary,
         "is_imvo": version.brochure.kind == BrochureKind.IMVO,
         "sections": [
-            {"title": s.title, "anchor": f"s{s.position}", "html": markdown_to_html(s.body)} for s in sections
+            {"title": section.title, "anchor": f"s{section.position}", "html": html}
+            for section, html in zip(sections, bodies, strict=True)
         ],
     }
 
 
 def _claim(rendition_id: int, token: str) -> Rendition | None:
-    """Take the rendition for this worker, or None when it is done, failed or held by a live lease."""
+    """Take the rendition for this worker, or None when it is done or failed.
+
+    Raises RenditionBusy while another worker's lease is live.
+    """
     now = timezone.now()
     with transaction.atomic():
         rendition = Rendition.objects.select_for_update().get(pk=rendition_id)
         if rendition.status in (RenditionStatus.DONE, RenditionStatus.FAILED):
             return None
         if rendition.status == RenditionStatus.RENDERING and rendition.lease_until and rendition.lease_until > now:
-            return None
+            raise RenditionBusy(retry_in=(rendition.lease_until - now).total_seconds() + 1)
         if rendition.attempts >= MAX_RENDER_ATTEMPTS:
             rendition.status = RenditionStatus.FAILED
             rendition.error = (rendition.error + "\n" if rendition.error else "") + (
@@ -300,6 +337,52 @@ def _claim(rendition_id: int, token: str) -> Rendition | None:
     return Rendition.objects.select_related("version__brochure").get(pk=rendition_id)
 
 
+class _LeaseHeartbeat:
+    """Renews a claim's lease every third of its length while the render runs.
+
+    The lease is short, so a render whose worker was killed (kill -9, OOM, a lost machine) is
+    taken over within one lease; the heartbeat keeps a live render's lease from running out,
+    however long WeasyPrint takes (the task's time limits bound that). The thread dies with
+    its process, which is what lets the lease expire. It uses its own database connection.
+    """
+
+    def __init__(self, *, rendition_id: int, token: str, lease_seconds: int):
+        self.rendition_id = rendition_id
+        self.token = token
+        self.lease_seconds = lease_seconds
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"rendition-{rendition_id}-lease", daemon=True)
+
+    def renew(self) -> bool:
+        """Extend the lease; False when the claim is no longer ours (another worker took over)."""
+        return bool(
+            Rendition.objects.filter(
+                pk=self.rendition_id, status=RenditionStatus.RENDERING, claim_token=self.token
+            ).update(lease_until=timezone.now() + timedelta(seconds=self.lease_seconds))
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(max(self.lease_seconds / 3, 0.5)):
+                try:
+                    if not self.renew():
+                        self.lost = True
+                        return
+                except DatabaseError as exc:  # try again at the next beat; the lease may lapse meanwhile
+                    logger.warning("Could not renew the lease of rendition %s: %s", self.rendition_id, exc)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 def rendition_release(*, rendition_id: int, error: str, failed: bool) -> None:
     """Give the claim back: pending again (transient error, the task retries) or failed for good."""
     fields = {"error": error[:4000], "lease_until": None, "claim_token": ""}
@@ -312,11 +395,14 @@ def rendition_release(*, rendition_id: int, error: str, failed: bool) -> None:
 def rendition_render(*, rendition_id: int) -> Rendition | None:
     """Render one rendition to PDF and store it; called by the worker only, never by a request.
 
-    Exactly once: a worker claims the row (status rendering, a token and a lease longer than the
-    task's hard time limit) under a row lock, renders without holding a transaction, and only the
-    holder of the claim may mark it done. A duplicate message finds it done or leased and stops;
-    a killed worker's claim expires and beat hands it to another worker. Errors other than the
-    database's propagate to the task, which decides between retry and failure.
+    Exactly once: a worker claims the row (status rendering, a token and a short lease) under a
+    row lock, renders without holding a transaction while a heartbeat renews the lease, and only
+    the holder of the claim may mark it done. A duplicate message finds it done, or leased and
+    raises RenditionBusy (the task tries again once the lease may have run out). A killed
+    worker's heartbeat stops with it, so its lease runs out within BROCHURE_RENDER_LEASE_SECONDS
+    and the redelivered (or re-queued) task takes over. A text too large to render raises
+    InvalidContent before WeasyPrint runs. Errors other than the database's propagate to the
+    task, which decides between retry and failure.
     """
     from imvo_portal.pdf import render_pdf
 
@@ -324,16 +410,18 @@ def rendition_render(*, rendition_id: int) -> Rendition | None:
     rendition = _claim(rendition_id, token)
     if rendition is None:
         return Rendition.objects.filter(pk=rendition_id).first()
-    test_delay = float(getattr(settings, "BROCHURE_RENDER_TEST_DELAY", 0) or 0)
-    if test_delay:
-        time.sleep(test_delay)  # only set by the worker tests, to kill a worker mid-render
-    started = time.monotonic()
-    pdf = render_pdf(PDF_TEMPLATE, rendition_context(version=rendition.version), language=rendition.language)
-    elapsed_ms = int((time.monotonic() - started) * 1000)
-    name = _storage_name(rendition)
-    if default_storage.exists(name):
-        default_storage.delete(name)  # left by an attempt that was killed before it finished
-    stored_name = default_storage.save(name, ContentFile(pdf.content))
+    with _LeaseHeartbeat(rendition_id=rendition_id, token=token, lease_seconds=_lease_seconds()):
+        test_delay = float(getattr(settings, "BROCHURE_RENDER_TEST_DELAY", 0) or 0)
+        if test_delay and rendition.attempts == 1:
+            time.sleep(test_delay)  # only set by the worker tests, to kill a worker mid-render
+        context = rendition_context(version=rendition.version)  # refuses oversized text before WeasyPrint
+        started = time.monotonic()
+        pdf = render_pdf(PDF_TEMPLATE, context, language=rendition.language)
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        name = _storage_name(rendition)
+        if default_storage.exists(name):
+            default_storage.delete(name)  # left by an attempt that was killed before it finished
+        stored_name = default_storage.save(name, ContentFile(pdf.content))
     with transaction.atomic():
         current = Rendition.objects.select_for_update().get(pk=rendition_id)
         if current.status != RenditionStatus.RENDERING or current.claim_token != token:

@@ -5,15 +5,18 @@ import traceback
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_ready
+
+from imvo_portal.tasks import TRANSIENT_ERRORS, enqueue, retry_countdown
 
 from . import services
+from .exceptions import InvalidContent
 
 logger = logging.getLogger(__name__)
 
-# Worth another try: the database or storage hiccuped. Anything else is a fault in the content
-# or the template, kept on the rendition for staff.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+#: How often a render waits for another worker's lease before giving up to beat. A live lease
+#: lasts at most the holder's hard time limit, so a few waits of one lease each are enough.
+LEASE_WAIT_MAX_RETRIES = 20
 
 
 @shared_task(
@@ -25,14 +28,22 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
     time_limit=120,
 )
 def rendition_render(self, rendition_id: int) -> str | None:
+    """Render one rendition. Transient errors retry; bad content, a template error or a bug fail it."""
     try:
         rendition = services.rendition_render(rendition_id=rendition_id)
+    except services.RenditionBusy as busy:
+        # Another worker's lease: a duplicate of a live render, or the render of a worker that
+        # was just killed. Try again once that lease may have run out.
+        raise self.retry(countdown=busy.retry_in, max_retries=LEASE_WAIT_MAX_RETRIES) from None
     except TRANSIENT_ERRORS as exc:
         services.rendition_release(rendition_id=rendition_id, error=f"{exc.__class__.__name__}: {exc}", failed=False)
-        countdown = min(2 ** (self.request.retries + 1), 60)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     except SoftTimeLimitExceeded:
         services.rendition_release(rendition_id=rendition_id, error="Time limit exceeded while rendering.", failed=True)
+        return "failed"
+    except InvalidContent as exc:  # e.g. too large to render: refused before WeasyPrint ran
+        logger.warning("Rendition %s refused: %s", rendition_id, exc)
+        services.rendition_release(rendition_id=rendition_id, error=str(exc), failed=True)
         return "failed"
     except Exception as exc:
         logger.exception("Rendering rendition %s failed", rendition_id)
@@ -47,6 +58,22 @@ def rendition_render(self, rendition_id: int) -> str | None:
 def renditions_queue_missing() -> int:
     """Beat: create missing renditions and re-queue pending or abandoned ones."""
     return services.renditions_queue_missing()
+
+
+@shared_task
+def renditions_resume() -> int:
+    """A worker started: queue every unfinished rendition (see services.renditions_resume)."""
+    return services.renditions_resume()
+
+
+@worker_ready.connect
+def _resume_renditions_when_a_worker_starts(sender=None, **kwargs) -> None:
+    """A render whose whole worker was killed continues as soon as a worker is back, beat or not.
+
+    (When only the pool process dies, ``reject_on_worker_lost`` redelivers the message at once;
+    when the whole worker dies, the broker keeps it unacknowledged for the visibility timeout.)
+    """
+    enqueue(renditions_resume)
 
 
 @shared_task

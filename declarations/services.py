@@ -200,7 +200,11 @@ def receipt_storage_name(receipt: Receipt) -> str:
 
 
 def receipt_render(*, receipt_id: int) -> bool:
-    """Render and store the receipt PDF unless done already. Returns True when rendered now."""
+    """Render and store the receipt PDF unless done already. Returns True when rendered now.
+
+    Errors propagate to the task (``declarations.tasks.receipt_render``), which retries transient
+    ones and marks the receipt failed (``receipt_fail``) on any other.
+    """
     import hashlib
 
     from imvo_portal.pdf import render_pdf
@@ -217,11 +221,7 @@ def receipt_render(*, receipt_id: int) -> bool:
         "mission": declaration.registration.mission,
         "text": declaration.text,
     }
-    try:
-        rendered = render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
-    except Exception as exc:
-        Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.FAILED, error=str(exc)[:2000])
-        raise
+    rendered = render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
     name = receipt_storage_name(receipt)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -236,3 +236,49 @@ def receipt_render(*, receipt_id: int) -> bool:
         error="",
     )
     return True
+
+
+#: How much of an error a failed receipt keeps (shown to staff).
+RECEIPT_ERROR_CHARS = 500
+
+
+def receipt_fail(*, receipt_id: int, error: str) -> None:
+    """Mark a receipt that could not be rendered as failed, keeping a short error for staff.
+
+    Staff see it on the registration and can queue it again (``receipt_retry``); beat leaves
+    failed receipts alone. A receipt rendered in the meantime stays done.
+    """
+    Receipt.objects.filter(pk=receipt_id).exclude(status=ReceiptStatus.DONE).update(
+        status=ReceiptStatus.FAILED, error=error.strip()[:RECEIPT_ERROR_CHARS]
+    )
+
+
+def receipt_retry(*, declaration: Declaration, actor, request=None) -> Receipt:
+    """Queue the failed receipt of ``declaration`` again (staff). Audited; the render runs on commit.
+
+    Only RVO staff may (raises ``NotAllowed``). Idempotent: a receipt that is not failed (pending,
+    or done by an earlier retry or a double click) is returned unchanged, without an audit event.
+    """
+    from organisations.policies import require
+
+    from .tasks import receipt_render as receipt_render_task
+
+    require(actor, "staff.access")
+    with transaction.atomic():
+        receipt = Receipt.objects.select_for_update().get(declaration=declaration)
+        if receipt.status != ReceiptStatus.FAILED:
+            return receipt
+        previous_error = receipt.error
+        receipt.status = ReceiptStatus.PENDING
+        receipt.error = ""
+        receipt.save(update_fields=["status", "error"])
+        audit_event_record(
+            action="declaration.receipt_retry",
+            actor=actor,
+            obj=declaration,
+            organisation_id=declaration.organisation_id,
+            request=request,
+            details={"receipt": receipt.pk, "previous_error": previous_error[:RECEIPT_ERROR_CHARS]},
+        )
+        enqueue_on_commit(receipt_render_task, receipt.pk)
+    return receipt

@@ -1,19 +1,43 @@
+"""Receipt tasks: render one receipt PDF (retrying only what may pass) and beat's re-queue."""
+
+import logging
+
 from celery import shared_task
 
+from imvo_portal.tasks import TRANSIENT_ERRORS, retry_countdown
+
+from . import services
 from .constants import ReceiptStatus
 from .models import Receipt
-from .services import receipt_render as receipt_render_service
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+def _short_error(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+@shared_task(bind=True, acks_late=True, max_retries=6)
 def receipt_render(self, receipt_id: int) -> bool:
-    """Render one receipt PDF (idempotent: a rendered receipt is left alone)."""
+    """Render one receipt PDF (idempotent: a rendered receipt is left alone).
+
+    Transient errors (storage, database, broker) are retried with back-off, and the receipt is
+    failed once the retries are used up; any other error (a template error, a bug) fails it at
+    once. Staff see a failed receipt with its error and can queue it again.
+    """
     try:
-        return receipt_render_service(receipt_id=receipt_id)
+        return services.receipt_render(receipt_id=receipt_id)
     except Receipt.DoesNotExist:
         return False
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            services.receipt_fail(receipt_id=receipt_id, error=_short_error(exc))
+            raise
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, cap=300)) from exc
     except Exception as exc:
-        raise self.retry(exc=exc) from exc
+        logger.exception("Rendering receipt %s failed", receipt_id)
+        services.receipt_fail(receipt_id=receipt_id, error=_short_error(exc))
+        return False
 
 
 @shared_task

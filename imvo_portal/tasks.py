@@ -26,3 +26,23 @@ def enqueue(task, *args, **kwargs) -> bool:
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Enqueue a task once the surrounding transaction has committed."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OSError, OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
+
+
+#: Errors worth another try: the network, disk or storage (OSError, which includes ConnectionError
+#: and TimeoutError), the database, the broker, Redis. Anything else (a template error, a bug, bad
+#: content) fails at once: retrying cannot fix it, and staff see the error and can ask again.
+TRANSIENT_ERRORS = _transient_errors()
+
+
+def retry_countdown(retries: int, *, cap: int = 60) -> int:
+    """Exponential back-off for the ``retries``-th retry: 2, 4, 8 … seconds, at most ``cap``."""
+    return min(2 ** (retries + 1), cap)

@@ -3,7 +3,6 @@ from html.parser import HTMLParser
 import pytest
 
 from brochures.content import (
-    ALLOWED_TAGS,
     ContentFormatError,
     content_sha256,
     load_bundled,
@@ -11,6 +10,7 @@ from brochures.content import (
     parse_text,
     sections_to_source,
 )
+from imvo_portal.markdown import ALLOWED_TAGS
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,33 @@ def test_content_hash_depends_on_content_and_language_only():
 def test_bundled_texts_parse(name, language):
     parsed = load_bundled(name, language)
     assert parsed.title and parsed.summary and len(parsed.sections) >= 6
+
+
+def test_sections_html_accepts_texts_at_the_limits_and_refuses_past_them():
+    from brochures.content import BROCHURE_MAX_CHARS, ContentTooLarge, Section, sections_html
+    from imvo_portal.markdown import MARKDOWN_MAX_CHARS, MARKDOWN_MAX_TABLE_ROWS
+
+    table = "| a |\n|---|\n" + "| x |\n" * (MARKDOWN_MAX_TABLE_ROWS - 1)
+    assert len(sections_html([Section(title="T", body="a" * MARKDOWN_MAX_CHARS), Section(title="U", body=table)])) == 2
+    with pytest.raises(ContentTooLarge, match="“Lang”"):
+        sections_html([Section(title="Lang", body="a" * (MARKDOWN_MAX_CHARS + 1))])
+    with pytest.raises(ContentTooLarge, match="“Tabel”"):
+        sections_html([Section(title="Tabel", body=table + "| y |\n")])
+    # Section titles count too: these sections have exactly BROCHURE_MAX_CHARS characters in all.
+    full, rest = divmod(BROCHURE_MAX_CHARS, MARKDOWN_MAX_CHARS)
+    exact = [Section(title="S", body="a" * (MARKDOWN_MAX_CHARS - 1)) for _ in range(full)]
+    exact.append(Section(title="S", body="a" * (rest - 1)))
+    sections_html(exact)
+    exact[-1].body += "a"
+    with pytest.raises(ContentTooLarge):
+        sections_html(exact)
+
+
+def test_sections_html_refuses_a_brochure_with_too_many_elements():
+    from brochures.content import BROCHURE_MAX_ELEMENTS, ContentTooLarge, Section, sections_html
+
+    # Few characters, many list items: what makes WeasyPrint slow and big, not the text's length.
+    sections = [Section(title=f"L{i}", body="- x\n" * 499) for i in range(BROCHURE_MAX_ELEMENTS // 500)]
+    sections_html(sections)  # 6 lists of one <ul> and 499 <li>: exactly at the limit
+    with pytest.raises(ContentTooLarge, match="3.002"):
+        sections_html([*sections, Section(title="Meer", body="- x")])

@@ -4,6 +4,7 @@ from unittest import mock
 
 import pypdf
 import pytest
+from celery.exceptions import Retry
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -113,11 +114,62 @@ def test_render_is_idempotent_and_respects_a_live_lease():
     assert rendition.attempts == 1  # done: nothing rendered again
 
     Rendition.objects.filter(pk=rendition.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(minutes=1), claim_token="other"
+        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="other"
     )
-    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+    with mock.patch("imvo_portal.pdf.render_pdf") as render, pytest.raises(services.RenditionBusy) as busy:
         services.rendition_render(rendition_id=rendition.pk)
     render.assert_not_called()
+    # Try again once the other worker's lease may have run out (never before it).
+    assert 20 <= busy.value.retry_in <= 21
+    rendition.refresh_from_db()
+    assert rendition.claim_token == "other" and rendition.attempts == 1
+
+
+def test_the_task_waits_for_a_live_lease_instead_of_dropping_the_render():
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=rendition.pk).update(
+        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="other"
+    )
+    with (
+        mock.patch.object(tasks.rendition_render, "retry", side_effect=Retry()) as retry,
+        mock.patch("imvo_portal.pdf.render_pdf") as render,
+        pytest.raises(Retry),
+    ):
+        tasks.rendition_render.apply(args=[rendition.pk])
+    render.assert_not_called()
+    assert retry.call_args.kwargs["countdown"] >= 20
+    assert retry.call_args.kwargs["max_retries"] == tasks.LEASE_WAIT_MAX_RETRIES
+
+
+def test_the_lease_is_renewed_only_by_the_holder_of_the_claim():
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    soon = timezone.now() + timedelta(seconds=2)
+    Rendition.objects.filter(pk=rendition.pk).update(
+        status=RenditionStatus.RENDERING, lease_until=soon, claim_token="mine"
+    )
+    assert services._LeaseHeartbeat(rendition_id=rendition.pk, token="mine", lease_seconds=30).renew() is True
+    rendition.refresh_from_db()
+    assert rendition.lease_until > soon + timedelta(seconds=20)
+    lease = rendition.lease_until
+    assert services._LeaseHeartbeat(rendition_id=rendition.pk, token="stale", lease_seconds=60).renew() is False
+    rendition.refresh_from_db()
+    assert rendition.lease_until == lease
+
+
+def test_a_transient_error_releases_the_claim_and_retries(settings):
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    with (
+        mock.patch("imvo_portal.pdf.render_pdf", side_effect=OSError("schijf vol")),
+        mock.patch.object(tasks.rendition_render, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
+    ):
+        tasks.rendition_render.apply(args=[rendition.pk])
+    assert isinstance(retry.call_args.kwargs["exc"], OSError)
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.PENDING and "schijf vol" in rendition.error
 
 
 def test_a_broken_template_fails_the_rendition_with_the_error_kept(settings):
@@ -166,3 +218,96 @@ def test_mission_pack_kind_requires_a_mission():
 
     with pytest.raises(IntegrityError):
         services.brochure_get_or_create(slug="pakket", kind=BrochureKind.MISSION_PACK)
+
+
+def test_resume_queues_every_unfinished_rendition(django_capture_on_commit_callbacks):
+    _brochure, version = published_brochure()
+    _other, second = published_brochure(slug="algemeen", kind=BrochureKind.GENERAL, bodies=("Andere tekst.",))
+    leased = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=leased.pk).update(
+        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="dead"
+    )
+    queued = []
+    with mock.patch("brochures.services.enqueue", side_effect=lambda task, pk: queued.append(pk) or True):
+        assert services.renditions_resume() == 2
+    assert sorted(queued) == sorted([leased.pk, rendition_for_version(version=second).pk])
+
+
+def test_staff_retry_of_a_failed_rendition_queues_it_again_and_is_audited(django_capture_on_commit_callbacks):
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, attempts=5, error="Kapot.")
+    staff = StaffUserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.rendition_retry(rendition=rendition, actor=staff)
+
+    assert len(_renders_queued(callbacks)) == 1
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.DONE and rendition.attempts == 1  # rendered by the (eager) task
+    event = AuditEvent.objects.get(action="brochure.rendition_retry")
+    assert event.actor == staff and event.details["previous_error"] == "Kapot."
+
+
+def test_retry_leaves_a_rendition_that_did_not_fail_alone(django_capture_on_commit_callbacks):
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.rendition_retry(rendition=rendition, actor=StaffUserFactory())
+    assert _renders_queued(callbacks) == []
+    assert not AuditEvent.objects.filter(action="brochure.rendition_retry").exists()
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.PENDING
+
+
+def _table(rows: int) -> str:
+    return "| Land | Risico |\n|---|---|\n" + "".join(f"| {i} | laag |\n" for i in range(rows - 1))
+
+
+def test_a_100000_row_table_fails_cleanly_before_weasyprint():
+    # Generated or bundled text is not checked by the editor: the renderer refuses it itself.
+    _brochure, version = published_brochure(bodies=("Inleiding.", _table(100_000)))
+    rendition = rendition_for_version(version=version)
+    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+        assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
+    render.assert_not_called()
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.FAILED and rendition.finished_at is not None
+    assert "Hoofdstuk 2" in rendition.error and "20.000" in rendition.error  # section and limit named
+    assert not rendition.file
+
+
+def test_too_many_table_rows_in_all_fails_cleanly_before_weasyprint():
+    from brochures.content import BROCHURE_MAX_TABLE_ROWS
+    from imvo_portal.markdown import MARKDOWN_MAX_TABLE_ROWS
+
+    # Every section within its own limit; together over the brochure's.
+    sections = BROCHURE_MAX_TABLE_ROWS // MARKDOWN_MAX_TABLE_ROWS + 1
+    _brochure, version = published_brochure(bodies=tuple(_table(MARKDOWN_MAX_TABLE_ROWS) for _ in range(sections)))
+    rendition = rendition_for_version(version=version)
+    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+        assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
+    render.assert_not_called()
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.FAILED and str(BROCHURE_MAX_TABLE_ROWS) in rendition.error
+
+
+def test_the_draft_service_refuses_a_text_too_large_to_render():
+    brochure, _first = published_brochure()
+    staff = StaffUserFactory()
+    draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
+    with pytest.raises(InvalidContent):
+        services.brochure_draft_update(
+            version=draft, title="T", summary="", source="## Tabel\n\n" + _table(5_000), actor=staff
+        )
+
+
+def test_a_list_of_thousands_of_items_fails_cleanly_before_weasyprint():
+    # Short enough in characters, but laying out 35,000 list items took WeasyPrint 1.6 GB.
+    _brochure, version = published_brochure(bodies=tuple("- x\n" * 4_999 for _ in range(7)))
+    rendition = rendition_for_version(version=version)
+    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+        assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
+    render.assert_not_called()
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.FAILED and "3.000" in rendition.error

@@ -198,3 +198,24 @@ def test_repeat_downloads_skip_the_database_until_a_new_version_is_published(
     # The fixed URL of version 1 still serves version 1.
     old = client.get(reverse("brochures:version_pdf", args=["imvo", "nl", 1]))
     assert 'filename="imvo-nl-v1.pdf"' in old["Content-Disposition"]
+
+
+def test_editor_refuses_a_section_past_the_size_limit_with_a_clear_message(client, rendered):
+    from imvo_portal.markdown import MARKDOWN_MAX_CHARS
+
+    login_staff(client, StaffUserFactory())
+    edit_url = reverse("brochures:edit", args=["imvo", "nl"])
+    content = "## Lang hoofdstuk\n\n" + "a" * (MARKDOWN_MAX_CHARS + 1)
+    response = client.post(edit_url, {"title": "Nieuw", "summary": "", "content": content})
+    assert response.status_code == 200
+    assert "Lang hoofdstuk" in response.text and "20.000" in response.text and "tekens" in response.text
+    assert not BrochureVersion.objects.filter(status=VersionStatus.DRAFT).exists()
+
+
+def test_editor_refuses_a_table_with_too_many_rows(client, rendered):
+    login_staff(client, StaffUserFactory())
+    edit_url = reverse("brochures:edit", args=["imvo", "nl"])
+    table = "| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 500
+    response = client.post(edit_url, {"title": "Nieuw", "summary": "", "content": "## Tabel\n\n" + table})
+    assert response.status_code == 200 and "501" in response.text and "rijen" in response.text
+    assert not BrochureVersion.objects.filter(status=VersionStatus.DRAFT).exists()

@@ -1,10 +1,11 @@
 """A real Celery worker renders brochures, and a render survives kill -9 of its worker exactly once."""
 
 import hashlib
+import os
+import signal
 
 import pytest
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from brochures import services
 from brochures.constants import RenditionStatus
@@ -39,33 +40,62 @@ def test_a_real_worker_renders_a_published_brochure(celery_live, settings):  # n
     assert rendition.attempts == 1
 
 
-def test_render_survives_kill_9_of_its_worker_and_completes_exactly_once(celery_live, settings, monkeypatch):  # noqa: F811
-    # The first worker sleeps before rendering, so we can kill it mid-render; its claim lasts 4 s.
-    monkeypatch.setenv("BROCHURE_RENDER_TEST_DELAY", "30")
-    monkeypatch.setenv("BROCHURE_RENDER_LEASE_SECONDS", "4")
-    first = celery_live()
+def _assert_rendered_exactly_once(rendition_id, settings, version):
+    rendition = Rendition.objects.get(pk=rendition_id)
+    assert rendition.status == RenditionStatus.DONE and rendition.finished_at is not None
+    assert rendition.attempts == 2  # the killed attempt and the one that finished
+    assert _pdf_files(settings.RENDITION_STORAGE_PREFIX) == [rendition.file.name.rsplit("/", 1)[1]]
+    data = default_storage.open(rendition.file.name).read()
+    assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == rendition.file_sha256
+    assert Rendition.objects.filter(content_sha256=version.content_sha256).count() == 1
+
+
+def _start_a_render_that_hangs(start_worker, monkeypatch):
+    """A worker whose first render attempt sleeps (so it can be killed mid-render), with the default lease."""
+    monkeypatch.setenv("BROCHURE_RENDER_TEST_DELAY", "45")
+    monkeypatch.delenv("BROCHURE_RENDER_LEASE_SECONDS", raising=False)
+    worker = start_worker()
     _brochure, version = published_brochure(bodies=("Eerste.", "Tweede."))
     rendition = rendition_for_version(version=version)
     wait_for(lambda: _status(rendition.pk) == RenditionStatus.RENDERING, timeout=60)
+    # While it renders, the heartbeat keeps renewing its short lease.
+    first_lease = Rendition.objects.get(pk=rendition.pk).lease_until
+    wait_for(lambda: Rendition.objects.get(pk=rendition.pk).lease_until > first_lease, timeout=30)
+    return worker, version, rendition
 
-    first.kill_hard()
+
+def test_kill_9_of_the_whole_worker_a_restarted_worker_finishes_the_render_within_a_minute(
+    celery_live,  # noqa: F811
+    settings,
+    monkeypatch,
+):
+    first, version, rendition = _start_a_render_that_hangs(celery_live, monkeypatch)
+
+    first.kill_hard()  # main process and pool: nothing acknowledges or requeues the message
 
     rendition.refresh_from_db()
     assert rendition.status == RenditionStatus.RENDERING and rendition.attempts == 1
-    monkeypatch.setenv("BROCHURE_RENDER_TEST_DELAY", "0")
     celery_live()
-    # Beat's task hands the abandoned render to the new worker once the dead worker's lease ran out.
-    wait_for(lambda: Rendition.objects.get(pk=rendition.pk).lease_until < timezone.now(), timeout=30)
-    assert services.renditions_queue_missing() == 1
-
+    # No beat here: the new worker picks the render up when it starts and takes over once the
+    # dead worker's lease (BROCHURE_RENDER_LEASE_SECONDS, 30 s) ran out.
     wait_for(lambda: _status(rendition.pk) == RenditionStatus.DONE, timeout=60)
-    rendition.refresh_from_db()
-    assert rendition.attempts == 2 and rendition.finished_at is not None
-    assert _pdf_files(settings.RENDITION_STORAGE_PREFIX) == [rendition.file.name.rsplit("/", 1)[1]]
-    data = default_storage.open(rendition.file.name).read()
-    assert hashlib.sha256(data).hexdigest() == rendition.file_sha256
-    # Queuing again (a duplicate message, the redelivered original) renders nothing more.
+    _assert_rendered_exactly_once(rendition.pk, settings, version)
+    # A duplicate message (beat's re-queue, a late redelivery) renders nothing more.
     assert services.renditions_queue_missing() == 0
     rendition.refresh_from_db()
     assert rendition.attempts == 2
-    assert Rendition.objects.filter(content_sha256=version.content_sha256).count() == 1
+
+
+def test_kill_9_of_the_pool_process_the_redelivered_task_finishes_the_render_within_a_minute(
+    celery_live,  # noqa: F811
+    settings,
+    monkeypatch,
+):
+    worker, version, rendition = _start_a_render_that_hangs(celery_live, monkeypatch)
+    (child,) = worker.child_pids()
+
+    os.kill(child, signal.SIGKILL)  # the worker survives and redelivers (acks_late + reject_on_worker_lost)
+
+    wait_for(lambda: _status(rendition.pk) == RenditionStatus.DONE, timeout=60)
+    _assert_rendered_exactly_once(rendition.pk, settings, version)
+    assert worker.process.poll() is None and child not in worker.child_pids()

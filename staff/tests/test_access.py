@@ -8,15 +8,16 @@ import pytest
 from django.urls import URLPattern, reverse
 
 from accounts.models import User
-from declarations.constants import Decision
+from declarations.constants import Decision, ReceiptStatus
+from declarations.models import Receipt
 from missions.constants import RegistrationStatus
 from notifications.models import OutboxMessage, OutboxStatus
 from staff import urls as staff_urls
 from staff.models import AgendaItem, FollowUpAction
 from staff.services import session_agenda_ensure
 from tests.factories import MinistryUserFactory, StaffUserFactory, member_of
-
 from tests.mfa import login_staff
+
 from .factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory, declare
 
 STAFF_URL_NAMES = [p.name for p in staff_urls.urlpatterns if isinstance(p, URLPattern)]
@@ -25,7 +26,8 @@ STAFF_URL_NAMES = [p.name for p in staff_urls.urlpatterns if isinstance(p, URLPa
 def _world():
     mission = MissionFactory(capacity_max=15)
     registration = RegistrationFactory(mission=mission, status=RegistrationStatus.HELD_FOR_REVIEW)
-    declare(registration, Decision.NOT_ENDORSED)
+    declaration = declare(registration, Decision.NOT_ENDORSED)
+    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, error="OSError: vol")
     ParticipantFactory(registration=RegistrationFactory(mission=mission))
     session = SessionFactory(mission=mission)
     session_agenda_ensure(session=session)
@@ -39,6 +41,7 @@ def _world():
     )
     return {
         "failed_mail": failed_mail,
+        "failed_receipt": Receipt.objects.get(declaration=declaration),
         "mission": mission,
         "registration": registration,
         "session": session,
@@ -77,6 +80,7 @@ ROUTES = {
     "audit": (None, {}, None),
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),
+    "receipt_retry": ("failed_receipt", {}, {}),
 }
 
 
