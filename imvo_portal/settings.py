@@ -282,6 +282,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that grew past this many KiB (default 400 MB) is replaced after its current task:
+# one huge render cannot leave a bloated process behind. Input limits (imvo_portal/markdown.py,
+# brochures/content.py) keep any single render well below it.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 # Unacknowledged tasks come back after visibility_timeout: keep it well above the hard time limit.
@@ -398,9 +402,10 @@ DECLARATION_CHECKPOINT_PUBLIC_KEYS = env.list("DECLARATION_CHECKPOINT_PUBLIC_KEY
 DECLARATION_CHECKPOINT_EVERY = env.int("DECLARATION_CHECKPOINT_EVERY", default=100)
 CHECKPOINT_STORAGE_PREFIX = "checkpoints"
 RENDITION_STORAGE_PREFIX = "private/renditions"
-# A worker's claim on a brochure render; must exceed the render task's hard time limit (120 s).
-BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=240)
-# Test-only: seconds a worker waits before rendering, so worker tests can kill it mid-render.
+# A worker's claim on a brochure render, renewed by a heartbeat every third of it while the render
+# runs: after a worker is killed, its render is taken over within this many seconds.
+BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=30)
+# Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
 # Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
 BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
