@@ -54,9 +54,9 @@ def _throttle_key(username: str) -> str:
 
 def _delay_after(failures: int) -> float:
     extra = failures - settings.LOGIN_THROTTLE_FREE_ATTEMPTS
-    if extra < 0:
+    if extra <= 0:
         return 0.0
-    return float(min(2**extra, settings.LOGIN_THROTTLE_MAX_DELAY))
+    return float(min(2 ** (extra - 1), settings.LOGIN_THROTTLE_MAX_DELAY))
 
 
 def is_known_device(request, username: str) -> bool:

@@ -50,7 +50,7 @@ def security_event(
         "user_id": user_id,
         "ip": ip_address,
         "request_id": getattr(request, "request_id", None),
-        "method": getattr(request, "method", None),
+        "http_method": getattr(request, "method", None),
         "path": redact(getattr(request, "path", "") or "") or None,
         **safe,
     }
