@@ -4,6 +4,7 @@ import itertools
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from declarations.constants import Decision
@@ -49,6 +50,7 @@ def register(
     decision: str | None = Decision.ENDORSED,
     status: str = RegistrationStatus.CONFIRMED,
     signatory: str = "Jan Jansen",
+    ip: str | None = None,
 ) -> Registration:
     """A submitted registration with (unless decision is None) a declaration record."""
     organisation = organisation or OrganisationFactory()
@@ -67,6 +69,7 @@ def register(
                 signatory_position="Directeur",
                 confirms_authority=True,
                 explanation="" if decision != Decision.NOT_ENDORSED else "Nog in overleg met de raad van bestuur.",
+                request=RequestFactory().post("/", REMOTE_ADDR=ip) if ip else None,
             )
     return registration
 

@@ -3,8 +3,15 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from notifications.models import OutboxMessage, OutboxStatus
+from tests.mfa import login_staff
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    login_staff(client, admin_user)  # superusers reach the admin only with a second factor
+    return client
 
 
 def test_operator_resends_failed_mail_from_the_admin(admin_client, django_capture_on_commit_callbacks):
