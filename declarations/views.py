@@ -15,11 +15,12 @@ class ReceiptDownloadView(LoginRequiredMixin, View):
         declaration = declaration_get_for_download(user=request.user, declaration_id=pk)
         receipt = getattr(declaration, "receipt", None)
         if receipt is None or receipt.status != ReceiptStatus.DONE or not receipt.file_name:
+            failed = receipt is not None and receipt.status == ReceiptStatus.FAILED
             return render(
                 request,
                 "declarations/receipt_pending.html",
-                {"declaration": declaration, "receipt": receipt},
-                status=202,
+                {"declaration": declaration, "receipt": receipt, "failed": failed},
+                status=200 if failed else 202,  # failed: nothing to wait for; RVO staff re-create it
             )
         response = FileResponse(
             default_storage.open(receipt.file_name, "rb"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from imvo_portal.i18n import localised
+from imvo_portal.markdown import validate_markdown_size
 
 from .constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus, Theme
 from .lifecycle import state_allows
@@ -21,8 +22,12 @@ class Mission(models.Model):
     title_en = models.CharField(_("title (English)"), max_length=200)
     summary_nl = models.TextField(_("summary (Dutch)"), max_length=600, help_text=_("One or two sentences."))
     summary_en = models.TextField(_("summary (English)"), max_length=600, help_text=_("One or two sentences."))
-    description_nl = models.TextField(_("description (Dutch)"), help_text=_("Markdown."))
-    description_en = models.TextField(_("description (English)"), help_text=_("Markdown."))
+    description_nl = models.TextField(
+        _("description (Dutch)"), help_text=_("Markdown."), validators=[validate_markdown_size]
+    )
+    description_en = models.TextField(
+        _("description (English)"), help_text=_("Markdown."), validators=[validate_markdown_size]
+    )
     programme_nl = models.TextField(_("programme (Dutch)"), blank=True, help_text=_("One programme item per line."))
     programme_en = models.TextField(_("programme (English)"), blank=True, help_text=_("One programme item per line."))
     country = CountryField(_("destination country"), help_text=_("Where the mission goes."))

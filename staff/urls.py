@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .receipt_views import ReceiptRetryView
 
 app_name = "staff"
 
@@ -33,5 +32,5 @@ urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("mail/", views.MailListView.as_view(), name="mail_list"),
     path("mail/<int:pk>/resend/", views.MailResendView.as_view(), name="mail_resend"),
-    path("receipts/<int:pk>/retry/", ReceiptRetryView.as_view(), name="receipt_retry"),
+    path("receipts/<int:pk>/retry/", views.ReceiptRetryView.as_view(), name="receipt_retry"),
 ]

@@ -68,6 +68,17 @@ def test_pending_receipt_shows_a_waiting_page(client):
     client.force_login(user)
     response = client.get(f"/declarations/{declaration.pk}/receipt/")
     assert response.status_code == 202
+    assert 'http-equiv="refresh"' in response.content.decode()
+
+
+def test_a_failed_receipt_says_so_instead_of_waiting_for_ever(client):
+    user, declaration = _signed()
+    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, error="TemplateSyntaxError")
+    client.force_login(user)
+    response = client.get(f"/declarations/{declaration.pk}/receipt/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'http-equiv="refresh"' not in page and "kon niet worden gemaakt" in page
 
 
 def _render_task(receipt_id):

@@ -7,6 +7,7 @@ from .follow_ups import FollowUpCreateView, FollowUpDoneView, FollowUpEditView, 
 from .mail import MailListView, MailResendView
 from .missions import MissionCreateView, MissionDetailView, MissionEditView, MissionListView, MissionTransitionView
 from .overview import OverviewView
+from .receipts import ReceiptRetryView
 from .registrations import RegistrationActionView, RegistrationDetailView, RegistrationListView
 from .sessions import (
     AgendaItemAddView,
@@ -38,6 +39,7 @@ __all__ = [
     "MissionListView",
     "MissionTransitionView",
     "OverviewView",
+    "ReceiptRetryView",
     "RegistrationActionView",
     "RegistrationDetailView",
     "RegistrationListView",

@@ -49,7 +49,9 @@ class RegistrationDetailView(StaffPageMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         declarations = (
-            Declaration.objects.filter(registration=registration).select_related("personal").order_by("-sequence")
+            Declaration.objects.filter(registration=registration)
+            .select_related("personal", "receipt")
+            .order_by("-sequence")
         )
         actions = {
             t.action

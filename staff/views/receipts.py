@@ -9,10 +9,10 @@ from declarations.constants import ReceiptStatus
 from declarations.models import Receipt
 from declarations.services import receipt_retry
 
-from .access import StaffRequiredMixin
+from .base import StaffPageMixin
 
 
-class ReceiptRetryView(StaffRequiredMixin, View):
+class ReceiptRetryView(StaffPageMixin, View):
     """POST: render a failed receipt again; back to the registration it belongs to."""
 
     def post(self, request, pk):
