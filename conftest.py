@@ -81,3 +81,23 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def broker_down(settings, monkeypatch):
+    """Celery in real (non-eager) mode against a broker port where nothing listens."""
+    from imvo_portal.celery import app  # after Django's settings are configured
+
+    url = "redis://127.0.0.1:1/0"
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the environment before its conf
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = False, url, 0.5
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield url
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = saved
+        app._pool = None
+        app.amqp._producer_pool = None

@@ -16,25 +16,6 @@ from tests.mfa import login_staff
 from .factories import published_brochure
 
 
-@pytest.fixture
-def broker_down(settings):
-    """Celery in real (non-eager) mode against a broker port where nothing listens."""
-    from imvo_portal.celery import app
-
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.conf.broker_connection_timeout = 0.5
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_connection_timeout = saved
-        app._pool = None
-        app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db
 def test_publish_with_the_broker_down_publishes_and_queues_later(
     client, broker_down, django_capture_on_commit_callbacks

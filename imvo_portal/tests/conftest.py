@@ -15,26 +15,6 @@ def _fresh_redis_and_health_state():
 
 
 @pytest.fixture
-def broker_down(settings, monkeypatch):
-    """Celery in real (non-eager) mode against a broker port where nothing listens."""
-    from imvo_portal.celery import app
-
-    url = "redis://127.0.0.1:1/0"
-    saved = (app.conf.task_always_eager, app.conf.broker_url)  # before the settings change below
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads the environment before its conf
-    app.conf.task_always_eager, app.conf.broker_url = False, url
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        yield url
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
-        app._pool = None
-        app.amqp._producer_pool = None
-
-
-@pytest.fixture
 def cache_down(settings):
     """The portal's Redis cache pointed at a port where nothing listens."""
     url = "redis://127.0.0.1:1/0"
