@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -23,7 +22,7 @@ from declarations.checkpoints import (
 )
 from declarations.constants import GENESIS_HASH, CheckpointReason
 from declarations.hashing import canonical, record_data
-from declarations.keys import LEGACY_KEY_ID, checkpoint_public_keys, public_key_text
+from declarations.keys import LEGACY_KEY_ID, checkpoint_public_keys, checkpoint_signing_key, public_key_text
 from declarations.models import Checkpoint, Declaration
 from declarations.services import declarations_verify
 from declarations.tasks import checkpoint_hourly
@@ -49,18 +48,12 @@ def test_a_signed_checkpoint_every_n_records_linked_to_the_previous(settings, dj
     path = Path(settings.MEDIA_ROOT) / checkpoint_storage_name(2)
     document = json.loads(path.read_bytes())
     assert document["payload"]["sequence"] == 6 and document["signature"] == checkpoints[1].signature
-    assert document["public_key"] == public_key_text(Ed25519PrivateKey.from_private_bytes(_dev_seed()).public_key())
+    assert document["public_key"] == public_key_text(checkpoint_signing_key().public_key)
     assert not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     result = declarations_verify()
     assert result.ok, result.problems
     assert (result.checkpoints_verified, result.unanchored) == (2, 1)
     assert result.warnings == []
-
-
-def _dev_seed() -> bytes:
-    from django.conf import settings
-
-    return base64.b64decode(settings.DEV_DECLARATION_CHECKPOINT_PRIVATE_KEY)
 
 
 def test_storage_copy_is_never_overwritten(settings):
@@ -127,7 +120,7 @@ def test_chain_key_rotation_keeps_old_records_verifiable(settings):
 def test_checkpoint_key_rotation(settings):
     sign()
     checkpoint_write()
-    old_public = public_key_text(Ed25519PrivateKey.from_private_bytes(_dev_seed()).public_key())
+    old_public = public_key_text(checkpoint_signing_key().public_key)
     settings.DECLARATION_CHECKPOINT_PRIVATE_KEY = base64.b64encode(b"s" * 32).decode()
     sign()
     checkpoint_write()

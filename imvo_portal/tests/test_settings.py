@@ -32,6 +32,9 @@ def test_production_settings_pass_the_deploy_check():
             "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-secret-for-the-check-only-123456",
             "DJANGO_ALLOWED_HOSTS": "imvo.example",
             "DJANGO_SETTINGS_MODULE": "imvo_portal.settings",
+            # test-only evidence keys (the development keys are refused when DEBUG is off)
+            "DECLARATION_CHAIN_KEY": "ab" * 32,
+            "DECLARATION_CHECKPOINT_PRIVATE_KEY": "cXVpdGUtcmFuZG9tLWZvci10aGUtY2hlY2stb25seSE=",
         }
     )
     assert result.returncode == 0, result.stdout + result.stderr
