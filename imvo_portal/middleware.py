@@ -3,7 +3,8 @@
 Session limits (ASVS 7.3): the absolute lifetime counts from login and is never extended (the
 login stamps ``_auth_at`` and fixes the session's server-side expiry to that deadline); the idle
 timeout is exact to the second because every authenticated request stores its time in
-``_last_seen`` (in whole seconds: the session is written at most once a second). Both end the session with a security event (``auth.session_expired``).
+``_last_seen`` (in whole seconds: the session is written at most once a second). Both end the
+session with a security event (``auth.session_expired``).
 """
 
 import re

@@ -96,3 +96,42 @@ def test_logging_in_again_restarts_the_lifetime(client, limits, settings):
         client.force_login(user)
         clock.shift(20)
         assert _logged_in(client)
+
+
+def test_an_ended_session_cannot_be_used_again(client, limits, settings):
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(UserFactory())
+        old_key = client.session.session_key
+        clock.shift(settings.SESSION_IDLE_TIMEOUT)
+        assert not _logged_in(client)
+        # The server forgot the session: replaying the old cookie gets nobody in.
+        assert not Session.objects.filter(session_key=old_key).exists()
+        client.cookies[settings.SESSION_COOKIE_NAME] = old_key
+        assert not _logged_in(client)
+
+
+def test_deactivating_an_account_ends_its_sessions(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert _logged_in(client)
+    user.is_active = False
+    user.save()
+    assert not _logged_in(client)
+
+
+def test_a_password_change_ends_the_other_sessions_but_keeps_this_one(client):
+    user = UserFactory()
+    other = client.__class__()
+    other.force_login(user)
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "Een-nieuw-wachtwoord-2026",
+            "new_password2": "Een-nieuw-wachtwoord-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert _logged_in(client) and not _logged_in(other)
+    assert AuditEvent.objects.filter(action="auth.password_change", actor=user).exists()
