@@ -311,3 +311,16 @@ def test_without_a_published_declaration_text_the_signatory_is_told_and_nothing_
     assert "Er is nog geen gepubliceerde tekst van de verklaring" in response.content.decode()
     registration.refresh_from_db()
     assert registration.status == S.DRAFT and not Declaration.objects.exists()
+
+
+def test_signing_is_rate_limited_per_user(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "declaration_sign": "2/h"}
+    published_text()
+    user = member_of()
+    client.force_login(user)
+    _registration, base = _wizard(client, MissionFactory(), user.memberships.first().organisation)  # 1 signature
+    assert client.post(f"{base}/5/", {"action": "back"}).status_code == 302  # going back is not counted
+    assert client.post(f"{base}/4/", {"decision": "", "action": "next"}).status_code == 200  # 2
+    response = client.post(f"{base}/5/", {"action": "submit"})  # 3: over the limit
+    assert response.status_code == 429 and response.has_header("Retry-After")
+    assert Declaration.objects.count() == 0

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from imvo_portal.exceptions import DomainError
 from organisations.policies import PolicyRequiredMixin
@@ -181,6 +182,10 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "next")
         user = request.user
+        if self.step in (4, 5) and action != "back":  # a signature is given or submitted
+            retry_after = rate_limit_exceeded(request, "declaration_sign", key="user")
+            if retry_after is not None:
+                return too_many_requests(request, retry_after)
         try:
             if self.step == 2:
                 form = self._step2_form(request.POST)

@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
+from accounts.ratelimit import RateLimitMixin
 from declarations.selectors import declaration_text_current
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
@@ -21,13 +22,14 @@ from ..services import (
 )
 
 
-class SignView(PolicyRequiredMixin, FormView):
+class SignView(PolicyRequiredMixin, RateLimitMixin, FormView):
     """The page a signatory reaches from the e-mail: sign or decline for a prepared registration.
 
     Members who are not signatories see the page (who may sign) but cannot post; others get 404.
     """
 
     policy = "registration.view"
+    ratelimits = [("declaration_sign", "user")]
     template_name = "missions/sign.html"
     form_class = DeclarationForm
 
