@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from missions.models import Mission
 from organisations.policies import PolicyRequiredMixin, can
 from organisations.selectors import active_membership
 
@@ -24,6 +25,7 @@ from .content import markdown_to_html, sections_to_source
 from .counters import brochure_read_record
 from .exceptions import BrochureError
 from .forms import DraftForm
+from .mission_pack import mission_pack_publish
 from .models import Brochure, BrochureVersion, Rendition
 from .selectors import (
     PDF_CACHE_SECONDS,
@@ -298,8 +300,6 @@ class ManageListView(StaffRequiredMixin, TemplateView):
                         "rendition": rendition_for_version(version=current) if current else None,
                     }
                 )
-        from missions.models import Mission
-
         missions = list(Mission.objects.filter(information_pack__isnull=True).order_by("starts_on")[:50])
         return super().get_context_data(rows=rows, missions_without_pack=missions, **kwargs)
 
@@ -426,10 +426,6 @@ class RenditionRetryView(StaffRequiredMixin, View):
 
 class MissionPackGenerateView(StaffRequiredMixin, View):
     def post(self, request, slug):
-        from missions.models import Mission
-
-        from .mission_pack import mission_pack_publish
-
         mission = get_object_or_404(Mission, slug=slug)
         try:
             brochure = mission_pack_publish(mission=mission, actor=request.user)

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_countries",
     "accounts",
@@ -54,9 +57,6 @@ INSTALLED_APPS = [
     "notifications",
     "organisations",
     "missions",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "declarations",
     "brochures",
     "staff",
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "imvo_portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,18 +73,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "imvo_portal.middleware.RequestIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "imvo_portal.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "imvo_portal.urls"
-    "django_otp.middleware.OTPMiddleware",
 WSGI_APPLICATION = "imvo_portal.wsgi.application"
-    "accounts.middleware.MFARequiredMiddleware",
 
 TEMPLATES = [
     {
@@ -152,6 +152,8 @@ ACCOUNT_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout keys on the same normalised identity as login (stripped, lower-cased e-mail).
+AXES_USERNAME_CALLABLE = "accounts.identity.axes_username"
 AXES_COOLOFF_TIME = "accounts.security.escalating_cool_off"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -159,19 +161,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "imvo_portal.net.client_ip_for_axes"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
-
-# Client IP: REMOTE_ADDR, unless the request came through one of these proxies.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-# The lockout keys on the same normalised identity as login (stripped, lower-cased e-mail).
-AXES_USERNAME_CALLABLE = "accounts.identity.axes_username"
-
-# --- Sessions -------------------------------------------------------------------------
-# Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
-SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
-SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
 
 # Across IP addresses: after this many failures in an hour an account's logins are slowed down
 # (1, 2, 4 … seconds between attempts, at most LOGIN_THROTTLE_MAX_DELAY), except from a browser that
@@ -200,13 +189,24 @@ RATE_LIMITS = {
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
+# Client IP: REMOTE_ADDR, unless the request came through one of these proxies.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# --- Sessions -------------------------------------------------------------------------
+# Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
-SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 USE_TZ = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -372,6 +372,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Authentication and session events as JSON lines with request id and client IP.
+        "imvo.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
@@ -414,5 +416,3 @@ HEALTHZ_TIMEOUT = 1.5
 HEALTHZ_READY_CACHE_SECONDS = 30
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
-        # Authentication and session events as JSON lines with request id and client IP.
-        "imvo.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
