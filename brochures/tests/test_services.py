@@ -14,6 +14,7 @@ from brochures.constants import BrochureKind, Channel, RenditionStatus, VersionS
 from brochures.exceptions import InvalidContent, VersionNotDraft
 from brochures.models import BrochureDailyCount, BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
+from brochures.services import renditions
 from tests.factories import OrganisationFactory, StaffUserFactory
 
 from .factories import published_brochure
@@ -149,11 +150,11 @@ def test_the_lease_is_renewed_only_by_the_holder_of_the_claim():
     Rendition.objects.filter(pk=rendition.pk).update(
         status=RenditionStatus.RENDERING, lease_until=soon, claim_token="mine"
     )
-    assert services._LeaseHeartbeat(rendition_id=rendition.pk, token="mine", lease_seconds=30).renew() is True
+    assert renditions._LeaseHeartbeat(rendition_id=rendition.pk, token="mine", lease_seconds=30).renew() is True
     rendition.refresh_from_db()
     assert rendition.lease_until > soon + timedelta(seconds=20)
     lease = rendition.lease_until
-    assert services._LeaseHeartbeat(rendition_id=rendition.pk, token="stale", lease_seconds=60).renew() is False
+    assert renditions._LeaseHeartbeat(rendition_id=rendition.pk, token="stale", lease_seconds=60).renew() is False
     rendition.refresh_from_db()
     assert rendition.lease_until == lease
 
@@ -228,7 +229,7 @@ def test_resume_queues_every_unfinished_rendition(django_capture_on_commit_callb
         status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="dead"
     )
     queued = []
-    with mock.patch("brochures.services.enqueue", side_effect=lambda task, pk: queued.append(pk) or True):
+    with mock.patch("brochures.services.renditions.enqueue", side_effect=lambda task, pk: queued.append(pk) or True):
         assert services.renditions_resume() == 2
     assert sorted(queued) == sorted([leased.pk, rendition_for_version(version=second).pk])
 

@@ -1,0 +1,37 @@
+"""Brochure pages: ``public`` (list, online version, PDF with progress) and ``manage`` (RVO staff)."""
+
+from .manage import (
+    DraftEditView,
+    ManageListView,
+    MissionPackGenerateView,
+    RenditionRetryView,
+    VersionPreviewPdfView,
+    VersionPreviewStatusView,
+    VersionPreviewView,
+    VersionPublishView,
+)
+from .public import (
+    BrochureDetailView,
+    BrochureListView,
+    BrochurePdfView,
+    BrochureStatusView,
+    BrochureVersionDetailView,
+    BrochureVersionPdfView,
+)
+
+__all__ = [
+    "BrochureDetailView",
+    "BrochureListView",
+    "BrochurePdfView",
+    "BrochureStatusView",
+    "BrochureVersionDetailView",
+    "BrochureVersionPdfView",
+    "DraftEditView",
+    "ManageListView",
+    "MissionPackGenerateView",
+    "RenditionRetryView",
+    "VersionPreviewPdfView",
+    "VersionPreviewStatusView",
+    "VersionPreviewView",
+    "VersionPublishView",
+]
