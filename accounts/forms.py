@@ -6,6 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from notifications.services import email_queue
+
 from .constants import LANGUAGE_CHOICES
 from .identity import normalise_email
 from .models import User
@@ -107,8 +109,6 @@ class PortalPasswordResetForm(PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
-        from notifications.services import email_queue
-
         user = context["user"]
         email_queue(
             to=to_email,

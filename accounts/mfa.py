@@ -21,6 +21,8 @@ import re
 from datetime import datetime
 
 import django_otp
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone
@@ -28,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.services import audit_event_record
 from imvo_portal.exceptions import DomainError
 
 from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
@@ -118,9 +121,6 @@ def totp_secret(device: TOTPDevice) -> str:
 
 def totp_qr_data_uri(device: TOTPDevice) -> str:
     """The ``otpauth://`` URL as a QR code: an SVG rendered here, no external service."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
@@ -269,8 +269,6 @@ def mfa_reset(*, user, actor, request=None) -> None:
 
     Sessions already verified with the removed device lose their verification at once.
     """
-    from audit.services import audit_event_record
-
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from audit.models import AuditEvent
+
 from .identity import axes_username, normalise_email
 from .throttle import hashed, throttle_hit, throttle_peek, throttle_reset
 
@@ -35,8 +37,6 @@ DEVICE_COOKIE_SALT = "accounts.known-device"
 
 def escalating_cool_off(request=None) -> timedelta:
     """15 minutes for a first lockout, doubling for each lockout of the account in 24 hours."""
-    from audit.models import AuditEvent
-
     username = axes_username(request) if request is not None else ""
     if not username:
         return BASE_COOL_OFF

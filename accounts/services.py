@@ -1,5 +1,6 @@
 """Account writes: sign-up and e-mail confirmation."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.db import transaction
@@ -35,8 +36,6 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
     If the address is taken, the owner gets a "you already have an account" e-mail and
     None is returned, so that the sign-up page does not reveal who has an account.
     """
-    from django.conf import settings
-
     email = normalise_email(email)
     with transaction.atomic():
         existing = User.objects.filter(email=email).first()
@@ -71,8 +70,6 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
 
 def _confirmation_user(token: str, *, lock: bool) -> User:
     """The not yet confirmed user a token names, or the reason it does not work (see below)."""
-    from django.conf import settings
-
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNT_CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired:

@@ -5,9 +5,12 @@ PDFs are rendered right away, otherwise the worker makes them.
 """
 
 from accounts.models import User
+from missions.constants import MissionStatus
+from missions.models import Mission
 
 from .constants import GENERAL_SLUG, IMVO_SLUG, BrochureKind
 from .content import load_bundled
+from .mission_pack import mission_pack_publish
 from .services import brochure_get_or_create, brochure_text_publish
 
 BUNDLED = [
@@ -29,11 +32,6 @@ def seed(*, companies: int, password: str, log) -> None:
 
 def seed_mission_packs(*, companies: int, password: str, log) -> None:
     """Information packs of the published missions (runs after the missions and declarations seeders)."""
-    from missions.constants import MissionStatus
-    from missions.models import Mission
-
-    from .mission_pack import mission_pack_publish
-
     actor = User.objects.filter(email="rvo@demo.example").first()
     for mission in Mission.objects.filter(status=MissionStatus.PUBLISHED).order_by("starts_on"):
         brochure = mission_pack_publish(mission=mission, actor=actor)

@@ -9,7 +9,7 @@ from celery.signals import worker_ready
 
 from imvo_portal.tasks import TRANSIENT_ERRORS, enqueue, retry_countdown
 
-from . import services
+from . import counters, services
 from .exceptions import InvalidContent
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,4 @@ def _resume_renditions_when_a_worker_starts(sender=None, **kwargs) -> None:
 @shared_task
 def read_counts_flush() -> int:
     """Move the buffered read counts into the database (beat, every minute)."""
-    from .counters import read_counts_flush as flush
-
-    return flush()
+    return counters.read_counts_flush()

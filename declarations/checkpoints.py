@@ -145,7 +145,7 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
         obj=checkpoint,
         details={"number": checkpoint.number, "sequence": checkpoint.sequence, "reason": reason},
     )
-    from .tasks import checkpoint_copy_store
+    from .tasks import checkpoint_copy_store  # tasks import this module: a real cycle
 
     enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
     return checkpoint

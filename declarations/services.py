@@ -1,5 +1,6 @@
 """Writes of declaration texts and records: an append-only, hash-chained evidence log."""
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -12,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from imvo_portal import pdf as portal_pdf
 from imvo_portal.net import client_ip, user_agent
 from imvo_portal.tasks import enqueue_on_commit
+from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
@@ -148,7 +151,7 @@ def declaration_record(
         },
     )
     checkpoint_if_due(head=declaration)
-    from .tasks import receipt_render
+    from .tasks import receipt_render  # tasks import these services: a real cycle
 
     enqueue_on_commit(receipt_render, receipt.pk)
     return declaration
@@ -205,10 +208,6 @@ def receipt_render(*, receipt_id: int) -> bool:
     Errors propagate to the task (``declarations.tasks.receipt_render``), which retries transient
     ones and marks the receipt failed (``receipt_fail``) on any other.
     """
-    import hashlib
-
-    from imvo_portal.pdf import render_pdf
-
     receipt = Receipt.objects.select_related(
         "declaration__text", "declaration__personal", "declaration__registration__mission"
     ).get(pk=receipt_id)
@@ -221,7 +220,7 @@ def receipt_render(*, receipt_id: int) -> bool:
         "mission": declaration.registration.mission,
         "text": declaration.text,
     }
-    rendered = render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
+    rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
     name = receipt_storage_name(receipt)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -259,8 +258,6 @@ def receipt_retry(*, declaration: Declaration, actor, request=None) -> Receipt:
     Only RVO staff may (raises ``NotAllowed``). Idempotent: a receipt that is not failed (pending,
     or done by an earlier retry or a double click) is returned unchanged, without an audit event.
     """
-    from organisations.policies import require
-
     from .tasks import receipt_render as receipt_render_task
 
     require(actor, "staff.access")

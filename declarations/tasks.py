@@ -4,11 +4,13 @@ import logging
 
 from celery import shared_task
 
+from imvo_portal import tasks as portal_tasks
 from imvo_portal.tasks import TRANSIENT_ERRORS, retry_countdown
 
-from . import services
-from .constants import ReceiptStatus
-from .models import Receipt
+from . import checkpoints, services
+from .checkpoints import checkpoint_copies_store_missing, checkpoint_write
+from .constants import CheckpointReason, ReceiptStatus
+from .models import Checkpoint, Receipt
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +45,17 @@ def receipt_render(self, receipt_id: int) -> bool:
 @shared_task
 def receipts_queue_missing() -> int:
     """Queue receipts that are still pending (e.g. the broker was down at commit time)."""
-    from imvo_portal.tasks import enqueue
-
     ids = list(Receipt.objects.filter(status=ReceiptStatus.PENDING).values_list("pk", flat=True)[:200])
     for pk in ids:
-        enqueue(receipt_render, pk)
+        portal_tasks.enqueue(receipt_render, pk)
     return len(ids)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
 def checkpoint_copy_store(self, checkpoint_id: int) -> bool:
     """Write the write-once storage copy of one checkpoint (idempotent: an existing copy is never touched)."""
-    from .checkpoints import checkpoint_copy_store as store
-    from .models import Checkpoint
-
     try:
-        return store(checkpoint_id=checkpoint_id)
+        return checkpoints.checkpoint_copy_store(checkpoint_id=checkpoint_id)
     except Checkpoint.DoesNotExist:
         return False
     except Exception as exc:
@@ -68,9 +65,6 @@ def checkpoint_copy_store(self, checkpoint_id: int) -> bool:
 @shared_task
 def checkpoint_hourly() -> int | None:
     """Beat, every hour: checkpoint the head if it moved, and write any missing storage copies."""
-    from .checkpoints import checkpoint_copies_store_missing, checkpoint_write
-    from .constants import CheckpointReason
-
     checkpoint = checkpoint_write(reason=CheckpointReason.HOURLY)
     checkpoint_copies_store_missing()
     return checkpoint.number if checkpoint else None

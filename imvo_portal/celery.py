@@ -35,7 +35,7 @@ def poison_guard(task: Task, request) -> None:
     logs and swallows an exception raised by a signal handler, so ``Ignore`` raised there would
     not stop the task.
     """
-    from django.conf import settings
+    from django.conf import settings  # this module loads before Django is set up
     from django.core.cache import cache
 
     if request is None or request.is_eager or not request.id:

@@ -65,7 +65,7 @@ def table_to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 def table_to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # loaded only when an XLSX is asked for
     from openpyxl.styles import Font
 
     workbook = Workbook()

@@ -19,6 +19,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
+from imvo_portal.celery import app
+
 from .cache import ResilientRedisCache, redis_ping
 
 HEALTHY = {"up", "eager"}
@@ -42,8 +44,6 @@ def check_cache() -> dict:
 
 
 def check_broker() -> dict:
-    from imvo_portal.celery import app
-
     if app.conf.task_always_eager:
         return {"status": "eager"}
     timeout = settings.HEALTHZ_TIMEOUT
@@ -58,8 +58,6 @@ def check_broker() -> dict:
 
 
 def check_worker(broker_status: str) -> dict:
-    from imvo_portal.celery import app
-
     if broker_status == "eager":
         return {"status": "eager"}
     if broker_status != "up":
@@ -86,8 +84,6 @@ _services_cached: tuple[float, tuple, dict] | None = None
 
 def _services_probed() -> tuple:
     """What the service probes talk to; the remembered state is only reused for the same."""
-    from imvo_portal.celery import app
-
     backend = caches["default"]
     return (app.conf.task_always_eager, app.conf.broker_url, getattr(backend, "location", type(backend).__name__))
 

@@ -31,6 +31,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from markdown.treeprocessors import Treeprocessor
 
+from imvo_portal.pdf import INTERNAL_ORIGIN, static_path_for_url
+
 #: Longest Markdown text (one brochure section, one mission description) in characters.
 MARKDOWN_MAX_CHARS = 20_000
 #: Most table rows in one text: WeasyPrint lays out big tables slowly and with much memory.
@@ -74,8 +76,6 @@ _ELEMENT = re.compile(r"<[a-z]", re.IGNORECASE)
 
 def image_src_allowed(src: str) -> bool:
     """True for a ``data:`` image or the URL of a portal static image (what the PDF fetcher serves)."""
-    from imvo_portal.pdf import INTERNAL_ORIGIN, static_path_for_url
-
     src = (src or "").strip()
     if not src or any(ord(char) < 32 for char in src):
         return False

@@ -23,7 +23,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -83,8 +85,6 @@ def static_path_for_url(url: str) -> Path | None:
         candidate_path = (static_root / normalised).resolve()
         if candidate_path.is_relative_to(static_root.resolve()) and candidate_path.is_file():
             return candidate_path
-    from django.contrib.staticfiles import finders
-
     found = finders.find(normalised)
     if isinstance(found, list):
         found = found[0] if found else None
@@ -125,8 +125,6 @@ def safe_url_fetcher():
 
 
 def font_face_css() -> str:
-    from django.templatetags.static import static
-
     rules = [
         f'@font-face {{ font-family: "{FONT_FAMILY}"; font-style: {style}; font-weight: {weight}; '
         f'src: url("{static(path)}") format("woff"); }}'

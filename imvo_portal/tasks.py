@@ -2,7 +2,10 @@
 
 import logging
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +32,6 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
-    from django.db import InterfaceError, OperationalError
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
     return (OSError, OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
 
 

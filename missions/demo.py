@@ -5,9 +5,15 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from accounts.models import User
+from organisations.constants import MembershipRole
+from organisations.demo import _user, demo_organisation
+from organisations.models import Membership
+
 from .constants import MissionStatus
 from .demo_data import DEMO_MISSIONS
-from .models import Mission, PreparationSession
+from .models import Mission, PreparationSession, Registration
+from .services import registration_draft_save, registration_start, registration_submit
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -17,8 +23,6 @@ def _at(day, hour: int, minute: int = 0) -> datetime:
 
 
 def seed(*, companies: int, password: str, log) -> None:
-    from accounts.models import User
-
     today = timezone.localdate()
     lead = User.objects.filter(email="rvo@demo.example").first()
     for data in DEMO_MISSIONS:
@@ -138,13 +142,6 @@ DECLINE_EXPLANATION = (
 
 def seed_registrations(*, companies: int, password: str, log) -> None:
     """Register the demo participants through the real services (idempotent)."""
-
-    from organisations.constants import MembershipRole
-    from organisations.demo import _user, demo_organisation
-    from organisations.models import Membership
-
-    from .models import Registration
-    from .services import registration_draft_save, registration_start, registration_submit
 
     now = timezone.now()
     people = []

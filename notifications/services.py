@@ -106,7 +106,7 @@ def email_queue(
 
 
 def _enqueue_send_on_commit(message_id: int) -> None:
-    from .tasks import outbox_send
+    from .tasks import outbox_send  # tasks import these services: a real cycle
 
     enqueue_on_commit(outbox_send, message_id)
 

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 from accounts.models import User
 from accounts.services import user_add_to_group
@@ -56,8 +58,6 @@ def demo_organisation(
     *, admin: User, kvk_number: str, name: str, city: str, sector: str, kind: str, employees: int, turnover, balance
 ) -> Organisation:
     """An organisation with complete figures of last year; ``admin`` is its admin and signatory."""
-    from django.utils import timezone
-
     organisation, _ = Organisation.objects.update_or_create(
         kvk_number=kvk_number,
         defaults={
@@ -80,8 +80,6 @@ def demo_organisation(
 
 
 def seed(*, companies: int, password: str, log) -> None:
-    from django.utils import timezone
-
     now = timezone.now()
     staff = _user("rvo@demo.example", "Rianne van Oost (RVO)", password, email_confirmed_at=now)
     user_add_to_group(user=staff, group_name=RVO_STAFF_GROUP)

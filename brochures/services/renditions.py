@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from imvo_portal import pdf as portal_pdf
 from imvo_portal.tasks import enqueue, enqueue_on_commit
 
 from ..constants import PDF_TEMPLATE, PDF_TEMPLATE_VERSION, BrochureKind, RenditionStatus, VersionStatus
@@ -262,8 +263,6 @@ def rendition_render(*, rendition_id: int) -> Rendition | None:
     InvalidContent before WeasyPrint runs. Errors other than the database's propagate to the
     task, which decides between retry and failure.
     """
-    from imvo_portal.pdf import render_pdf
-
     token = uuid.uuid4().hex
     rendition = _claim(rendition_id, token)
     if rendition is None:
@@ -274,7 +273,7 @@ def rendition_render(*, rendition_id: int) -> Rendition | None:
             time.sleep(test_delay)  # only set by the worker tests, to kill a worker mid-render
         context = rendition_context(version=rendition.version)  # refuses oversized text before WeasyPrint
         started = time.monotonic()
-        pdf = render_pdf(PDF_TEMPLATE, context, language=rendition.language)
+        pdf = portal_pdf.render_pdf(PDF_TEMPLATE, context, language=rendition.language)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         name = _storage_name(rendition)
         if default_storage.exists(name):
