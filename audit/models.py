@@ -16,7 +16,13 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One thing that happened, by whom, to what, from where. Never edited, never deleted."""
+    """One thing that happened, by whom, to what, from where. Never edited, never deleted.
+
+    Enforced here and by the database: triggers refuse UPDATE, DELETE and TRUNCATE (migration 0002,
+    ``audit/protection.py`` on SQLite) and the portal's PostgreSQL role may only INSERT and SELECT.
+    A user who acted cannot therefore be deleted (``actor`` would be set to NULL): erase or
+    deactivate the account instead.
+    """
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -107,6 +107,8 @@ def test_the_app_role_can_read_and_append(app_role):
     )
     assert inserted == 1  # and rolled back
     assert _as_app(app_role, "UPDATE missions_registration SET motivation = motivation") == 0  # ordinary tables
+    with pytest.raises(errors.InsufficientPrivilege):
+        _as_app(app_role, "DELETE FROM django_migrations")
 
 
 @pytest.mark.django_db
@@ -178,3 +180,19 @@ def test_what_the_owner_can_still_do_is_detected(app_role):
         (1, "hash_mismatch"),
         (2, "personal_mismatch"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_and_db_roles_connect_with_the_owner_url_to_the_same_database(app_role, settings):
+    """``connected_as_owner`` swaps the credentials only, never the database (so tests stay on theirs)."""
+    from declarations.protection import connected_as_owner
+
+    user, password, host, port = app_role["user"], app_role["password"], app_role["host"], app_role["port"]
+    settings.DATABASE_OWNER_URL = f"postgres://{user}:{password}@{host}:{port}/some_other_database"
+    with connected_as_owner() as switched, connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, current_database()")
+        assert cursor.fetchone() == (user, connection.settings_dict["NAME"])
+    assert switched
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] != user

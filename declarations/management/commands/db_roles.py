@@ -6,6 +6,7 @@ tables (and by default on tables the owner creates later), the sequences, and on
 
 - declarations, checkpoints, erasure records, audit events: SELECT and INSERT only;
 - personal data of declarations: no DELETE (the triggers allow only the erasure as UPDATE);
+- the migration history: SELECT only;
 
 never TRUNCATE, never ownership, so it cannot disable the triggers either. The command then
 checks the effective privileges (also through PUBLIC or role membership) and fails if the role
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role}",
             f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(APPEND_ONLY_TABLES)} FROM {role}",
             f"REVOKE DELETE, TRUNCATE ON {PERSONAL_TABLE} FROM {role}",
+            f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role}",  # only the owner migrates
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {schema_q} "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {schema_q} "
