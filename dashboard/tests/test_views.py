@@ -224,7 +224,7 @@ def test_cached_page_follows_a_refresh(ministry):
 
 def test_csv_neutralises_formulas_in_mission_titles(ministry):
     """A mission title beginning with '=' must reach the ministry's CSV as text, never as a formula."""
-    mission = make_mission(year=2024, title="=HYPERLINK(\"http://evil.example\",\"klik\")")
+    mission = make_mission(year=2024, title='=HYPERLINK("http://evil.example","klik")')
     for _ in range(6):
         register(mission, OrganisationFactory(large=True))
     rollups_refresh()
