@@ -20,7 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from declarations.checkpoints import checkpoint_write
-from declarations.hashing import canonical, record_data
+from declarations.hashing import RECORD_FIELDS, canonical, record_data
 from declarations.keys import LEGACY_KEY_ID, current_chain_key
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import PROTECTED_TABLES
@@ -123,28 +123,7 @@ def _new_value(data, record, column):
     return data.draw(strategy.filter(lambda v: v != current), label=column)
 
 
-RECORD_COLUMNS = [
-    "sequence",
-    "registration_id",
-    "organisation_id",
-    "organisation_name",
-    "organisation_kvk",
-    "text_id",
-    "text_version",
-    "text_language",
-    "text_sha256",
-    "decision",
-    "explanation",
-    "confirms_authority",
-    "user_id",
-    "signed_at",
-    "brochure_version",
-    "reused_from_id",
-    "personal_hash",
-    "previous_hash",
-    "record_hash",
-    "key_id",
-]
+RECORD_COLUMNS = [*RECORD_FIELDS, "record_hash", "key_id"]  # every stored column of a record
 
 
 def _forge(record_after: Declaration, *, hasher, key_id: str) -> Declaration:
