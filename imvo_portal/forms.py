@@ -9,3 +9,7 @@ def formfield_https_urls(field: models.Field, **kwargs):
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
+
+
+# ``ModelAdmin.formfield_overrides`` for admins of models with URL fields: the same https default.
+ADMIN_URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from imvo_portal.forms import ADMIN_URL_OVERRIDES
+
 from .models import Mission, Participant, PreparationSession, Registration
 
 
 class PreparationSessionInline(admin.TabularInline):
     model = PreparationSession
+    formfield_overrides = ADMIN_URL_OVERRIDES
     extra = 0
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from imvo_portal.forms import ADMIN_URL_OVERRIDES
+
 from .models import Invitation, Membership, Organisation
 
 
@@ -11,6 +13,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    formfield_overrides = ADMIN_URL_OVERRIDES
     list_display = ("name", "kvk_number", "kind", "sector", "size_class", "city")
     list_filter = ("kind", "sector", "size_class")
     search_fields = ("name", "kvk_number", "city")
