@@ -42,8 +42,6 @@ SUBMITTED_OPEN = ACTIVE_STATUSES
 SEAT_HOLDING = (R.CONFIRMED,)
 """The statuses that take one of the mission's seats (``capacity_max``). The one definition."""
 
-REGISTRATION_FINAL = (R.WITHDRAWN, R.REJECTED, R.CANCELLED)
-
 STAFF_REGISTRATION_ACTIONS = ("confirm", "promote", "reject", "withdraw")
 """The registration actions the back-office offers (``withdraw`` on the organisation's behalf)."""
 
@@ -198,8 +196,9 @@ def transition_check(lifecycle: str, action: str, state: str) -> Transition:
     return transition
 
 
-def state_allows(lifecycle: str, action: str, state: str) -> bool:
-    return state in transition_get(lifecycle, action).sources
+def withdrawal_transition(state: str) -> Transition:
+    """Taking a registration back: discarding a draft, or withdrawing one that was submitted."""
+    return transition_get("registration", "discard" if state == R.DRAFT else "withdraw")
 
 
 def actions_available(lifecycle: str, state: str, *, user=None, obj=None, exclude=()) -> list[Transition]:

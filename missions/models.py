@@ -11,7 +11,7 @@ from imvo_portal.i18n import localised
 from imvo_portal.markdown import validate_markdown_size
 
 from .constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus, Theme
-from .lifecycle import state_allows
+from .lifecycle import withdrawal_transition
 
 
 class Mission(models.Model):
@@ -224,8 +224,7 @@ class Registration(models.Model):
     @property
     def can_withdraw(self) -> bool:
         """Whether the status allows withdrawing (or discarding a draft); who may is a policy."""
-        action = "discard" if self.status == RegistrationStatus.DRAFT else "withdraw"
-        return state_allows("registration", action, self.status)
+        return self.status in withdrawal_transition(self.status).sources
 
 
 class Participant(models.Model):

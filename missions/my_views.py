@@ -2,18 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from imvo_portal.exceptions import DomainError
-from organisations.policies import PolicyRequiredMixin, can
+from organisations.policies import PolicyRequiredMixin
 
 from .constants import RegistrationStatus
 from .forms import WithdrawForm
-from .lifecycle import actions_available
+from .lifecycle import actions_available, withdrawal_transition
 from .selectors import registration_get_for_member, registration_list_for_user
 from .services import registration_withdraw
 
@@ -55,7 +54,6 @@ class WithdrawView(PolicyRequiredMixin, FormView):
 
     form_class = WithdrawForm
     template_name = "missions/withdraw.html"
-    policy = "registration.view"
     permission_denied_message = gettext_lazy(
         "Only an administrator or an authorised signatory of the organisation can withdraw this registration."
     )
@@ -64,13 +62,8 @@ class WithdrawView(PolicyRequiredMixin, FormView):
         self.registration, self.membership = registration_get_for_member(
             user=self.request.user, registration_id=self.kwargs["pk"]
         )
+        self.policy = withdrawal_transition(self.registration.status).policy
         return self.registration
-
-    def get_form(self, form_class=None):
-        action = "registration.discard_draft" if self.registration.status == RegistrationStatus.DRAFT else None
-        if not can(self.request.user, action or "registration.withdraw", self.registration):
-            raise PermissionDenied(self.permission_denied_message)
-        return super().get_form(form_class)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(registration=self.registration, mission=self.registration.mission, **kwargs)

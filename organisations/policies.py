@@ -189,7 +189,7 @@ class PolicyRequiredMixin(LoginRequiredMixin):
     another organisation's object exists).
 
     Set ``policy``; for an object-level policy, override ``get_policy_object()`` (it runs after the
-    login check, so it may use ``request.user``).
+    login check, so it may use ``request.user``, and before the policy is read, so it may set it).
     """
 
     policy: str = ""
@@ -209,8 +209,8 @@ class PolicyRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        obj = self.get_policy_object()  # may choose self.policy from the object
         rule = POLICIES[self.policy]
-        obj = self.get_policy_object()
         if not rule.check(request.user, obj):
             if rule.object_level and not (is_member(request.user, obj) or is_rvo_staff(request.user)):
                 raise Http404

@@ -18,7 +18,7 @@ from ..exceptions import (
     InvalidMissionTransition,
     MissionNotReadyToPublish,
 )
-from ..lifecycle import SEATS_MOVE, SUBMITTED_OPEN, transition_check
+from ..lifecycle import SEATS_MOVE, SUBMITTED_OPEN, transition_get
 from ..models import Mission, Registration
 from .common import free_seats_fill, lock_mission, registration_mail, seats_taken, status_set
 
@@ -136,9 +136,9 @@ def mission_publish_problems(mission: Mission) -> list[str]:
 def _registrations_cancel(*, mission: Mission, actor, reason: str, request=None) -> int:
     """Cancel every registration that is not final: seats and waiting list close, each organisation
     is told in its recipients' languages; declaration records stay as they are (evidence)."""
+    cancellable = transition_get("registration", "cancel").sources
     registrations = list(
-        Registration.objects.filter(mission=mission)
-        .exclude(status__in=[RegistrationStatus.WITHDRAWN, RegistrationStatus.REJECTED, RegistrationStatus.CANCELLED])
+        Registration.objects.filter(mission=mission, status__in=cancellable)
         .select_related("organisation", "submitted_by", "mission")
         .order_by("pk")
     )
@@ -146,7 +146,6 @@ def _registrations_cancel(*, mission: Mission, actor, reason: str, request=None)
     Registration.objects.filter(pk__in=[r.pk for r in registrations]).update(waitlist_position=None)
     for registration in registrations:
         was = registration.status
-        transition_check("registration", "cancel", was)
         status_set(registration, RegistrationStatus.CANCELLED, waitlist_position=None)
         audit_event_record(
             action="registration.cancel",
@@ -172,14 +171,14 @@ def mission_transition(*, actor, mission: Mission, action: str, reason: str = ""
     with transaction.atomic():
         mission = lock_mission(mission.pk)
         try:
-            transition = transition_check("mission", action, mission.status)
-        except InvalidMissionTransition:
-            if action not in {"publish", "close", "complete", "cancel"}:
-                raise
+            transition = transition_get("mission", action)
+        except KeyError:
+            raise InvalidMissionTransition() from None
+        if mission.status not in transition.sources:
             raise InvalidMissionTransition(
                 _("A mission with status “%(status)s” cannot be given that status.")
                 % {"status": mission.get_status_display()}
-            ) from None
+            )
         if action == "publish":
             problems = mission_publish_problems(mission)
             if problems:

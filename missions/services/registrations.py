@@ -33,7 +33,7 @@ from ..exceptions import (
     ProfileIncomplete,
     RegistrationClosed,
 )
-from ..lifecycle import transition_check
+from ..lifecycle import transition_check, withdrawal_transition
 from ..models import Mission, Participant, Registration
 from .common import (
     free_seats_fill,
@@ -287,9 +287,9 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
     with transaction.atomic():
         mission = lock_mission(registration.mission_id)
         registration = lock_registration(registration.pk)
-        action = "discard" if registration.status == S.DRAFT else "withdraw"
-        transition_check("registration", action, registration.status)
-        require(actor, "registration.discard_draft" if action == "discard" else "registration.withdraw", registration)
+        transition = withdrawal_transition(registration.status)
+        transition_check("registration", transition.action, registration.status)
+        require(actor, transition.policy, registration)
         was_seated = registration.status == S.CONFIRMED
         waitlist_leave(registration)
         status_set(registration, S.WITHDRAWN, withdrawal_reason=reason[:2000])
@@ -309,7 +309,7 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
         audit_event_record(
             action="registration.withdraw", actor=actor, obj=registration, request=request, details={"reason": reason}
         )
-        if action == "withdraw":
+        if transition.action == "withdraw":
             registration_mail(registration, "withdrawn", context={"reason": reason})
         if was_seated:
             free_seats_fill(mission=mission, actor=actor, request=request)
