@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (content: long sentences in both languages)
 """The online IMVO brochure of an EZK instrument: the general IMVO brochure plus a tailored part.
 
 The tailored part follows from the instrument's kind, sectors (SBI) and countries: the sector

@@ -93,7 +93,8 @@ def instrument_brochure_refresh(self, instrument_id: int) -> str:
     if instrument is None:
         return "gone"
     try:
-        instrument_brochure_publish(instrument=instrument)
+        # Without a broker (eager, local use) the PDF is made on its first download instead of here.
+        instrument_brochure_publish(instrument=instrument, request_rendition=not self.app.conf.task_always_eager)
     except TRANSIENT_ERRORS as exc:
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     return "ok"

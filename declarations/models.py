@@ -164,11 +164,6 @@ class Declaration(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.organisation_name} ({self.get_decision_display()})"
 
-    @property
-    def subject(self):
-        """What was declared for: the mission registration or the instrument application."""
-        return self.registration if self.registration_id else self.instrument_application
-
     def save(self, *args, **kwargs):
         if self.pk and not kwargs.pop("_allow_insert_only", False):
             raise ValidationError(_("Declaration records cannot be changed; add a new record instead."))
@@ -177,6 +172,11 @@ class Declaration(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Declaration records cannot be deleted."))
+
+    @property
+    def subject(self):
+        """What was declared for: the mission registration or the instrument application."""
+        return self.registration if self.registration_id else self.instrument_application
 
 
 class DeclarationPersonalData(models.Model):

@@ -1,3 +1,4 @@
+# ruff: noqa: C408
 """Demo instruments: at least 210 EZK instruments of our own writing, the missions as instruments
 of kind "mission", three roll-out phases and a few published levels. Idempotent (matched by code)
 and fast (bulk writes; the IMVO brochures are published by ``brochures.demo.seed_instruments``)."""

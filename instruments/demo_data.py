@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (content: long sentences in both languages)
 """Demo instruments, written for this portal (names of well-known public schemes appear, the
 descriptions are our own). ``instruments.demo`` turns these into at least 210 instruments."""
 

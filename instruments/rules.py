@@ -14,8 +14,8 @@ the conditions are for); burden, playing field and implementation cost argue for
 
     points ≤ 3 → level 0, 4 … 6 → 1, 7 … 9 → 2, 10 … 11 → 3, ≥ 12 → 4
 
-and, so that heavy conditions are only asked where the risk is real, level 3 needs an IMVO risk of
-at least 3 and level 4 of at least 4 (the level is lowered to the highest one the risk allows).
+It follows that heavy conditions are only asked where the risk is real: level 3 needs an IMVO risk
+of at least 3 and level 4 of at least 4 (``tests/test_rules.py`` checks every combination).
 
 No level ever refuses an application: every level is a condition the applicant fulfils or, when
 an answer falls short, a follow-up with guidance (no knock-out, see ``instruments.services``).
@@ -31,8 +31,6 @@ SCORE_MIN, SCORE_MAX = 1, 5
 
 #: (lowest points, level), highest first.
 LEVEL_THRESHOLDS: tuple[tuple[int, int], ...] = ((12, 4), (10, 3), (7, 2), (4, 1))
-#: The lowest IMVO risk score at which a level may be suggested.
-MIN_RISK_FOR_LEVEL: dict[int, int] = {3: 3, 4: 4}
 MAX_LEVEL = 4
 
 
@@ -65,10 +63,7 @@ def framework_points(scores: Scores) -> int:
 def framework_level(scores: Scores) -> int:
     """The proportional level (0–4) of IMVO conditions the assessment suggests."""
     points = framework_points(scores)
-    level = next((lvl for lowest, lvl in LEVEL_THRESHOLDS if points >= lowest), 0)
-    while level in MIN_RISK_FOR_LEVEL and scores.imvo_risk < MIN_RISK_FOR_LEVEL[level]:
-        level -= 1
-    return level
+    return next((level for lowest, level in LEVEL_THRESHOLDS if points >= lowest), 0)
 
 
 # --- The IMVO-risk suggestion ---------------------------------------------------------------

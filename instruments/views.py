@@ -252,9 +252,7 @@ class ApplicationSelfAssessmentView(ApplicationMixin, View):
             if assessment.falls_short:
                 messages.info(
                     request,
-                    _(
-                        "Recorded. RVO will send you guidance on the steps still to take; your application is not affected."
-                    ),
+                    _("Recorded. RVO will send you guidance on the steps still to take; your application goes on."),
                 )
             else:
                 messages.success(request, _("Your self-assessment has been recorded."))

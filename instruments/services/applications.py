@@ -57,9 +57,7 @@ def conditions_met(application: InstrumentApplication) -> bool:
         declaration = application.current_declaration
         if declaration is None or declaration.decision != Decision.ENDORSED:
             return False
-    if level >= FrameworkLevel.SELF_ASSESSMENT and not application.self_assessments.exists():
-        return False
-    return True
+    return not (level >= FrameworkLevel.SELF_ASSESSMENT and not application.self_assessments.exists())
 
 
 def _refresh_status(application: InstrumentApplication) -> None:
