@@ -26,7 +26,7 @@ from organisations.policies import require
 
 from ..constants import InstrumentKind, InstrumentStatus, PolicyArea, TargetGroup
 from ..models import Instrument
-from .registry import instrument_apply_fields, instrument_save
+from .registry import instrument_apply_fields, instrument_save, normalise_codes
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -146,8 +146,13 @@ def _row_data(row: dict) -> dict:
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 problems.setdefault(name, []).extend(messages)
-    data["sectors"] = (row.get("sectors") or "").replace("|", ",")
-    data["countries"] = (row.get("countries") or "").replace("|", ",")
+    for column in ("sectors", "countries"):
+        data[column] = (row.get(column) or "").replace("|", ",")
+        try:
+            data[column] = normalise_codes(data[column], field=column)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                problems.setdefault(name, []).extend(messages)
     data["external_reference"] = (row.get("external_reference") or "").strip()
     if problems:
         raise ValidationError(problems)

@@ -34,7 +34,7 @@ CRITERIA = ("admin_burden", "level_playing_field", "implementation_cost", "imvo_
 
 
 def reasons(text="Toelichting."):
-    return {c: text for c in CRITERIA}
+    return dict.fromkeys(CRITERIA, text)
 
 
 def assess(instrument, actor, *, burden=2, lpf=2, cost=2, risk=None, size=3, reason="Demo"):
