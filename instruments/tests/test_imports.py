@@ -3,15 +3,16 @@ import pytest
 from audit.models import AuditEvent
 from instruments.models import Instrument
 from instruments.services import instruments_import_csv
-from instruments.services.imports import ImportFileError
+from instruments.services.imports import COLUMNS, ImportFileError
 from organisations.policies import NotAllowed
 from tests.factories import StaffUserFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "code,name_nl,name_en,summary_nl,summary_en,kind,policy_area,target_groups,typical_support_eur,yearly_budget_eur,used_abroad,sectors,countries,status,external_reference\n"
+HEADER = ",".join(COLUMNS) + "\n"
 GOOD = HEADER + (
-    "RVO-1,Regeling een,Scheme one,Samenvatting,Summary,subsidy,innovation,sme|large,250000,1000000,nee,C|J,,open,rvo.nl/een\n"
+    "RVO-1,Regeling een,Scheme one,Samenvatting,Summary,subsidy,innovation,sme|large,250000,1000000,nee,C|J,,open,"
+    "rvo.nl/een\n"
     "RVO-2,Regeling twee,Scheme two,Samenvatting,Summary,loan,international,large,2.000.000,,ja,B,IN|BR,planned,\n"
 )
 

@@ -46,9 +46,10 @@ def test_stage_filter_follows_the_phase_date(client):
         assess(instrument, staff, size=2)
         phase = PhaseFactory(effective_from=timezone.localdate() + timedelta(days=days))
         level_publish(instrument=instrument, actor=staff, level=2, purpose_links=links(2), phase=phase)
-    names = lambda stage: {
-        i.name_nl for i in client.get(reverse("instruments:list"), {"stage": stage}).context["instruments"]
-    }  # noqa: E731
+
+    def names(stage):
+        return {i.name_nl for i in client.get(reverse("instruments:list"), {"stage": stage}).context["instruments"]}
+
     assert names("in_force") == {"Nu geldend"}
     assert names("planned") == {"Later geldend"}
     page = client.get(reverse("instruments:detail", args=[later.slug])).text
