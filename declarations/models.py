@@ -86,8 +86,11 @@ class Declaration(models.Model):
         on_delete=models.PROTECT,
         related_name="declarations",
     )
-    instrument_code = models.CharField(_("instrument code at signing"), max_length=30, blank=True)
-    application_reference = models.CharField(_("application reference at signing"), max_length=40, blank=True)
+    # Database defaults, so that rows inserted without them (older code, raw SQL) are mission records.
+    instrument_code = models.CharField(_("instrument code at signing"), max_length=30, blank=True, db_default="")
+    application_reference = models.CharField(
+        _("application reference at signing"), max_length=40, blank=True, db_default=""
+    )
     framework_level = models.PositiveSmallIntegerField(_("framework level at signing"), null=True, blank=True)
     organisation = models.ForeignKey(
         "organisations.Organisation",
