@@ -261,9 +261,15 @@ DEFAULT_SECTOR_RISK = {
 }
 
 
+#: How many chapters of the general IMVO brochure each instrument brochure carries: the core
+#: (what IMVO is, the OECD Guidelines, due diligence in six steps, prioritising).
+#: Risks by country and sector and the help are in the tailored part, and the missions' chapters do not apply.
+GENERAL_CHAPTERS = 4
+
+
 @dataclass
 class GeneralBrochure:
-    """The general IMVO brochure's sections per language, read once per batch."""
+    """The core chapters of the general IMVO brochure per language, read once per batch."""
 
     sections: dict[str, list[Section]] = field(default_factory=dict)
 
@@ -280,7 +286,8 @@ class GeneralBrochure:
                 found = [Section(title=s.title, body=s.body) for s in version.sections.order_by("position")]
             else:
                 found = list(load_bundled("imvo", language).sections)
-            self.sections[language] = found
+            found = [s for s in found if "missie" not in s.title.lower() and "mission" not in s.title.lower()]
+            self.sections[language] = found[:GENERAL_CHAPTERS]
         return self.sections[language]
 
 
