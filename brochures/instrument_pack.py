@@ -25,7 +25,7 @@ from organisations.constants import Sector
 from .constants import IMVO_SLUG, INSTRUMENT_PREFIX, BrochureKind, VersionStatus
 from .content import BrochureText, Section, load_bundled
 from .models import Brochure, BrochureVersion
-from .services import brochure_get_or_create, brochure_text_publish
+from .services import brochure_get_or_create, brochure_text_publish, rendition_request
 
 logger = logging.getLogger(__name__)
 
@@ -352,13 +352,15 @@ def instrument_brochure_publish(
         if brochure.instrument_id != instrument.pk:  # the slug was taken over by a renamed instrument
             raise ValueError(f"brochure {brochure.slug} belongs to another instrument")
         for language in LANGUAGES:
-            brochure_text_publish(
+            version = brochure_text_publish(
                 brochure=brochure,
                 language=language,
                 text=instrument_imvo_text(instrument=instrument, language=language, general=general),
                 actor=actor,
                 request_rendition=request_rendition,
             )
+            if request_rendition:
+                rendition_request(version=version)  # unchanged content whose PDF is still missing
     return brochure
 
 
@@ -387,3 +389,19 @@ def instrument_brochures_publish_all(*, actor=None, request_rendition: bool = Tr
             logger.exception("IMVO brochure of instrument %s failed", instrument.code)
             result.failed.append((instrument.code, f"{type(exc).__name__}: {exc}"[:300]))
     return result
+
+
+def current_instrument_versions():
+    """The latest published version of every instrument brochure in each language."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = (
+        BrochureVersion.objects.filter(
+            brochure_id=OuterRef("brochure_id"), language=OuterRef("language"), status=VersionStatus.PUBLISHED
+        )
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    return BrochureVersion.objects.filter(
+        brochure__kind=BrochureKind.INSTRUMENT, status=VersionStatus.PUBLISHED, pk=Subquery(latest)
+    )

@@ -109,5 +109,4 @@ def instrument_brochures_refresh_all(actor_id: int | None = None) -> dict:
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     result = instrument_brochures_publish_all(actor=actor)
-    renditions_queued = services.renditions_queue_missing()
-    return {"published": result.published, "failed": result.failed, "renditions_queued": renditions_queued}
+    return {"published": result.published, "failed": result.failed}

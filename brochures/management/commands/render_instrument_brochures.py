@@ -2,10 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from brochures.constants import BrochureKind, RenditionStatus
-from brochures.instrument_pack import instrument_brochures_publish_all
+from brochures.constants import PDF_TEMPLATE_VERSION, RenditionStatus
+from brochures.instrument_pack import current_instrument_versions, instrument_brochures_publish_all
 from brochures.models import Rendition
-from brochures.services import renditions_queue_missing
 
 
 class Command(BaseCommand):
@@ -22,16 +21,18 @@ class Command(BaseCommand):
     def handle(self, *args, wait, timeout, **options):
         started = time.monotonic()
         result = instrument_brochures_publish_all()
-        queued = renditions_queue_missing()
         self.stdout.write(
             f"Published or checked {result.published} instrument brochure(s) in "
-            f"{time.monotonic() - started:.1f} s; {queued} rendition(s) queued."
+            f"{time.monotonic() - started:.1f} s; their missing PDFs are queued for the worker."
         )
         for code, error in result.failed:
             self.stderr.write(f"FAILED {code}: {error}")
         if not wait:
             return
-        instrument_renditions = Rendition.objects.filter(version__brochure__kind=BrochureKind.INSTRUMENT)
+        current = current_instrument_versions()
+        instrument_renditions = Rendition.objects.filter(
+            content_sha256__in=current.values("content_sha256"), template_version=PDF_TEMPLATE_VERSION
+        )
         while time.monotonic() - started < timeout:
             open_count = instrument_renditions.filter(
                 status__in=(RenditionStatus.PENDING, RenditionStatus.RENDERING)
