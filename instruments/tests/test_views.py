@@ -283,3 +283,20 @@ def test_staff_import_page_dry_run_and_errors(client):
     bad = SimpleUploadedFile("lijst.csv", GOOD.replace("subsidy", "lottery").encode(), content_type="text/csv")
     response = client.post(reverse("instrument_staff:import"), {"file": bad})
     assert response.status_code == 400 and "lottery" in response.text
+
+
+def test_beat_leaves_superseded_instrument_versions_to_on_demand_rendering(django_capture_on_commit_callbacks):
+    from brochures.services import renditions_queue_missing
+
+    staff = StaffUserFactory()
+    instrument = InstrumentFactory(sectors="C")
+    instrument_brochure_publish(instrument=instrument, request_rendition=False)
+    assess(instrument, staff, size=2)
+    with django_capture_on_commit_callbacks(execute=False):
+        level_publish(instrument=instrument, actor=staff, level=2, purpose_links=links(2), phase=PhaseFactory())
+    instrument.refresh_from_db()
+    instrument_brochure_publish(instrument=instrument, request_rendition=False)  # version 2, both languages
+    with django_capture_on_commit_callbacks(execute=False):
+        renditions_queue_missing()
+    rendered = set(Rendition.objects.values_list("version__number", flat=True))
+    assert rendered == {2} and Rendition.objects.count() == 2
