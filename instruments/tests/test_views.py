@@ -300,3 +300,16 @@ def test_beat_leaves_superseded_instrument_versions_to_on_demand_rendering(djang
         renditions_queue_missing()
     rendered = set(Rendition.objects.values_list("version__number", flat=True))
     assert rendered == {2} and Rendition.objects.count() == 2
+
+
+def test_staff_action_refreshes_every_instrument_brochure_in_the_worker(client, django_capture_on_commit_callbacks):
+    InstrumentFactory.create_batch(3)
+    url = reverse("brochures:instruments_render")
+    client.force_login(member_of())
+    assert client.post(url).status_code == 403
+    login_staff(client, StaffUserFactory())
+    assert client.get(url).status_code == 405
+    response = client.post(url)  # Celery is eager in tests: the task runs now
+    assert response.status_code == 302 and response["Location"] == reverse("instrument_staff:list")
+    assert Instrument.objects.filter(imvo_brochure__isnull=True).count() == 0
+    assert Rendition.objects.filter(version__brochure__kind="instrument").count() == 6
