@@ -22,6 +22,7 @@ from .constants import (
     InstrumentKind,
     InstrumentStatus,
     PolicyArea,
+    TargetGroup,
 )
 from .rules import SCORE_MAX, SCORE_MIN
 
@@ -160,8 +161,6 @@ class Instrument(models.Model):
 
     @property
     def target_group_labels(self) -> list[str]:
-        from .constants import TargetGroup
-
         flags = (
             (self.for_sme, TargetGroup.SME),
             (self.for_large, TargetGroup.LARGE),

@@ -339,3 +339,22 @@ def test_only_members_start_and_only_signatories_sign():
     colleague = member_of(organisation, is_authorised_signatory=False, role="member")
     with pytest.raises(NotAllowed):
         _sign(application, colleague)
+
+
+def test_the_receipt_of_an_instrument_declaration_names_the_instrument_and_reference():
+    from declarations.constants import ReceiptStatus
+    from declarations.models import Receipt
+    from declarations.services import receipt_render
+
+    staff = StaffUserFactory()
+    published_text()
+    instrument = _level2_instrument(staff)
+    user = member_of()
+    organisation = Organisation.objects.get(memberships__user=user)
+    application = application_start(
+        instrument=instrument, organisation=organisation, reference="MIT-2026-77", actor=user
+    )
+    declaration = _sign(application, user).current_declaration
+    assert receipt_render(receipt_id=declaration.receipt.pk) is True
+    receipt = Receipt.objects.get(declaration=declaration)
+    assert receipt.status == ReceiptStatus.DONE and receipt.pages >= 1
