@@ -33,6 +33,8 @@ from brochures.selectors import pdf_cache_key, rendition_for_version
 from brochures.services import brochure_draft_get_or_create, brochure_draft_update, rendition_render
 from declarations.models import Declaration, Receipt
 from imvo_portal.health import services_forget
+from instruments.models import FrameworkFollowUp, Instrument, InstrumentApplication
+from instruments.services import application_start
 from missions.models import Mission, PreparationSession, Registration
 from notifications.models import OutboxMessage
 from organisations.models import Membership
@@ -100,6 +102,19 @@ ROUTE_KWARGS = {
     "staff:follow_up_done": lambda w: {"pk": w.follow_up.pk},
     "staff:mail_resend": lambda w: {"pk": w.outbox_message.pk},
     "staff:receipt_retry": lambda w: {"pk": w.receipt.pk},
+    "instruments:detail": lambda w: {"slug": w.instrument.slug},
+    "instruments:apply": lambda w: {"slug": w.instrument.slug},
+    "instruments:application": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_sign": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_self_assessment": lambda w: {"pk": w.instrument_application.pk},
+    "instrument_staff:detail": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:edit": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:assess": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:assessment": lambda w: {"pk": w.instrument.pk, "version": 1},
+    "instrument_staff:level": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:phase_edit": lambda w: {"pk": w.instrument.level_decisions.first().phase_id},
+    "instrument_staff:follow_up_resolve": lambda w: {"pk": w.instrument_follow_up.pk},
 }
 # Object pages of the Django admin: generic Django code that never touches Redis.
 NOT_WALKED_NAMESPACES = ("admin",)
@@ -232,6 +247,9 @@ class World:
     version: BrochureVersion
     outbox_message: OutboxMessage
     receipt: Receipt
+    instrument: Instrument
+    instrument_application: InstrumentApplication
+    instrument_follow_up: FrameworkFollowUp
 
     @property
     def version_kwargs(self) -> dict:
@@ -249,6 +267,10 @@ def world(db) -> World:
     registration = declaration.registration
     membership = Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
     session = PreparationSession.objects.order_by("pk").first()
+    instrument = Instrument.objects.get(code="DTIF")  # level 2 from phase 1 in the demo data
+    instrument_application = application_start(
+        instrument=instrument, organisation=registration.organisation, reference="DEMO-1", actor=membership.user
+    )
     return World(
         mission=Mission.objects.filter(status="published").order_by("pk").first(),
         registration=registration,
@@ -260,6 +282,11 @@ def world(db) -> World:
         version=BrochureVersion.objects.select_related("brochure").get(brochure__slug="imvo", language="nl", number=1),
         outbox_message=OutboxMessage.objects.order_by("pk").first(),
         receipt=Receipt.objects.order_by("pk").first(),
+        instrument=instrument,
+        instrument_application=instrument_application,
+        instrument_follow_up=FrameworkFollowUp.objects.create(
+            application=instrument_application, reason="Demo", guidance="Demo"
+        ),
     )
 
 
