@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -103,6 +104,8 @@ ROUTE_KWARGS = {
     "staff:mail_resend": lambda w: {"pk": w.outbox_message.pk},
     "staff:receipt_retry": lambda w: {"pk": w.receipt.pk},
     "instruments:detail": lambda w: {"slug": w.instrument.slug},
+    "instrument_imvo:page": lambda w: {"slug": w.instrument.slug},
+    "instrument_imvo:pdf": lambda w: {"slug": w.instrument.slug},
     "instruments:apply": lambda w: {"slug": w.instrument.slug},
     "instruments:application": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
@@ -120,14 +123,16 @@ ROUTE_KWARGS = {
 NOT_WALKED_NAMESPACES = ("admin",)
 
 
-def _url_patterns(patterns=None, namespace: str = ""):
-    """(full name, pattern) of every named URL, namespaces included."""
+def _url_patterns(patterns=None, namespace: str = "", prefix_parameters: bool = False):
+    """(full name, pattern) of every named URL, namespaces included. A URL under an include whose
+    prefix has parameters (``instruments/<slug>/imvo/``) counts as having parameters."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
             inner = ":".join(filter(None, [namespace, entry.namespace]))
-            yield from _url_patterns(entry.url_patterns, inner)
+            yield from _url_patterns(entry.url_patterns, inner, prefix_parameters or _has_parameters(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name:
-            yield ":".join(filter(None, [namespace, entry.name])), entry.pattern
+            pattern = SimpleNamespace(converters={"prefix": True}) if prefix_parameters else entry.pattern
+            yield ":".join(filter(None, [namespace, entry.name])), pattern
 
 
 def _has_parameters(pattern) -> bool:
