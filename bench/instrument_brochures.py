@@ -122,7 +122,8 @@ def main() -> None:
     sys.stderr.write(result.stderr[-2000:])
     print(
         f"wall time {elapsed:.0f} s; peak RSS pool process {peak['pool'] / 1024:.0f} MB, "
-        f"whole worker {peak['total'] / 1024:.0f} MB"
+        f"whole worker {peak['total'] / 1024:.0f} MB; CPU time of the pool process(es) "
+        f"{sum(peak['cpu'].values()):.0f} s; load average at the end {os.getloadavg()[0]:.1f}"
     )
 
 
