@@ -68,6 +68,13 @@ class Declaration(models.Model):
     """
 
     sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
+    reference = models.CharField(
+        _("reference"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text=_("Short reference on the receipt, IMVO-YYYY-NNNNNN (empty on records written before references)."),
+    )
     registration = models.ForeignKey(
         "missions.Registration", verbose_name=_("registration"), on_delete=models.PROTECT, related_name="declarations"
     )
@@ -126,6 +133,11 @@ class Declaration(models.Model):
         indexes = [
             models.Index(fields=["registration", "sequence"], name="declaration_registration_seq"),
             models.Index(fields=["organisation", "decision", "signed_at"], name="declaration_org_decision"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=~models.Q(reference=""), name="unique_declaration_reference"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
@@ -20,10 +21,12 @@ from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
-from .exceptions import AuthorityNotConfirmed, ExplanationRequired
+from .exceptions import AuthorityNotConfirmed, ExplanationRequired, ReuseNoLongerValid
 from .hashing import erasure_mac, personal_hash, record_hash
 from .keys import current_chain_key
 from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
+from .references import reference_next, verification_code
+from .selectors import declaration_reusable_for
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
@@ -81,10 +84,17 @@ def declaration_record(
 ) -> Declaration:
     """Append one declaration record (and its erasable personal row) to the chain.
 
-    Must run inside the caller's transaction. The record hash is keyed with the current chain key;
+    Must run inside the caller's transaction. Under the chain lock the record gets the next
+    ``sequence`` and the next reference of the signing year (``references.py``), both unique under
+    concurrency. The record hash is keyed with the current chain key;
     when the chain reaches the latest checkpoint's ``next_due`` a signed checkpoint is appended in
     the same transaction. Queues the receipt PDF on commit and points the registration's
     ``current_declaration`` at the new record. Audited.
+
+    ``reused_from`` (a re-use: the acting ``actor`` confirms an earlier endorsement again) is
+    checked again under the chain lock and must still qualify (``declaration_reusable_for``), else
+    ``ReuseNoLongerValid`` is raised and nothing is written; both the acting user and the
+    earlier record are part of the hashed record.
     """
     DeclarationInput(
         decision=decision,
@@ -98,9 +108,18 @@ def declaration_record(
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
     chain_lock()
+    if reused_from is not None:
+        # Under the chain lock a concurrent withdrawal of the earlier declaration has either been
+        # committed (and is seen here) or will be written after this record.
+        still = declaration_reusable_for(organisation=organisation, text=text, exclude_registration=registration)
+        if still is None or still.pk != reused_from.pk or decision != Decision.ENDORSED:
+            raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
+    signed_at = timezone.now()
+    last_reference = Declaration.objects.exclude(reference="").order_by("-sequence").values_list("reference", flat=True)
     declaration = Declaration(
         sequence=(last.sequence + 1) if last else 1,
+        reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
         registration=registration,
         organisation=organisation,
         organisation_name=organisation.name,
@@ -113,7 +132,7 @@ def declaration_record(
         explanation=explanation.strip(),
         confirms_authority=confirms_authority,
         user=actor,
-        signed_at=timezone.now(),
+        signed_at=signed_at,
         brochure_version=registration.imvo_brochure_version,
         reused_from=reused_from,
         personal_hash=personal_hash(
@@ -145,6 +164,7 @@ def declaration_record(
         details={
             "registration": registration.pk,
             "sequence": declaration.sequence,
+            "reference": declaration.reference,
             "text_version": text.version,
             "record_hash": declaration.record_hash,
             "reused_from": reused_from.pk if reused_from else None,
@@ -209,7 +229,10 @@ def receipt_render(*, receipt_id: int) -> bool:
     ones and marks the receipt failed (``receipt_fail``) on any other.
     """
     receipt = Receipt.objects.select_related(
-        "declaration__text", "declaration__personal", "declaration__registration__mission"
+        "declaration__text",
+        "declaration__personal",
+        "declaration__registration__mission",
+        "declaration__reused_from",
     ).get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
@@ -219,6 +242,8 @@ def receipt_render(*, receipt_id: int) -> bool:
         "personal": getattr(declaration, "personal", None),
         "mission": declaration.registration.mission,
         "text": declaration.text,
+        "verification_code": verification_code(declaration),
+        "verify_url": settings.PORTAL_BASE_URL + reverse("verify"),
     }
     rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
     name = receipt_storage_name(receipt)
