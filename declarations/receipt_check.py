@@ -30,8 +30,8 @@ from .references import (
 logger = logging.getLogger("imvo.security")
 
 #: PDF metadata keys the receipt carries (``receipt_pdf.html``), read back on upload.
-PDF_META_REFERENCE = "/imvo-reference"
-PDF_META_CODE = "/imvo-verification-code"
+PDF_META_REFERENCE = "/imvoreference"  # WeasyPrint keeps only the letters of the meta name
+PDF_META_CODE = "/imvoverificationcode"
 PDF_MAGIC = b"%PDF-"
 PDF_TEXT_PAGES = 3  # the reference and code are on page 1; never parse a long document
 
@@ -99,11 +99,11 @@ def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | N
         action="declaration.verify",
         obj=declaration if matches else None,
         organisation_id=declaration.organisation_id if matches else None,
-        details={"method": method, "outcome": "match" if matches else "no_match"},
+        details={"method": method, "outcome": "match" if matches else "no_match"},  # no IP, no user
     )
+    outcome = "match" if matches else "no_match"
     logger.info(
-        "declaration.verify",
-        extra={"security": {"event": "declaration.verify", "method": method, "outcome": "match" if matches else "no_match"}},
+        "declaration.verify", extra={"security": {"event": "declaration.verify", "method": method, "outcome": outcome}}
     )
     if not matches:
         return None

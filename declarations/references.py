@@ -93,7 +93,9 @@ def verification_code(declaration) -> str:
 
 def verification_code_matches(declaration, code: str) -> bool:
     """Whether ``code`` (as typed: any case, spaces or hyphens) is this record's code; constant time."""
-    expected = _code_raw(key_id=declaration.key_id, reference=declaration.reference, record_hash=declaration.record_hash)
+    expected = _code_raw(
+        key_id=declaration.key_id, reference=declaration.reference, record_hash=declaration.record_hash
+    )
     given = code_normalise(code)
     if not expected:
         # Compare anyway so a record without a code takes as long as one with a wrong code.

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from declarations.checkpoints import checkpoint_write
 from declarations.hashing import RECORD_FIELDS, canonical, record_data
-from declarations.references import reference_next
 from declarations.keys import LEGACY_KEY_ID, current_chain_key
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import PROTECTED_TABLES
+from declarations.references import reference_next
 from declarations.services import declaration_personal_data_erase, declarations_verify
 
 from .chain_tools import build_chain, store_all_copies, unkeyed_hash, wrong_key_hash
