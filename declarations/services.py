@@ -1,10 +1,12 @@
 """Writes of declaration texts and records: an append-only, hash-chained evidence log."""
 
+import base64
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -222,6 +224,15 @@ def receipt_storage_name(receipt: Receipt) -> str:
     )
 
 
+def _qr_data_uri(url: str) -> str:
+    """``url`` as an SVG QR code in a data: URL (rendered here; the PDF renderer fetches nothing)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string(encoding="unicode").encode()).decode()
+
+
 def receipt_render(*, receipt_id: int) -> bool:
     """Render and store the receipt PDF unless done already. Returns True when rendered now.
 
@@ -237,13 +248,18 @@ def receipt_render(*, receipt_id: int) -> bool:
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
     declaration = receipt.declaration
+    code = verification_code(declaration)
+    verify_url = settings.PORTAL_BASE_URL + reverse("verify")
+    verify_link = f"{verify_url}?{urlencode({'reference': declaration.reference, 'code': code})}"
     context = {
         "declaration": declaration,
         "personal": getattr(declaration, "personal", None),
         "mission": declaration.registration.mission,
         "text": declaration.text,
-        "verification_code": verification_code(declaration),
-        "verify_url": settings.PORTAL_BASE_URL + reverse("verify"),
+        "verification_code": code,
+        "verify_url": verify_url,
+        "verify_link": verify_link,
+        "verify_qr": _qr_data_uri(verify_link) if code else "",
     }
     rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
     name = receipt_storage_name(receipt)

@@ -374,6 +374,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "previous_hash": "2" * 64,
         "record_hash": "3" * 64,
         "key_id": LEGACY_KEY_ID,
+        "reference": "",  # posing as a record from before references (their hash leaves it out)
     }
     assert set(changes) == set(RECORD_COLUMNS)
     for column, value in changes.items():

@@ -61,8 +61,6 @@ def test_the_english_email_and_the_waitlist_email_too():
     text = published_text()
     for _ in range(6):
         user = member_of()
-        registration_submit(
-            registration=draft_ready(mission=full, user=user, answer=endorse_answer(text)), actor=user
-        )
+        registration_submit(registration=draft_ready(mission=full, user=user, answer=endorse_answer(text)), actor=user)
     waitlisted = OutboxMessage.objects.filter(kind="registration.waitlisted").get()
     assert re.search(r"IMVO-\d{4}-\d{6}", waitlisted.body_text)
