@@ -75,7 +75,10 @@ def receipt_pdf_read(content: bytes) -> tuple[str, str]:
             found_code = CODE_FIND_RE.search(text)
             reference = reference_normalise(found_reference.group(0)) if found_reference else ""
             code = code_normalise(found_code.group(0)) if found_code else ""
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+    except (PyPdfError, RecursionError):
+        raise UnreadableReceipt() from None
+    except Exception:  # noqa: BLE001  an uploaded file is hostile input: any parser failure means "unreadable"
+        logger.info("declaration.verify: unreadable PDF upload", exc_info=True)
         raise UnreadableReceipt() from None
     if not (reference and code):
         raise UnreadableReceipt()

@@ -138,3 +138,13 @@ def test_english_page(client):
     page = client.get("/verify/", query).content.decode()
     assert 'lang="en"' in page and "Verify a declaration receipt" in page
     assert "This declaration is in the register" in _result(page) and "Endorsed" in _result(page)
+
+
+def test_a_lookup_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    records = [sign() for _ in range(3)]
+    checkpoint_write()
+    declaration = records[1]
+    query = {"reference": declaration.reference, "code": verification_code(declaration)}
+    with django_assert_max_num_queries(10):
+        response = client.get("/verify/", query)
+    assert declaration.organisation_name in _result(response.content.decode())
