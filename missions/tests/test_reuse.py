@@ -168,3 +168,59 @@ def test_only_current_fresh_endorsements_qualify():
     registration_withdraw(registration=earlier.registration, actor=user, reason="Weg")
     assert declaration_reusable_for(organisation=organisation, text=text) is None
     assert declaration_reusable_for(organisation=organisation, text=published_text(version=2)) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawal_committed_while_the_reuse_is_being_written_wins_and_nothing_is_written():
+    """The withdrawal holds the chain lock; the re-use record waits for it and, once the withdrawal
+    is committed, is refused: ``declaration_record`` repeats the check under the chain lock."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from declarations.services import declaration_record
+
+    text = published_text()
+    user, earlier = _signed(text)
+    registration = draft_ready(mission=MissionFactory(), user=user, organisation=earlier.organisation)
+    locked, outcome = threading.Event(), {}
+
+    def withdraw():
+        try:
+            with transaction.atomic():
+                registration_withdraw(registration=earlier.registration, actor=user, reason="Gaan niet")
+                locked.set()  # the chain lock is held until this transaction commits
+                time.sleep(1.0)
+        finally:
+            connection.close()
+
+    def reuse():
+        try:
+            locked.wait(timeout=30)
+            with transaction.atomic():
+                declaration_record(
+                    registration=registration,
+                    actor=user,
+                    text=text,
+                    decision="endorsed",
+                    signatory_name=user.full_name,
+                    signatory_position="Directeur",
+                    confirms_authority=True,
+                    reused_from=earlier,  # qualified when the caller looked, before the lock
+                )
+            outcome["result"] = "written"
+        except ReuseNoLongerValid:
+            outcome["result"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=withdraw), threading.Thread(target=reuse)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome == {"result": "refused"}
+    assert not Declaration.objects.filter(registration=registration).exists()
+    assert declarations_verify().ok
