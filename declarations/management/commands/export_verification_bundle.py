@@ -11,9 +11,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", help="file to write (same as --output)")
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args, path=None, output=None, **options):
+        output = output or path
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 for piece in verification_bundle_lines():
