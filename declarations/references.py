@@ -38,8 +38,13 @@ def reference_format(year: int, number: int) -> str:
     return f"{REFERENCE_PREFIX}-{year:04d}-{number:06d}"
 
 
+def reference_prefix(signed_at: datetime) -> str:
+    """``IMVO-2027-``: what every reference of that signing year starts with."""
+    return f"{REFERENCE_PREFIX}-{reference_year(signed_at):04d}-"
+
+
 def reference_next(*, signed_at: datetime, last_reference: str | None) -> str:
-    """The reference after ``last_reference`` (the newest one in the chain) for a record signed at ``signed_at``.
+    """The reference after ``last_reference`` (the highest one of the year) for a record signed at ``signed_at``.
 
     Numbers restart at 1 each year. Call under the chain lock.
     """

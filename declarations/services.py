@@ -27,7 +27,7 @@ from .exceptions import AuthorityNotConfirmed, ExplanationRequired, ReuseNoLonge
 from .hashing import erasure_mac, personal_hash, record_hash
 from .keys import current_chain_key
 from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
-from .references import reference_next, verification_code
+from .references import reference_next, reference_prefix, verification_code
 from .selectors import declaration_reusable_for
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
@@ -118,7 +118,14 @@ def declaration_record(
             raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
     signed_at = timezone.now()
-    last_reference = Declaration.objects.exclude(reference="").order_by("-sequence").values_list("reference", flat=True)
+    # The highest reference of the signing year; the partial unique index on ``reference`` answers
+    # this with one backward index step (the exclude matches the index's condition).
+    last_reference = (
+        Declaration.objects.exclude(reference="")
+        .filter(reference__startswith=reference_prefix(signed_at))
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+    )
     declaration = Declaration(
         sequence=(last.sequence + 1) if last else 1,
         reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
