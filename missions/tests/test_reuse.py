@@ -5,13 +5,17 @@ that stopped qualifying (also between the wizard and the submit) writes nothing 
 fresh signature.
 """
 
+import io
+
 import pytest
+from django.core.files.storage import default_storage
+from pypdf import PdfReader
 
 from declarations.exceptions import ReuseNoLongerValid
 from declarations.hashing import record_data, record_hash
 from declarations.models import Declaration
 from declarations.selectors import declaration_reusable_for
-from declarations.services import declarations_verify
+from declarations.services import declarations_verify, receipt_render
 from missions.constants import RegistrationStatus as S
 from missions.models import Registration
 from missions.services import registration_submit, registration_withdraw
@@ -70,6 +74,12 @@ def test_a_colleague_reuses_the_endorsement_under_their_own_name_and_the_record_
     assert record.personal.signatory_name == "Karel Colleague" and record.personal.signatory_position == "CFO"
     assert earlier.user == first_signatory
     assert declarations_verify().ok
+    # the receipt says what the record rests on
+    receipt_render(receipt_id=record.receipt.pk)
+    record.receipt.refresh_from_db()
+    content = default_storage.open(record.receipt.file_name).read()
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", " ")
+    assert "Berust op" in text and earlier.reference in text and "Karel Colleague, CFO" in text
 
 
 def test_the_reuse_needs_the_position_of_the_acting_signatory(client):
