@@ -45,6 +45,17 @@ RECORD_FIELDS = (
 #: records written before them keep their hashes (a value added or removed later still breaks it).
 LATER_FIELDS = frozenset({"reference"})
 
+#: The subject fields of a declaration for an EZK instrument. They are part of the record hash
+#: whenever any of them is set (so records written before they existed keep their hash, and
+#: setting one on such a record breaks it); together with ``registration_id`` above they say what
+#: the declaration was for.
+SUBJECT_FIELDS = (
+    "instrument_application_id",
+    "instrument_code",
+    "application_reference",
+    "framework_level",
+)
+
 
 class UnknownKey(Exception):
     """The record names a key id that is not configured."""
@@ -70,6 +81,9 @@ def record_data(declaration) -> dict:
         if field in LATER_FIELDS and value in ("", None):
             continue
         data[field] = utc_text(value) if isinstance(value, datetime) else value
+    subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
+    if any(value not in (None, "") for value in subject.values()):
+        data.update(subject)
     return data
 
 

@@ -85,11 +85,18 @@ def receipt_pdf_read(content: bytes) -> tuple[str, str]:
     return reference, code
 
 
+def _subject(declaration: Declaration):
+    """The registration (mission) or instrument application the declaration is for."""
+    return declaration.registration if declaration.registration_id else declaration.instrument_application
+
+
 def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:
     """The record with this reference if ``code`` is its verification code, else None. Audited."""
     normalised = reference_normalise(reference)
     declaration = (
-        Declaration.objects.select_related("registration", "text").filter(reference=normalised).first()
+        Declaration.objects.select_related("registration", "instrument_application", "text")
+        .filter(reference=normalised)
+        .first()
         if normalised
         else None
     )
@@ -112,6 +119,6 @@ def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | N
         return None
     return ReceiptCheck(
         declaration=declaration,
-        is_current=declaration.registration.current_declaration_id == declaration.pk,
+        is_current=_subject(declaration).current_declaration_id == declaration.pk,
         checkpoint=checkpoint_covering(sequence=declaration.sequence),
     )

@@ -73,7 +73,8 @@ def declaration_text_publish(*, version: int, language: str, body: str, actor=No
 
 def declaration_record(
     *,
-    registration,
+    registration=None,
+    instrument_application=None,
     actor,
     text: DeclarationText,
     decision: str,
@@ -93,11 +94,18 @@ def declaration_record(
     the same transaction. Queues the receipt PDF on commit and points the registration's
     ``current_declaration`` at the new record. Audited.
 
+    The subject is exactly one of ``registration`` (a mission) or ``instrument_application`` (an
+    EZK instrument whose framework level asks for the declaration: its instrument code,
+    application reference and level are recorded in the hashed record).
+
     ``reused_from`` (a re-use: the acting ``actor`` confirms an earlier endorsement again) is
     checked again under the chain lock and must still qualify (``declaration_reusable_for``), else
     ``ReuseNoLongerValid`` is raised and nothing is written; both the acting user and the
     earlier record are part of the hashed record.
     """
+    if (registration is None) == (instrument_application is None):
+        raise ValueError("A declaration is for exactly one registration or instrument application.")
+    subject = registration if registration is not None else instrument_application
     DeclarationInput(
         decision=decision,
         signatory_name=signatory_name,
@@ -105,7 +113,7 @@ def declaration_record(
         confirms_authority=confirms_authority,
         explanation=explanation,
     ).validate()
-    organisation = registration.organisation
+    organisation = subject.organisation
     ip = client_ip(request) if request is not None else None
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
@@ -113,7 +121,12 @@ def declaration_record(
     if reused_from is not None:
         # Under the chain lock a concurrent withdrawal of the earlier declaration has either been
         # committed (and is seen here) or will be written after this record.
-        still = declaration_reusable_for(organisation=organisation, text=text, exclude_registration=registration)
+        still = declaration_reusable_for(
+            organisation=organisation,
+            text=text,
+            exclude_registration=registration,
+            exclude_application=instrument_application,
+        )
         if still is None or still.pk != reused_from.pk or decision != Decision.ENDORSED:
             raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
@@ -130,6 +143,10 @@ def declaration_record(
         sequence=(last.sequence + 1) if last else 1,
         reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
         registration=registration,
+        instrument_application=instrument_application,
+        instrument_code=instrument_application.instrument.code if instrument_application else "",
+        application_reference=instrument_application.reference if instrument_application else "",
+        framework_level=instrument_application.level if instrument_application else None,
         organisation=organisation,
         organisation_name=organisation.name,
         organisation_kvk=organisation.kvk_number,
@@ -142,7 +159,7 @@ def declaration_record(
         confirms_authority=confirms_authority,
         user=actor,
         signed_at=signed_at,
-        brochure_version=registration.imvo_brochure_version,
+        brochure_version=subject.imvo_brochure_version,
         reused_from=reused_from,
         personal_hash=personal_hash(
             salt=salt, name=signatory_name, position=signatory_position, ip_address=ip, user_agent=agent
@@ -162,8 +179,8 @@ def declaration_record(
     )
     language = getattr(actor, "language", None) or settings.LANGUAGE_CODE
     receipt = Receipt.objects.create(declaration=declaration, language=language)
-    registration.current_declaration = declaration
-    registration.save(update_fields=["current_declaration"])
+    subject.current_declaration = declaration
+    subject.save(update_fields=["current_declaration"])
     audit_event_record(
         action=f"declaration.{decision}",
         actor=actor,
@@ -171,7 +188,8 @@ def declaration_record(
         organisation_id=organisation.pk,
         request=request,
         details={
-            "registration": registration.pk,
+            "registration": registration.pk if registration else None,
+            "instrument_application": instrument_application.pk if instrument_application else None,
             "sequence": declaration.sequence,
             "reference": declaration.reference,
             "text_version": text.version,
@@ -251,6 +269,7 @@ def receipt_render(*, receipt_id: int) -> bool:
         "declaration__personal",
         "declaration__registration__mission",
         "declaration__reused_from",
+        "declaration__instrument_application__instrument",
     ).get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
@@ -261,7 +280,8 @@ def receipt_render(*, receipt_id: int) -> bool:
     context = {
         "declaration": declaration,
         "personal": getattr(declaration, "personal", None),
-        "mission": declaration.registration.mission,
+        "mission": declaration.registration.mission if declaration.registration_id else None,
+        "instrument": declaration.instrument_application.instrument if declaration.instrument_application_id else None,
         "text": declaration.text,
         "verification_code": code,
         "verify_url": verify_url,
