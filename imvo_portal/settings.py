@@ -388,6 +388,8 @@ LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
 RECEIPT_STORAGE_PREFIX = "private/receipts"
+# /verify/: the largest receipt PDF that may be uploaded to check it (receipts are ~100 kB).
+VERIFY_RECEIPT_MAX_BYTES = env.int("VERIFY_RECEIPT_MAX_BYTES", default=2 * 1024 * 1024)
 # --- Declaration evidence (README: "Evidence and database roles") ---
 # DEV-ONLY keys, public in this repository: used only while DEBUG is on, refused when it is off.
 DEV_DECLARATION_CHAIN_KEY = "afc7943e10c3f5bc71f322cb4e7683b535308cb22291a2997e687162fd5fbfca"

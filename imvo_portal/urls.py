@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from declarations.views import VerifyView
+
 from . import views
 
 handler403 = "imvo_portal.views.permission_denied"
@@ -18,6 +20,7 @@ urlpatterns = [
     path("missions/", include("missions.urls")),
     path("my/", include("missions.my_urls")),
     path("declarations/", include("declarations.urls")),
+    path("verify/", VerifyView.as_view(), name="verify"),
     path("brochures/", include("brochures.urls")),
     path("instruments/<slug:slug>/imvo/", include("brochures.instrument_urls")),
     path("instruments/", include("instruments.urls")),

@@ -170,3 +170,14 @@ class WithdrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ReuseDeclarationForm(forms.Form):
+    """Step 4, short path: the signatory confirms an earlier endorsement again, under their own name.
+
+    The new record names the acting signatory (their account name and this position) and the
+    earlier declaration it rests on; it never copies another person as signatory.
+    """
+
+    reused_from = forms.IntegerField(widget=forms.HiddenInput)
+    reuse_position = forms.CharField(label=_("Your position"), max_length=150)

@@ -364,3 +364,23 @@ def test_the_receipt_of_an_instrument_declaration_names_the_instrument_and_refer
     assert receipt_render(receipt_id=declaration.receipt.pk) is True
     receipt = Receipt.objects.get(declaration=declaration)
     assert receipt.status == ReceiptStatus.DONE and receipt.pages >= 1
+
+
+def test_a_reuse_that_no_longer_qualifies_is_refused_and_nothing_is_written(settings):
+    from declarations.exceptions import ReuseNoLongerValid
+    from declarations.models import Declaration
+
+    staff = StaffUserFactory()
+    published_text()
+    instrument = _level2_instrument(staff)
+    user = member_of()
+    organisation = Organisation.objects.get(memberships__user=user)
+    first = application_start(instrument=instrument, organisation=organisation, reference="R-7", actor=user)
+    earlier = _sign(first, user).current_declaration
+    second = application_start(instrument=instrument, organisation=organisation, reference="R-8", actor=user)
+    settings.DECLARATION_REUSE_DAYS = 0  # the earlier endorsement fell out of the re-use period
+    count = Declaration.objects.count()
+    with pytest.raises(ReuseNoLongerValid):
+        _sign(second, user, reused_from_id=earlier.pk)
+    second.refresh_from_db()
+    assert Declaration.objects.count() == count and second.current_declaration is None

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
-from declarations.exceptions import NoPublishedText
+from declarations.exceptions import NoPublishedText, ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from declarations.services import DeclarationInput, declaration_record
 from organisations.models import Membership
@@ -143,8 +143,14 @@ def _decide(*, mission: Mission, registration: Registration, actor, answer: Decl
         raise NoPublishedText()
     reused_from = None
     if answer.reused_from_id:
-        candidate = declaration_reusable_for(organisation=registration.organisation, text=text)
-        reused_from = candidate if candidate and candidate.pk == answer.reused_from_id else None
+        # Checked again here, under the locks: the earlier declaration may have stopped qualifying
+        # since the wizard offered it. Then nothing is written and a fresh signature is needed.
+        candidate = declaration_reusable_for(
+            organisation=registration.organisation, text=text, exclude_registration=registration
+        )
+        if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
+            raise ReuseNoLongerValid()
+        reused_from = candidate
     declaration_record(
         registration=registration,
         actor=actor,

@@ -293,7 +293,8 @@ def test_a_signature_is_reused_through_the_wizard_and_linked_in_the_evidence(cli
     second, base = _wizard(client, second_mission, organisation, declaration={"decision": ""})
     step4 = client.get(f"{base}/4/").content.decode()
     assert f'value="{earlier.pk}"' in step4  # the re-use offer
-    response = client.post(f"{base}/4/", {"action": "reuse", "reused_from": str(earlier.pk)})
+    assert 'value="Directeur"' in step4  # the same signatory: their position is offered again
+    response = client.post(f"{base}/4/", {"action": "reuse", "reused_from": str(earlier.pk), "reuse_position": "CEO"})
     assert response.status_code == 302 and response.url.endswith("/step/5/")
     client.post(f"{base}/5/", {"action": "submit"})
     second.refresh_from_db()
@@ -301,6 +302,7 @@ def test_a_signature_is_reused_through_the_wizard_and_linked_in_the_evidence(cli
     assert second.status == S.CONFIRMED
     assert record.pk != earlier.pk and record.reused_from_id == earlier.pk
     assert record.text_version == earlier.text_version and record.decision == "endorsed"
+    assert record.user == user and record.personal.signatory_position == "CEO"
 
 
 def test_without_a_published_declaration_text_the_signatory_is_told_and_nothing_is_recorded(client):

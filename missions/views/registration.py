@@ -10,6 +10,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.ratelimit import rate_limit_exceeded, too_many_requests
+from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from imvo_portal.exceptions import DomainError
 from organisations.policies import PolicyRequiredMixin
@@ -18,7 +19,7 @@ from organisations.selectors import active_membership, membership_get, membershi
 from .. import resources
 from ..constants import RegistrationStatus
 from ..exceptions import AlreadyRegistered, ProfileIncomplete, RegistrationClosed
-from ..forms import DeclarationForm, OrganisationChoiceForm, ParticipantsForm
+from ..forms import DeclarationForm, OrganisationChoiceForm, ParticipantsForm, ReuseDeclarationForm
 from ..selectors import (
     mission_get_published,
     registration_get_for_member,
@@ -172,7 +173,19 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             context["answer"] = self.registration.draft_data.get("declaration")
             context["is_signatory"] = self.membership.is_authorised_signatory
         if self.step == 4:
-            context["reusable"] = self._reusable(context["text"])
+            context["reusable"] = reusable = self._reusable(context["text"])
+            if reusable is not None:
+                personal = getattr(reusable, "personal", None)
+                same_person = reusable.user_id == self.request.user.pk and personal is not None
+                context.setdefault(
+                    "reuse_form",
+                    ReuseDeclarationForm(
+                        initial={
+                            "reused_from": reusable.pk,
+                            "reuse_position": personal.signatory_position if same_person else "",
+                        }
+                    ),
+                )
             if self.membership.is_authorised_signatory:
                 context.setdefault("form", self._step4_form())
         if self.step == 5:
@@ -214,7 +227,15 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             if self.step == 5:
                 if action == "back":
                     return self._go(4)
-                registration = registration_submit(registration=self.registration, actor=user, request=request)
+                try:
+                    registration = registration_submit(registration=self.registration, actor=user, request=request)
+                except ReuseNoLongerValid as exc:
+                    # Nothing was written; the re-used answer is dropped so a fresh signature is asked.
+                    registration_draft_save(
+                        registration=self.registration, actor=user, step=4, data={"declaration": None}
+                    )
+                    messages.error(request, exc.message)
+                    return self._go(4)
                 messages.success(request, _("Your registration has been submitted."))
                 return redirect("my:registration", registration.pk)
         except DomainError as exc:
@@ -247,22 +268,21 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             return self._go(4)
         if action == "reuse":
             earlier = self._reusable(text)
+            reuse_form = ReuseDeclarationForm(request.POST)
             if earlier is None or str(earlier.pk) != request.POST.get("reused_from"):
-                messages.error(request, _("The earlier declaration can no longer be re-used. Please sign again."))
+                messages.error(request, ReuseNoLongerValid.message)
                 return self._go(4)
-            personal = getattr(earlier, "personal", None)
+            if not reuse_form.is_valid():
+                return self.render_to_response(self.get_context_data(reuse_form=reuse_form))
             answer = {
                 "decision": "endorsed",
                 "confirms_authority": True,
                 "explanation": "",
                 "text_id": text.pk,
-                "signatory_name": (personal.signatory_name if personal and personal.signatory_name else user.full_name),
-                "signatory_position": personal.signatory_position if personal else "",
+                "signatory_name": user.full_name or user.email,
+                "signatory_position": reuse_form.cleaned_data["reuse_position"].strip(),
                 "reused_from_id": earlier.pk,
             }
-            if not answer["signatory_position"]:
-                messages.error(request, _("Please sign again: the earlier declaration has no position on record."))
-                return self._go(4)
             registration_draft_save(registration=self.registration, actor=user, step=5, data={"declaration": answer})
             return self._go(5)
         form = DeclarationForm(request.POST)
