@@ -196,6 +196,9 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
+# Seconds between two writes of a session's last activity (imvo_portal/middleware.py): the idle
+# timeout may end a session up to this much early, never late; 1 = exact to the second.
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
