@@ -277,6 +277,9 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="imvo-steunpunt@rvo.example")
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
+# Refresh the dashboard's rollups when a ministry user opens it and they are older than the refresh
+# interval (incremental, cheap). On by default when there is no broker, hence no beat to do it.
+DASHBOARD_REFRESH_ON_READ = env.bool("DASHBOARD_REFRESH_ON_READ", default=CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_SERIALIZER = "json"

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from dashboard.services import rollups_refresh
+from dashboard.services import rollups_rebuild
 from declarations.constants import GENESIS_HASH, Decision
 from declarations.hashing import record_hash
 from declarations.models import Declaration, DeclarationPersonalData, DeclarationText
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        state = rollups_refresh()
+        state = rollups_rebuild()
         self._log(f"rollups built from {state.facts} registrations in {state.duration_ms} ms", started)
 
     def _log(self, what: str, started: float) -> None:
