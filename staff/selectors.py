@@ -11,25 +11,38 @@ from declarations.constants import Decision
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
 from missions.lifecycle import SEAT_HOLDING
 from missions.models import Mission, Participant, PreparationSession, Registration
-from missions.selectors import status_counts, with_seat_counts
+from missions.selectors import seat_counts_attach, status_counts, with_seat_counts
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
 
 from .constants import OVERVIEW_SESSION_DAYS
 from .models import AgendaItem, Attendance, FollowUpAction
 
+STAFF_COUNTS = {
+    "review_count": [RegistrationStatus.HELD_FOR_REVIEW],
+    "pending_signature_count": [RegistrationStatus.PENDING_SIGNATURE],
+}
+
 
 def _with_counts(missions: QuerySet[Mission]) -> QuerySet[Mission]:
-    return with_seat_counts(missions).annotate(
-        **status_counts(
-            review_count=[RegistrationStatus.HELD_FOR_REVIEW],
-            pending_signature_count=[RegistrationStatus.PENDING_SIGNATURE],
-        )
-    )
+    return with_seat_counts(missions).annotate(**status_counts(**STAFF_COUNTS))
+
+
+def mission_counts_attach(missions) -> list[Mission]:
+    """Seat, review and signature counts for the missions shown (one query; see ``seat_counts_attach``)."""
+    return seat_counts_attach(missions, **STAFF_COUNTS)
+
+
+def missions_current_ids() -> QuerySet[Mission]:
+    """Missions not yet over (ending today or later), as a subquery: the start page's work lists are
+    about these. Registrations of missions that have ended stay reachable per mission; keeping them
+    out of these lists keeps them the same size whatever the history (issue 15)."""
+    return Mission.objects.filter(ends_on__gte=timezone.localdate()).values("pk")
 
 
 def mission_list_for_staff(*, status: str = "", q: str = "") -> QuerySet[Mission]:
-    missions = _with_counts(Mission.objects.all()).select_related("lead_contact")
+    """All missions, filtered; paginate this and call ``mission_counts_attach`` for the page."""
+    missions = Mission.objects.select_related("lead_contact")
     if status in MissionStatus.values:
         missions = missions.filter(status=status)
     if q:
@@ -41,41 +54,63 @@ def mission_get_for_staff(*, pk: int) -> Mission:
     return get_object_or_404(_with_counts(Mission.objects.all()).select_related("lead_contact"), pk=pk)
 
 
-def missions_upcoming() -> QuerySet[Mission]:
-    return _with_counts(
-        Mission.objects.filter(
-            status__in=[MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED],
-            ends_on__gte=timezone.localdate(),
-        )
-    ).order_by("starts_on", "pk")
+def missions_upcoming(*, limit: int = 20) -> list[Mission]:
+    """Missions not yet over, soonest first, with their counts (computed for these rows only)."""
+    missions = Mission.objects.filter(
+        status__in=[MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED],
+        ends_on__gte=timezone.localdate(),
+    ).order_by("starts_on", "pk")[:limit]
+    return mission_counts_attach(missions)
 
 
 def _registration_base() -> QuerySet[Registration]:
     return Registration.objects.select_related("organisation", "mission", "current_declaration")
 
 
-def registrations_awaiting_review() -> QuerySet[Registration]:
-    return _registration_base().filter(status=RegistrationStatus.HELD_FOR_REVIEW).order_by("status_changed_at", "pk")
+def registrations_awaiting_review(*, current_only: bool = False) -> QuerySet[Registration]:
+    """Held for review, oldest first (index ``registration_status_changed``); ``current_only``: of
+    missions not yet over."""
+    registrations = _registration_base().filter(status=RegistrationStatus.HELD_FOR_REVIEW)
+    if current_only:
+        registrations = registrations.filter(mission_id__in=missions_current_ids())
+    return registrations.order_by("status_changed_at", "pk")
 
 
-def registrations_pending_signature() -> QuerySet[Registration]:
-    return _registration_base().filter(status=RegistrationStatus.PENDING_SIGNATURE).order_by("status_changed_at", "pk")
+def registrations_pending_signature(*, current_only: bool = False) -> QuerySet[Registration]:
+    registrations = _registration_base().filter(status=RegistrationStatus.PENDING_SIGNATURE)
+    if current_only:
+        registrations = registrations.filter(mission_id__in=missions_current_ids())
+    return registrations.order_by("status_changed_at", "pk")
 
 
-def registrations_declined() -> QuerySet[Registration]:
-    """Active registrations whose latest declaration decision is "not endorsed" (IMVO follow-up candidates)."""
-    return (
-        _registration_base()
-        .filter(status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED)
-        .annotate(
-            has_open_follow_up=Exists(
-                FollowUpAction.objects.filter(
-                    organisation=OuterRef("organisation"), mission=OuterRef("mission"), done_at__isnull=True
-                )
-            )
-        )
-        .order_by("mission__starts_on", "organisation__name")
+def registrations_declined(*, current_only: bool = False) -> QuerySet[Registration]:
+    """Active registrations whose latest declaration decision is "not endorsed" (IMVO follow-up
+    candidates), by mission date and organisation. ``current_only``: of missions not yet over, so
+    the sort covers those missions' registrations (index ``registration_mission_status``), never all
+    of history. Whether a follow-up is planned: ``follow_up_flags_attach`` for the rows shown."""
+    registrations = _registration_base().filter(
+        status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED
     )
+    if current_only:
+        registrations = registrations.filter(mission_id__in=missions_current_ids())
+    return registrations.order_by("mission__starts_on", "organisation__name", "pk")
+
+
+def follow_up_flags_attach(registrations) -> list[Registration]:
+    """Set ``has_open_follow_up`` on the registrations shown, in one query."""
+    registrations = list(registrations)
+    planned = set()
+    if registrations:
+        planned = set(
+            FollowUpAction.objects.filter(
+                done_at__isnull=True,
+                mission_id__in={r.mission_id for r in registrations},
+                organisation_id__in={r.organisation_id for r in registrations},
+            ).values_list("mission_id", "organisation_id")
+        )
+    for registration in registrations:
+        registration.has_open_follow_up = (registration.mission_id, registration.organisation_id) in planned
+    return registrations
 
 
 def sessions_upcoming(*, days: int = OVERVIEW_SESSION_DAYS) -> QuerySet[PreparationSession]:
@@ -98,12 +133,12 @@ def session_queryset() -> QuerySet[PreparationSession]:
     )
 
 
-def follow_ups_open() -> QuerySet[FollowUpAction]:
-    return (
-        FollowUpAction.objects.filter(done_at__isnull=True)
-        .select_related("organisation", "mission", "owner")
-        .order_by("due_on", "pk")
-    )
+def follow_ups_open(*, current_only: bool = False) -> QuerySet[FollowUpAction]:
+    """Open follow-up actions, soonest due first (index ``followup_open_due_idx``)."""
+    actions = FollowUpAction.objects.filter(done_at__isnull=True)
+    if current_only:
+        actions = actions.filter(mission_id__in=missions_current_ids())
+    return actions.select_related("organisation", "mission", "owner").order_by("due_on", "pk")
 
 
 def follow_up_list(

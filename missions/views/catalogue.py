@@ -18,6 +18,7 @@ from ..selectors import (
     mission_list_published,
     mission_seats_left,
     registrations_of_user_for_mission,
+    seat_counts_attach,
 )
 
 
@@ -42,6 +43,10 @@ class MissionListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
+        # Counts for the missions on this page only (one query), not a join over all registrations.
+        context["missions"] = context["object_list"] = seat_counts_attach(context["missions"])
+        if context.get("page_obj"):
+            context["page_obj"].object_list = context["missions"]
         for mission in context["missions"]:
             mission.availability = mission_availability(mission, now)
             mission.seats_left = mission_seats_left(mission)
