@@ -17,6 +17,7 @@ from ..content import BrochureText, ContentFormatError, content_sha256, parse_te
 from ..exceptions import InvalidContent, VersionNotDraft
 from ..models import Brochure, BrochureDailyCount, BrochureSection, BrochureVersion
 from ..selectors import pdf_cache_key
+from .html import published_html_store
 from .renditions import rendition_request
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def brochure_version_publish(*, version: BrochureVersion, actor, request=None) -
             },
         )
         rendition_request(version=version)
+        published_html_store(version=version)
         # The current PDF of this brochure and language changes: forget the cached one.
         cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
         transaction.on_commit(lambda: cache.delete(cache_key))

@@ -6,21 +6,21 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
 from ..constants import Channel, VersionStatus
-from ..content import markdown_to_html
 from ..counters import brochure_read_record
 from ..models import BrochureVersion
 from ..selectors import (
     brochure_list_published,
     brochure_version_current,
     brochure_version_get,
-    brochure_version_sections,
     pdf_cache_key,
     rendition_for_version,
 )
+from ..services import published_html_sections
 from .common import active_organisation_id, pdf_response, rendition_status_payload, request_language, serve_pdf
 
 # --- Public pages ----------------------------------------------------------------------
@@ -48,10 +48,8 @@ class BrochureDetailView(TemplateView):
         brochure_read_record(
             version=version, channel=Channel.ONLINE, organisation_id=active_organisation_id(self.request)
         )
-        sections = [
-            {"title": s.title, "anchor": f"s{s.position}", "html": markdown_to_html(s.body)}
-            for s in brochure_version_sections(version=version)
-        ]
+        # Stored at publish (keyed by content hash): no Markdown or sanitiser run per view.
+        sections = [{**s, "html": mark_safe(s["html"])} for s in published_html_sections(version=version)]  # noqa: S308
         latest = version.brochure.versions.filter(language=version.language, status=VersionStatus.PUBLISHED).order_by(
             "-number"
         )
