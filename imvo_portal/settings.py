@@ -415,6 +415,9 @@ RENDITION_STORAGE_PREFIX = "private/renditions"
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=30)
 # Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
+# Behind nginx: serve published PDFs with X-Accel-Redirect to this internal location (which maps
+# to MEDIA_ROOT), instead of from the Python process (README: "Serving PDFs"). Empty: Python.
+PDF_ACCEL_REDIRECT_PREFIX = env.str("PDF_ACCEL_REDIRECT_PREFIX", default="")
 # Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
 BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
 HEALTHZ_TIMEOUT = 1.5

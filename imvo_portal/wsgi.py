@@ -3,4 +3,10 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imvo_portal.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Published PDFs (immutable, content-hashed URLs) are answered before Django's middleware, the
+# way whitenoise serves static files (brochures/files.py).
+from brochures.files import PublishedPdfApp  # noqa: E402 - needs the settings configured above
+
+application = PublishedPdfApp(django_application)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from ..constants import Channel, VersionStatus
 from ..counters import brochure_read_record
+from ..files import pdf_file_url, published_pdf_response
 from ..models import BrochureVersion
 from ..selectors import (
     brochure_list_published,
@@ -21,7 +22,14 @@ from ..selectors import (
     rendition_for_version,
 )
 from ..services import published_html_sections
-from .common import active_organisation_id, pdf_response, rendition_status_payload, request_language, serve_pdf
+from .common import (
+    active_organisation_id,
+    pdf_filename,
+    pdf_response,
+    rendition_status_payload,
+    request_language,
+    serve_pdf,
+)
 
 # --- Public pages ----------------------------------------------------------------------
 
@@ -53,13 +61,22 @@ class BrochureDetailView(TemplateView):
         latest = version.brochure.versions.filter(language=version.language, status=VersionStatus.PUBLISHED).order_by(
             "-number"
         )
+        rendition = rendition_for_version(version=version)
+        args = [version.brochure.slug, version.language, version.number]
+        pdf_url = reverse("brochures:version_pdf", args=args)  # the progress page until the PDF is made
+        if rendition is not None and rendition.is_done and rendition.file_sha256:
+            pdf_url = pdf_file_url(
+                sha256=rendition.file_sha256,
+                filename=pdf_filename(version),
+                organisation_id=active_organisation_id(self.request),
+            )
         return super().get_context_data(
             version=version,
             sections=sections,
             earlier_versions=[v for v in latest if v.number != version.number],
             is_current=bool(latest) and latest[0].number == version.number,
-            rendition=rendition_for_version(version=version),
-            pdf_url=reverse("brochures:version_pdf", args=[version.brochure.slug, version.language, version.number]),
+            rendition=rendition,
+            pdf_url=pdf_url,
             language_mismatch=version.language != request_language(self.request),
             content_lang=version.language if version.language != request_language(self.request) else "",
             **kwargs,
@@ -124,3 +141,22 @@ class BrochureStatusView(View):
         response = JsonResponse(payload)
         patch_cache_control(response, no_store=True)
         return response
+
+
+def published_pdf_file(request, sha256: str, filename: str):
+    """The immutable PDF URL when a request reaches Django (the test client, a server without the
+    WSGI layer); normally ``brochures.files.PublishedPdfApp`` answers it before any middleware."""
+    answer = published_pdf_response(
+        method=request.method,
+        path=request.path_info,
+        query=request.META.get("QUERY_STRING", ""),
+        if_none_match=request.headers.get("If-None-Match", ""),
+    )
+    if answer is None:
+        raise Http404
+    status, headers, handle = answer
+    code = int(status.split()[0])
+    response = FileResponse(handle, status=code) if handle is not None else HttpResponse(status=code)
+    for name, value in headers:
+        response[name] = value
+    return response
