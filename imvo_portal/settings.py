@@ -415,6 +415,9 @@ RENDITION_STORAGE_PREFIX = "private/renditions"
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=30)
 # Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
+# Anonymous catalogue, mission and brochure pages are cached this many seconds per language
+# (imvo_portal/page_cache.py; invalidated on publish/edit); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 # Behind nginx: serve published PDFs with X-Accel-Redirect to this internal location (which maps
 # to MEDIA_ROOT), instead of from the Python process (README: "Serving PDFs"). Empty: Python.
 PDF_ACCEL_REDIRECT_PREFIX = env.str("PDF_ACCEL_REDIRECT_PREFIX", default="")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from imvo_portal.page_cache import page_cache_invalidate
 
 from ..constants import VersionStatus
 from ..content import BrochureText, ContentFormatError, content_sha256, parse_text, sections_html
@@ -145,6 +146,7 @@ def brochure_version_publish(*, version: BrochureVersion, actor, request=None) -
         # The current PDF of this brochure and language changes: forget the cached one.
         cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
         transaction.on_commit(lambda: cache.delete(cache_key))
+        page_cache_invalidate("brochures", "missions")  # mission pages link their information pack
     return version
 
 

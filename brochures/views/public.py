@@ -10,6 +10,8 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from imvo_portal.page_cache import AnonymousPageCacheMixin
+
 from ..constants import Channel, VersionStatus
 from ..counters import brochure_read_record
 from ..files import pdf_file_url, published_pdf_response
@@ -34,7 +36,9 @@ from .common import (
 # --- Public pages ----------------------------------------------------------------------
 
 
-class BrochureListView(TemplateView):
+class BrochureListView(AnonymousPageCacheMixin, TemplateView):
+    page_cache_namespace = "brochures"
+
     template_name = "brochures/list.html"
 
     def get_context_data(self, **kwargs):
@@ -43,8 +47,22 @@ class BrochureListView(TemplateView):
         )
 
 
-class BrochureDetailView(TemplateView):
-    """The accessible online version: same content as the PDF, with headings and a table of contents."""
+class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
+    """The accessible online version: same content as the PDF, with headings and a table of contents.
+
+    Cached whole for anonymous visitors (``imvo_portal.page_cache``); a read served from the cache
+    is still counted.
+    """
+
+    page_cache_namespace = "brochures"
+
+    def page_cache_extra(self, response) -> dict:
+        version = response.context_data["version"]
+        return {"version_id": version.pk, "brochure_id": version.brochure_id, "language": version.language}
+
+    def page_cache_hit(self, request, extra: dict) -> None:
+        version = BrochureVersion(pk=extra["version_id"], brochure_id=extra["brochure_id"], language=extra["language"])
+        brochure_read_record(version=version, channel=Channel.ONLINE, organisation_id=None)
 
     template_name = "brochures/detail.html"
 

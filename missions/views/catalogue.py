@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from django_countries import countries
 
+from imvo_portal.page_cache import AnonymousPageCacheMixin
+
 from .. import resources
 from ..constants import Availability
 from ..forms import MissionFilterForm
@@ -22,7 +24,9 @@ from ..selectors import (
 )
 
 
-class MissionListView(ListView):
+class MissionListView(AnonymousPageCacheMixin, ListView):
+    page_cache_namespace = "missions"
+
     template_name = "missions/list.html"
     context_object_name = "missions"
     paginate_by = 10
@@ -61,7 +65,9 @@ class MissionListView(ListView):
         return context
 
 
-class MissionDetailView(TemplateView):
+class MissionDetailView(AnonymousPageCacheMixin, TemplateView):
+    page_cache_namespace = "missions"
+
     template_name = "missions/detail.html"
 
     def get_context_data(self, **kwargs):
