@@ -8,11 +8,17 @@ page. Each namespace has a generation in the cache: a publish or edit bumps it o
 change without an edit (seats left) are at most ``PAGE_CACHE_SECONDS`` old for anonymous
 visitors; registration itself always checks the live seats. Middleware still runs on a cached
 page (security headers, language, request id); only the view is skipped.
+
+Each process also keeps the pages it served and the namespaces' generations in memory for a
+moment (``LOCAL_SECONDS``), so a hit usually costs no round trip to Redis; another process's
+invalidation reaches it within that moment.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -22,6 +28,12 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 
 MAX_PATH = 300
+LOCAL_SECONDS = 2.0
+LOCAL_PAGES = 256
+
+_lock = threading.Lock()
+_local_generations: dict[str, tuple[float, str]] = {}
+_local_pages: dict[str, tuple[float, dict]] = {}
 
 
 def _generation_key(namespace: str) -> str:
@@ -29,13 +41,43 @@ def _generation_key(namespace: str) -> str:
 
 
 def _generation(namespace: str) -> str:
+    now = time.monotonic()
+    local = _local_generations.get(namespace)
+    if local is not None and local[0] > now:
+        return local[1]
     key = _generation_key(namespace)
     generation = cache.get(key)
     if generation is None:
         generation = uuid.uuid4().hex[:12]
         cache.add(key, generation, None)
         generation = cache.get(key) or generation
+    _local_generations[namespace] = (now + LOCAL_SECONDS, generation)
     return generation
+
+
+def _page_get(key: str) -> dict | None:
+    now = time.monotonic()
+    local = _local_pages.get(key)
+    if local is not None and local[0] > now:
+        return local[1]
+    payload = cache.get(key)
+    if payload is not None:
+        _page_remember(key, payload, min(LOCAL_SECONDS * 5, settings.PAGE_CACHE_SECONDS))
+    return payload
+
+
+def _page_remember(key: str, payload: dict, seconds: float) -> None:
+    with _lock:
+        if len(_local_pages) >= LOCAL_PAGES:
+            _local_pages.clear()
+        _local_pages[key] = (time.monotonic() + seconds, payload)
+
+
+def page_cache_forget_local() -> None:
+    """Forget what this process remembers (tests; the shared cache is cleared separately)."""
+    with _lock:
+        _local_generations.clear()
+        _local_pages.clear()
 
 
 def page_cache_invalidate(*namespaces: str) -> None:
@@ -44,6 +86,7 @@ def page_cache_invalidate(*namespaces: str) -> None:
     def bump():
         for namespace in namespaces:
             cache.set(_generation_key(namespace), uuid.uuid4().hex[:12], None)
+            _local_generations.pop(namespace, None)
 
     transaction.on_commit(bump)
 
@@ -83,7 +126,7 @@ class AnonymousPageCacheMixin:
             return super().dispatch(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         key = f"pagecache:{self.page_cache_namespace}:{_generation(self.page_cache_namespace)}:{get_language()}:{path}"
-        cached = cache.get(key)
+        cached = _page_get(key)
         if cached is not None:
             self.page_cache_hit(request, cached["extra"])
             return HttpResponse(cached["content"], content_type=cached["content_type"])
@@ -97,6 +140,7 @@ class AnonymousPageCacheMixin:
                     "extra": self.page_cache_extra(rendered),
                 }
                 cache.set(key, payload, settings.PAGE_CACHE_SECONDS)
+                _page_remember(key, payload, min(LOCAL_SECONDS * 5, settings.PAGE_CACHE_SECONDS))
 
         if hasattr(response, "add_post_render_callback"):
             response.add_post_render_callback(store)

@@ -42,7 +42,7 @@ def registration_counts_by_status(mission_ids: list[int]) -> QuerySet:
         Registration.objects.filter(mission_id__in=mission_ids)
         .order_by()
         .values_list("mission_id", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # COUNT(*): an index-only scan, no table rows read
     )
 
 
