@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 MAX_PATH = 300
@@ -78,6 +79,7 @@ def page_cache_forget_local() -> None:
     with _lock:
         _local_generations.clear()
         _local_pages.clear()
+        _front.clear()
 
 
 def page_cache_invalidate(*namespaces: str) -> None:
@@ -118,17 +120,20 @@ class AnonymousPageCacheMixin:
     def page_cache_extra(self, response) -> dict:
         return {}
 
-    def page_cache_hit(self, request, extra: dict) -> None:
-        pass
+    @staticmethod
+    def page_cache_hit(extra: dict) -> None:
+        """Runs for each page served from a cache (here or in ``PageCacheApp``), e.g. to count it."""
 
     def dispatch(self, request, *args, **kwargs):
         if not _cacheable_request(request):
             return super().dispatch(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         key = f"pagecache:{self.page_cache_namespace}:{_generation(self.page_cache_namespace)}:{get_language()}:{path}"
+        generation = _generation(self.page_cache_namespace)
         cached = _page_get(key)
         if cached is not None:
-            self.page_cache_hit(request, cached["extra"])
+            self.page_cache_hit(cached["extra"])
+            self._mark(request, generation, cached["extra"])
             return HttpResponse(cached["content"], content_type=cached["content_type"])
         response = super().dispatch(request, *args, **kwargs)
 
@@ -141,9 +146,88 @@ class AnonymousPageCacheMixin:
                 }
                 cache.set(key, payload, settings.PAGE_CACHE_SECONDS)
                 _page_remember(key, payload, min(LOCAL_SECONDS * 5, settings.PAGE_CACHE_SECONDS))
+                self._mark(request, generation, payload["extra"])
 
         if hasattr(response, "add_post_render_callback"):
             response.add_post_render_callback(store)
         else:
             store(response)
         return response
+
+    def _mark(self, request, generation: str, extra: dict) -> None:
+        """Tell ``PageCacheApp`` (through the WSGI environ) that this response may be kept."""
+        view = type(self)
+        request.META[ENVIRON_KEY] = (
+            self.page_cache_namespace,
+            generation,
+            f"{view.__module__}.{view.__qualname__}",
+            extra,
+        )
+
+
+# --- In front of Django ------------------------------------------------------------------
+
+ENVIRON_KEY = "imvo.page_cache"
+_front: dict[tuple, tuple] = {}
+
+
+def _front_key(environ) -> tuple | None:
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or settings.PAGE_CACHE_SECONDS <= 0:
+        return None
+    cookies = environ.get("HTTP_COOKIE", "")
+    if f"{settings.SESSION_COOKIE_NAME}=" in cookies or "messages=" in cookies:
+        return None
+    language = ""
+    marker = f"{settings.LANGUAGE_COOKIE_NAME}="
+    if marker in cookies:
+        language = cookies.split(marker, 1)[1].split(";", 1)[0].strip()
+    path = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+    if len(path) > MAX_PATH:
+        return None
+    # Whatever the language choice depends on is part of the key: the cookie and the browser's list.
+    return (environ.get("REQUEST_METHOD"), path, language, environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+class PageCacheApp:
+    """WSGI layer: a page a view marked cacheable (``AnonymousPageCacheMixin``) is answered again
+    from this process's memory, complete with the headers the middleware added (a fresh request
+    id), for ``LOCAL_SECONDS * 5`` seconds at most and while its namespace's generation holds;
+    the middleware stack is then skipped. Anonymous requests only (no session or messages cookie)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        key = _front_key(environ)
+        if key is not None:
+            entry = _front.get(key)
+            if entry is not None:
+                expires, namespace, generation, view, extra, status, headers, body = entry
+                if expires > time.monotonic() and _generation(namespace) == generation:
+                    import_string(view).page_cache_hit(extra)
+                    start_response(status, [*headers, ("X-Request-ID", uuid.uuid4().hex)])
+                    return [body if key[0] == "GET" else b""]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self.application(environ, capture)
+        mark = environ.get(ENVIRON_KEY)
+        if key is None or mark is None or not captured.get("status", "").startswith("200"):
+            return result
+        if any(name.lower() == "set-cookie" for name, _value in captured["headers"]):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        headers = [(n, v) for n, v in captured["headers"] if n.lower() != "x-request-id"]
+        seconds = min(LOCAL_SECONDS * 5, settings.PAGE_CACHE_SECONDS)
+        with _lock:
+            if len(_front) >= LOCAL_PAGES:
+                _front.clear()
+            _front[key] = (time.monotonic() + seconds, *mark, captured["status"], headers, body)
+        return [body]

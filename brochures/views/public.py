@@ -60,7 +60,8 @@ class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
         version = response.context_data["version"]
         return {"version_id": version.pk, "brochure_id": version.brochure_id, "language": version.language}
 
-    def page_cache_hit(self, request, extra: dict) -> None:
+    @staticmethod
+    def page_cache_hit(extra: dict) -> None:
         version = BrochureVersion(pk=extra["version_id"], brochure_id=extra["brochure_id"], language=extra["language"])
         brochure_read_record(version=version, channel=Channel.ONLINE, organisation_id=None)
 

@@ -69,3 +69,45 @@ def test_brochure_reads_served_from_the_cache_are_counted(client, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         published_brochure(bodies=("Nieuwe tekst.",))
     assert "Nieuwe tekst." in client.get(url).text
+
+
+def _wsgi(app, path, **extra):
+    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET", **extra)
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def test_the_wsgi_layer_answers_a_repeat_without_django(django_capture_on_commit_callbacks):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from imvo_portal.page_cache import PageCacheApp
+
+    published_brochure()
+    calls = []
+    django_app = WSGIHandler()
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return django_app(environ, start_response)
+
+    app = PageCacheApp(counting)
+    url = reverse("brochures:detail", args=["imvo"])
+    first = _wsgi(app, url)
+    second = _wsgi(app, url)
+    assert first[0] == second[0] == "200 OK" and first[2] == second[2]
+    assert calls == [url]  # the second came from memory, with the middleware's headers
+    assert second[1]["Content-Security-Policy"] == first[1]["Content-Security-Policy"]
+    assert second[1]["X-Request-ID"] != first[1]["X-Request-ID"]
+    assert BrochureDailyCount.objects.get(channel=Channel.ONLINE).count == 2  # both reads counted
+    english = _wsgi(app, url, HTTP_COOKIE="django_language=en")
+    assert english[2] != first[2] and len(calls) == 2
+    _wsgi(app, url, HTTP_COOKIE="sessionid=abc")  # a session: always through Django
+    assert len(calls) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        published_brochure(bodies=("Nieuwe tekst.",))
+    assert b"Nieuwe tekst." in _wsgi(app, url)[2] and len(calls) == 4
