@@ -23,9 +23,8 @@ import time
 from urllib.parse import parse_qs, quote
 
 from django.conf import settings
-from django.core import signing
+from django.core import signals, signing
 from django.core.files.storage import default_storage
-from django.db import close_old_connections
 from django.urls import reverse
 
 from .constants import Channel, RenditionStatus, VersionStatus
@@ -116,42 +115,38 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
     if method not in ("GET", "HEAD"):
         return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")], None
     sha = match["sha"]
-    close_old_connections()
-    try:
-        pdf = published_pdf_lookup(sha)
-        if pdf is None:
-            return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0")], None
-        etag = f'"{sha}"'
-        headers = [("ETag", etag), ("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff")]
-        if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
-            return "304 Not Modified", headers, None
-        headers += [
-            ("Content-Type", "application/pdf"),
-            ("Content-Disposition", f'attachment; filename="{pdf.filename}"'),
-        ]
-        accel = settings.PDF_ACCEL_REDIRECT_PREFIX
+    pdf = published_pdf_lookup(sha)
+    if pdf is None:
+        return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0")], None
+    etag = f'"{sha}"'
+    headers = [("ETag", etag), ("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff")]
+    if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
+        return "304 Not Modified", headers, None
+    headers += [
+        ("Content-Type", "application/pdf"),
+        ("Content-Disposition", f'attachment; filename="{pdf.filename}"'),
+    ]
+    accel = settings.PDF_ACCEL_REDIRECT_PREFIX
+    handle = None
+    if accel:
+        headers.append(("X-Accel-Redirect", f"{accel.rstrip('/')}/{quote(pdf.storage_name)}"))
+        headers.append(("Content-Length", "0"))
+    else:
+        try:
+            handle = default_storage.open(pdf.storage_name, "rb")
+        except FileNotFoundError:
+            return "404 Not Found", [("Content-Length", "0")], None
+        headers.append(("Content-Length", str(pdf.size)))
+    if method == "GET":
+        brochure_read_record(
+            version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
+            channel=Channel.PDF,
+            organisation_id=_organisation(query),
+        )
+    if method == "HEAD" and handle is not None:
+        handle.close()
         handle = None
-        if accel:
-            headers.append(("X-Accel-Redirect", f"{accel.rstrip('/')}/{quote(pdf.storage_name)}"))
-            headers.append(("Content-Length", "0"))
-        else:
-            try:
-                handle = default_storage.open(pdf.storage_name, "rb")
-            except FileNotFoundError:
-                return "404 Not Found", [("Content-Length", "0")], None
-            headers.append(("Content-Length", str(pdf.size)))
-        if method == "GET":
-            brochure_read_record(
-                version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
-                channel=Channel.PDF,
-                organisation_id=_organisation(query),
-            )
-        if method == "HEAD" and handle is not None:
-            handle.close()
-            handle = None
-        return "200 OK", headers, handle
-    finally:
-        close_old_connections()
+    return "200 OK", headers, handle
 
 
 class PublishedPdfApp:
@@ -164,12 +159,17 @@ class PublishedPdfApp:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/brochures/files/"):
             return self.application(environ, start_response)
-        answer = published_pdf_response(
-            method=environ.get("REQUEST_METHOD", "GET"),
-            path=path,
-            query=environ.get("QUERY_STRING", ""),
-            if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
-        )
+        # Outside Django's handler: its request signals release database connections as usual.
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            answer = published_pdf_response(
+                method=environ.get("REQUEST_METHOD", "GET"),
+                path=path,
+                query=environ.get("QUERY_STRING", ""),
+                if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
+            )
+        finally:
+            signals.request_finished.send(sender=self.__class__)
         if answer is None:
             return self.application(environ, start_response)
         status, headers, handle = answer

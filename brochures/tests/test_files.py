@@ -5,7 +5,9 @@ import hashlib
 import re
 
 import pytest
+from django.core import signals
 from django.core.files.storage import default_storage
+from django.db import close_old_connections
 from django.urls import reverse
 
 from brochures import services
@@ -57,7 +59,14 @@ def wsgi_get(path: str, *, method: str = "GET", query: str = "", **headers):
         captured["status"], captured["headers"] = status, dict(response_headers)
 
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, **headers}
-    body = b"".join(PublishedPdfApp(django_app)(environ, start_response))
+    # As Django's test client does: the test's transaction keeps its connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(PublishedPdfApp(django_app)(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body
 
 
