@@ -291,13 +291,14 @@ def explain_lists() -> str:
 
     page = list(mission_list_published()[:10])
     staff_page = list(selectors.mission_list_for_staff()[:20])
+    current = selectors.missions_current_ids()
     queries = {
         "/missions/ page": mission_list_published()[:10],
         "/missions/ seat counts of the page": registration_counts_by_status([m.pk for m in page]),
-        "/staff/ awaiting review": selectors.registrations_awaiting_review(current_only=True)[:20],
-        "/staff/ pending signature": selectors.registrations_pending_signature(current_only=True)[:20],
-        "/staff/ declined": selectors.registrations_declined(current_only=True)[:20],
-        "/staff/ open follow-ups": selectors.follow_ups_open(current_only=True)[:20],
+        "/staff/ awaiting review": selectors.registrations_awaiting_review(missions=current, limit=20),
+        "/staff/ pending signature": selectors.registrations_pending_signature(missions=current, limit=20),
+        "/staff/ declined": selectors.registrations_declined(missions=current)[:20],
+        "/staff/ open follow-ups": selectors.follow_ups_open(missions=current)[:20],
         "/staff/missions/ page": selectors.mission_list_for_staff()[:20],
         "/staff/missions/ counts of the page": registration_counts_by_status([m.pk for m in staff_page]),
     }

@@ -90,12 +90,13 @@ def test_page_queries_read_registrations_and_follow_ups_through_indexes(history)
     page = list(mission_list_published()[:10])
     assert_reads_by_index(plan(registration_counts_by_status([m.pk for m in page])), "missions_registration")
     # The back-office start page: work lists of current missions.
+    current = selectors.missions_current_ids()
     for queryset in (
-        selectors.registrations_awaiting_review(current_only=True)[:20],
-        selectors.registrations_pending_signature(current_only=True)[:20],
-        selectors.registrations_declined(current_only=True)[:20],
+        selectors.registrations_awaiting_review(missions=current, limit=20),
+        selectors.registrations_pending_signature(missions=current, limit=20),
+        selectors.registrations_declined(missions=current)[:20],
     ):
         assert_reads_by_index(plan(queryset), "missions_registration")
-    assert_reads_by_index(plan(selectors.follow_ups_open(current_only=True)[:20]), "staff_followupaction")
+    assert_reads_by_index(plan(selectors.follow_ups_open(missions=current)[:20]), "staff_followupaction")
     # The staff mission list pages missions alone; counts come per page (mission_counts_attach).
     assert "missions_registration" not in plan(selectors.mission_list_for_staff()[:20])
