@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .health import health_report, liveness_report
+from .page_cache import AnonymousPageCacheMixin
 
 
 @never_cache
@@ -55,8 +56,9 @@ def language_switch(request, language: str):
     return response
 
 
-class HomeView(TemplateView):
+class HomeView(AnonymousPageCacheMixin, TemplateView):
     template_name = "home.html"
+    page_cache_namespace = "missions"
 
 
 class PageView(TemplateView):
