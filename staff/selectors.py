@@ -107,7 +107,16 @@ def registrations_declined(*, missions: list[int] | None = None) -> QuerySet[Reg
         status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED
     )
     if missions is not None:
-        registrations = registrations.filter(mission_id__in=missions)
+        # The ids first (index ``registration_mission_status``), so the join with the declarations
+        # starts from these rows; given the missions alone, PostgreSQL read the decisions of all of
+        # history (650 ms at a million registrations).
+        registrations = registrations.filter(
+            pk__in=list(
+                Registration.objects.filter(mission_id__in=missions, status__in=ACTIVE_STATUSES).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
     return registrations.order_by("mission__starts_on", "organisation__name", "pk")
 
 
