@@ -2,6 +2,7 @@
 
 from .manage import (
     DraftEditView,
+    InstrumentBrochuresRenderView,
     ManageListView,
     MissionPackGenerateView,
     RenditionRetryView,
@@ -29,6 +30,7 @@ __all__ = [
     "BrochureVersionDetailView",
     "BrochureVersionPdfView",
     "DraftEditView",
+    "InstrumentBrochuresRenderView",
     "ManageListView",
     "MissionPackGenerateView",
     "RenditionRetryView",
