@@ -48,7 +48,7 @@ messages: $(STAMP)
 		if [ -d $$app/locale ]; then (cd $$app && ../$(BIN)/django-admin makemessages -l nl -l en); fi; done
 
 bench: $(STAMP) compilemessages
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -244,3 +244,28 @@ class BrochureDailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.day} {self.channel}: {self.count}"
+
+
+class PublishedHtml(models.Model):
+    """The sanitised HTML of a published version's sections, made once at publish.
+
+    Keyed by the version's content hash (and the HTML policy in force), so the online page never
+    runs Markdown and the sanitiser again for text that cannot change.
+    """
+
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    policy = models.CharField(
+        _("HTML policy"), max_length=20, help_text=_("Changes when the Markdown rules do, so the HTML is made again.")
+    )
+    sections = models.JSONField(_("sections"), help_text=_("Title, anchor and sanitised HTML of each section."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published HTML")
+        verbose_name_plural = _("published HTML")
+        constraints = [
+            models.UniqueConstraint(fields=["content_sha256", "policy"], name="brochure_published_html_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.content_sha256[:12]

@@ -197,6 +197,9 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
+# Seconds between two writes of a session's last activity (imvo_portal/middleware.py): the idle
+# timeout may end a session up to this much early, never late; 1 = exact to the second.
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -275,6 +278,9 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="imvo-steunpunt@rvo.example")
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
+# Refresh the dashboard's rollups when a ministry user opens it and they are older than the refresh
+# interval (incremental, cheap). On by default when there is no broker, hence no beat to do it.
+DASHBOARD_REFRESH_ON_READ = env.bool("DASHBOARD_REFRESH_ON_READ", default=CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_SERIALIZER = "json"
@@ -412,6 +418,12 @@ RENDITION_STORAGE_PREFIX = "private/renditions"
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=30)
 # Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
+# Anonymous catalogue, mission and brochure pages are cached this many seconds per language
+# (imvo_portal/page_cache.py; invalidated on publish/edit); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Behind nginx: serve published PDFs with X-Accel-Redirect to this internal location (which maps
+# to MEDIA_ROOT), instead of from the Python process (README: "Serving PDFs"). Empty: Python.
+PDF_ACCEL_REDIRECT_PREFIX = env.str("PDF_ACCEL_REDIRECT_PREFIX", default="")
 # Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
 BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
 HEALTHZ_TIMEOUT = 1.5

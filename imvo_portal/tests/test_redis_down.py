@@ -81,6 +81,8 @@ ROUTE_KWARGS = {
     "brochures:version": lambda w: w.version_kwargs,
     "brochures:version_pdf": lambda w: w.version_kwargs,
     "brochures:status": lambda w: w.version_kwargs,
+    "brochures:file": lambda w: {"sha256": "0" * 64, "filename": "imvo-nl-v1.pdf"},
+    "language_switch": lambda w: {"language": "en"},
     "staff:mission_detail": lambda w: {"pk": w.mission.pk},
     "staff:mission_edit": lambda w: {"pk": w.mission.pk},
     "staff:mission_transition": lambda w: {"pk": w.mission.pk},

@@ -42,7 +42,7 @@ def test_company_user_reads_online_and_downloads_dutch_then_english_pdf(page):
     assert "Gepaste zorgvuldigheid" in text and "OESO-richtlijnen" in text
     assert pypdf.PdfReader(BytesIO(data)).trailer["/Root"]["/Lang"] == "nl"
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "IMVO and the OECD Guidelines"
     assert_accessible(page, label="brochure online en")

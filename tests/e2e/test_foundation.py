@@ -66,7 +66,7 @@ def test_signup_confirm_create_organisation_login_and_switch_language(page, live
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_role("link", name="Mijn organisatie").is_visible()
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="View open missions").is_visible()
