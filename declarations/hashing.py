@@ -63,6 +63,9 @@ def record_data(declaration) -> dict:
     for field in RECORD_FIELDS:
         value = getattr(declaration, field)
         data[field] = utc_text(value) if isinstance(value, datetime) else value
+    # Added later, so only when set: records without it keep the hash they were written with.
+    if getattr(declaration, "authority", ""):
+        data["authority"] = declaration.authority
     return data
 
 

@@ -18,3 +18,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 BROCHURE_COUNT_BUFFER_URL = ""
 # Transactional tests flush the test database; the evidence triggers are lifted only for that flush.
 EVIDENCE_FLUSH_ALLOWED = True
+OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)
