@@ -24,7 +24,8 @@ const KVK = "urn:etoegang:core:LegalSubjectID";
 const BRANCH = "urn:etoegang:1.9:ServiceRestriction:Vestigingsnr";
 const AUTHORISATION = "urn:etoegang:core:ServiceName";
 
-// Login name -> claims. "sub" is the broker's pseudonym of the acting person.
+// Login name -> claims. "sub" is the broker's pseudonym of the acting person (the same for both
+// logins of the person acting for two organisations).
 export const ACCOUNTS = {
   "eh-signatory": {
     sub: "pseudo-7f3a1c", name: "Sanne de Vries", email: "sanne@zonnepanelen.example",
@@ -64,6 +65,8 @@ const configuration = {
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_basic",
       id_token_signed_response_alg: process.env.OIDC_ID_TOKEN_ALG || "RS256",
+      // eHerkenning pseudonyms are per service: "sub" is the account's pseudonym, not its login name.
+      subject_type: "pairwise",
     },
   ],
   jwks: { keys: [{ ...rsa, kid: "rsa-1", use: "sig", alg: "RS256" }, { ...ec, kid: "ec-1", use: "sig", alg: "ES256" }] },
@@ -75,6 +78,10 @@ const configuration = {
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   ttl: { IdToken: 600, AccessToken: 600, AuthorizationCode: 60, Session: 3600, Interaction: 600, Grant: 3600 },
+  subjectTypes: ["public", "pairwise"],
+  async pairwiseIdentifier(ctx, accountId) {
+    return ACCOUNTS[accountId]?.sub ?? accountId;
+  },
   async findAccount(ctx, id) {
     const claims = ACCOUNTS[id];
     if (!claims) return undefined;
