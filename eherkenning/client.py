@@ -52,7 +52,12 @@ class BrokerClient(DjangoOAuth2App):
         except InvalidKeyIdError:
             keys = KeySet.import_key_set(self.fetch_jwk_set(force=True))
             decoded = jwt.decode(token["id_token"], key=keys, registry=registry)
-        options = claims_options or {"iss": {"essential": True, "values": [metadata["issuer"]]}}
+        # Authlib checks ``aud`` only through ``azp``: a token for another client that names us as
+        # ``azp`` would pass. The audience must contain our client id.
+        options = claims_options or {
+            "iss": {"essential": True, "values": [metadata["issuer"]]},
+            "aud": {"essential": True, "values": [self.client_id]},
+        }
         params = {"nonce": nonce, "client_id": self.client_id, "access_token": token.get("access_token")}
         claims = CodeIDToken(decoded.claims, decoded.header, options, params)
         claims.validate(leeway=leeway)

@@ -73,11 +73,15 @@ def test_declaration_records_authority_from_eherkenning_and_chain_verifies():
     text = published_text()
     organisation = OrganisationFactory()
     user = member(organisation)
-    registration = draft_ready(mission=MissionFactory(), user=user, organisation=organisation, answer=endorse_answer(text))
+    registration = draft_ready(
+        mission=MissionFactory(), user=user, organisation=organisation, answer=endorse_answer(text)
+    )
     with pytest.raises(NotASignatory):
         registration_submit(registration=registration, actor=User.objects.get(pk=user.pk))
     session_authority_grant(request_for(user), organisation_id=organisation.pk, source="eherkenning", level=LOA3)
-    registration = draft_ready(mission=MissionFactory(), user=user, organisation=organisation, answer=endorse_answer(text))
+    registration = draft_ready(
+        mission=MissionFactory(), user=user, organisation=organisation, answer=endorse_answer(text)
+    )
     registration = registration_submit(registration=registration, actor=user)
     assert registration.status == S.CONFIRMED
     declaration = Declaration.objects.get(registration=registration)
@@ -94,7 +98,9 @@ def test_standing_signatory_leaves_authority_empty_and_tampering_with_it_breaks_
     text = published_text()
     organisation = OrganisationFactory()
     signatory = MembershipFactory(organisation=organisation).user
-    registration = draft_ready(mission=MissionFactory(), user=signatory, organisation=organisation, answer=endorse_answer(text))
+    registration = draft_ready(
+        mission=MissionFactory(), user=signatory, organisation=organisation, answer=endorse_answer(text)
+    )
     registration_submit(registration=registration, actor=signatory)
     declaration = Declaration.objects.get(registration=registration)
     assert declaration.authority == ""

@@ -18,14 +18,25 @@ def claims(**overrides):
 
 def test_claims_map_to_a_login():
     login = login_from_claims(claims(**{SERVICES: ["Iets anders", "IMVO-verklaring afgeven"]}), issuer="https://i")
-    assert (login.subject, login.kvk_number, login.name, login.email) == ("pseudo-1", "12345678", "Sanne", "sanne@example.org")
+    assert (login.subject, login.kvk_number, login.name, login.email) == (
+        "pseudo-1",
+        "12345678",
+        "Sanne",
+        "sanne@example.org",
+    )
     assert login.authorised_to_sign is True
     assert login.issuer == "https://i"
 
 
 @pytest.mark.parametrize(
     "value, authorised",
-    [("IMVO-verklaring afgeven", True), (["IMVO-verklaring afgeven"], True), ([], False), (None, False), ("IMVO", False)],
+    [
+        ("IMVO-verklaring afgeven", True),
+        (["IMVO-verklaring afgeven"], True),
+        ([], False),
+        (None, False),
+        ("IMVO", False),
+    ],
 )
 def test_authorisation_claim_as_string_or_list(value, authorised):
     assert login_from_claims(claims(**{SERVICES: value}), issuer="i").authorised_to_sign is authorised
