@@ -80,9 +80,9 @@ def test_signatory_of_a_new_kvk_number_registers_the_organisation_and_may_sign(c
     assert response.status_code == 302 and response["Location"] == ORGANISATION_FORM
     user = User.objects.get(oidc_identities__subject="pseudo-7f3a1c")
     assert user.full_name == "Sanne de Vries" and not user.has_usable_password()
-    assert "90000001" in client.get(ORGANISATION_FORM).content.decode()
+    assert "70000001" in client.get(ORGANISATION_FORM).content.decode()
     response = client.post(ORGANISATION_FORM, organisation_data())
-    organisation = Organisation.objects.get(kvk_number="90000001")  # the posted 11111111 was ignored
+    organisation = Organisation.objects.get(kvk_number="70000001")  # the posted 11111111 was ignored
     assert response.status_code == 302
     assert not Organisation.objects.filter(kvk_number="11111111").exists()
     membership = Membership.objects.get(user=user, organisation=organisation)
@@ -95,12 +95,12 @@ def test_signatory_of_a_new_kvk_number_registers_the_organisation_and_may_sign(c
     assert client.get("/my/").status_code == 200
     assert {"auth.oidc_link", "auth.login", "organisation.create"} <= set(actions())
     login = AuditEvent.objects.get(action="auth.login")
-    assert login.details["method"] == "eherkenning" and login.details["kvk_number"] == "90000001"
+    assert login.details["method"] == "eherkenning" and login.details["kvk_number"] == "70000001"
     assert login.details["assurance"] == "urn:etoegang:core:assurance-class:loa3"
 
 
 def test_employee_without_authorisation_becomes_member_but_not_signatory(client, oidc_settings):
-    organisation = OrganisationFactory(kvk_number="90000001")
+    organisation = OrganisationFactory(kvk_number="70000001")
     MembershipFactory(organisation=organisation)  # an admin exists
     response = login_as(client, "eh-employee")
     assert response.status_code == 302 and response["Location"] != ORGANISATION_FORM
@@ -113,7 +113,7 @@ def test_employee_without_authorisation_becomes_member_but_not_signatory(client,
 
 
 def test_first_eherkenning_user_of_an_organisation_without_admin_becomes_admin(client, oidc_settings):
-    organisation = OrganisationFactory(kvk_number="90000001")
+    organisation = OrganisationFactory(kvk_number="70000001")
     login_as(client, "eh-employee")
     assert Membership.objects.get(organisation=organisation).role == "admin"
 
@@ -124,14 +124,14 @@ def test_level_2_is_refused_and_nothing_is_created(client, oidc_settings):
     assert response.status_code == 403
     assert "EH3" in response.content.decode()
     assert User.objects.count() == users and not OIDCIdentity.objects.exists()
-    assert not Organisation.objects.filter(kvk_number="90000003").exists()
+    assert not Organisation.objects.filter(kvk_number="70000003").exists()
     assert "_auth_user_id" not in client.session
     refusal = AuditEvent.objects.get(action="auth.oidc_refused")
     assert refusal.details["reason"] == "assurance_too_low"
 
 
 def test_person_acting_for_two_organisations_has_one_account_with_two_memberships(client, oidc_settings):
-    first, second = OrganisationFactory(kvk_number="90000004"), OrganisationFactory(kvk_number="90000005")
+    first, second = OrganisationFactory(kvk_number="70000004"), OrganisationFactory(kvk_number="90000002")
     login_as(client, "eh-multi-a")
     client.post("/accounts/logout/")
     login_as(client, "eh-multi-b")
@@ -185,7 +185,7 @@ def test_provider_error_is_refused_with_a_message(client, oidc_settings):
 
 
 def test_logout_continues_at_the_provider(client, oidc_settings, oidc_provider):
-    OrganisationFactory(kvk_number="90000001")
+    OrganisationFactory(kvk_number="70000001")
     login_as(client, "eh-employee")
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
@@ -202,7 +202,7 @@ def test_staff_linked_to_eherkenning_still_needs_the_second_factor(client, oidc_
 
     from accounts.constants import RVO_STAFF_GROUP
 
-    OrganisationFactory(kvk_number="90000001")
+    OrganisationFactory(kvk_number="70000001")
     login_as(client, "eh-employee")
     user = User.objects.get(oidc_identities__subject="pseudo-2b9d44")
     user.groups.add(Group.objects.get_or_create(name=RVO_STAFF_GROUP)[0])

@@ -8,6 +8,7 @@ node or ``npm ci`` in tests/oidc the tests skip with the reason (in CI they fail
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -90,6 +91,10 @@ def oidc_provider():
 
 
 def configure(settings, issuer: str) -> None:
+    """What the OIDC_* variables do at start-up, including the CSP's form-action for the logout."""
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(issuer)
+    settings.CONTENT_SECURITY_POLICY = policy
     settings.OIDC_ISSUER = issuer
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_CLIENT_SECRET = CLIENT_SECRET

@@ -29,22 +29,22 @@ const AUTHORISATION = "urn:etoegang:core:ServiceName";
 export const ACCOUNTS = {
   "eh-signatory": {
     sub: "pseudo-7f3a1c", name: "Sanne de Vries", email: "sanne@zonnepanelen.example",
-    [KVK]: "90000001", [BRANCH]: "000012345678", loa: LOA3, [AUTHORISATION]: [SERVICE],
+    [KVK]: "70000001", [BRANCH]: "000012345678", loa: LOA3, [AUTHORISATION]: [SERVICE],
   },
   "eh-employee": {
     sub: "pseudo-2b9d44", name: "Joost Bakker", email: "joost@zonnepanelen.example",
-    [KVK]: "90000001", loa: LOA3, [AUTHORISATION]: [],
+    [KVK]: "70000001", loa: LOA3, [AUTHORISATION]: [],
   },
   "eh-level2": {
     sub: "pseudo-55e0aa", name: "Lotte Visser", email: "lotte@laagniveau.example",
-    [KVK]: "90000003", loa: "urn:etoegang:core:assurance-class:loa2", [AUTHORISATION]: [SERVICE],
+    [KVK]: "70000003", loa: "urn:etoegang:core:assurance-class:loa2", [AUTHORISATION]: [SERVICE],
   },
   // One person acting for two organisations: the same pseudonym, a different KvK number per login.
   "eh-multi-a": {
-    sub: "pseudo-9c1e07", name: "Ahmed El Amrani", [KVK]: "90000004", loa: LOA3, [AUTHORISATION]: [SERVICE],
+    sub: "pseudo-9c1e07", name: "Ahmed El Amrani", [KVK]: "70000004", loa: LOA3, [AUTHORISATION]: [SERVICE],
   },
   "eh-multi-b": {
-    sub: "pseudo-9c1e07", name: "Ahmed El Amrani", [KVK]: "90000005",
+    sub: "pseudo-9c1e07", name: "Ahmed El Amrani", [KVK]: "90000002",
     loa: "urn:etoegang:core:assurance-class:loa4", [AUTHORISATION]: [SERVICE],
   },
 };
