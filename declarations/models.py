@@ -97,6 +97,7 @@ class Declaration(models.Model):
         max_length=300,
         blank=True,
         default="",
+        db_default="",  # rows written by SQL that does not know the column (tools, older code)
         help_text=_(
             "Set when the authority to sign came from an eHerkenning authorisation for the login session: "
             "source, assurance level and time. Empty for a standing authorised signatory."
