@@ -40,6 +40,9 @@ RECORD_FIELDS = (
     "previous_hash",
 )
 
+#: Fields added later: part of the hash only when set, so earlier records keep their hash.
+OPTIONAL_RECORD_FIELDS = ("authority",)  # where an eHerkenning authorisation gave the authority to sign
+
 
 class UnknownKey(Exception):
     """The record names a key id that is not configured."""
@@ -63,9 +66,9 @@ def record_data(declaration) -> dict:
     for field in RECORD_FIELDS:
         value = getattr(declaration, field)
         data[field] = utc_text(value) if isinstance(value, datetime) else value
-    # Added later, so only when set: records without it keep the hash they were written with.
-    if getattr(declaration, "authority", ""):
-        data["authority"] = declaration.authority
+    for field in OPTIONAL_RECORD_FIELDS:
+        if getattr(declaration, field, ""):
+            data[field] = getattr(declaration, field)
     return data
 
 

@@ -210,3 +210,28 @@ def test_staff_linked_to_eherkenning_still_needs_the_second_factor(client, oidc_
     login_as(client, "eh-employee")
     response = client.get("/my/")
     assert response.status_code == 302 and "/accounts/mfa/" in response["Location"]
+
+
+def test_client_authenticates_with_private_key_jwt(client, oidc_settings):
+    from eherkenning import client as client_module
+    from tests.oidc.fixtures import PKJWT_CLIENT_ID, PKJWT_PRIVATE_KEY
+
+    oidc_settings.OIDC_CLIENT_ID = PKJWT_CLIENT_ID
+    oidc_settings.OIDC_CLIENT_SECRET = ""
+    oidc_settings.OIDC_CLIENT_AUTH_METHOD = "private_key_jwt"
+    oidc_settings.OIDC_CLIENT_PRIVATE_KEY = PKJWT_PRIVATE_KEY
+    oidc_settings.OIDC_CLIENT_PRIVATE_KEY_ID = "portal-1"
+    OrganisationFactory(kvk_number="70000001")
+    response = login_as(client, "eh-employee")
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+    # Another key than the one registered: the provider refuses the token request.
+    from joserfc.jwk import RSAKey
+
+    client_module._client_for.cache_clear()
+    oidc_settings.OIDC_CLIENT_PRIVATE_KEY = RSAKey.generate_key(2048).as_pem(private=True).decode()
+    client.post("/accounts/logout/")
+    response = login_as(client, "eh-employee")
+    assert response.status_code == 400 and "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="auth.oidc_refused", details__reason="token_request_failed").exists()
+    client_module._client_for.cache_clear()

@@ -9,6 +9,7 @@ node or ``npm ci`` in tests/oidc the tests skip with the reason (in CI they fail
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from joserfc.jwk import RSAKey
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "imvo-portal-test"
@@ -41,6 +43,12 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: The private_key_jwt client's key (RSA, PEM); its public half is registered at the provider.
+_PKJWT_KEY = RSAKey.generate_key(2048, parameters={"kid": "portal-1", "use": "sig", "alg": "RS256"})
+PKJWT_CLIENT_ID = CLIENT_ID + "-pkjwt"
+PKJWT_PRIVATE_KEY = _PKJWT_KEY.as_pem(private=True).decode()
 
 
 @dataclass
@@ -65,6 +73,7 @@ def start_provider(portal_urls: list[str]) -> RunningProvider:
         "OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "OIDC_REDIRECT_URIS": " ".join(f"{u}/accounts/eherkenning/callback/" for u in portal_urls),
         "OIDC_POST_LOGOUT_REDIRECT_URIS": " ".join(f"{u}/" for u in portal_urls),
+        "OIDC_PKJWT_JWKS": json.dumps({"keys": [_PKJWT_KEY.as_dict(private=False)]}),
     }
     log = open(HERE.parents[1] / "test-artifacts" / f"oidc-provider-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(["node", str(HERE / "provider.mjs")], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -3,7 +3,8 @@
 // Configuration from the environment:
 //   OIDC_PROVIDER_PORT (9090), OIDC_PROVIDER_HOST (127.0.0.1), OIDC_CLIENT_ID (imvo-portal),
 //   OIDC_CLIENT_SECRET (imvo-demo-secret), OIDC_REDIRECT_URIS and OIDC_POST_LOGOUT_REDIRECT_URIS
-//   (space separated; defaults for `make run` on 127.0.0.1:8000 and localhost:8000).
+//   (space separated; defaults for `make run` on 127.0.0.1:8000 and localhost:8000), OIDC_PKJWT_JWKS
+//   (public keys of a second client, "<client id>-pkjwt", that authenticates with private_key_jwt).
 // Its built-in login page accepts any password; the login name picks one of ACCOUNTS below.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
@@ -54,8 +55,7 @@ const CLAIMS = ["name", "email", KVK, BRANCH, AUTHORISATION, "loa"];
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
 const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
 
-const configuration = {
-  clients: [
+const clients = [
     {
       client_id: clientId,
       client_secret: clientSecret,
@@ -68,7 +68,21 @@ const configuration = {
       // eHerkenning pseudonyms are per service: "sub" is the account's pseudonym, not its login name.
       subject_type: "pairwise",
     },
-  ],
+];
+// A second client that authenticates with private_key_jwt, when its public keys are given.
+if (process.env.OIDC_PKJWT_JWKS) {
+  clients.push({
+    ...clients[0],
+    client_id: `${clientId}-pkjwt`,
+    client_secret: undefined,
+    token_endpoint_auth_method: "private_key_jwt",
+    token_endpoint_auth_signing_alg: "RS256",
+    jwks: JSON.parse(process.env.OIDC_PKJWT_JWKS),
+  });
+}
+
+const configuration = {
+  clients,
   jwks: { keys: [{ ...rsa, kid: "rsa-1", use: "sig", alg: "RS256" }, { ...ec, kid: "ec-1", use: "sig", alg: "ES256" }] },
   cookies: { keys: [randomBytes(32).toString("hex")] },
   pkce: { required: () => true },
