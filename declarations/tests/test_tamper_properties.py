@@ -372,6 +372,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "previous_hash": "2" * 64,
         "record_hash": "3" * 64,
         "key_id": LEGACY_KEY_ID,
+        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
     }
     assert set(changes) == set(RECORD_COLUMNS)
     for column, value in changes.items():
