@@ -39,10 +39,25 @@ def discovery_url(issuer: str) -> str:
     return issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
+class DiscoveryError(Exception):
+    """The discovery document is not the configured issuer's (or not usable)."""
+
+
 class BrokerClient(DjangoOAuth2App):
-    """Authlib's Django client with the ID token algorithms pinned to our allow-list."""
+    """Authlib's Django client with the ID token algorithms pinned to our allow-list and the
+    discovery document checked against the configured issuer."""
 
     algorithms: tuple[str, ...] = ("RS256", "ES256")
+    expected_issuer: str = ""
+
+    def load_server_metadata(self):
+        metadata = super().load_server_metadata()
+        if metadata.get("issuer", "").rstrip("/") != self.expected_issuer.rstrip("/") or not metadata.get(
+            "authorization_endpoint"
+        ):
+            self.server_metadata.clear()  # fetched again next time
+            raise DiscoveryError(f"discovery document of {self.expected_issuer!r} names another issuer")
+        return metadata
 
     def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None, leeway=60):
         metadata = self.load_server_metadata()
@@ -105,6 +120,7 @@ def _client_for(
             "OIDC_SIGNING_ALGORITHMS must name at least one asymmetric algorithm (RS256, ES256)."
         )
     client.algorithms = allowed
+    client.expected_issuer = issuer
     return client
 
 

@@ -32,7 +32,7 @@ from organisations.forms import OrganisationForm
 from organisations.policies import safe_next_url
 
 from .claims import LoginRefused, leeway, login_from_claims
-from .client import broker_client, oidc_enabled
+from .client import DiscoveryError, broker_client, oidc_enabled
 from .services import (
     eherkenning_organisation_create,
     eherkenning_organisation_link,
@@ -112,6 +112,8 @@ class LoginStartView(EnabledMixin, View):
         redirect_uri = request.build_absolute_uri(reverse("eherkenning:callback"))
         try:
             return broker_client().authorize_redirect(request, redirect_uri)
+        except DiscoveryError:
+            return _refused(request, "issuer_mismatch", MESSAGES["provider_unreachable"])
         except (requests.RequestException, ValueError, KeyError):
             return _refused(request, "provider_unreachable")
 
@@ -120,14 +122,17 @@ class LoginStartView(EnabledMixin, View):
 class CallbackView(EnabledMixin, View):
     def get(self, request):
         client = broker_client()
-        if request.GET.get("error"):
-            return _refused(request, "provider_error")
         state = request.GET.get("state") or ""
         code = request.GET.get("code") or ""
         entry = request.session.get(f"_state_{client.name}_{state}") if state else None
         state_data = client.framework.get_state_data(request.session, state) if entry else None
         if state:
             client.framework.clear_state_data(request.session, state)  # single use, whatever follows
+        if request.GET.get("error"):
+            return _refused(request, "provider_error")
+        iss = request.GET.get("iss")
+        if iss is not None and iss.rstrip("/") != client.expected_issuer.rstrip("/"):  # RFC 9207: mix-up defence
+            return _refused(request, "issuer_mismatch")
         if (
             not state_data
             or not code
@@ -146,7 +151,7 @@ class CallbackView(EnabledMixin, View):
             return _refused(request, "id_token_missing")
         try:
             claims = client.parse_id_token(token, nonce=state_data["nonce"], leeway=leeway())
-        except requests.RequestException:
+        except (requests.RequestException, DiscoveryError):
             return _refused(request, "provider_unreachable")
         except (JoseError, ValueError) as error:
             return _refused(request, _token_failure_reason(error))

@@ -209,3 +209,33 @@ def test_state_expires(client, oidc, trusted_key, monkeypatch):
     assert_refused(
         client, callback_with(client, monkeypatch, state, sign(trusted_key, claims(oidc, nonce))), "state_invalid"
     )
+
+
+def test_authorization_response_from_another_issuer_is_refused(client, oidc, trusted_key, monkeypatch):
+    state, nonce = started(client)
+    monkeypatch.setattr(
+        BrokerClient, "fetch_access_token", lambda self, **kw: pytest.fail("no code may be redeemed after a mix-up")
+    )
+    response = client.get(f"/accounts/eherkenning/callback/?code=c&state={state}&iss=https://evil.example")
+    assert_refused(client, response, "issuer_mismatch")
+
+
+def test_discovery_document_naming_another_issuer_is_refused(client, oidc_settings, oidc_provider):
+    client_module._client_for.cache_clear()
+    oidc_settings.OIDC_ISSUER = oidc_provider.issuer + "/"  # the document says it without the slash: fine
+    assert client.get("/accounts/eherkenning/login/").status_code == 302
+    client_module._client_for.cache_clear()
+    oidc_settings.OIDC_ISSUER = oidc_provider.issuer.replace("127.0.0.1", "localhost")
+    response = client.get("/accounts/eherkenning/login/")
+    assert response.status_code == 400
+    assert AuditEvent.objects.filter(action="auth.oidc_refused", details__reason="issuer_mismatch").exists()
+    client_module._client_for.cache_clear()
+
+
+def test_unreachable_provider_is_a_clear_503(client, oidc_settings):
+    client_module._client_for.cache_clear()
+    oidc_settings.OIDC_ISSUER = "http://127.0.0.1:9"  # nothing listens
+    response = client.get("/accounts/eherkenning/login/")
+    assert response.status_code == 503
+    assert "niet bereikbaar" in response.content.decode()
+    client_module._client_for.cache_clear()
