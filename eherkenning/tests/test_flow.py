@@ -235,3 +235,28 @@ def test_client_authenticates_with_private_key_jwt(client, oidc_settings):
     assert response.status_code == 400 and "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="auth.oidc_refused", details__reason="token_request_failed").exists()
     client_module._client_for.cache_clear()
+
+
+@pytest.mark.parametrize(("next_", "expected"), [("/missions/", "/missions/"), ("https://evil.example/", None)])
+def test_next_is_followed_only_inside_the_portal(client, oidc_settings, next_, expected):
+    OrganisationFactory(kvk_number="70000001")
+    response = login_as(client, "eh-employee", next_)
+    assert response.status_code == 302
+    if expected:
+        assert response["Location"] == expected
+    else:
+        assert "evil.example" not in response["Location"]
+
+
+def test_claimed_email_is_kept_when_no_account_has_it(client, oidc_settings):
+    OrganisationFactory(kvk_number="70000001")
+    login_as(client, "eh-employee")
+    assert User.objects.get(oidc_identities__subject="pseudo-2b9d44").email == "joost@zonnepanelen.example"
+
+
+def test_organisation_form_needs_a_parked_eherkenning_login(client, oidc_settings):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(ORGANISATION_FORM)["Location"] == reverse("organisations:home")
+    client.post(ORGANISATION_FORM, organisation_data(kvk_number="12345670"))
+    assert not Organisation.objects.filter(kvk_number="12345670").exists()
