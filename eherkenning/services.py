@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.identity import normalise_email
 from accounts.models import User
 from accounts.security_log import security_event
+from audit.services import audit_event_record
 from organisations.authority import session_authority_grant
 from organisations.constants import ACTIVE_ORGANISATION_SESSION_KEY
 from organisations.exceptions import OrganisationExists
@@ -85,9 +86,18 @@ def eherkenning_user_resolve(*, login: EHerkenningLogin, request=None) -> tuple[
 
 
 def _grant(request, organisation: Organisation, login: dict) -> None:
+    """The broker's authorisation (machtiging) as signing authority for this session; audited."""
     if login["authorised_to_sign"]:
         session_authority_grant(
             request, organisation_id=organisation.pk, source=SOURCE, level=login["assurance"], at=login["at"]
+        )
+        audit_event_record(
+            action="authority.session_grant",
+            actor=request.user,
+            obj=organisation,
+            organisation_id=organisation.pk,
+            request=request,
+            details={"source": SOURCE, "assurance": login["assurance"], "kvk_number": organisation.kvk_number},
         )
     request.session[ACTIVE_ORGANISATION_SESSION_KEY] = organisation.pk
 

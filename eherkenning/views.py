@@ -143,7 +143,7 @@ class CallbackView(EnabledMixin, View):
             token = client.fetch_access_token(
                 code=code, redirect_uri=state_data["redirect_uri"], code_verifier=state_data["code_verifier"]
             )
-        except requests.RequestException:
+        except (requests.RequestException, DiscoveryError):
             return _refused(request, "provider_unreachable")
         except OAuthError:
             return _refused(request, "token_request_failed")

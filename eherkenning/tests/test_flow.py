@@ -93,7 +93,7 @@ def test_signatory_of_a_new_kvk_number_registers_the_organisation_and_may_sign(c
     assert can(page.wsgi_request.user, "declaration.sign", organisation)
     # No second factor asked of an eHerkenning company user.
     assert client.get("/my/").status_code == 200
-    assert {"auth.oidc_link", "auth.login", "organisation.create"} <= set(actions())
+    assert {"auth.oidc_link", "auth.login", "organisation.create", "authority.session_grant"} <= set(actions())
     login = AuditEvent.objects.get(action="auth.login")
     assert login.details["method"] == "eherkenning" and login.details["kvk_number"] == "70000001"
     assert login.details["assurance"] == "urn:etoegang:core:assurance-class:loa3"
@@ -109,7 +109,7 @@ def test_employee_without_authorisation_becomes_member_but_not_signatory(client,
     assert membership.role == "member" and not membership.is_authorised_signatory
     page = client.get(reverse("organisations:detail", args=[organisation.pk]))
     assert not can(page.wsgi_request.user, "declaration.sign", organisation)
-    assert "membership.link" in actions()
+    assert "membership.link" in actions() and "authority.session_grant" not in actions()
 
 
 def test_first_eherkenning_user_of_an_organisation_without_admin_becomes_admin(client, oidc_settings):
