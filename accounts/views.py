@@ -42,6 +42,7 @@ from .mfa import (
     totp_qr_data_uri,
     totp_secret,
 )
+from .oidc import oidc_enabled
 from .ratelimit import RateLimitMixin, too_many_requests
 from .security import known_device_cookie_set, login_throttle_success, login_throttle_wait
 from .security_log import security_event
@@ -176,9 +177,7 @@ class LoginView(RateLimitMixin, auth_views.LoginView):
         return response
 
     def get_context_data(self, **kwargs):
-        # eHerkenning is offered when configured (the eherkenning app, above this one, does the flow).
-        enabled = bool(settings.OIDC_ISSUER and settings.OIDC_CLIENT_ID)
-        return super().get_context_data(oidc_enabled=enabled, **kwargs)
+        return super().get_context_data(oidc_enabled=oidc_enabled(), **kwargs)
 
     def get_success_url(self):
         url = self.get_redirect_url() or start_url(self.request.user)

@@ -31,10 +31,6 @@ CLIENT_NAME = "eherkenning"
 _ASYMMETRIC = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
 
-def oidc_enabled() -> bool:
-    return bool(settings.OIDC_ISSUER and settings.OIDC_CLIENT_ID)
-
-
 def discovery_url(issuer: str) -> str:
     return issuer.rstrip("/") + "/.well-known/openid-configuration"
 

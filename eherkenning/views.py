@@ -25,6 +25,7 @@ from django.views.generic import FormView
 from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 
 from accounts.constants import OIDC_LOGOUT_URL_SESSION_KEY
+from accounts.oidc import oidc_enabled
 from accounts.ratelimit import ratelimit
 from accounts.security_log import security_event
 from accounts.views import start_url
@@ -32,7 +33,7 @@ from organisations.forms import OrganisationForm
 from organisations.policies import safe_next_url
 
 from .claims import LoginRefused, leeway, login_from_claims
-from .client import DiscoveryError, broker_client, oidc_enabled
+from .client import DiscoveryError, broker_client
 from .services import (
     eherkenning_organisation_create,
     eherkenning_organisation_link,
