@@ -260,3 +260,15 @@ def test_organisation_form_needs_a_parked_eherkenning_login(client, oidc_setting
     assert client.get(ORGANISATION_FORM)["Location"] == reverse("organisations:home")
     client.post(ORGANISATION_FORM, organisation_data(kvk_number="12345670"))
     assert not Organisation.objects.filter(kvk_number="12345670").exists()
+
+
+def test_company_user_with_own_authenticator_is_not_asked_for_it_after_eherkenning(client, oidc_settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    OrganisationFactory(kvk_number="70000001")
+    login_as(client, "eh-employee")
+    user = User.objects.get(oidc_identities__subject="pseudo-2b9d44")
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.post("/accounts/logout/")
+    login_as(client, "eh-employee")
+    assert client.get("/my/").status_code == 200  # EH3 is multi-factor already
