@@ -40,6 +40,17 @@ RECORD_FIELDS = (
     "previous_hash",
 )
 
+#: The subject fields of a declaration for an EZK instrument. They are part of the record hash
+#: whenever any of them is set (so records written before they existed keep their hash, and
+#: setting one on such a record breaks it); together with ``registration_id`` above they say what
+#: the declaration was for.
+SUBJECT_FIELDS = (
+    "instrument_application_id",
+    "instrument_code",
+    "application_reference",
+    "framework_level",
+)
+
 #: Fields added later: part of the hash only when set, so earlier records keep their hash.
 OPTIONAL_RECORD_FIELDS = ("authority",)  # where an eHerkenning authorisation gave the authority to sign
 
@@ -66,6 +77,9 @@ def record_data(declaration) -> dict:
     for field in RECORD_FIELDS:
         value = getattr(declaration, field)
         data[field] = utc_text(value) if isinstance(value, datetime) else value
+    subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
+    if any(value not in (None, "") for value in subject.values()):
+        data.update(subject)
     for field in OPTIONAL_RECORD_FIELDS:
         if getattr(declaration, field, ""):
             data[field] = getattr(declaration, field)

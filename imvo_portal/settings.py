@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "eherkenning",
     "missions",
     "declarations",
+    "instruments",
     "brochures",
     "staff",
     "dashboard",
