@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('declarations', '0006_anchor_legacy_records'),
+        ('declarations', '0008_declaration_instrument_subject'),
     ]
 
     operations = [

@@ -29,6 +29,8 @@ HERE = Path(__file__).resolve().parent
 CLIENT_ID = "imvo-portal-test"
 CLIENT_SECRET = "test-only-secret"  # a throwaway provider on loopback
 TEST_SERVER = "http://testserver"
+#: Node loads the provider in about a second; on a busy CI machine it can take much longer.
+STARTUP_SECONDS = 90
 
 
 def oidc_unavailable() -> str | None:
@@ -78,7 +80,8 @@ def start_provider(portal_urls: list[str]) -> RunningProvider:
     log = open(HERE.parents[1] / "test-artifacts" / f"oidc-provider-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(["node", str(HERE / "provider.mjs")], env=env, stdout=log, stderr=subprocess.STDOUT)
     issuer = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
         try:
             if requests.get(issuer + "/.well-known/openid-configuration", timeout=1).ok:
                 return RunningProvider(issuer, process)
@@ -108,6 +111,7 @@ def configure(settings, issuer: str) -> None:
     settings.OIDC_CLIENT_ID = CLIENT_ID
     settings.OIDC_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_CLIENT_AUTH_METHOD = "client_secret_basic"
+    settings.OIDC_TIMEOUT = 30  # a loaded CI machine; the production default stays short
 
 
 @pytest.fixture
@@ -122,14 +126,14 @@ _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.S)
 def provider_login(authorization_url: str, account: str) -> str:
     """Log in on the provider's own page as ``account``; return the redirect back to the portal."""
     browser = requests.Session()
-    response = browser.get(authorization_url, allow_redirects=True, timeout=10)
+    response = browser.get(authorization_url, allow_redirects=True, timeout=30)
     for _ in range(5):
         match = _FORM.search(response.text)
         assert match, response.text[:500]
         action = urljoin(response.url, unescape(match.group(1)))
         fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', response.text))
         fields.update({"login": account, "password": "any"})
-        response = browser.post(action, data=fields, allow_redirects=False, timeout=10)
+        response = browser.post(action, data=fields, allow_redirects=False, timeout=30)
         while response.status_code in (302, 303) and not response.headers["Location"].startswith(TEST_SERVER):
             response = browser.get(
                 urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
