@@ -136,7 +136,7 @@ def provider_login(authorization_url: str, account: str) -> str:
         response = browser.post(action, data=fields, allow_redirects=False, timeout=30)
         while response.status_code in (302, 303) and not response.headers["Location"].startswith(TEST_SERVER):
             response = browser.get(
-                urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
+                urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=30
             )
         if response.status_code in (302, 303):
             return response.headers["Location"]
