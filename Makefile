@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 APPS_WITH_LOCALE := accounts audit notifications organisations missions declarations brochures staff dashboard
 
-.PHONY: run test lint format worker beat messages compilemessages install bench clean
+.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The test OpenID Provider with the eHerkenning demo accounts (README "Log in with eHerkenning"),
+# next to `make run`; start the portal with the OIDC_* variables printed here.
+oidc:
+	cd tests/oidc && npm ci --no-audit --no-fund --silent
+	@echo "Portal: OIDC_ISSUER=http://127.0.0.1:9090 OIDC_CLIENT_ID=imvo-portal OIDC_CLIENT_SECRET=imvo-demo-secret make run"
+	cd tests/oidc && OIDC_PROVIDER_PORT=9090 node provider.mjs
 
 worker: $(STAMP) compilemessages
 	$(BIN)/celery -A imvo_portal worker -l INFO -c 2

@@ -1,6 +1,6 @@
 """Shared pytest fixtures and the service markers.
 
-Tests marked ``postgres``, ``redis``, ``worker`` or ``browser`` skip with a reason when the
+Tests marked ``postgres``, ``redis``, ``worker``, ``browser`` or ``oidc`` skip with a reason when the
 service is missing, except in CI (``IMVO_REQUIRE_SERVICES=1``), where a missing service fails
 the test instead: .ci/run must run them all.
 """
@@ -10,6 +10,8 @@ import shutil
 from functools import cache
 
 import pytest
+
+pytest_plugins = ["tests.oidc.fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("IMVO_REQUIRE_SERVICES") == "1"
 
@@ -59,6 +61,10 @@ def _missing_services(item) -> list[str]:
         reasons.append(_redis_available())
     if "browser" in markers:
         reasons.append(_browser_available())
+    if "oidc" in markers:
+        from tests.oidc.fixtures import oidc_unavailable
+
+        reasons.append(oidc_unavailable())
     return [r for r in reasons if r]
 
 

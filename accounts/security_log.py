@@ -20,7 +20,22 @@ logger = logging.getLogger("imvo.security")
 
 #: Detail keys that may be logged; anything else a caller passes is dropped.
 ALLOWED_DETAILS = frozenset(
-    {"username", "reason", "method", "remaining", "scope", "retry_after", "stage", "failures", "idle", "age"}
+    {
+        "username",
+        "reason",
+        "method",
+        "remaining",
+        "scope",
+        "retry_after",
+        "stage",
+        "failures",
+        "idle",
+        "age",
+        "assurance",
+        "kvk_number",
+        "issuer",
+        "source",
+    }
 )
 
 

@@ -20,10 +20,14 @@ from .security_log import security_event
 
 @receiver(user_logged_in)
 def _log_login(sender, request, user, **kwargs):
+    # An eHerkenning login (EH3 and up) is multi-factor already: a company user is not asked for
+    # the portal's own code on top; staff, ministry and superusers still are (mfa_mandatory).
+    method = getattr(request, "login_method", "password")
     if request is not None and hasattr(request, "session"):
         session_lifetime_start(request)
-        mfa_login_started(request, user)
-    security_event("auth.login", request=request, user=user, method="password")
+        if method == "password":
+            mfa_login_started(request, user)
+    security_event("auth.login", request=request, user=user, method=method, **getattr(request, "login_details", {}))
 
 
 @receiver(user_logged_out)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
-from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
+from .constants import MINISTRY_GROUP, OIDC_LOGOUT_URL_SESSION_KEY, RVO_STAFF_GROUP
 from .exceptions import AccountError, ConfirmationLinkUsed
 from .forms import (
     LoginForm,
@@ -41,6 +42,7 @@ from .mfa import (
     totp_qr_data_uri,
     totp_secret,
 )
+from .oidc import oidc_enabled
 from .ratelimit import RateLimitMixin, too_many_requests
 from .security import known_device_cookie_set, login_throttle_success, login_throttle_wait
 from .security_log import security_event
@@ -174,6 +176,9 @@ class LoginView(RateLimitMixin, auth_views.LoginView):
         known_device_cookie_set(self.request, response, user.email)
         return response
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(oidc_enabled=oidc_enabled(), **kwargs)
+
     def get_success_url(self):
         url = self.get_redirect_url() or start_url(self.request.user)
         if mfa_required(self.request) and not session_is_verified(self.request):
@@ -182,7 +187,17 @@ class LoginView(RateLimitMixin, auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
+    """After an eHerkenning login the logout continues at the provider (RP-initiated logout),
+    which sends the browser back to the home page."""
+
     template_name = "accounts/logged_out.html"
+
+    def post(self, request, *args, **kwargs):
+        provider_logout_url = request.session.get(OIDC_LOGOUT_URL_SESSION_KEY)
+        response = super().post(request, *args, **kwargs)
+        if provider_logout_url:
+            return HttpResponseRedirect(provider_logout_url)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -56,6 +56,9 @@ SUBJECT_FIELDS = (
     "framework_level",
 )
 
+#: Fields added later: part of the hash only when set, so earlier records keep their hash.
+OPTIONAL_RECORD_FIELDS = ("authority",)  # where an eHerkenning authorisation gave the authority to sign
+
 
 class UnknownKey(Exception):
     """The record names a key id that is not configured."""
@@ -84,6 +87,9 @@ def record_data(declaration) -> dict:
     subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
     if any(value not in (None, "") for value in subject.values()):
         data.update(subject)
+    for field in OPTIONAL_RECORD_FIELDS:
+        if getattr(declaration, field, ""):
+            data[field] = getattr(declaration, field)
     return data
 
 

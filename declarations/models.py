@@ -120,6 +120,17 @@ class Declaration(models.Model):
         default=False,
         help_text=_("The signatory confirmed authority to bind the organisation."),
     )
+    authority = models.CharField(
+        _("authority from eHerkenning"),
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",  # rows written by SQL that does not know the column (tools, older code)
+        help_text=_(
+            "Set when the authority to sign came from an eHerkenning authorisation for the login session: "
+            "source, assurance level and time. Empty for a standing authorised signatory."
+        ),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -19,6 +19,7 @@ from audit.services import audit_event_record
 from imvo_portal import pdf as portal_pdf
 from imvo_portal.net import client_ip, user_agent
 from imvo_portal.tasks import enqueue_on_commit
+from organisations.authority import authority_evidence
 from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
@@ -157,6 +158,7 @@ def declaration_record(
         decision=decision,
         explanation=explanation.strip(),
         confirms_authority=confirms_authority,
+        authority=authority_evidence(actor, organisation.pk),
         user=actor,
         signed_at=signed_at,
         brochure_version=subject.imvo_brochure_version,
@@ -195,6 +197,7 @@ def declaration_record(
             "text_version": text.version,
             "record_hash": declaration.record_hash,
             "reused_from": reused_from.pk if reused_from else None,
+            "authority": declaration.authority,
         },
     )
     checkpoint_if_due(head=declaration)

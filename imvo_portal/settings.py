@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "audit",
     "notifications",
     "organisations",
+    "eherkenning",
     "missions",
     "declarations",
     "instruments",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "organisations.authority.SessionAuthorityMiddleware",
     "imvo_portal.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -187,6 +189,7 @@ RATE_LIMITS = {
     "mfa": "20/m",
     "declaration_sign": "20/h",
     "verify": "60/m",
+    "oidc": "30/m",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
@@ -348,6 +351,41 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+# --- eHerkenning (OpenID Connect through a broker; README "Log in with eHerkenning") ---------------
+# Off while OIDC_ISSUER or OIDC_CLIENT_ID is empty: the embedded default has password accounts only.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+# client_secret_basic, client_secret_post or private_key_jwt (then OIDC_CLIENT_PRIVATE_KEY, a PEM key).
+OIDC_CLIENT_AUTH_METHOD = env.str("OIDC_CLIENT_AUTH_METHOD", default="client_secret_basic")
+OIDC_CLIENT_PRIVATE_KEY = env.str("OIDC_CLIENT_PRIVATE_KEY", multiline=True, default="")
+OIDC_CLIENT_PRIVATE_KEY_ID = env.str("OIDC_CLIENT_PRIVATE_KEY_ID", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid eherkenning")
+# Signature algorithms accepted on the ID token (never "none" or a shared-secret HMAC).
+OIDC_SIGNING_ALGORITHMS = env.list("OIDC_SIGNING_ALGORITHMS", default=["RS256", "ES256"])
+# Clock skew allowed on exp/iat/nbf, in seconds; capped at 300 (claims.py).
+OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=60)
+# Seconds to wait for the provider (discovery, keys, token endpoint).
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5)
+# Claim names, with defaults for an eHerkenning broker.
+OIDC_CLAIM_SUBJECT = env.str("OIDC_CLAIM_SUBJECT", default="sub")
+OIDC_CLAIM_KVK = env.str("OIDC_CLAIM_KVK", default="urn:etoegang:core:LegalSubjectID")
+OIDC_CLAIM_BRANCH = env.str("OIDC_CLAIM_BRANCH", default="urn:etoegang:1.9:ServiceRestriction:Vestigingsnr")
+OIDC_CLAIM_NAME = env.str("OIDC_CLAIM_NAME", default="name")
+OIDC_CLAIM_EMAIL = env.str("OIDC_CLAIM_EMAIL", default="email")
+OIDC_CLAIM_ASSURANCE = env.str("OIDC_CLAIM_ASSURANCE", default="loa")
+OIDC_CLAIM_AUTHORISATION = env.str("OIDC_CLAIM_AUTHORISATION", default="urn:etoegang:core:ServiceName")
+# The service whose authorisation (machtiging) makes the person a signatory for the session.
+OIDC_SIGNING_SERVICE = env.str("OIDC_SIGNING_SERVICE", default="IMVO-verklaring afgeven")
+# Lowest accepted assurance level (eHerkenning or eIDAS URN); default substantial (EH3).
+OIDC_MIN_ASSURANCE = env.str("OIDC_MIN_ASSURANCE", default="urn:etoegang:core:assurance-class:loa3")
+if OIDC_ISSUER:
+    # The logout form ends at the provider (RP-initiated logout): allow that redirect after a POST.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _issuer = _urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("i18n/language/<str:language>/", views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/eherkenning/", include("eherkenning.urls")),
     path("accounts/", include("accounts.urls")),
     path("organisation/", include("organisations.urls")),
     path("missions/", include("missions.urls")),

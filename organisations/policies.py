@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 from imvo_portal.exceptions import DomainError
 
+from .authority import session_authority
 from .constants import MembershipRole
 from .models import Membership, Organisation
 
@@ -98,13 +99,17 @@ def is_organisation_admin(user, obj) -> bool:
 
 
 def is_signatory(user, obj) -> bool:
+    """A standing authorised signatory, or one for this session by an eHerkenning authorisation
+    (``organisations.authority``)."""
     membership = membership_of(user, obj)
-    return membership is not None and membership.is_authorised_signatory
+    return membership is not None and (
+        membership.is_authorised_signatory or session_authority(user, membership.organisation_id) is not None
+    )
 
 
 def is_admin_or_signatory(user, obj) -> bool:
     membership = membership_of(user, obj)
-    return membership is not None and (membership.role == MembershipRole.ADMIN or membership.is_authorised_signatory)
+    return membership is not None and (membership.role == MembershipRole.ADMIN or is_signatory(user, obj))
 
 
 # --- the table ----------------------------------------------------------------------------------

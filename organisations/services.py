@@ -34,8 +34,12 @@ PROFILE_FIELDS = [
 ]
 
 
-def organisation_create(*, actor, data: dict, request=None) -> Organisation:
-    """Create an organisation; its creator becomes administrator and authorised signatory.
+def organisation_create(
+    *, actor, data: dict, request=None, authorised_signatory: bool = True, source: str = "form"
+) -> Organisation:
+    """Create an organisation; its creator becomes administrator and (unless
+    ``authorised_signatory`` is False: an eHerkenning login, whose authority to sign comes from the
+    broker per session) authorised signatory.
 
     Raises OrganisationExists when the KvK number is taken (without saying by whom).
     """
@@ -47,14 +51,17 @@ def organisation_create(*, actor, data: dict, request=None) -> Organisation:
             organisation.full_clean(validate_unique=False)
             organisation.save()
             Membership.objects.create(
-                user=actor, organisation=organisation, role=MembershipRole.ADMIN, is_authorised_signatory=True
+                user=actor,
+                organisation=organisation,
+                role=MembershipRole.ADMIN,
+                is_authorised_signatory=authorised_signatory,
             )
             audit_event_record(
                 action="organisation.create",
                 actor=actor,
                 obj=organisation,
                 request=request,
-                details={"kvk_number": organisation.kvk_number, "name": organisation.name},
+                details={"kvk_number": organisation.kvk_number, "name": organisation.name, "source": source},
             )
     except IntegrityError:
         raise OrganisationExists() from None
@@ -80,6 +87,36 @@ def organisation_update(*, actor, organisation: Organisation, data: dict, reques
             action="organisation.update", actor=actor, obj=organisation, request=request, details={"changed": changed}
         )
     return organisation
+
+
+def membership_link(*, user, organisation: Organisation, source: str, request=None) -> tuple[Membership, bool]:
+    """Make ``user`` a member of ``organisation`` because an identity provider said they act for
+    it (an eHerkenning login with its KvK number). Returns (membership, created).
+
+    The first such user of an organisation without an administrator becomes its administrator;
+    later ones are members. Never grants a standing signatory flag. Audited (``membership.link``)
+    when a membership is made.
+    """
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        membership = Membership.objects.filter(user=user, organisation=organisation).first()
+        if membership is not None:
+            return membership, False
+        has_admin = Membership.objects.filter(organisation=organisation, role=MembershipRole.ADMIN).exists()
+        membership = Membership(
+            user=user, organisation=organisation, role=MembershipRole.MEMBER if has_admin else MembershipRole.ADMIN
+        )
+        membership.full_clean(validate_unique=False)
+        membership.save()
+        audit_event_record(
+            action="membership.link",
+            actor=user,
+            obj=membership,
+            organisation_id=organisation.pk,
+            request=request,
+            details={"source": source, "role": membership.role, "kvk_number": organisation.kvk_number},
+        )
+    return membership, True
 
 
 def organisation_set_active(*, request, organisation_id: int) -> Membership:

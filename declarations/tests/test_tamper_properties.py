@@ -20,7 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from declarations.checkpoints import checkpoint_write
-from declarations.hashing import RECORD_FIELDS, canonical, record_data
+from declarations.hashing import OPTIONAL_RECORD_FIELDS, RECORD_FIELDS, canonical, record_data
 from declarations.keys import LEGACY_KEY_ID, current_chain_key
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import PROTECTED_TABLES
@@ -124,7 +124,7 @@ def _new_value(data, record, column):
     return data.draw(strategy.filter(lambda v: v != current), label=column)
 
 
-RECORD_COLUMNS = [*RECORD_FIELDS, "record_hash", "key_id"]  # every stored column of a record
+RECORD_COLUMNS = [*RECORD_FIELDS, *OPTIONAL_RECORD_FIELDS, "record_hash", "key_id"]  # every stored column of a record
 
 
 def _forge(record_after: Declaration, *, hasher, key_id: str) -> Declaration:
@@ -375,6 +375,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "record_hash": "3" * 64,
         "key_id": LEGACY_KEY_ID,
         "reference": "",  # posing as a record from before references (their hash leaves it out)
+        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
     }
     assert set(changes) == set(RECORD_COLUMNS)
     for column, value in changes.items():

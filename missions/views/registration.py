@@ -13,7 +13,7 @@ from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from imvo_portal.exceptions import DomainError
-from organisations.policies import PolicyRequiredMixin
+from organisations.policies import PolicyRequiredMixin, can
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
 from .. import resources
@@ -142,8 +142,12 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
     def _text(self):
         return declaration_text_current(language=get_language() or "nl")
 
+    def _is_signatory(self) -> bool:
+        # The policy, not the membership flag: an eHerkenning authorisation counts for its session.
+        return can(self.request.user, "declaration.sign", self.registration)
+
     def _reusable(self, text):
-        if text is None or not self.membership.is_authorised_signatory:
+        if text is None or not self._is_signatory():
             return None
         return declaration_reusable_for(
             organisation=self.registration.organisation, text=text, exclude_registration=self.registration
@@ -171,7 +175,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             text = self._text()
             context["text"] = text
             context["answer"] = self.registration.draft_data.get("declaration")
-            context["is_signatory"] = self.membership.is_authorised_signatory
+            context["is_signatory"] = self._is_signatory()
         if self.step == 4:
             context["reusable"] = reusable = self._reusable(context["text"])
             if reusable is not None:
@@ -186,7 +190,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
                         }
                     ),
                 )
-            if self.membership.is_authorised_signatory:
+            if self._is_signatory():
                 context.setdefault("form", self._step4_form())
         if self.step == 5:
             context["participants"] = list(self.registration.participants.all())
@@ -259,7 +263,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             raw = {k: v for k, v in request.POST.items() if k in DeclarationForm.base_fields}
             registration_draft_save(registration=self.registration, actor=user, step=4, data={"step4": raw})
             return self._go(3)
-        if not self.membership.is_authorised_signatory:
+        if not self._is_signatory():
             registration_draft_save(registration=self.registration, actor=user, step=5, data={"declaration": None})
             return self._go(5)
         text = self._text()
