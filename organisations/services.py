@@ -116,6 +116,7 @@ def invitation_create(
             },
             language=existing.language if existing else (getattr(request, "LANGUAGE_CODE", None) or "nl"),
             kind="invitation",
+            contains_secret=True,
         )
         audit_event_record(
             action="membership.invite",
