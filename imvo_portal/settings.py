@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "brochures",
     "staff",
     "dashboard",
+    "privacy",
     "imvo_portal",
 ]
 
@@ -186,6 +187,7 @@ RATE_LIMITS = {
     "mfa": "20/m",
     "declaration_sign": "20/h",
     "verify": "60/m",
+    "account_delete": "10/h",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
@@ -316,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
+    "retention-erase": {"task": "privacy.tasks.retention_erase", "schedule": 60.0 * 60 * 6},
 }
 
 # --- Forms ----------------------------------------------------------------------------
@@ -386,6 +389,21 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
 LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
+# --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
+# Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
+RETENTION_DAYS = {
+    # Participants' names, e-mail addresses and positions: counted from the end of the mission.
+    "participants": env.int("RETENTION_DAYS_PARTICIPANTS", default=365),
+    # Signatory name and position, IP address and user agent of a declaration (erased together,
+    # as an appended erasure event): counted from signing. The declaration itself is kept.
+    "declaration_personal_data": env.int("RETENTION_DAYS_DECLARATION_PERSONAL_DATA", default=7 * 365),
+    # E-mail addresses of invitations that were accepted, revoked or expired: from the invitation.
+    "invitations": env.int("RETENTION_DAYS_INVITATIONS", default=90),
+    # Recipients and text of outgoing e-mail that was sent or given up: from queueing.
+    "outbox": env.int("RETENTION_DAYS_OUTBOX", default=30),
+}
+# How long a link to confirm the deletion of one's account works.
+ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60
 RECEIPT_STORAGE_PREFIX = "private/receipts"
 # --- Declaration evidence (README: "Evidence and database roles") ---
 # DEV-ONLY keys, public in this repository: used only while DEBUG is on, refused when it is off.

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from privacy.views import PrivacyStatementView
+
 from . import views
 
 handler403 = "imvo_portal.views.permission_denied"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("privacy.urls")),
     path("organisation/", include("organisations.urls")),
     path("missions/", include("missions.urls")),
     path("my/", include("missions.my_urls")),
@@ -21,7 +24,7 @@ urlpatterns = [
     path("brochures/", include("brochures.urls")),
     path("staff/", include("staff.urls")),
     path("dashboard/", include("dashboard.urls")),
-    path("privacy/", views.PageView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("privacy/", PrivacyStatementView.as_view(), name="privacy"),
     path("accessibility/", views.PageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", views.PageView.as_view(template_name="pages/contact.html"), name="contact"),
     path("admin/", admin.site.urls),
