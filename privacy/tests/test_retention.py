@@ -29,6 +29,16 @@ def _figures():
 
 
 def test_old_personal_data_are_erased_and_evidence_and_figures_survive(settings):
+    erase_and_check(settings)
+
+
+@pytest.mark.postgres
+def test_retention_on_postgresql_keeps_the_chain_verifiable(settings):
+    """The same on PostgreSQL, where the evidence triggers allow only the erasure path."""
+    erase_and_check(settings)
+
+
+def erase_and_check(settings):
     settings.RETENTION_DAYS = {"participants": 30, "declaration_personal_data": 100, "invitations": 10, "outbox": 5}
     old = make_mission(year=2024)
     old.ends_on = date.today() - timedelta(days=31)
