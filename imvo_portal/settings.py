@@ -401,6 +401,8 @@ RETENTION_DAYS = {
     "invitations": env.int("RETENTION_DAYS_INVITATIONS", default=90),
     # Recipients and text of outgoing e-mail that was sent or given up: from queueing.
     "outbox": env.int("RETENTION_DAYS_OUTBOX", default=30),
+    # Login records of the lockout (django-axes: address, IP address, user agent): from the attempt.
+    "login_records": env.int("RETENTION_DAYS_LOGIN_RECORDS", default=180),
 }
 # How long a link to confirm the deletion of one's account works.
 ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60

@@ -6,7 +6,7 @@ Each kind of data is erased through the one path allowed for it:
   through ``declaration_personal_data_erase``, which appends a keyed erasure event, so the chain
   and ``verify_declarations`` stay intact;
 - participants, invitations and outgoing e-mail are not evidence: their personal fields are
-  emptied with plain updates.
+  emptied with plain updates; login records of the lockout (django-axes) are deleted.
 
 Nothing that the dashboard counts is removed (registrations, decisions, attendance stay), and
 the audit trail is append-only, so it is not touched. Idempotent: erased rows are not selected
@@ -16,6 +16,7 @@ again. Runs from beat (``privacy.tasks.retention_erase``).
 import logging
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -56,6 +57,19 @@ def outbox_personal_data_erase(*, messages) -> int:
     )
 
 
+def login_records_delete(*, before: datetime | None = None, username: str | None = None) -> int:
+    """Delete the lockout's login records (address, IP address, user agent) before a time or of one address."""
+    deleted = 0
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        rows = model.objects.all()
+        if before is not None:
+            rows = rows.filter(attempt_time__lt=before)
+        if username is not None:
+            rows = rows.filter(username__iexact=username)
+        deleted += rows.delete()[0]
+    return deleted
+
+
 def retention_erase(*, now: datetime | None = None) -> dict[str, int]:
     """Erase every kind of personal data older than its retention period. Returns counts per kind."""
     now = now or timezone.now()
@@ -74,6 +88,7 @@ def retention_erase(*, now: datetime | None = None) -> dict[str, int]:
         counts["outbox"] = outbox_personal_data_erase(
             messages=OutboxMessage.objects.filter(created_at__lt=_cutoff("outbox", now))
         )
+        counts["login_records"] = login_records_delete(before=_cutoff("login_records", now))
     due = Declaration.objects.filter(
         signed_at__lt=_cutoff("declaration_personal_data", now), personal__erased_at__isnull=True
     ).order_by("sequence")[:DECLARATION_BATCH]

@@ -17,6 +17,7 @@ that are still open (a colleague must take over first); staff and ministry accou
 by the operators (policy ``account.delete``).
 """
 
+from axes.models import AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -38,7 +39,7 @@ from organisations.models import Invitation, Membership
 from organisations.policies import require
 
 from .exceptions import DeletionLinkInvalid, LastAdminWithOpenRegistrations
-from .retention import outbox_personal_data_erase, participant_personal_data_erase
+from .retention import login_records_delete, outbox_personal_data_erase, participant_personal_data_erase
 
 User = get_user_model()
 DELETE_SALT = "privacy.account_delete"
@@ -138,6 +139,15 @@ def account_data_export(*, user) -> dict:
             {"subject": m.subject, "kind": m.kind, "status": m.status, "queued_at": _iso(m.created_at)}
             for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(user.email)]).order_by("pk")
         ],
+        "logins": [
+            {
+                "when": _iso(row.attempt_time),
+                "logged_out": _iso(row.logout_time),
+                "ip_address": row.ip_address,
+                "user_agent": row.user_agent,
+            }
+            for row in AccessLog.objects.filter(username__iexact=user.email).order_by("attempt_time")
+        ],
         "activity": [
             {
                 "when": _iso(e.created_at),
@@ -229,6 +239,7 @@ def account_delete(*, user, token: str, request=None) -> dict[str, int]:
                 messages=OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)])
             ),
             "memberships": Membership.objects.filter(user=user).delete()[0],
+            "login_records": login_records_delete(username=email),
         }
         # Unsent mail to the address is not sent any more.
         OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)]).update(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from axes.models import AccessLog
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -39,7 +40,13 @@ def test_retention_on_postgresql_keeps_the_chain_verifiable(settings):
 
 
 def erase_and_check(settings):
-    settings.RETENTION_DAYS = {"participants": 30, "declaration_personal_data": 100, "invitations": 10, "outbox": 5}
+    settings.RETENTION_DAYS = {
+        "participants": 30,
+        "declaration_personal_data": 100,
+        "invitations": 10,
+        "outbox": 5,
+        "login_records": 60,
+    }
     old = make_mission(year=2024)
     old.ends_on = date.today() - timedelta(days=31)
     old.save(update_fields=["ends_on"])
@@ -68,6 +75,7 @@ def erase_and_check(settings):
     OutboxMessage.objects.filter(pk=pending.pk).update(created_at=timezone.now() - timedelta(days=6))
     # Signed long ago: only the records of the old mission (the chain is append-only: move the clock).
     old_ids = [r.current_declaration_id for r in registrations]
+    login = AccessLog.objects.create(username="jan@example.org", ip_address="203.0.113.7", user_agent="Firefox")
     rollups_refresh()
     before = _figures()
 
@@ -92,6 +100,7 @@ def erase_and_check(settings):
     assert sent.to == [] and sent.body_text == ""
     assert pending.to == ["b@example.org"] and pending.status == OutboxStatus.PENDING
     assert AuditEvent.objects.filter(action="privacy.retention_erase").exists()
+    assert counts["login_records"] == 1 and not AccessLog.objects.filter(pk=login.pk).exists()
 
     assert declarations_verify().ok
     assert Declaration.objects.count() == 7
@@ -102,7 +111,13 @@ def erase_and_check(settings):
 
 
 def test_nothing_is_erased_before_its_period(settings):
-    settings.RETENTION_DAYS = {"participants": 30, "declaration_personal_data": 100, "invitations": 10, "outbox": 5}
+    settings.RETENTION_DAYS = {
+        "participants": 30,
+        "declaration_personal_data": 100,
+        "invitations": 10,
+        "outbox": 5,
+        "login_records": 60,
+    }
     mission = make_mission(year=date.today().year + 1)
     registration = register(mission, ip="203.0.113.9")
     attend(registration)
@@ -113,15 +128,27 @@ def test_nothing_is_erased_before_its_period(settings):
 def test_beat_runs_the_retention_task(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
     assert any(entry["task"] == "privacy.tasks.retention_erase" for entry in schedule.values())
-    assert retention_task() == {"participants": 0, "invitations": 0, "outbox": 0, "declaration_personal_data": 0}
+    assert retention_task() == {
+        "participants": 0,
+        "invitations": 0,
+        "outbox": 0,
+        "login_records": 0,
+        "declaration_personal_data": 0,
+    }
 
 
 def test_privacy_page_states_the_periods_from_the_settings(client, settings):
-    settings.RETENTION_DAYS = {"participants": 123, "declaration_personal_data": 2555, "invitations": 45, "outbox": 7}
+    settings.RETENTION_DAYS = {
+        "participants": 123,
+        "declaration_personal_data": 2555,
+        "invitations": 45,
+        "outbox": 7,
+        "login_records": 99,
+    }
     page = client.get("/privacy/").content.decode()
     assert "123 dagen na afloop van de missie" in page
     assert "2555 dagen na ondertekening" in page
-    assert "45 dagen" in page and "7 dagen" in page
+    assert "45 dagen" in page and "7 dagen" in page and "99 dagen" in page
     english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en")
     client.post("/i18n/setlang/", {"language": "en", "next": "/privacy/"})
     english = client.get("/privacy/").content.decode()
