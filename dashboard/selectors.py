@@ -77,6 +77,8 @@ def count_cell(value: int | None) -> Cell:
     if low is None:
         return Cell(None, suppressed_text())
     high = low + min_cell() - 1
+    if high == low:  # base 1: no disclosure control asked for, the exact count
+        return Cell(low, number_format(low, force_grouping=True))
     return Cell(low, f"{number_format(low, force_grouping=True)}–{number_format(high, force_grouping=True)}")
 
 
