@@ -116,6 +116,7 @@ class PortalPasswordResetForm(PasswordResetForm):
             context=context,
             language=user.language,
             kind="password_reset",
+            contains_secret=True,
         )
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "brochures",
     "staff",
     "dashboard",
+    "privacy",
     "imvo_portal",
 ]
 
@@ -190,6 +191,7 @@ RATE_LIMITS = {
     "declaration_sign": "20/h",
     "verify": "60/m",
     "oidc": "30/m",
+    "account_delete": "10/h",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
@@ -326,6 +328,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
+    "retention-erase": {"task": "privacy.tasks.retention_erase", "schedule": 60.0 * 60 * 6},
 }
 
 # --- Forms ----------------------------------------------------------------------------
@@ -431,6 +434,23 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
 LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
+# --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
+# Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
+RETENTION_DAYS = {
+    # Participants' names, e-mail addresses and positions: counted from the end of the mission.
+    "participants": env.int("RETENTION_DAYS_PARTICIPANTS", default=365),
+    # Signatory name and position, IP address and user agent of a declaration (erased together,
+    # as an appended erasure event): counted from signing. The declaration itself is kept.
+    "declaration_personal_data": env.int("RETENTION_DAYS_DECLARATION_PERSONAL_DATA", default=7 * 365),
+    # E-mail addresses of invitations that were accepted, revoked or expired: from the invitation.
+    "invitations": env.int("RETENTION_DAYS_INVITATIONS", default=90),
+    # Recipients and text of outgoing e-mail that was sent or given up: from queueing.
+    "outbox": env.int("RETENTION_DAYS_OUTBOX", default=30),
+    # Login records of the lockout (django-axes: address, IP address, user agent): from the attempt.
+    "login_records": env.int("RETENTION_DAYS_LOGIN_RECORDS", default=180),
+}
+# How long a link to confirm the deletion of one's account works.
+ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60
 RECEIPT_STORAGE_PREFIX = "private/receipts"
 # /verify/: the largest receipt PDF that may be uploaded to check it (receipts are ~100 kB).
 VERIFY_RECEIPT_MAX_BYTES = env.int("VERIFY_RECEIPT_MAX_BYTES", default=2 * 1024 * 1024)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from declarations.views import VerifyView
+from privacy.views import PrivacyStatementView
 
 from . import views
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/eherkenning/", include("eherkenning.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("privacy.urls")),
     path("organisation/", include("organisations.urls")),
     path("missions/", include("missions.urls")),
     path("my/", include("missions.my_urls")),
@@ -29,7 +31,7 @@ urlpatterns = [
     path("staff/instruments/", include("instruments.staff_urls")),
     path("staff/", include("staff.urls")),
     path("dashboard/", include("dashboard.urls")),
-    path("privacy/", views.PageView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("privacy/", PrivacyStatementView.as_view(), name="privacy"),
     path("accessibility/", views.PageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", views.PageView.as_view(template_name="pages/contact.html"), name="contact"),
     path("admin/", admin.site.urls),

@@ -338,7 +338,7 @@ def audit_event_list(*, filters: dict | None = None) -> QuerySet[AuditEvent]:
     filters = filters or {}
     events = AuditEvent.objects.select_related("actor")
     if filters.get("actor"):
-        events = events.filter(actor_email__icontains=filters["actor"])
+        events = events.filter(Q(actor__email__icontains=filters["actor"]) | Q(actor_email__icontains=filters["actor"]))
     if filters.get("action"):
         events = events.filter(action__startswith=filters["action"])
     if filters.get("date_from"):

@@ -56,6 +56,7 @@ ROUTE_KWARGS = {
     "accounts:confirm": lambda w: {"token": "not-a-valid-token"},
     "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "not-a-valid-token"},
     "organisations:invitation_accept": lambda w: {"token": "not-a-valid-token"},
+    "privacy:delete_confirm": lambda w: {"token": "not-a-valid-token"},
     "organisations:detail": lambda w: {"pk": w.membership.organisation_id},
     "organisations:edit": lambda w: {"pk": w.membership.organisation_id},
     "organisations:invite": lambda w: {"pk": w.membership.organisation_id},
