@@ -48,7 +48,9 @@ from .services import confirmation_link_check, user_confirm_email, user_profile_
 
 
 def start_url(user) -> str:
-    """Where a user lands after login: staff and ministry on their own start page."""
+    """Where a user lands after login (unless a safe ``next`` says otherwise): staff on the
+    back-office, the ministry on the dashboard, a company user on their registrations, or on the
+    organisation start page while they belong to no organisation yet."""
     groups = user.group_names
     if RVO_STAFF_GROUP in groups:
         return reverse("staff:overview")
@@ -56,6 +58,8 @@ def start_url(user) -> str:
         return reverse("dashboard:index")
     if user.is_superuser:
         return reverse("admin:index")
+    if not user.memberships.exists():
+        return reverse("organisations:start")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 

@@ -10,13 +10,18 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_mail_in_users_language_and_new_password_works(client, django_capture_on_commit_callbacks):
+def test_password_reset_mail_in_users_language_and_new_password_works(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.PORTAL_BASE_URL = "https://portal.example"
     user = UserFactory(email="eng@example.org", language="en")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:password_reset"), {"email": "eng@example.org"})
+        # The link comes from PORTAL_BASE_URL, not from the host the request was sent to.
+        client.post(reverse("accounts:password_reset"), {"email": "eng@example.org"}, HTTP_HOST="localhost")
     assert len(mail.outbox) == 1
     assert "Set a new password" in mail.outbox[0].subject
-    path = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    assert "localhost" not in mail.outbox[0].body and "testserver" not in mail.outbox[0].body
+    path = re.search(r"https://portal\.example(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
     response = client.post(
