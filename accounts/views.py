@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
+from imvo_portal.forms import RedirectAfterFailedPostMixin
+
 from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 from .exceptions import AccountError, ConfirmationLinkUsed
 from .forms import (
@@ -240,7 +242,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-class ProfileView(LoginRequiredMixin, FormView):
+class ProfileView(LoginRequiredMixin, RedirectAfterFailedPostMixin, FormView):
     template_name = "accounts/profile.html"
     form_class = ProfileForm
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.http import JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.views import View
 from django.views.generic import TemplateView
@@ -33,6 +33,22 @@ class BrochureListView(TemplateView):
         return super().get_context_data(
             versions=brochure_list_published(language=request_language(self.request)), **kwargs
         )
+
+
+#: Pages that may send a reader to a brochure with ``?return=`` and get a "back" link.
+RETURN_VIEWS = {"missions:register_step"}
+
+
+def return_url(request) -> str:
+    """The local page the reader came from (``?return=``), when it is one of ``RETURN_VIEWS``."""
+    candidate = request.GET.get("return", "")
+    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return ""
+    try:
+        match = resolve(candidate.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    return candidate if match.view_name in RETURN_VIEWS else ""
 
 
 class BrochureDetailView(TemplateView):
@@ -64,6 +80,7 @@ class BrochureDetailView(TemplateView):
             pdf_url=reverse("brochures:version_pdf", args=[version.brochure.slug, version.language, version.number]),
             language_mismatch=version.language != request_language(self.request),
             content_lang=version.language if version.language != request_language(self.request) else "",
+            return_url=return_url(self.request),
             **kwargs,
         )
 
