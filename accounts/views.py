@@ -10,6 +10,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
@@ -195,7 +196,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:profile")
-    extra_context = {"title": _("Change password")}
+    extra_context = {"title": gettext_lazy("Change password")}  # lazy: rendered per request language
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -212,7 +213,7 @@ class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
-    extra_context = {"title": _("Forgot your password?")}
+    extra_context = {"title": gettext_lazy("Forgot your password?")}
 
     def form_valid(self, form):
         security_event(

@@ -217,6 +217,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# Short dates per language: "10 mei 2027" (lower-case Dutch month abbreviations), "10 May 2027".
+FORMAT_MODULE_PATH = ["imvo_portal.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 

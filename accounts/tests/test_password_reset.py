@@ -40,3 +40,16 @@ def test_password_reset_for_unknown_address_sends_nothing_and_reveals_nothing(
         response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "field"),
+    [("nl", "Wachtwoord wijzigen", "Oud wachtwoord"), ("en", "Change password", "Old password")],
+)
+def test_the_password_change_page_is_in_the_users_language(client, language, title, field):
+    client.force_login(UserFactory())
+    client.cookies["django_language"] = language
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    assert f"<title>{title}" in page and f"<h1>{title}</h1>" in page and field in page
+    page = client.get(reverse("accounts:password_reset")).content.decode()
+    assert {"nl": "Wachtwoord vergeten?", "en": "Forgot your password?"}[language] in page
