@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,13 @@ class SignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = (get_language() or "nl")[:2]
+        # The link sits outside the label (a click on it does not tick the box) and opens in a new
+        # tab, so what was typed in this form is not lost; its text says so.
+        self.fields["accept_privacy"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("privacy"),
+            _("Read the privacy statement (opens in a new tab)"),
+        )
         self.helper = _helper(_("Create account"))
 
     def clean_email(self) -> str:
