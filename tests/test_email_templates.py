@@ -114,3 +114,11 @@ def test_every_html_part_escapes_names():
         message = email_queue(to="x@example.org", template=template, context=_context())
         assert NASTY not in message.body_html
         assert "&lt;i&gt;" in message.body_html
+
+
+def test_links_in_mails_come_from_portal_base_url_only():
+    """No mail builds a link from the request (Django's ``protocol``/``domain``): PORTAL_BASE_URL is
+    put in front of every path by the service that queues the mail."""
+    for template in _email_templates():
+        source = Path(_template_path(template, "body")).read_text()
+        assert "{{ protocol" not in source and "{{ domain" not in source and "{% url" not in source, template
