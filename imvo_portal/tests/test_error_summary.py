@@ -101,3 +101,35 @@ def test_password_forms_are_not_kept_in_the_session(client):
     )
     assert response.status_code == 200 and "_failed_post" not in client.session
     assert 'href="#id_old_password"' in _summary(response.content.decode())
+
+
+def test_errors_added_after_validation_survive_the_redirect_once(rf):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from imvo_portal.forms import failed_post_redirect, failed_post_restore
+
+    class Form(forms.Form):
+        name = forms.CharField()
+        age = forms.IntegerField()
+
+    session = SessionStore()
+    post = rf.post("/somewhere/?step=2", {"name": "Anna", "age": "x", "csrfmiddlewaretoken": "t"})
+    post.session = session
+    form = Form(post.POST)
+    assert not form.is_valid()
+    form.add_error(None, "Refused by the service.")
+    response = failed_post_redirect(post, form)
+    assert response.status_code == 302 and response.url == "/somewhere/?step=2"
+    assert "csrfmiddlewaretoken" not in session["_failed_post"]["data"]
+
+    other = rf.get("/elsewhere/")
+    other.session = session
+    assert failed_post_restore(other, Form) is None  # only the page that failed gets it back
+
+    get = rf.get("/somewhere/")
+    get.session = session
+    restored = failed_post_restore(get, Form)
+    assert restored.data["name"] == "Anna"
+    assert restored.non_field_errors() == ["Refused by the service."]
+    assert [str(e) for e in restored.errors["age"]] == ["Voer een geheel getal in."]
+    assert failed_post_restore(get, Form) is None

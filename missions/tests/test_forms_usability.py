@@ -238,3 +238,29 @@ def test_a_member_of_two_organisations_may_still_register_the_other_one(client):
     client.force_login(user)
     page = client.get(mission.get_absolute_url()).content.decode()
     assert "Een andere organisatie aanmelden" in page and "Registreer uw organisatie" not in page
+
+
+def test_the_sign_page_redirects_after_a_failed_post_and_keeps_service_errors(client):
+    from missions.tests.test_views import _wizard
+
+    published_text()
+    signatory = member_of()
+    organisation = signatory.memberships.first().organisation
+    preparer = MembershipFactory(organisation=organisation, role="member", is_authorised_signatory=False).user
+    client.force_login(preparer)
+    registration, base = _wizard(client, MissionFactory(), organisation)
+    client.post(f"{base}/5/", {"action": "submit"})
+    client.force_login(signatory)
+    url = f"/my/registrations/{registration.pk}/sign/"
+    response = client.post(url, {"decision": "not_endorsed", "signatory_name": "Petra", "confirms_authority": "on"})
+    assert response.status_code == 302 and response.url == url
+    page = client.get(url).content.decode()
+    assert 'href="#id_signatory_position"' in page and 'href="#id_explanation"' in page
+    assert 'value="Petra"' in page and "<title>Fout: " in page
+    assert not Declaration.objects.exists()
+    response = client.post(
+        url,
+        {"decision": "endorsed", "signatory_name": "Petra", "signatory_position": "CEO", "confirms_authority": "on"},
+    )
+    registration.refresh_from_db()
+    assert response.status_code == 302 and registration.status == S.CONFIRMED
