@@ -53,12 +53,18 @@ class Brochure(models.Model):
             return _("Information pack: %(mission)s") % {"mission": self.mission.title}
         return str(self.get_kind_display())
 
+    def language_label(self, language: str) -> str:
+        """ "IMVO-brochure — Nederlands": the brochure in one language (what staff edit)."""
+        return _("%(brochure)s — %(language)s") % {
+            "brochure": self.display_name,
+            "language": dict(LANGUAGE_CHOICES).get(language, language),
+        }
+
     def version_label(self, language: str, number: int | None = None) -> str:
         """ "IMVO-brochure — Nederlands, concept" / "IMVO brochure — English, version 3"."""
         state = _("version %(number)s") % {"number": number} if number else _("draft")
-        return _("%(brochure)s — %(language)s, %(state)s") % {
-            "brochure": self.display_name,
-            "language": dict(LANGUAGE_CHOICES).get(language, language),
+        return _("%(brochure_language)s, %(state)s") % {
+            "brochure_language": self.language_label(language),
             "state": state,
         }
 

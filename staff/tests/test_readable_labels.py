@@ -101,8 +101,9 @@ def test_brochure_drafts_have_readable_names(staff_client):
     assert draft.label == "IMVO-brochure — Nederlands, concept"
     page = staff_client.get(reverse("brochures:manage")).content.decode()
     assert "IMVO-brochure" in page and "(nl-draft)" not in page and "imvo (nl)" not in page
+    assert '<span class="visually-hidden"> IMVO-brochure — Nederlands</span>' in page
     page = staff_client.get(reverse("brochures:edit", args=["imvo", "nl"])).content.decode()
-    assert "<h1>Bewerken: IMVO-brochure — Nederlands, concept</h1>" in page
+    assert "<h1>Bewerken: IMVO-brochure — Nederlands</h1>" in page
     assert 'Concept van "imvo"' not in page
     page = staff_client.get(reverse("brochures:preview", args=[draft.pk])).content.decode()
     assert "IMVO-brochure — Nederlands, concept" in page and "nl-draft" not in page
