@@ -122,3 +122,15 @@ def test_links_in_mails_come_from_portal_base_url_only():
     for template in _email_templates():
         source = Path(_template_path(template, "body")).read_text()
         assert "{{ protocol" not in source and "{{ domain" not in source and "{% url" not in source, template
+
+
+@pytest.mark.parametrize("template", _email_templates())
+def test_text_templates_are_plain_text_whichever_engine_renders_them(template):
+    """Belt and braces: every text template also says ``{% autoescape off %}``, so even a caller that
+    renders it with the HTML engine (``render_to_string`` without ``using``) gets the text as typed."""
+    from django.template.loader import render_to_string
+
+    for part in ("subject", "body"):
+        rendered = render_to_string(f"{template}_{part}.txt", _context(), using="django")
+        for entity in ENTITIES:
+            assert entity not in rendered, (part, entity)
