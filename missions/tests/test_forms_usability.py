@@ -164,6 +164,8 @@ def test_optional_fields_are_marked_and_required_ones_have_no_asterisk(client):
     _registration, base = _draft(client)
     page = client.get(f"{base}/2/").content.decode()
     assert "asteriskField" not in page
+    # Participant 2 is optional as a whole: its legend says so, its fields do not each say it.
+    assert "Deelnemer 2 (niet verplicht)" in page and page.count("(niet verplicht)") == 2
     client.post(f"{base}/2/", {**P1, "motivation": "x", "action": "next"})
     client.post(f"{base}/3/", {"action": "next"})
     page = client.get(f"{base}/4/").content.decode()
