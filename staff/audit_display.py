@@ -74,6 +74,18 @@ ACTION_LABELS = {
     "brochure.draft_update": _("Brochure draft saved"),
     "brochure.publish": _("Brochure published"),
     "brochure.rendition_retry": _("Brochure PDF made again"),
+    # instruments and the IMVO framework
+    "instrument.create": _("Instrument created"),
+    "instrument.import": _("Instruments imported"),
+    "instrument.demo_seed": _("Demo instruments loaded"),
+    "instrument.assess": _("Instrument assessed"),
+    "instrument.level_publish": _("IMVO level published"),
+    "instrument.phase_create": _("Roll-out phase added"),
+    "instrument.application_start": _("Application for an instrument started"),
+    "instrument.read_confirm": _("Reading of the IMVO brochure confirmed"),
+    "instrument.self_assessment": _("Self-assessment submitted"),
+    "instrument.follow_up": _("IMVO follow-up opened"),
+    "instrument.follow_up_resolve": _("IMVO follow-up resolved"),
     # back-office
     "session.create": _("Preparation session planned"),
     "session.update": _("Preparation session changed"),
