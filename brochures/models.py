@@ -55,10 +55,32 @@ class Brochure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.slug
+        return str(self.display_name)
 
     def get_absolute_url(self) -> str:
         return reverse("brochures:detail", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        """What staff read: "IMVO-brochure", "Informatiepakket: <mission>" (not the slug)."""
+        if self.kind == BrochureKind.MISSION_PACK and self.mission_id:
+            return _("Information pack: %(mission)s") % {"mission": self.mission.title}
+        return str(self.get_kind_display())
+
+    def language_label(self, language: str) -> str:
+        """ "IMVO-brochure — Nederlands": the brochure in one language (what staff edit)."""
+        return _("%(brochure)s — %(language)s") % {
+            "brochure": self.display_name,
+            "language": dict(LANGUAGE_CHOICES).get(language, language),
+        }
+
+    def version_label(self, language: str, number: int | None = None) -> str:
+        """ "IMVO-brochure — Nederlands, concept" / "IMVO brochure — English, version 3"."""
+        state = _("version %(number)s") % {"number": number} if number else _("draft")
+        return _("%(brochure_language)s, %(state)s") % {
+            "brochure_language": self.language_label(language),
+            "state": state,
+        }
 
 
 class BrochureVersion(models.Model):
@@ -117,8 +139,7 @@ class BrochureVersion(models.Model):
         indexes = [models.Index(fields=["brochure", "language", "status"], name="brochure_version_lookup_idx")]
 
     def __str__(self) -> str:
-        label = f"v{self.number}" if self.number else str(_("draft"))
-        return f"{self.brochure.slug} {self.language} {label}"
+        return self.label
 
     @property
     def is_published(self) -> bool:
@@ -126,7 +147,8 @@ class BrochureVersion(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.language}-v{self.number}" if self.number else f"{self.language}-draft"
+        """Readable for staff: "IMVO-brochure — Nederlands, concept"."""
+        return self.brochure.version_label(self.language, self.number)
 
 
 class BrochureSection(models.Model):

@@ -107,15 +107,15 @@ class SessionLifetimeMiddleware:
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
-    """Dutch unless the visitor chose English with the language switch.
+    """The language the visitor chose with the switch (cookie), else the browser's language.
 
-    Django's own middleware would follow the browser's Accept-Language; a Dutch government
-    portal opens in Dutch and offers English as an explicit choice (stored in the cookie).
+    A visitor who has not chosen gets the best match from ``Accept-Language`` (``en-GB`` gives
+    English); Dutch when the browser asks for neither language. URLs carry no language prefix.
     """
 
     def process_request(self, request):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in dict(settings.LANGUAGES):
-            language = settings.LANGUAGE_CODE
+            language = translation.get_language_from_request(request, check_path=False)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

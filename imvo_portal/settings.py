@@ -104,6 +104,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (e-mail subjects and text parts): the same templates, without HTML autoescaping,
+        # so "Risico's" and "<i>" arrive as typed. HTML parts render through the engine above.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------
@@ -147,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "my:overview"  # company users with an organisation (accounts.views.start_url)
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 ACCOUNT_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
@@ -217,6 +226,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# Short dates per language: "10 mei 2027" (lower-case Dutch month abbreviations), "10 May 2027".
+FORMAT_MODULE_PATH = ["imvo_portal.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 

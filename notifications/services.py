@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Django's SMTP backend waits forever when EMAIL_TIMEOUT is unset; a send must end within its lease.
 SMTP_TIMEOUT_SECONDS = 30
+# Subjects and text parts render without HTML autoescaping (a name "O'Brien & <Zn>" arrives as typed);
+# the optional HTML part through the escaping engine (settings.TEMPLATES).
+TEXT_ENGINE = "text"
+HTML_ENGINE = "django"
 # How many due messages one flush hands to the worker.
 FLUSH_BATCH = 500
 
@@ -66,8 +70,9 @@ def email_queue(
     attachments: list[Attachment] | None = None,
     contains_secret: bool = False,
 ) -> OutboxMessage | None:
-    """Render ``<template>_subject.txt`` / ``_body.txt`` (and ``_body.html`` if present) in the
-    recipient's language and queue it. Returns None if ``dedupe_key`` was used before.
+    """Render ``<template>_subject.txt`` / ``_body.txt`` (plain text, not HTML-escaped) and
+    ``_body.html`` if present (escaped) in the recipient's language and queue it. Returns None if
+    ``dedupe_key`` was used before.
 
     Must be called inside the transaction of the change the e-mail reports; the worker is
     asked to send it on commit. A template that exists but does not render raises.
@@ -77,10 +82,10 @@ def email_queue(
     recipients = [to] if isinstance(to, str) else list(to)
     context = {"portal_url": settings.PORTAL_BASE_URL, "support_email": settings.SUPPORT_EMAIL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body_text = render_to_string(f"{template}_body.txt", context)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context, using=TEXT_ENGINE).split())
+        body_text = render_to_string(f"{template}_body.txt", context, using=TEXT_ENGINE)
         try:
-            html_template = get_template(f"{template}_body.html")
+            html_template = get_template(f"{template}_body.html", using=HTML_ENGINE)
         except TemplateDoesNotExist:  # the HTML part is optional; only its absence is
             html_template = None
         body_html = html_template.render(context) if html_template is not None else ""

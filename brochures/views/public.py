@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views import View
@@ -45,6 +45,22 @@ class BrochureListView(AnonymousPageCacheMixin, TemplateView):
         return super().get_context_data(
             versions=brochure_list_published(language=request_language(self.request)), **kwargs
         )
+
+
+#: Pages that may send a reader to a brochure with ``?return=`` and get a "back" link.
+RETURN_VIEWS = {"missions:register_step"}
+
+
+def return_url(request) -> str:
+    """The local page the reader came from (``?return=``), when it is one of ``RETURN_VIEWS``."""
+    candidate = request.GET.get("return", "")
+    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return ""
+    try:
+        match = resolve(candidate.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    return candidate if match.view_name in RETURN_VIEWS else ""
 
 
 class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
@@ -98,6 +114,7 @@ class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
             pdf_url=pdf_url,
             language_mismatch=version.language != request_language(self.request),
             content_lang=version.language if version.language != request_language(self.request) else "",
+            return_url=return_url(self.request),
             **kwargs,
         )
 

@@ -8,6 +8,7 @@ from django.views.generic import ListView, TemplateView
 from django_countries import countries
 
 from imvo_portal.page_cache import AnonymousPageCacheMixin
+from organisations.selectors import memberships_of_request
 
 from .. import resources
 from ..constants import Availability
@@ -76,9 +77,14 @@ class MissionDetailView(AnonymousPageCacheMixin, TemplateView):
         mission.seats_left = mission_seats_left(mission)
         user = self.request.user
         own = registrations_of_user_for_mission(user=user, mission=mission) if user.is_authenticated else []
+        registered = {r.organisation_id for r in own}
+        # Once the user's organisations have registered, their registration is the main action;
+        # "register" remains only for an organisation of theirs that has not registered yet.
+        unregistered = [m for m in memberships_of_request(self.request) if m.organisation_id not in registered]
         return super().get_context_data(
             mission=mission,
             own_registrations=own,
+            may_register=not own or bool(unregistered),
             Availability=Availability,
             sessions=list(mission.preparation_sessions.all()),
             resource_links=resources.mission_links(mission, language=(get_language() or "nl")[:2]),

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,6 +15,7 @@ from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from imvo_portal.exceptions import DomainError
+from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from organisations.policies import PolicyRequiredMixin, can
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
@@ -129,6 +132,10 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
     def get_template_names(self):
         return [f"missions/register_step{self.step}.html"]
 
+    def _failed(self, form):
+        """A failed step: back to the same step with GET, which shows the input and its errors."""
+        return failed_post_redirect(self.request, form) or self.render_to_response(self.get_context_data(form=form))
+
     def _go(self, step: int):
         return redirect("missions:register_step", self.mission.slug, self.registration.pk, step)
 
@@ -169,8 +176,11 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             step=self.step,
             **kwargs,
         )
-        if self.step == 2:
-            context.setdefault("form", self._step2_form())
+        if self.step == 2 and "form" not in context:
+            restored = failed_post_restore(
+                self.request, ParticipantsForm, initial=ParticipantsForm.initial_from(self.registration)
+            )
+            context["form"] = restored or self._step2_form()
         if self.step in (4, 5):
             text = self._text()
             context["text"] = text
@@ -190,8 +200,8 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
                         }
                     ),
                 )
-            if self._is_signatory():
-                context.setdefault("form", self._step4_form())
+            if self._is_signatory() and "form" not in context:
+                context["form"] = failed_post_restore(self.request, DeclarationForm) or self._step4_form()
         if self.step == 5:
             context["participants"] = list(self.registration.participants.all())
         return context
@@ -211,7 +221,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
                     registration_draft_save(registration=self.registration, actor=user, step=2, data={"step2": raw})
                     return redirect("missions:register_start", self.mission.slug)
                 if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(form=form))
+                    return self._failed(form)
                 registration_draft_save(
                     registration=self.registration,
                     actor=user,
@@ -291,7 +301,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             return self._go(5)
         form = DeclarationForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+            return self._failed(form)
         answer = {**form.cleaned_data, "text_id": text.pk, "reused_from_id": None}
         registration_draft_save(
             registration=self.registration, actor=user, step=5, data={"declaration": answer, "step4": None}
@@ -313,4 +323,6 @@ class BrochureOpenView(LoginRequiredMixin, View):
         registration_brochure_opened(
             registration=registration, actor=request.user, version=brochure.version, request=request
         )
-        return redirect(brochure.url)
+        # The brochure page offers a way back to this step of the registration.
+        back = reverse("missions:register_step", args=[slug, pk, 3])
+        return redirect(f"{brochure.url}?{urlencode({'return': back})}")

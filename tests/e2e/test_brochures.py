@@ -72,7 +72,7 @@ def test_staff_edits_publishes_and_sees_the_new_version_rendered(page):
     login(page, "rvo@demo.example")
     page.goto("/brochures/manage/")
     assert_accessible(page, label="manage brochures")
-    page.get_by_role("link", name="Bewerken imvo (nl)").click()
+    page.get_by_role("link", name="Bewerken IMVO-brochure — Nederlands").click()
     page.get_by_label("Titel").fill("IMVO en de OESO-richtlijnen (herzien)")
     content = page.get_by_label("Hoofdstukken")
     content.fill(content.input_value() + "\n\n## Nieuw hoofdstuk\n\nAanvulling over **klimaat**.\n")
