@@ -53,9 +53,7 @@ def browser(_playwright):
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(
-        base_url=live_server.url, locale="nl-NL", accept_downloads=True, viewport=DESKTOP
-    )
+    context = browser.new_context(base_url=live_server.url, locale="nl-NL", accept_downloads=True, viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.shots = []
@@ -106,7 +104,8 @@ def horizontal_overflow(page) -> list[str]:
           for (const el of document.body.querySelectorAll('*')) {
             const r = el.getBoundingClientRect();
             if (r.right > width + 1 && r.width > 0 && !el.closest('.table-responsive')) {
-              out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
+              const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+              out.push(`${name}.${[...el.classList].join('.')} right=${Math.round(r.right)}`);
               if (out.length > 6) break;
             }
           }
