@@ -100,8 +100,11 @@ class CrawlResult:
         return "\n".join(f"{v.status} {v.path} (linked from {v.found_on})" for v in self.broken)
 
 
-def crawl(client, *, start: str = "/", per_pattern: int = 3, limit: int = 400) -> CrawlResult:
-    """Breadth-first from ``start``; each URL pattern is visited at most ``per_pattern`` times."""
+def crawl(
+    client, *, start: str = "/", per_pattern: int = 3, by_query: bool = True, limit: int = 400
+) -> CrawlResult:
+    """Breadth-first from ``start``; each URL pattern is visited at most ``per_pattern`` times
+    (with ``by_query``, each pattern and set of query parameter names: a filtered list counts apart)."""
     result = CrawlResult()
     seen: set[str] = set()
     per_route: Counter[str] = Counter()
@@ -112,6 +115,8 @@ def crawl(client, *, start: str = "/", per_pattern: int = 3, limit: int = 400) -
             continue
         seen.add(path)
         route = pattern_of(path)
+        if route is not None and not by_query:
+            route = route.split("?")[0]
         if route is None:
             result.visits.append(Visit(path, 404, found_on))
             continue
