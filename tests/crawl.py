@@ -100,9 +100,7 @@ class CrawlResult:
         return "\n".join(f"{v.status} {v.path} (linked from {v.found_on})" for v in self.broken)
 
 
-def crawl(
-    client, *, start: str = "/", per_pattern: int = 3, by_query: bool = True, limit: int = 400
-) -> CrawlResult:
+def crawl(client, *, start: str = "/", per_pattern: int = 3, by_query: bool = True, limit: int = 400) -> CrawlResult:
     """Breadth-first from ``start``; each URL pattern is visited at most ``per_pattern`` times
     (with ``by_query``, each pattern and set of query parameter names: a filtered list counts apart)."""
     result = CrawlResult()
