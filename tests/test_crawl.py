@@ -20,11 +20,14 @@ MUST_REACH = {
 }
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_linked_page_answers_for(role, client):
+def test_every_linked_page_answers_for(role, language, client, settings):
     seed_crawl_state()
     log_in(client, role)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     result = crawl(client)
+    assert f'<html lang="{language}"' in client.get("/").text
     assert not result.broken, f"broken links for {role}:\n{result.report()}"
     reached = {pattern_of(v.path).split("?")[0] for v in result.visits if v.status == 200}
     assert MUST_REACH[role] <= reached, f"{role} did not reach {MUST_REACH[role] - reached}"
