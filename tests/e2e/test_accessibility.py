@@ -112,6 +112,22 @@ def test_screenshots_at_phone_width_and_the_dashboard_fits(page, live_server):
     assert page.locator(".registration-status").count() == 1
     screenshot(page, "confirmation-375", folder=SCREENSHOTS)
 
+    # A list table stacks on a phone: each row a block, each cell labelled with its column header.
+    page.goto("/my/")
+    stacked = page.evaluate(
+        """() => {
+          const table = document.querySelector('main table.table-stack');
+          const region = table.closest('.table-responsive');
+          return {
+            display: getComputedStyle(table.tBodies[0].rows[0]).display,
+            labels: [...table.tBodies[0].rows[0].cells].map(c => c.dataset.label),
+            fits: region.scrollWidth <= region.clientWidth,
+          };
+        }"""
+    )
+    assert stacked["display"] == "block" and stacked["fits"], stacked
+    assert stacked["labels"][:2] == ["Missie", "Organisatie"], stacked
+
     page.context.clear_cookies()
     login(page, ROLES["ministry"])
     page.goto("/dashboard/")
