@@ -8,12 +8,14 @@ PDF_TEMPLATE = "brochures/pdf/brochure.html"
 IMVO_SLUG = "imvo"
 GENERAL_SLUG = "innovatiemissies"
 MISSION_PACK_PREFIX = "missie-"
+INSTRUMENT_PREFIX = "instrument-"
 
 
 class BrochureKind(models.TextChoices):
     IMVO = "imvo", _("IMVO brochure")
     GENERAL = "general", _("General innovation-missions brochure")
     MISSION_PACK = "mission_pack", _("Mission information pack")
+    INSTRUMENT = "instrument", _("IMVO brochure of an instrument")
 
 
 class VersionStatus(models.TextChoices):

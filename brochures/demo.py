@@ -36,3 +36,11 @@ def seed_mission_packs(*, companies: int, password: str, log) -> None:
     for mission in Mission.objects.filter(status=MissionStatus.PUBLISHED).order_by("starts_on"):
         brochure = mission_pack_publish(mission=mission, actor=actor)
         log(f"Information pack {brochure.slug}")
+
+
+def seed_instruments(*, companies: int, password: str, log) -> None:
+    """Every instrument's online IMVO brochure (the PDFs are made by the worker when asked for)."""
+    from .instrument_pack import instrument_brochures_publish_all
+
+    result = instrument_brochures_publish_all(request_rendition=False)
+    log(f"Instrument IMVO brochures: {result.published} checked, {len(result.failed)} failed")

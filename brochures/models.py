@@ -25,6 +25,15 @@ class Brochure(models.Model):
         related_name="information_pack",
         help_text=_("Only for a mission information pack."),
     )
+    instrument = models.OneToOneField(
+        "instruments.Instrument",
+        verbose_name=_("instrument"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="imvo_brochure",
+        help_text=_("Only for the IMVO brochure of an instrument."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=100, help_text=_("Order in the list."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -37,7 +46,12 @@ class Brochure(models.Model):
                 condition=Q(kind=BrochureKind.MISSION_PACK, mission__isnull=False)
                 | (~Q(kind=BrochureKind.MISSION_PACK) & Q(mission__isnull=True)),
                 name="brochure_mission_only_for_pack",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=BrochureKind.INSTRUMENT, instrument__isnull=False)
+                | (~Q(kind=BrochureKind.INSTRUMENT) & Q(instrument__isnull=True)),
+                name="brochure_instrument_only_for_instrument",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from missions.resources import ImvoBrochure, ResourceLink
 
-from .constants import IMVO_SLUG, MISSION_PACK_PREFIX
+from .constants import IMVO_SLUG, INSTRUMENT_PREFIX, MISSION_PACK_PREFIX
 from .selectors import brochure_version_current
 
 
@@ -41,3 +41,21 @@ class BrochureResources:
             url=reverse("brochures:detail", args=[IMVO_SLUG]),
             version=f"{IMVO_SLUG}/{version.language}/v{version.number}/{version.content_sha256[:12]}",
         )
+
+
+class InstrumentBrochureResources:
+    """What the brochures app does for the instruments app (``instruments.resources``)."""
+
+    def instrument_changed(self, instrument_id: int) -> None:
+        from imvo_portal.tasks import enqueue
+
+        from .tasks import instrument_brochure_refresh
+
+        enqueue(instrument_brochure_refresh, instrument_id)
+
+    def imvo_brochure_version(self, instrument, *, language: str) -> str:
+        slug = f"{INSTRUMENT_PREFIX}{instrument.slug}"[:120]
+        version = _current(slug, language)
+        if version is None:
+            return ""
+        return f"{slug}/{version.language}/v{version.number}/{version.content_sha256[:12]}"

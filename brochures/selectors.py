@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .constants import PDF_TEMPLATE_VERSION, VersionStatus
+from .constants import PDF_TEMPLATE_VERSION, BrochureKind, VersionStatus
 from .models import Brochure, BrochureVersion, Rendition
 
 
@@ -14,9 +14,13 @@ def _other(language: str) -> str:
 
 
 def brochure_list_published(*, language: str) -> list[BrochureVersion]:
-    """The current published version of every brochure, in ``language`` when it exists (one query)."""
+    """The current published version of every brochure, in ``language`` when it exists (one query).
+
+    Instruments' IMVO brochures are listed on their instrument pages (``/instruments/``), not here.
+    """
     versions = (
         BrochureVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .exclude(brochure__kind=BrochureKind.INSTRUMENT)
         .select_related("brochure", "brochure__mission")
         .order_by("brochure__position", "brochure__slug", "language", "-number")
     )

@@ -80,3 +80,33 @@ def _resume_renditions_when_a_worker_starts(sender=None, **kwargs) -> None:
 def read_counts_flush() -> int:
     """Move the buffered read counts into the database (beat, every minute)."""
     return counters.read_counts_flush()
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def instrument_brochure_refresh(self, instrument_id: int) -> str:
+    """Publish the instrument's IMVO brochure again if its content changed (then its PDF is asked for)."""
+    from instruments.models import Instrument
+
+    from .instrument_pack import instrument_brochure_publish
+
+    instrument = Instrument.objects.filter(pk=instrument_id).first()
+    if instrument is None:
+        return "gone"
+    try:
+        # Without a broker (eager, local use) the PDF is made on its first download instead of here.
+        instrument_brochure_publish(instrument=instrument, request_rendition=not self.app.conf.task_always_eager)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+    return "ok"
+
+
+@shared_task(soft_time_limit=900, time_limit=960)
+def instrument_brochures_refresh_all(actor_id: int | None = None) -> dict:
+    """Staff action "render all": refresh every instrument's IMVO brochure; failures are reported."""
+    from accounts.models import User
+
+    from .instrument_pack import instrument_brochures_publish_all
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    result = instrument_brochures_publish_all(actor=actor)
+    return {"published": result.published, "failed": result.failed}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/versions/<int:pk>/status/", views.VersionPreviewStatusView.as_view(), name="preview_status"),
     path("manage/versions/<int:pk>/publish/", views.VersionPublishView.as_view(), name="publish"),
     path("manage/renditions/<int:pk>/retry/", views.RenditionRetryView.as_view(), name="retry"),
+    path("manage/instruments/render/", views.InstrumentBrochuresRenderView.as_view(), name="instruments_render"),
     path("manage/missions/<slug:slug>/pack/", views.MissionPackGenerateView.as_view(), name="mission_pack"),
     path("<slug:slug>/", views.BrochureDetailView.as_view(), name="detail"),
     path("<slug:slug>/pdf/", views.BrochurePdfView.as_view(), name="pdf"),

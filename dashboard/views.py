@@ -101,3 +101,18 @@ class DashboardExportView(DashboardAccessMixin, TemplateView):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="imvo-dashboard-{stamp}.csv"'
         return response
+
+
+class InstrumentReachView(DashboardAccessMixin, TemplateView):
+    """The IMVO framework's reach over the EZK instruments: aggregates only, small counts suppressed."""
+
+    template_name = "dashboard/instruments.html"
+
+    def get_context_data(self, **kwargs):
+        from .instrument_reach import instrument_reach
+
+        return super().get_context_data(
+            reach=instrument_reach(language=(translation.get_language() or "nl")[:2]),
+            min_cell=settings.DASHBOARD_MIN_CELL,
+            **kwargs,
+        )

@@ -40,6 +40,17 @@ RECORD_FIELDS = (
     "previous_hash",
 )
 
+#: The subject fields of a declaration for an EZK instrument. They are part of the record hash
+#: whenever any of them is set (so records written before they existed keep their hash, and
+#: setting one on such a record breaks it); together with ``registration_id`` above they say what
+#: the declaration was for.
+SUBJECT_FIELDS = (
+    "instrument_application_id",
+    "instrument_code",
+    "application_reference",
+    "framework_level",
+)
+
 
 class UnknownKey(Exception):
     """The record names a key id that is not configured."""
@@ -63,6 +74,9 @@ def record_data(declaration) -> dict:
     for field in RECORD_FIELDS:
         value = getattr(declaration, field)
         data[field] = utc_text(value) if isinstance(value, datetime) else value
+    subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
+    if any(value not in (None, "") for value in subject.values()):
+        data.update(subject)
     return data
 
 

@@ -69,8 +69,29 @@ class Declaration(models.Model):
 
     sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
     registration = models.ForeignKey(
-        "missions.Registration", verbose_name=_("registration"), on_delete=models.PROTECT, related_name="declarations"
+        "missions.Registration",
+        verbose_name=_("registration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
     )
+    # The other kind of subject: an application for an EZK instrument whose IMVO framework level
+    # asks for the declaration. Exactly one of registration and instrument application is set.
+    instrument_application = models.ForeignKey(
+        "instruments.InstrumentApplication",
+        verbose_name=_("instrument application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    # Database defaults, so that rows inserted without them (older code, raw SQL) are mission records.
+    instrument_code = models.CharField(_("instrument code at signing"), max_length=30, blank=True, db_default="")
+    application_reference = models.CharField(
+        _("application reference at signing"), max_length=40, blank=True, db_default=""
+    )
+    framework_level = models.PositiveSmallIntegerField(_("framework level at signing"), null=True, blank=True)
     organisation = models.ForeignKey(
         "organisations.Organisation",
         verbose_name=_("organisation"),
@@ -127,6 +148,21 @@ class Declaration(models.Model):
             models.Index(fields=["registration", "sequence"], name="declaration_registration_seq"),
             models.Index(fields=["organisation", "decision", "signed_at"], name="declaration_org_decision"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(registration__isnull=False, instrument_application__isnull=True)
+                    & models.Q(instrument_code="", application_reference="", framework_level__isnull=True)
+                )
+                | models.Q(
+                    registration__isnull=True,
+                    instrument_application__isnull=False,
+                    framework_level__gte=2,
+                    framework_level__lte=4,
+                ),
+                name="declaration_exactly_one_subject",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.organisation_name} ({self.get_decision_display()})"
@@ -139,6 +175,11 @@ class Declaration(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Declaration records cannot be deleted."))
+
+    @property
+    def subject(self):
+        """What was declared for: the mission registration or the instrument application."""
+        return self.registration if self.registration_id else self.instrument_application
 
 
 class DeclarationPersonalData(models.Model):

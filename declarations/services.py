@@ -68,7 +68,8 @@ def declaration_text_publish(*, version: int, language: str, body: str, actor=No
 
 def declaration_record(
     *,
-    registration,
+    registration=None,
+    instrument_application=None,
     actor,
     text: DeclarationText,
     decision: str,
@@ -85,7 +86,14 @@ def declaration_record(
     when the chain reaches the latest checkpoint's ``next_due`` a signed checkpoint is appended in
     the same transaction. Queues the receipt PDF on commit and points the registration's
     ``current_declaration`` at the new record. Audited.
+
+    The subject is exactly one of ``registration`` (a mission) or ``instrument_application`` (an
+    EZK instrument whose framework level asks for the declaration: its instrument code,
+    application reference and level are recorded in the hashed record).
     """
+    if (registration is None) == (instrument_application is None):
+        raise ValueError("A declaration is for exactly one registration or instrument application.")
+    subject = registration if registration is not None else instrument_application
     DeclarationInput(
         decision=decision,
         signatory_name=signatory_name,
@@ -93,7 +101,7 @@ def declaration_record(
         confirms_authority=confirms_authority,
         explanation=explanation,
     ).validate()
-    organisation = registration.organisation
+    organisation = subject.organisation
     ip = client_ip(request) if request is not None else None
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
@@ -102,6 +110,10 @@ def declaration_record(
     declaration = Declaration(
         sequence=(last.sequence + 1) if last else 1,
         registration=registration,
+        instrument_application=instrument_application,
+        instrument_code=instrument_application.instrument.code if instrument_application else "",
+        application_reference=instrument_application.reference if instrument_application else "",
+        framework_level=instrument_application.level if instrument_application else None,
         organisation=organisation,
         organisation_name=organisation.name,
         organisation_kvk=organisation.kvk_number,
@@ -114,7 +126,7 @@ def declaration_record(
         confirms_authority=confirms_authority,
         user=actor,
         signed_at=timezone.now(),
-        brochure_version=registration.imvo_brochure_version,
+        brochure_version=subject.imvo_brochure_version,
         reused_from=reused_from,
         personal_hash=personal_hash(
             salt=salt, name=signatory_name, position=signatory_position, ip_address=ip, user_agent=agent
@@ -134,8 +146,8 @@ def declaration_record(
     )
     language = getattr(actor, "language", None) or settings.LANGUAGE_CODE
     receipt = Receipt.objects.create(declaration=declaration, language=language)
-    registration.current_declaration = declaration
-    registration.save(update_fields=["current_declaration"])
+    subject.current_declaration = declaration
+    subject.save(update_fields=["current_declaration"])
     audit_event_record(
         action=f"declaration.{decision}",
         actor=actor,
@@ -143,7 +155,8 @@ def declaration_record(
         organisation_id=organisation.pk,
         request=request,
         details={
-            "registration": registration.pk,
+            "registration": registration.pk if registration else None,
+            "instrument_application": instrument_application.pk if instrument_application else None,
             "sequence": declaration.sequence,
             "text_version": text.version,
             "record_hash": declaration.record_hash,
@@ -209,7 +222,10 @@ def receipt_render(*, receipt_id: int) -> bool:
     ones and marks the receipt failed (``receipt_fail``) on any other.
     """
     receipt = Receipt.objects.select_related(
-        "declaration__text", "declaration__personal", "declaration__registration__mission"
+        "declaration__text",
+        "declaration__personal",
+        "declaration__registration__mission",
+        "declaration__instrument_application__instrument",
     ).get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
@@ -217,7 +233,8 @@ def receipt_render(*, receipt_id: int) -> bool:
     context = {
         "declaration": declaration,
         "personal": getattr(declaration, "personal", None),
-        "mission": declaration.registration.mission,
+        "mission": declaration.registration.mission if declaration.registration_id else None,
+        "instrument": declaration.instrument_application.instrument if declaration.instrument_application_id else None,
         "text": declaration.text,
     }
     rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)

@@ -13,5 +13,7 @@ SEEDERS = [
     "staff.demo.seed",  # after missions (sessions) and declarations (declined declarations)
     "brochures.demo.seed",
     "brochures.demo.seed_mission_packs",  # after the missions and declarations seeders
+    "instruments.demo.seed",  # after the missions: they are instruments of kind "mission"
+    "brochures.demo.seed_instruments",  # after the instruments: their online IMVO brochures
     "dashboard.demo.seed",  # keep last: rolls up what the seeders above created
 ]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "organisations",
     "missions",
     "declarations",
+    "instruments",
     "brochures",
     "staff",
     "dashboard",

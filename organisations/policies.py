@@ -138,6 +138,7 @@ POLICIES: dict[str, Policy] = {
         Policy("registration.decide", _("RVO staff"), _STAFF),
         Policy("brochure.manage", _("RVO staff"), _STAFF),
         Policy("mail.manage", _("RVO staff"), _STAFF),
+        Policy("instrument.manage", _("RVO staff"), _STAFF),
         Policy("dashboard.view", _("ministry or RVO staff"), _any(_role(is_ministry), _STAFF)),
         Policy("admin.access", _("superuser"), _role(is_superuser)),
         # A company's own data.
@@ -154,6 +155,13 @@ POLICIES: dict[str, Policy] = {
         ),
         Policy("registration.discard_draft", _("member of the organisation"), is_member, object_level=True),
         Policy("declaration.sign", _("authorised signatory of the organisation"), is_signatory, object_level=True),
+        Policy("instrument.apply", _("member of the organisation"), is_member, object_level=True),
+        Policy(
+            "instrument.application_view",
+            _("member of the organisation, or RVO staff"),
+            _any(is_member, _STAFF),
+            object_level=True,
+        ),
         Policy(
             "declaration.receipt",
             _("member of the organisation, or RVO staff"),

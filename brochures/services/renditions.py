@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import audit_event_record
@@ -119,9 +119,18 @@ def renditions_queue_missing() -> int:
     Beat runs this every few minutes: a render lost to a broker outage or a killed worker (its
     lease ran out) is queued again. Returns how many renditions were queued.
     """
-    for version in BrochureVersion.objects.filter(status=VersionStatus.PUBLISHED).only(
-        "pk", "content_sha256", "language"
-    ):
+    # An instrument's superseded versions get their PDF on demand only: with 200+ instruments a
+    # content change would otherwise render every old version again.
+    newer = BrochureVersion.objects.filter(
+        brochure_id=OuterRef("brochure_id"),
+        language=OuterRef("language"),
+        status=VersionStatus.PUBLISHED,
+        number__gt=OuterRef("number"),
+    )
+    published = BrochureVersion.objects.filter(status=VersionStatus.PUBLISHED).exclude(
+        Q(brochure__kind=BrochureKind.INSTRUMENT) & Exists(newer)
+    )
+    for version in published.only("pk", "content_sha256", "language"):
         if not Rendition.objects.filter(
             content_sha256=version.content_sha256, language=version.language, template_version=PDF_TEMPLATE_VERSION
         ).exists():

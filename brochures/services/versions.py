@@ -37,9 +37,9 @@ def _replace_sections(version: BrochureVersion, sections) -> None:
     version.save(update_fields=["content_sha256", "updated_at"])
 
 
-def brochure_get_or_create(*, slug: str, kind: str, position: int = 100, mission=None) -> Brochure:
+def brochure_get_or_create(*, slug: str, kind: str, position: int = 100, mission=None, instrument=None) -> Brochure:
     brochure, _created = Brochure.objects.get_or_create(
-        slug=slug, defaults={"kind": kind, "position": position, "mission": mission}
+        slug=slug, defaults={"kind": kind, "position": position, "mission": mission, "instrument": instrument}
     )
     return brochure
 
@@ -105,8 +105,13 @@ def brochure_draft_update(
     return version
 
 
-def brochure_version_publish(*, version: BrochureVersion, actor, request=None) -> BrochureVersion:
+def brochure_version_publish(
+    *, version: BrochureVersion, actor, request=None, request_rendition: bool = True
+) -> BrochureVersion:
     """Publish a draft as the next immutable version and ask for its PDF.
+
+    With ``request_rendition=False`` (bulk publishing, e.g. demo data) the PDF is not asked for
+    now: ``renditions_queue_missing`` (beat, ``render_brochures``) or the first download does.
 
     Idempotent: publishing an already published version (a double click, two staff at once)
     returns it unchanged. The brochure row is locked while the number is chosen; the render is
@@ -139,14 +144,17 @@ def brochure_version_publish(*, version: BrochureVersion, actor, request=None) -
                 "sha256": version.content_sha256,
             },
         )
-        rendition_request(version=version)
+        if request_rendition:
+            rendition_request(version=version)
         # The current PDF of this brochure and language changes: forget the cached one.
         cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
         transaction.on_commit(lambda: cache.delete(cache_key))
     return version
 
 
-def brochure_text_publish(*, brochure: Brochure, language: str, text: BrochureText, actor=None) -> BrochureVersion:
+def brochure_text_publish(
+    *, brochure: Brochure, language: str, text: BrochureText, actor=None, request_rendition: bool = True
+) -> BrochureVersion:
     """Publish generated or bundled text unless the latest published version already says exactly that."""
     digest = content_sha256(language=language, title=text.title, summary=text.summary, sections=text.sections)
     latest = brochure.versions.filter(language=language, status=VersionStatus.PUBLISHED).order_by("-number").first()
@@ -159,7 +167,7 @@ def brochure_text_publish(*, brochure: Brochure, language: str, text: BrochureTe
         draft.full_clean(exclude=["content_sha256"])
         draft.save()
         _replace_sections(draft, text.sections)
-    return brochure_version_publish(version=draft, actor=actor)
+    return brochure_version_publish(version=draft, actor=actor, request_rendition=request_rendition)
 
 
 # --- Read counts ---------------------------------------------------------------------------

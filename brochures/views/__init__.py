@@ -2,6 +2,7 @@
 
 from .manage import (
     DraftEditView,
+    InstrumentBrochuresRenderView,
     ManageListView,
     MissionPackGenerateView,
     RenditionRetryView,
@@ -27,6 +28,7 @@ __all__ = [
     "BrochureVersionDetailView",
     "BrochureVersionPdfView",
     "DraftEditView",
+    "InstrumentBrochuresRenderView",
     "ManageListView",
     "MissionPackGenerateView",
     "RenditionRetryView",

@@ -1,0 +1,92 @@
+"""Reads of instruments: the public catalogue, an instrument with its framework, applications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from organisations.policies import can
+
+from .constants import FrameworkStage
+from .models import Assessment, Instrument, InstrumentApplication, LevelDecision, RolloutPhase
+
+
+@dataclass(frozen=True)
+class InstrumentFilters:
+    q: str = ""
+    kind: str = ""
+    policy_area: str = ""
+    stage: str = ""
+
+
+def instrument_list(*, filters: InstrumentFilters) -> QuerySet[Instrument]:
+    """The public catalogue (every instrument, whatever its status), filtered and ordered by name."""
+    instruments = Instrument.objects.all()
+    if filters.q:
+        words = filters.q.split()[:8]
+        for word in words:
+            instruments = instruments.filter(
+                Q(name_nl__icontains=word)
+                | Q(name_en__icontains=word)
+                | Q(summary_nl__icontains=word)
+                | Q(summary_en__icontains=word)
+                | Q(code__iexact=word)
+            )
+    if filters.kind:
+        instruments = instruments.filter(kind=filters.kind)
+    if filters.policy_area:
+        instruments = instruments.filter(policy_area=filters.policy_area)
+    if filters.stage:
+        today = timezone.localdate()
+        conditions = Q(published_level__gt=0)
+        if filters.stage == FrameworkStage.INFORMATION:
+            instruments = instruments.exclude(conditions)
+        elif filters.stage == FrameworkStage.PLANNED:
+            instruments = instruments.filter(conditions, level_effective_from__gt=today)
+        elif filters.stage == FrameworkStage.IN_FORCE:
+            instruments = instruments.filter(conditions, level_effective_from__lte=today)
+    return instruments.order_by("name_nl", "pk")
+
+
+def instrument_get(*, slug: str) -> Instrument:
+    instrument = Instrument.objects.filter(slug=slug).first()
+    if instrument is None:
+        raise Http404
+    return instrument
+
+
+def level_decision_current(instrument: Instrument) -> LevelDecision | None:
+    return instrument.level_decisions.select_related("phase").order_by("-version").first()
+
+
+def assessments_of(instrument: Instrument) -> QuerySet[Assessment]:
+    return instrument.assessments.select_related("created_by").order_by("-version")
+
+
+def phases_all() -> QuerySet[RolloutPhase]:
+    return RolloutPhase.objects.order_by("number")
+
+
+def instruments_without_imvo_page() -> QuerySet[Instrument]:
+    """Instruments whose online IMVO brochure has not been published (the registry's report)."""
+    return Instrument.objects.filter(imvo_brochure__isnull=True).order_by("code")
+
+
+def application_get_for(*, user, pk) -> InstrumentApplication:
+    """An application this user may see (members and RVO staff); 404 for everyone else."""
+    try:
+        application = InstrumentApplication.objects.select_related(
+            "instrument", "organisation", "current_declaration"
+        ).get(pk=int(pk))
+    except (InstrumentApplication.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    if not can(user, "instrument.application_view", application):
+        raise Http404
+    return application
+
+
+def applications_of_organisation(organisation_id: int) -> QuerySet[InstrumentApplication]:
+    return InstrumentApplication.objects.filter(organisation_id=organisation_id).select_related("instrument")

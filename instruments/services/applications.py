@@ -1,0 +1,268 @@
+"""Applications for an instrument: the IMVO conditions of its level, fulfilled online.
+
+No knock-out: nothing here ever refuses or rejects an application. An answer that falls short
+(a declined declaration, a self-assessment with gaps, level 4's improvement plan) leads to
+guidance and a recorded follow-up by RVO (``FrameworkFollowUp``); the application stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_event_record
+from declarations.constants import Decision
+from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
+from declarations.services import DeclarationInput, declaration_record
+from organisations.policies import require
+
+from ..constants import ApplicationStatus, FrameworkLevel
+from ..exceptions import ConditionNotAsked, NoPublishedText
+from ..models import FrameworkFollowUp, Instrument, InstrumentApplication, SelfAssessment
+
+#: The level-3 self-assessment: short, one answer (yes / partly / not yet) per due-diligence step.
+SELF_ASSESSMENT_QUESTIONS = (
+    "policy",
+    "risks",
+    "measures",
+    "monitoring",
+    "communication",
+)
+
+
+def _follow_up(
+    application: InstrumentApplication, *, reason: str, guidance: str, actor, request=None
+) -> FrameworkFollowUp:
+    follow_up = FrameworkFollowUp.objects.create(application=application, reason=reason[:200], guidance=guidance)
+    audit_event_record(
+        action="instrument.follow_up",
+        actor=actor,
+        obj=follow_up,
+        organisation_id=application.organisation_id,
+        request=request,
+        details={"application": application.pk, "reason": reason[:200]},
+    )
+    return follow_up
+
+
+def conditions_met(application: InstrumentApplication) -> bool:
+    level = application.level
+    if level >= FrameworkLevel.CONFIRM_READ and application.read_confirmed_at is None:
+        return False
+    if level >= FrameworkLevel.DECLARATION:
+        declaration = application.current_declaration
+        if declaration is None or declaration.decision != Decision.ENDORSED:
+            return False
+    return not (level >= FrameworkLevel.SELF_ASSESSMENT and not application.self_assessments.exists())
+
+
+def _refresh_status(application: InstrumentApplication) -> None:
+    if application.follow_ups.filter(resolved_at__isnull=True).exists():
+        status = ApplicationStatus.FOLLOW_UP
+    elif conditions_met(application):
+        status = ApplicationStatus.COMPLETE
+    else:
+        status = ApplicationStatus.OPEN
+    if application.status != status:
+        application.status = status
+        application.save(update_fields=["status"])
+
+
+def application_start(
+    *, instrument: Instrument, organisation, reference: str, actor, brochure_version: str = "", request=None
+) -> InstrumentApplication:
+    """Start (or find again) the organisation's application ``reference`` for the instrument.
+
+    Any member of the organisation may; the level in force today is recorded and stays for this
+    application. Level 4 opens a follow-up: the improvement plan is agreed with RVO. Audited.
+    Idempotent for the same reference.
+    """
+    require(actor, "instrument.apply", organisation)
+    reference = " ".join(reference.split())[:40]
+    with transaction.atomic():
+        application, created = InstrumentApplication.objects.get_or_create(
+            instrument=instrument,
+            organisation=organisation,
+            reference=reference,
+            defaults={"level": instrument.level_now, "created_by": actor, "imvo_brochure_version": brochure_version},
+        )
+        if not created:
+            return application
+        application.full_clean()
+        audit_event_record(
+            action="instrument.application_start",
+            actor=actor,
+            obj=application,
+            organisation_id=organisation.pk,
+            request=request,
+            details={"instrument": instrument.code, "reference": reference, "level": application.level},
+        )
+        if application.level >= FrameworkLevel.IMPROVEMENT_PLAN:
+            _follow_up(
+                application,
+                reason=_("Improvement plan to agree with RVO"),
+                guidance=_(
+                    "An RVO adviser contacts you to agree an improvement plan on the risks found in your "
+                    "due diligence. Your application continues meanwhile."
+                ),
+                actor=actor,
+                request=request,
+            )
+        _refresh_status(application)
+    return application
+
+
+def _locked(application: InstrumentApplication) -> InstrumentApplication:
+    return (
+        InstrumentApplication.objects.select_for_update()
+        .select_related("instrument", "organisation")
+        .get(pk=application.pk)
+    )
+
+
+def application_confirm_read(*, application: InstrumentApplication, actor, brochure_version: str = "", request=None):
+    """Level ≥ 1: record that the applicant confirms having read the IMVO information. Idempotent; audited."""
+    require(actor, "instrument.apply", application)
+    with transaction.atomic():
+        application = _locked(application)
+        if application.level < FrameworkLevel.CONFIRM_READ:
+            raise ConditionNotAsked()
+        if application.read_confirmed_at is None:
+            application.read_confirmed_at = timezone.now()
+            application.read_confirmed_by = actor
+            if brochure_version:
+                application.imvo_brochure_version = brochure_version
+            application.save(update_fields=["read_confirmed_at", "read_confirmed_by", "imvo_brochure_version"])
+            audit_event_record(
+                action="instrument.read_confirm",
+                actor=actor,
+                obj=application,
+                organisation_id=application.organisation_id,
+                request=request,
+                details={"brochure_version": application.imvo_brochure_version},
+            )
+        _refresh_status(application)
+    return application
+
+
+def application_declaration_sign(
+    *, application: InstrumentApplication, actor, answer: DeclarationInput, request=None
+) -> InstrumentApplication:
+    """Level ≥ 2: the organisation's authorised signatory signs (or declines) the OECD declaration.
+
+    The same evidence chain and receipt as for missions (``declarations.services.declaration_record``),
+    with the instrument, the application reference and the level in the hashed record. An
+    endorsement of the same text by the same organisation within ``DECLARATION_REUSE_DAYS`` may be
+    re-used (``answer.reused_from_id``). Declining is recorded and leads to guidance and a
+    follow-up, never to a rejection.
+    """
+    require(actor, "declaration.sign", application)
+    answer.validate()
+    with transaction.atomic():
+        application = _locked(application)
+        if application.level < FrameworkLevel.DECLARATION:
+            raise ConditionNotAsked()
+        text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
+        text = text or declaration_text_current(language=getattr(actor, "language", "nl"))
+        if text is None:
+            raise NoPublishedText()
+        reused_from = None
+        if answer.reused_from_id:
+            candidate = declaration_reusable_for(organisation=application.organisation, text=text)
+            reused_from = candidate if candidate and candidate.pk == answer.reused_from_id else None
+        declaration_record(
+            instrument_application=application,
+            actor=actor,
+            text=text,
+            decision=answer.decision,
+            signatory_name=answer.signatory_name,
+            signatory_position=answer.signatory_position,
+            confirms_authority=answer.confirms_authority,
+            explanation=answer.explanation,
+            reused_from=reused_from,
+            request=request,
+        )
+        if answer.decision == Decision.NOT_ENDORSED:
+            _follow_up(
+                application,
+                reason=_("Declaration not endorsed"),
+                guidance=_(
+                    "Your application is not affected. An RVO adviser contacts you about your explanation and "
+                    "about help with the OECD Guidelines (the MVO Risico Checker, the National Contact Point)."
+                ),
+                actor=actor,
+                request=request,
+            )
+        _refresh_status(application)
+    return application
+
+
+def self_assessment_falls_short(answers: dict) -> bool:
+    return any(answers.get(q) != "yes" for q in SELF_ASSESSMENT_QUESTIONS)
+
+
+def application_self_assessment_submit(
+    *, application: InstrumentApplication, actor, answers: dict, request=None
+) -> SelfAssessment:
+    """Level ≥ 3: keep the due-diligence self-assessment as evidence (its SHA-256 in the audit).
+
+    Any step answered "partly" or "not yet" leads to guidance and a follow-up, never to rejection.
+    """
+    require(actor, "instrument.apply", application)
+    answers = {
+        **{q: str(answers.get(q, "")) for q in SELF_ASSESSMENT_QUESTIONS},
+        "notes": str(answers.get("notes", ""))[:2000],
+    }
+    with transaction.atomic():
+        application = _locked(application)
+        if application.level < FrameworkLevel.SELF_ASSESSMENT:
+            raise ConditionNotAsked()
+        digest = hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        short = self_assessment_falls_short(answers)
+        assessment = SelfAssessment.objects.create(
+            application=application, answers=answers, sha256=digest, falls_short=short, submitted_by=actor
+        )
+        audit_event_record(
+            action="instrument.self_assessment",
+            actor=actor,
+            obj=assessment,
+            organisation_id=application.organisation_id,
+            request=request,
+            details={"application": application.pk, "sha256": digest, "falls_short": short},
+        )
+        if short:
+            _follow_up(
+                application,
+                reason=_("Self-assessment shows steps still to take"),
+                guidance=_(
+                    "Your application is not affected. RVO sends you guidance on the due-diligence steps you "
+                    "answered with 'partly' or 'not yet', and an adviser follows up."
+                ),
+                actor=actor,
+                request=request,
+            )
+        _refresh_status(application)
+    return assessment
+
+
+def follow_up_resolve(*, follow_up: FrameworkFollowUp, actor, request=None) -> FrameworkFollowUp:
+    """RVO staff mark a follow-up as done (guidance given, plan agreed). Idempotent; audited."""
+    require(actor, "instrument.manage")
+    with transaction.atomic():
+        follow_up = FrameworkFollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        if follow_up.resolved_at is None:
+            follow_up.resolved_at = timezone.now()
+            follow_up.save(update_fields=["resolved_at"])
+            audit_event_record(
+                action="instrument.follow_up_resolve",
+                actor=actor,
+                obj=follow_up,
+                request=request,
+                details={"application": follow_up.application_id},
+            )
+        _refresh_status(InstrumentApplication.objects.get(pk=follow_up.application_id))
+    return follow_up
