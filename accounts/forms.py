@@ -1,8 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +44,13 @@ class SignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = (get_language() or "nl")[:2]
+        # The link sits outside the label (a click on it does not tick the box) and opens in a new
+        # tab, so what was typed in this form is not lost; its text says so.
+        self.fields["accept_privacy"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("privacy"),
+            _("Read the privacy statement (opens in a new tab)"),
+        )
         self.helper = _helper(_("Create account"))
 
     def clean_email(self) -> str:
@@ -110,12 +120,15 @@ class PortalPasswordResetForm(PasswordResetForm):
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
         user = context["user"]
+        # The link is built from PORTAL_BASE_URL like every other mail's, never from the request's host.
+        path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
         email_queue(
             to=to_email,
             template="accounts/email/password_reset",
-            context=context,
+            context={**context, "reset_url": settings.PORTAL_BASE_URL + path},
             language=user.language,
             kind="password_reset",
+            contains_secret=True,
         )
 
 

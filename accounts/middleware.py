@@ -17,6 +17,7 @@ def _open_prefixes() -> tuple[str, ...]:
         reverse("accounts:mfa_manage"),  # every page under /accounts/mfa/
         reverse("accounts:logout"),
         reverse("set_language"),
+        reverse("language_switch", args=["nl"]).rsplit("nl/", 1)[0],  # every /i18n/language/<code>/
         reverse("healthz"),
         settings.STATIC_URL,
     )

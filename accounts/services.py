@@ -63,6 +63,7 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
             },
             language=language,
             kind="signup_confirm",
+            contains_secret=True,
         )
         audit_event_record(action="auth.signup", actor=None, obj=user, request=request)
     return user

@@ -11,8 +11,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
+
+from imvo_portal.forms import RedirectAfterFailedPostMixin
 
 from .constants import MINISTRY_GROUP, OIDC_LOGOUT_URL_SESSION_KEY, RVO_STAFF_GROUP
 from .exceptions import AccountError, ConfirmationLinkUsed
@@ -50,7 +53,9 @@ from .services import confirmation_link_check, user_confirm_email, user_profile_
 
 
 def start_url(user) -> str:
-    """Where a user lands after login: staff and ministry on their own start page."""
+    """Where a user lands after login (unless a safe ``next`` says otherwise): staff on the
+    back-office, the ministry on the dashboard, a company user on their registrations, or on the
+    organisation start page while they belong to no organisation yet."""
     groups = user.group_names
     if RVO_STAFF_GROUP in groups:
         return reverse("staff:overview")
@@ -58,6 +63,8 @@ def start_url(user) -> str:
         return reverse("dashboard:index")
     if user.is_superuser:
         return reverse("admin:index")
+    if not user.memberships.exists():
+        return reverse("organisations:start")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
@@ -204,7 +211,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:profile")
-    extra_context = {"title": _("Change password")}
+    extra_context = {"title": gettext_lazy("Change password")}  # lazy: rendered per request language
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -221,7 +228,7 @@ class PasswordResetView(RateLimitMixin, auth_views.PasswordResetView):
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
-    extra_context = {"title": _("Forgot your password?")}
+    extra_context = {"title": gettext_lazy("Forgot your password?")}
 
     def form_valid(self, form):
         security_event(
@@ -251,7 +258,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-class ProfileView(LoginRequiredMixin, FormView):
+class ProfileView(LoginRequiredMixin, RedirectAfterFailedPostMixin, FormView):
     template_name = "accounts/profile.html"
     form_class = ProfileForm
 

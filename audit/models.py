@@ -21,7 +21,9 @@ class AuditEvent(models.Model):
     Enforced here and by the database: triggers refuse UPDATE, DELETE and TRUNCATE (migration 0002,
     ``audit/protection.py`` on SQLite) and the portal's PostgreSQL role may only INSERT and SELECT.
     A user who acted cannot therefore be deleted (``actor`` would be set to NULL): erase or
-    deactivate the account instead.
+    deactivate the account instead (``privacy.services.account_delete``). ``actor_email`` holds a
+    pseudonymous label (``user#<id>``, ``audit.services.actor_label``), not the address; events
+    written before that change keep the address they were written with.
     """
 
     actor = models.ForeignKey(

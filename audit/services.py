@@ -10,6 +10,15 @@ from imvo_portal.net import client_ip
 from .models import AuditEvent
 
 
+def actor_label(actor) -> str:
+    """The pseudonymous name of an actor kept in the (append-only) trail: ``user#<id>``.
+
+    Never the e-mail address, so erasing an account leaves no personal data in the trail; who the
+    label was is read from the (erasable) user row while it still exists.
+    """
+    return f"user#{actor.pk}" if actor is not None else ""
+
+
 def audit_event_record(
     *,
     action: str,
@@ -31,7 +40,7 @@ def audit_event_record(
             organisation_id = obj.pk
     return AuditEvent.objects.create(
         actor=actor,
-        actor_email=getattr(actor, "email", "") if actor else "",
+        actor_email=actor_label(actor),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -35,6 +35,15 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
@@ -80,7 +89,7 @@ def main() -> None:
         cwd=ROOT,
         env=env,
     )
-    peak = {"pool": 0, "total": 0}
+    peak = {"pool": 0, "total": 0, "cpu": {}}
     stop = threading.Event()
 
     def sample():
@@ -89,6 +98,8 @@ def main() -> None:
             pool_rss = max((rss_kb(p) for p in pool), default=0)
             peak["pool"] = max(peak["pool"], pool_rss)
             peak["total"] = max(peak["total"], rss_kb(worker.pid) + sum(rss_kb(p) for p in pool))
+            for p in pool:
+                peak["cpu"][p] = max(peak["cpu"].get(p, 0.0), cpu_seconds(p))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -111,7 +122,8 @@ def main() -> None:
     sys.stderr.write(result.stderr[-2000:])
     print(
         f"wall time {elapsed:.0f} s; peak RSS pool process {peak['pool'] / 1024:.0f} MB, "
-        f"whole worker {peak['total'] / 1024:.0f} MB"
+        f"whole worker {peak['total'] / 1024:.0f} MB; CPU time of the pool process(es) "
+        f"{sum(peak['cpu'].values()):.0f} s; load average at the end {os.getloadavg()[0]:.1f}"
     )
 
 

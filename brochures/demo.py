@@ -6,6 +6,7 @@ PDFs are rendered right away, otherwise the worker makes them.
 
 from accounts.models import User
 from missions.constants import MissionStatus
+from missions.demo_data import DEMO_MISSIONS
 from missions.models import Mission
 
 from .constants import GENERAL_SLUG, IMVO_SLUG, BrochureKind
@@ -33,7 +34,8 @@ def seed(*, companies: int, password: str, log) -> None:
 def seed_mission_packs(*, companies: int, password: str, log) -> None:
     """Information packs of the published missions (runs after the missions and declarations seeders)."""
     actor = User.objects.filter(email="rvo@demo.example").first()
-    for mission in Mission.objects.filter(status=MissionStatus.PUBLISHED).order_by("starts_on"):
+    demo_slugs = [mission["slug"] for mission in DEMO_MISSIONS]  # not every mission beside them
+    for mission in Mission.objects.filter(status=MissionStatus.PUBLISHED, slug__in=demo_slugs).order_by("starts_on"):
         brochure = mission_pack_publish(mission=mission, actor=actor)
         log(f"Information pack {brochure.slug}")
 

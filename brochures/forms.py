@@ -3,6 +3,8 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from imvo_portal.markdown import validate_markdown_images
+
 from .content import ContentFormatError, parse_text, sections_html
 
 
@@ -35,4 +37,5 @@ class DraftForm(forms.Form):
             sections_html(parse_text(content).sections)  # too long or too many table rows: refused here
         except ContentFormatError as exc:
             raise forms.ValidationError(str(exc)) from None
+        validate_markdown_images(content)  # an image without alternative text: refused, not silently dropped
         return content

@@ -55,10 +55,32 @@ class Brochure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.slug
+        return str(self.display_name)
 
     def get_absolute_url(self) -> str:
         return reverse("brochures:detail", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        """What staff read: "IMVO-brochure", "Informatiepakket: <mission>" (not the slug)."""
+        if self.kind == BrochureKind.MISSION_PACK and self.mission_id:
+            return _("Information pack: %(mission)s") % {"mission": self.mission.title}
+        return str(self.get_kind_display())
+
+    def language_label(self, language: str) -> str:
+        """ "IMVO-brochure — Nederlands": the brochure in one language (what staff edit)."""
+        return _("%(brochure)s — %(language)s") % {
+            "brochure": self.display_name,
+            "language": dict(LANGUAGE_CHOICES).get(language, language),
+        }
+
+    def version_label(self, language: str, number: int | None = None) -> str:
+        """ "IMVO-brochure — Nederlands, concept" / "IMVO brochure — English, version 3"."""
+        state = _("version %(number)s") % {"number": number} if number else _("draft")
+        return _("%(brochure_language)s, %(state)s") % {
+            "brochure_language": self.language_label(language),
+            "state": state,
+        }
 
 
 class BrochureVersion(models.Model):
@@ -117,8 +139,7 @@ class BrochureVersion(models.Model):
         indexes = [models.Index(fields=["brochure", "language", "status"], name="brochure_version_lookup_idx")]
 
     def __str__(self) -> str:
-        label = f"v{self.number}" if self.number else str(_("draft"))
-        return f"{self.brochure.slug} {self.language} {label}"
+        return self.label
 
     @property
     def is_published(self) -> bool:
@@ -126,7 +147,8 @@ class BrochureVersion(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.language}-v{self.number}" if self.number else f"{self.language}-draft"
+        """Readable for staff: "IMVO-brochure — Nederlands, concept"."""
+        return self.brochure.version_label(self.language, self.number)
 
 
 class BrochureSection(models.Model):
@@ -244,3 +266,28 @@ class BrochureDailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.day} {self.channel}: {self.count}"
+
+
+class PublishedHtml(models.Model):
+    """The sanitised HTML of a published version's sections, made once at publish.
+
+    Keyed by the version's content hash (and the HTML policy in force), so the online page never
+    runs Markdown and the sanitiser again for text that cannot change.
+    """
+
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    policy = models.CharField(
+        _("HTML policy"), max_length=20, help_text=_("Changes when the Markdown rules do, so the HTML is made again.")
+    )
+    sections = models.JSONField(_("sections"), help_text=_("Title, anchor and sanitised HTML of each section."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("published HTML")
+        verbose_name_plural = _("published HTML")
+        constraints = [
+            models.UniqueConstraint(fields=["content_sha256", "policy"], name="brochure_published_html_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.content_sha256[:12]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("manage/renditions/<int:pk>/retry/", views.RenditionRetryView.as_view(), name="retry"),
     path("manage/instruments/render/", views.InstrumentBrochuresRenderView.as_view(), name="instruments_render"),
     path("manage/missions/<slug:slug>/pack/", views.MissionPackGenerateView.as_view(), name="mission_pack"),
+    re_path(
+        r"^files/(?P<sha256>[0-9a-f]{64})/(?P<filename>[A-Za-z0-9._-]{1,150}\.pdf)$",
+        views.published_pdf_file,
+        name="file",
+    ),
     path("<slug:slug>/", views.BrochureDetailView.as_view(), name="detail"),
     path("<slug:slug>/pdf/", views.BrochurePdfView.as_view(), name="pdf"),
     path("<slug:slug>/<str:language>/v<int:number>/", views.BrochureVersionDetailView.as_view(), name="version"),

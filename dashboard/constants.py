@@ -5,6 +5,16 @@ ALL_YEARS = 0
 ALL_MISSIONS = 0
 ALL_COUNTRIES = ""
 
+CATEGORY = ("sector", "kind", "size_class")
+# The rollup scopes: (dimensions grouped on, fixed values for the dimensions that mean "all").
+SCOPES = (
+    (("year", "country", "mission_id"), {}),
+    (("year", "country"), {"mission_id": ALL_MISSIONS}),
+    (("year",), {"country": ALL_COUNTRIES, "mission_id": ALL_MISSIONS}),
+    (("country",), {"year": ALL_YEARS, "mission_id": ALL_MISSIONS}),
+    ((), {"year": ALL_YEARS, "country": ALL_COUNTRIES, "mission_id": ALL_MISSIONS}),
+)
+
 SUPPRESSED_LABEL = "< %(min)d"
 
 REFRESH_INTERVAL_MINUTES = 5

@@ -12,6 +12,9 @@ ALL = [("", _("All"))]
 class DashboardFilterForm(forms.Form):
     """The selection, read from the query string so every view can be bookmarked and shared."""
 
+    # A GET filter whose invalid parts are ignored, not a failed submit: no error summary.
+    show_error_summary = False
+
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     mission = forms.TypedChoiceField(label=_("Mission"), required=False, coerce=int, empty_value=None)
     sector = forms.ChoiceField(label=_("Sector"), required=False, choices=ALL + list(Sector.choices))

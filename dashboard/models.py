@@ -2,8 +2,10 @@
 
 Nothing here holds a name, e-mail address or IP address. The fact tables keep one row per
 registration / attendance with only ids and categories, and are never pruned when the source
-rows are deleted or erased, so the figures survive the retention policy. The rollups are
-rebuilt from the facts by ``dashboard.services.rollups_refresh`` (Celery beat, every few minutes).
+rows are deleted or erased, so the figures survive the retention policy. The rollups follow the
+facts incrementally (``dashboard.services.rollups_refresh``: Celery beat every few minutes, or on
+read when stale) from the outbox of changes (``FactChange``, filled by database triggers); a full
+rebuild (``manage.py dashboard_rebuild``) remains for repair and gives the same figures.
 """
 
 from django.db import models
@@ -131,9 +133,62 @@ class UptakeRollup(models.Model):
         verbose_name = _("uptake rollup")
         verbose_name_plural = _("uptake rollups")
         indexes = [models.Index(fields=["mission_id", "country", "year"], name="dash_rollup_scope")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "country", "mission_id", "sector", "kind", "size_class"], name="dash_rollup_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}/{self.country}/{self.mission_id}/{self.sector}/{self.kind}/{self.size_class}"
+
+
+class UptakeOrganisation(models.Model):
+    """How many registrations (and endorsed ones) one organisation has in one rollup row.
+
+    Lets the incremental refresh keep the distinct-organisation counts of ``UptakeRollup`` exact
+    without recounting: an organisation counts in a row while it has a registration there. Only
+    for the scopes above one mission; within one mission an organisation has one registration.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    country = models.CharField(_("destination country"), max_length=2, blank=True)
+    mission_id = models.BigIntegerField(_("mission id"))
+    sector = models.CharField(_("sector"), max_length=1, choices=Sector.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
+    size_class = models.CharField(_("size class"), max_length=5, choices=SizeClass.choices)
+    organisation_id = models.BigIntegerField(_("organisation id"))
+    registrations = models.PositiveIntegerField(_("registrations"), default=0)
+    endorsed = models.PositiveIntegerField(_("endorsed"), default=0)
+
+    class Meta:
+        verbose_name = _("organisation in a rollup")
+        verbose_name_plural = _("organisations in rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "year", "country", "mission_id", "sector", "kind", "size_class"],
+                name="dash_uptake_org_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"organisation {self.organisation_id}"
+
+
+class FactChange(models.Model):
+    """One changed source row, appended by a database trigger (``dashboard/changes.py``)."""
+
+    kind = models.CharField(
+        _("kind"), max_length=1, help_text=_("r registration, o organisation, m mission, a attendance.")
+    )
+    key = models.BigIntegerField(_("id of the changed row"))
+
+    class Meta:
+        verbose_name = _("changed source row")
+        verbose_name_plural = _("changed source rows")
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.key}"
 
 
 class AttendanceRollup(models.Model):
@@ -153,6 +208,11 @@ class AttendanceRollup(models.Model):
         verbose_name = _("attendance rollup")
         verbose_name_plural = _("attendance rollups")
         indexes = [models.Index(fields=["year", "mission_id"], name="dash_attendance_scope")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "mission_id", "sector", "kind", "size_class"], name="dash_attendance_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}/{self.mission_id}"
@@ -174,9 +234,13 @@ class BrochureRollup(models.Model):
 
 
 class RefreshState(models.Model):
-    """When the rollups were last rebuilt (a single row)."""
+    """When the rollups were last brought up to date (a single row)."""
 
     refreshed_at = models.DateTimeField(_("refreshed at"))
+    rebuilt_at = models.DateTimeField(
+        _("rebuilt at"), null=True, blank=True, help_text=_("Last full rebuild; empty until the first.")
+    )
+    changes = models.PositiveIntegerField(_("changes applied"), default=0, help_text=_("In the last refresh."))
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     facts = models.PositiveIntegerField(_("registration facts"), default=0)
 

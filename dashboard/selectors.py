@@ -18,6 +18,7 @@ from organisations.constants import OrganisationKind, Sector, SizeClass
 
 from . import charts
 from .constants import ALL_COUNTRIES, ALL_MISSIONS, ALL_YEARS, MEASURES
+from .disclosure import midpoint, rounded
 from .models import AttendanceRollup, BrochureRollup, MissionDimension, RefreshState, UptakeRollup
 
 CATEGORY = ("sector", "kind", "size_class")
@@ -55,6 +56,8 @@ class Section:
     columns: list[str]
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
     chart: str = ""
+    # The dimension value of each row (year, mission id, country code, sector, kind or size class).
+    values: list = field(default_factory=list)
 
 
 def min_cell() -> int:
@@ -66,21 +69,29 @@ def suppressed_text() -> str:
 
 
 def count_cell(value: int | None) -> Cell:
-    """A count of organisations (or of their registrations): 1..MIN-1 is shown as "< MIN"."""
-    value = int(value or 0)
-    if 0 < value < min_cell():
+    """A count of organisations (or of their registrations), published as a band (``disclosure``).
+
+    ``value`` is the lower end of the band, None below the base; ``text`` is e.g. "< 5" or "10–14".
+    """
+    low = rounded(value)
+    if low is None:
         return Cell(None, suppressed_text())
-    return Cell(value, number_format(value, force_grouping=True))
+    high = low + min_cell() - 1
+    if high == low:  # base 1: no disclosure control asked for, the exact count
+        return Cell(low, number_format(low, force_grouping=True))
+    return Cell(low, f"{number_format(low, force_grouping=True)}–{number_format(high, force_grouping=True)}")
 
 
 def share_cell(numerator: int | None, denominator: int | None) -> Cell:
-    """A percentage; not shown when it would reveal fewer than MIN organisations."""
-    numerator, denominator = int(numerator or 0), int(denominator or 0)
-    if denominator == 0:
-        return Cell(None, "–")
-    if denominator < min_cell() or 0 < numerator < min_cell():
+    """A percentage of two counts, computed from the middles of their published bands.
+
+    Not shown when either count is below the base (zero included), so it reveals nothing beyond
+    the published bands.
+    """
+    top, bottom = rounded(numerator), rounded(denominator)
+    if top is None or not bottom:
         return Cell(None, _("not shown"))
-    share = round(100 * numerator / denominator, 1)
+    share = round(100 * midpoint(top) / midpoint(bottom), 1)
     return Cell(share, f"{number_format(share, decimal_pos=1)}%")
 
 
@@ -240,7 +251,8 @@ def dashboard_report(
         "share": large_share,
         "large": count_cell(large),
         "large_endorsed": count_cell(large_endorsed),
-        "no_large": large == 0,
+        # Fewer than the base (zero included): no share, and zero is not told apart (``disclosure``).
+        "few_large": rounded(large) is None,
         "met": large_share.value is not None and large_share.value >= target_percent,
         "chart": charts.target_gauge(large_share.value, target_percent),
     }
@@ -331,9 +343,12 @@ def dashboard_report(
     for key, title, dimension_label, rows, label_of in specs:
         section = Section(key=key, title=title, dimension_label=dimension_label, columns=_columns())
         for values in rows:
-            section.rows.append(
-                (label_of(values[key if key not in ("mission",) else "mission_id"]), _row_cells(values))
-            )
+            cells = _row_cells(values)
+            if all(cell.value is None for cell in cells):
+                continue  # every count "< MIN": leaving the row out depends on published figures only
+            value = values[key if key != "mission" else "mission_id"]
+            section.rows.append((label_of(value), cells))
+            section.values.append(value)
         if key == "year":
             section.chart = charts.trend_chart(
                 [(label, cells[-1].value) for label, cells in section.rows],

@@ -16,6 +16,7 @@ from organisations.policies import PolicyRequiredMixin
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .forms import DashboardFilterForm
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
+from .services import rollups_refresh_if_stale
 
 
 class DashboardAccessMixin(PolicyRequiredMixin):
@@ -43,6 +44,9 @@ class DashboardView(DashboardAccessMixin, TemplateView):
     template_name = "dashboard/index.html"
 
     def get_context_data(self, **kwargs):
+        if settings.DASHBOARD_REFRESH_ON_READ:
+            # Without beat (the embedded default) nothing else would ever refresh the figures.
+            rollups_refresh_if_stale(max_age_seconds=REFRESH_INTERVAL_MINUTES * 60)
         state = refresh_state()
         language = (translation.get_language() or "nl")[:2]
         selection = self.selection()

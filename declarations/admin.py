@@ -23,9 +23,17 @@ class DeclarationTextAdmin(admin.ModelAdmin):
 class DeclarationAdmin(AppendOnlyAdmin):
     """Read-only: the evidence log is append-only."""
 
-    list_display = ["sequence", "organisation_name", "decision", "text_version", "signed_at", "record_hash"]
+    list_display = [
+        "sequence",
+        "reference",
+        "organisation_name",
+        "decision",
+        "text_version",
+        "signed_at",
+        "record_hash",
+    ]
     list_filter = ["decision", "text_version"]
-    search_fields = ["organisation_name", "organisation_kvk", "record_hash"]
+    search_fields = ["reference", "organisation_name", "organisation_kvk", "record_hash"]
 
 
 @admin.register(Receipt)

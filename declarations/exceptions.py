@@ -17,3 +17,11 @@ class ExplanationRequired(DeclarationError):
 
 class AuthorityNotConfirmed(DeclarationError):
     message = _("Confirm that you are authorised to bind the organisation.")
+
+
+class ReuseNoLongerValid(DeclarationError):
+    message = _(
+        "The earlier declaration of your organisation can no longer be re-used: it was withdrawn or "
+        "replaced, is older than the re-use period, or was for another text version. Nothing has been "
+        "recorded. Please read the declaration and sign it again."
+    )

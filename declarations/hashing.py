@@ -38,7 +38,12 @@ RECORD_FIELDS = (
     "reused_from_id",
     "personal_hash",
     "previous_hash",
+    "reference",
 )
+
+#: Fields added after records were written: left out of the hashed data while empty, so the
+#: records written before them keep their hashes (a value added or removed later still breaks it).
+LATER_FIELDS = frozenset({"reference"})
 
 #: The subject fields of a declaration for an EZK instrument. They are part of the record hash
 #: whenever any of them is set (so records written before they existed keep their hash, and
@@ -76,6 +81,8 @@ def record_data(declaration) -> dict:
     data = {}
     for field in RECORD_FIELDS:
         value = getattr(declaration, field)
+        if field in LATER_FIELDS and value in ("", None):
+            continue
         data[field] = utc_text(value) if isinstance(value, datetime) else value
     subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
     if any(value not in (None, "") for value in subject.values()):

@@ -68,6 +68,13 @@ class Declaration(models.Model):
     """
 
     sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
+    reference = models.CharField(
+        _("reference"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text=_("Short reference on the receipt, IMVO-YYYY-NNNNNN (empty on records written before references)."),
+    )
     registration = models.ForeignKey(
         "missions.Registration",
         verbose_name=_("registration"),
@@ -160,6 +167,9 @@ class Declaration(models.Model):
             models.Index(fields=["organisation", "decision", "signed_at"], name="declaration_org_decision"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["reference"], condition=~models.Q(reference=""), name="unique_declaration_reference"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(registration__isnull=False, instrument_application__isnull=True)
@@ -172,7 +182,7 @@ class Declaration(models.Model):
                     framework_level__lte=4,
                 ),
                 name="declaration_exactly_one_subject",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -40,14 +40,34 @@ def latest_declarations_for(registrations: Iterable) -> dict[int, Declaration]:
     return {d.registration_id: d for d in records}
 
 
-def declaration_reusable_for(*, organisation, text: DeclarationText, exclude_registration=None) -> Declaration | None:
-    """An endorsement of the same text version by this organisation in the re-use window."""
+def declaration_reusable_for(
+    *, organisation, text: DeclarationText, exclude_registration=None, exclude_application=None
+) -> Declaration | None:
+    """The endorsement of this organisation that a new declaration may rest on, or None.
+
+    It qualifies while it is a fresh signature (not itself a re-use, so the re-use window always
+    counts from a real signature) of the same text version, signed with confirmed authority within
+    ``DECLARATION_REUSE_DAYS``, and still the current declaration of its own subject (mission
+    registration or instrument application: not withdrawn or replaced by a later record). The
+    newest one wins.
+    """
     since = timezone.now() - timedelta(days=settings.DECLARATION_REUSE_DAYS)
-    records = Declaration.objects.filter(
-        organisation=organisation, text_version=text.version, decision=Decision.ENDORSED, signed_at__gte=since
-    ).select_related("personal")
+    records = (
+        Declaration.objects.filter(
+            organisation=organisation,
+            text_version=text.version,
+            decision=Decision.ENDORSED,
+            confirms_authority=True,
+            reused_from__isnull=True,
+            signed_at__gte=since,
+        )
+        .filter(Q(registration__current_declaration=F("pk")) | Q(instrument_application__current_declaration=F("pk")))
+        .select_related("personal", "registration__mission")
+    )
     if exclude_registration is not None:
         records = records.exclude(registration=exclude_registration)
+    if exclude_application is not None:
+        records = records.exclude(instrument_application=exclude_application)
     return records.order_by("-sequence").first()
 
 

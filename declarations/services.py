@@ -1,15 +1,18 @@
 """Writes of declaration texts and records: an append-only, hash-chained evidence log."""
 
+import base64
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
@@ -21,10 +24,12 @@ from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
-from .exceptions import AuthorityNotConfirmed, ExplanationRequired
+from .exceptions import AuthorityNotConfirmed, ExplanationRequired, ReuseNoLongerValid
 from .hashing import erasure_mac, personal_hash, record_hash
 from .keys import current_chain_key
 from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
+from .references import reference_next, reference_prefix, verification_code
+from .selectors import declaration_reusable_for
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
@@ -83,7 +88,9 @@ def declaration_record(
 ) -> Declaration:
     """Append one declaration record (and its erasable personal row) to the chain.
 
-    Must run inside the caller's transaction. The record hash is keyed with the current chain key;
+    Must run inside the caller's transaction. Under the chain lock the record gets the next
+    ``sequence`` and the next reference of the signing year (``references.py``), both unique under
+    concurrency. The record hash is keyed with the current chain key;
     when the chain reaches the latest checkpoint's ``next_due`` a signed checkpoint is appended in
     the same transaction. Queues the receipt PDF on commit and points the registration's
     ``current_declaration`` at the new record. Audited.
@@ -91,6 +98,11 @@ def declaration_record(
     The subject is exactly one of ``registration`` (a mission) or ``instrument_application`` (an
     EZK instrument whose framework level asks for the declaration: its instrument code,
     application reference and level are recorded in the hashed record).
+
+    ``reused_from`` (a re-use: the acting ``actor`` confirms an earlier endorsement again) is
+    checked again under the chain lock and must still qualify (``declaration_reusable_for``), else
+    ``ReuseNoLongerValid`` is raised and nothing is written; both the acting user and the
+    earlier record are part of the hashed record.
     """
     if (registration is None) == (instrument_application is None):
         raise ValueError("A declaration is for exactly one registration or instrument application.")
@@ -107,9 +119,30 @@ def declaration_record(
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
     chain_lock()
+    if reused_from is not None:
+        # Under the chain lock a concurrent withdrawal of the earlier declaration has either been
+        # committed (and is seen here) or will be written after this record.
+        still = declaration_reusable_for(
+            organisation=organisation,
+            text=text,
+            exclude_registration=registration,
+            exclude_application=instrument_application,
+        )
+        if still is None or still.pk != reused_from.pk or decision != Decision.ENDORSED:
+            raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
+    signed_at = timezone.now()
+    # The highest reference of the signing year; the partial unique index on ``reference`` answers
+    # this with one backward index step (the exclude matches the index's condition).
+    last_reference = (
+        Declaration.objects.exclude(reference="")
+        .filter(reference__startswith=reference_prefix(signed_at))
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+    )
     declaration = Declaration(
         sequence=(last.sequence + 1) if last else 1,
+        reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
         registration=registration,
         instrument_application=instrument_application,
         instrument_code=instrument_application.instrument.code if instrument_application else "",
@@ -127,7 +160,7 @@ def declaration_record(
         confirms_authority=confirms_authority,
         authority=authority_evidence(actor, organisation.pk),
         user=actor,
-        signed_at=timezone.now(),
+        signed_at=signed_at,
         brochure_version=subject.imvo_brochure_version,
         reused_from=reused_from,
         personal_hash=personal_hash(
@@ -160,6 +193,7 @@ def declaration_record(
             "registration": registration.pk if registration else None,
             "instrument_application": instrument_application.pk if instrument_application else None,
             "sequence": declaration.sequence,
+            "reference": declaration.reference,
             "text_version": text.version,
             "record_hash": declaration.record_hash,
             "reused_from": reused_from.pk if reused_from else None,
@@ -218,6 +252,15 @@ def receipt_storage_name(receipt: Receipt) -> str:
     )
 
 
+def _qr_data_uri(url: str) -> str:
+    """``url`` as an SVG QR code in a data: URL (rendered here; the PDF renderer fetches nothing)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string(encoding="unicode").encode()).decode()
+
+
 def receipt_render(*, receipt_id: int) -> bool:
     """Render and store the receipt PDF unless done already. Returns True when rendered now.
 
@@ -228,17 +271,25 @@ def receipt_render(*, receipt_id: int) -> bool:
         "declaration__text",
         "declaration__personal",
         "declaration__registration__mission",
+        "declaration__reused_from",
         "declaration__instrument_application__instrument",
     ).get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
     declaration = receipt.declaration
+    code = verification_code(declaration)
+    verify_url = settings.PORTAL_BASE_URL + reverse("verify")
+    verify_link = f"{verify_url}?{urlencode({'reference': declaration.reference, 'code': code})}"
     context = {
         "declaration": declaration,
         "personal": getattr(declaration, "personal", None),
         "mission": declaration.registration.mission if declaration.registration_id else None,
         "instrument": declaration.instrument_application.instrument if declaration.instrument_application_id else None,
         "text": declaration.text,
+        "verification_code": code,
+        "verify_url": verify_url,
+        "verify_link": verify_link,
+        "verify_qr": _qr_data_uri(verify_link) if code else "",
     }
     rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
     name = receipt_storage_name(receipt)

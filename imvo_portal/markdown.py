@@ -6,9 +6,11 @@ is rendered by ``markdown_to_safe_html``, on web pages and in PDFs alike:
 - Markdown's raw-HTML support is switched off: HTML typed into the text is shown as text.
 - nh3 then keeps only the tags and attributes below; scripts, styles, event handlers and
   ``javascript:`` links never survive. Links may use http(s), mailto or a relative URL.
-- Images need alternative text (accessibility; an image without it is dropped) and a source the
-  PDF renderer may read: a portal static file or a ``data:`` image. Remote images never pass,
-  so a text can neither make the worker fetch a URL nor track its readers.
+- Images need alternative text (accessibility, WCAG 1.1.1; an image without it is dropped when
+  rendered, and refused by the editors' validator, ``validate_markdown_size``, with a message
+  that says how to add it) and a source the PDF renderer may read: a portal static file or a
+  ``data:`` image. Remote images never pass, so a text can neither make the worker fetch a URL
+  nor track its readers.
 - Headings are moved below the page's own: ``top_heading=2`` (default) makes ``#`` an ``h2``;
   brochure sections (whose title is the ``h2``) pass 3. Nothing deeper than ``h4``.
 
@@ -29,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from markdown.treeprocessors import Treeprocessor
 
 from imvo_portal.pdf import INTERNAL_ORIGIN, static_path_for_url
@@ -103,20 +106,26 @@ def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
 
 
 class _PolicyTreeprocessor(Treeprocessor):
-    """Drops images without alt text or with a source the PDF renderer may not read; shifts headings."""
+    """Drops images without alt text or with a source the PDF renderer may not read; shifts headings.
+
+    ``without_alt`` lists the sources of the images dropped for want of alternative text.
+    """
 
     def __init__(self, md, top_heading: int):
         super().__init__(md)
         self.top_heading = top_heading
+        self.without_alt: list[str] = []
 
     def run(self, root: etree.Element) -> None:
         for parent in list(root.iter()):
             for child in list(parent):
-                if child.tag == "img" and not (
-                    (child.get("alt") or "").strip() and image_src_allowed(child.get("src", ""))
-                ):
-                    _remove(parent, child)
-                    continue
+                if child.tag == "img":
+                    has_alt = bool((child.get("alt") or "").strip())
+                    if not has_alt:
+                        self.without_alt.append(child.get("src", ""))
+                    if not (has_alt and image_src_allowed(child.get("src", ""))):
+                        _remove(parent, child)
+                        continue
                 heading = _HEADING.match(str(child.tag))
                 if heading:
                     child.tag = f"h{min(max(int(heading.group(1)), self.top_heading), 4)}"
@@ -141,6 +150,32 @@ def _markdown(top_heading: int) -> markdown.Markdown:
     # After "inline" (20), which turns ![alt](src) into <img>.
     md.treeprocessors.register(_PolicyTreeprocessor(md, top_heading), "imvo_policy", 5)
     return md
+
+
+def markdown_images_without_alt(text: str) -> list[str]:
+    """The sources of the images in the text that have no alternative text (dropped when rendered)."""
+    if "![" not in (text or ""):
+        return []
+    md = _markdown(2)
+    md.convert(text)
+    return md.treeprocessors["imvo_policy"].without_alt
+
+
+def validate_markdown_images(value: str) -> None:
+    """Refuse images without alternative text, saying which and how to describe them."""
+    missing = markdown_images_without_alt(value)
+    if missing:
+        raise ValidationError(
+            ngettext(
+                "An image has no alternative text: %(images)s. Describe what it shows between the square "
+                "brackets, for example ![Map of the region](image.png), or remove the image.",
+                "%(count)d images have no alternative text: %(images)s. Describe what each shows between the "
+                "square brackets, for example ![Map of the region](image.png), or remove them.",
+                len(missing),
+            ),
+            code="markdown_image_without_alt",
+            params={"count": len(missing), "images": ", ".join(f"![]({src})" for src in missing)},
+        )
 
 
 def markdown_to_safe_html(text: str, *, top_heading: int = 2) -> SafeString:
@@ -176,7 +211,8 @@ def markdown_table_rows(text: str) -> int:
 
 
 def validate_markdown_size(value: str) -> None:
-    """Refuse a Markdown text longer than ``MARKDOWN_MAX_CHARS`` or with more table rows than allowed."""
+    """Refuse a Markdown text longer than ``MARKDOWN_MAX_CHARS``, with more table rows than allowed,
+    or with an image without alternative text (``validate_markdown_images``)."""
     length = len(value or "")
     if length > MARKDOWN_MAX_CHARS:
         raise ValidationError(
@@ -194,3 +230,4 @@ def validate_markdown_size(value: str) -> None:
             code="markdown_too_many_rows",
             params={"count": rows, "limit": MARKDOWN_MAX_TABLE_ROWS},
         )
+    validate_markdown_images(value)

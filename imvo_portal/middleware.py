@@ -2,9 +2,12 @@
 
 Session limits (ASVS 7.3): the absolute lifetime counts from login and is never extended (the
 login stamps ``_auth_at`` and fixes the session's server-side expiry to that deadline); the idle
-timeout is exact to the second because every authenticated request stores its time in
-``_last_seen`` (in whole seconds: the session is written at most once a second). Both end the
-session with a security event (``auth.session_expired``).
+timeout counts from ``_last_seen``, which an authenticated request stores only when it has moved
+by ``SESSION_ACTIVITY_RESOLUTION`` seconds or more (default 60), so a busy user writes the session
+about once a minute instead of on every request. The idle timeout therefore ends a session between
+``SESSION_IDLE_TIMEOUT - SESSION_ACTIVITY_RESOLUTION`` and ``SESSION_IDLE_TIMEOUT`` seconds after
+the last request, never later. Both end the session with a security event (``auth.session_expired``).
+Anonymous requests never touch the session (no row, no cookie), so public pages stay cacheable.
 """
 
 import re
@@ -98,21 +101,21 @@ class SessionLifetimeMiddleware:
                     messages.info(request, _("Your session has ended because you were logged in for too long."))
                 else:
                     messages.info(request, _("You were logged out after a period of inactivity."))
-            elif session.get(LAST_SEEN_KEY) != now:
+            elif now - session.get(LAST_SEEN_KEY, 0) >= settings.SESSION_ACTIVITY_RESOLUTION:
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
-    """Dutch unless the visitor chose English with the language switch.
+    """The language the visitor chose with the switch (cookie), else the browser's language.
 
-    Django's own middleware would follow the browser's Accept-Language; a Dutch government
-    portal opens in Dutch and offers English as an explicit choice (stored in the cookie).
+    A visitor who has not chosen gets the best match from ``Accept-Language`` (``en-GB`` gives
+    English); Dutch when the browser asks for neither language. URLs carry no language prefix.
     """
 
     def process_request(self, request):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in dict(settings.LANGUAGES):
-            language = settings.LANGUAGE_CODE
+            language = translation.get_language_from_request(request, check_path=False)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "brochures",
     "staff",
     "dashboard",
+    "privacy",
     "imvo_portal",
 ]
 
@@ -102,6 +103,15 @@ TEMPLATES = [
                 "imvo_portal.context_processors.portal",
             ],
         },
+    },
+    {
+        # Plain text (e-mail subjects and text parts): the same templates, without HTML autoescaping,
+        # so "Risico's" and "<i>" arrive as typed. HTML parts render through the engine above.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
     },
 ]
 
@@ -146,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "my:overview"  # company users with an organisation (accounts.views.start_url)
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 ACCOUNT_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
@@ -190,6 +200,7 @@ RATE_LIMITS = {
     "declaration_sign": "20/h",
     "verify": "60/m",
     "oidc": "30/m",
+    "account_delete": "10/h",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 
@@ -200,6 +211,9 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
+# Seconds between two writes of a session's last activity (imvo_portal/middleware.py): the idle
+# timeout may end a session up to this much early, never late; 1 = exact to the second.
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -212,6 +226,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# Short dates per language: "10 mei 2027" (lower-case Dutch month abbreviations), "10 May 2027".
+FORMAT_MODULE_PATH = ["imvo_portal.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 
@@ -278,6 +294,9 @@ SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="imvo-steunpunt@rvo.example")
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
+# Refresh the dashboard's rollups when a ministry user opens it and they are older than the refresh
+# interval (incremental, cheap). On by default when there is no broker, hence no beat to do it.
+DASHBOARD_REFRESH_ON_READ = env.bool("DASHBOARD_REFRESH_ON_READ", default=CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_SERIALIZER = "json"
@@ -320,6 +339,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
+    "retention-erase": {"task": "privacy.tasks.retention_erase", "schedule": 60.0 * 60 * 6},
 }
 
 # --- Forms ----------------------------------------------------------------------------
@@ -425,7 +445,26 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
 LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
+# --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
+# Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
+RETENTION_DAYS = {
+    # Participants' names, e-mail addresses and positions: counted from the end of the mission.
+    "participants": env.int("RETENTION_DAYS_PARTICIPANTS", default=365),
+    # Signatory name and position, IP address and user agent of a declaration (erased together,
+    # as an appended erasure event): counted from signing. The declaration itself is kept.
+    "declaration_personal_data": env.int("RETENTION_DAYS_DECLARATION_PERSONAL_DATA", default=7 * 365),
+    # E-mail addresses of invitations that were accepted, revoked or expired: from the invitation.
+    "invitations": env.int("RETENTION_DAYS_INVITATIONS", default=90),
+    # Recipients and text of outgoing e-mail that was sent or given up: from queueing.
+    "outbox": env.int("RETENTION_DAYS_OUTBOX", default=30),
+    # Login records of the lockout (django-axes: address, IP address, user agent): from the attempt.
+    "login_records": env.int("RETENTION_DAYS_LOGIN_RECORDS", default=180),
+}
+# How long a link to confirm the deletion of one's account works.
+ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60
 RECEIPT_STORAGE_PREFIX = "private/receipts"
+# /verify/: the largest receipt PDF that may be uploaded to check it (receipts are ~100 kB).
+VERIFY_RECEIPT_MAX_BYTES = env.int("VERIFY_RECEIPT_MAX_BYTES", default=2 * 1024 * 1024)
 # --- Declaration evidence (README: "Evidence and database roles") ---
 # DEV-ONLY keys, public in this repository: used only while DEBUG is on, refused when it is off.
 DEV_DECLARATION_CHAIN_KEY = "afc7943e10c3f5bc71f322cb4e7683b535308cb22291a2997e687162fd5fbfca"
@@ -448,6 +487,12 @@ RENDITION_STORAGE_PREFIX = "private/renditions"
 BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default=30)
 # Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
+# Anonymous catalogue, mission and brochure pages are cached this many seconds per language
+# (imvo_portal/page_cache.py; invalidated on publish/edit); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Behind nginx: serve published PDFs with X-Accel-Redirect to this internal location (which maps
+# to MEDIA_ROOT), instead of from the Python process (README: "Serving PDFs"). Empty: Python.
+PDF_ACCEL_REDIRECT_PREFIX = env.str("PDF_ACCEL_REDIRECT_PREFIX", default="")
 # Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
 BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
 HEALTHZ_TIMEOUT = 1.5

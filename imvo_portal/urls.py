@@ -2,6 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from declarations.views import VerifyView
+from privacy.views import PrivacyStatementView
+
 from . import views
 
 handler403 = "imvo_portal.views.permission_denied"
@@ -12,20 +15,23 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/ready", views.healthz_ready, name="healthz_ready"),
+    path("i18n/language/<str:language>/", views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/eherkenning/", include("eherkenning.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("privacy.urls")),
     path("organisation/", include("organisations.urls")),
     path("missions/", include("missions.urls")),
     path("my/", include("missions.my_urls")),
     path("declarations/", include("declarations.urls")),
+    path("verify/", VerifyView.as_view(), name="verify"),
     path("brochures/", include("brochures.urls")),
     path("instruments/<slug:slug>/imvo/", include("brochures.instrument_urls")),
     path("instruments/", include("instruments.urls")),
     path("staff/instruments/", include("instruments.staff_urls")),
     path("staff/", include("staff.urls")),
     path("dashboard/", include("dashboard.urls")),
-    path("privacy/", views.PageView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("privacy/", PrivacyStatementView.as_view(), name="privacy"),
     path("accessibility/", views.PageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", views.PageView.as_view(template_name="pages/contact.html"), name="contact"),
     path("admin/", admin.site.urls),

@@ -1,11 +1,13 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .health import health_report, liveness_report
+from .page_cache import AnonymousPageCacheMixin
 
 
 @never_cache
@@ -24,8 +26,39 @@ def healthz_ready(request):
     return JsonResponse(report, status=200 if serving else 503)
 
 
-class HomeView(TemplateView):
+@never_cache
+@require_GET
+def language_switch(request, language: str):
+    """Store the chosen language in its cookie and go back to ``next`` (a same-site path only).
+
+    A GET on purpose: the header's language links then need no form, so anonymous pages carry no
+    CSRF token and set no cookie, and stay cacheable. It changes nothing but the visitor's own
+    language preference (no session, no database), which is what ``/i18n/setlang/`` (POST, kept for
+    forms and scripts) does too; a third-party page linking here can at worst switch the language.
+    """
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    same_site = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=same_site, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+class HomeView(AnonymousPageCacheMixin, TemplateView):
     template_name = "home.html"
+    page_cache_namespace = "missions"
 
 
 class PageView(TemplateView):

@@ -3,4 +3,12 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imvo_portal.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# Published PDFs (immutable, content-hashed URLs) are answered before Django's middleware, the
+# way whitenoise serves static files (brochures/files.py); so are anonymous pages this process
+# served a moment ago (imvo_portal/page_cache.py).
+from brochures.files import PublishedPdfApp  # noqa: E402 - needs the settings configured above
+from imvo_portal.page_cache import PageCacheApp  # noqa: E402
+
+application = PublishedPdfApp(PageCacheApp(django_application))

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from declarations.constants import Decision
+from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
@@ -150,7 +151,9 @@ class ApplicationMixin(PolicyRequiredMixin):
         text = declaration_text_current(language=_language())
         reusable = None
         if application.level >= FrameworkLevel.DECLARATION and text is not None:
-            reusable = declaration_reusable_for(organisation=application.organisation, text=text)
+            reusable = declaration_reusable_for(
+                organisation=application.organisation, text=text, exclude_application=application
+            )
         context = {
             "application": application,
             "instrument": application.instrument,
@@ -201,15 +204,25 @@ class ApplicationSignView(ApplicationMixin, View):
             raise PermissionDenied(_("Only an authorised signatory of the organisation can sign the declaration."))
         text = declaration_text_current(language=_language())
         if request.POST.get("action") == "reuse":
-            earlier = declaration_reusable_for(organisation=self.application.organisation, text=text) if text else None
+            earlier = (
+                declaration_reusable_for(
+                    organisation=self.application.organisation, text=text, exclude_application=self.application
+                )
+                if text
+                else None
+            )
             if earlier is None or str(earlier.pk) != request.POST.get("reused_from"):
-                messages.error(request, _("That earlier declaration can no longer be re-used. Please sign again."))
+                messages.error(request, ReuseNoLongerValid.message)
                 return redirect("instruments:application", pk=pk)
-            personal = getattr(earlier, "personal", None)
+            position = (request.POST.get("reuse_position") or "").strip()[:150]
+            if not position:
+                messages.error(request, _("Fill in your position to confirm the earlier declaration again."))
+                return redirect("instruments:application", pk=pk)
+            # The new record names the signatory who acts now, and the earlier record it rests on.
             answer = DeclarationInput(
                 decision=Decision.ENDORSED,
-                signatory_name=(personal.signatory_name if personal else "") or request.user.get_full_name(),
-                signatory_position=(personal.signatory_position if personal else "") or "-",
+                signatory_name=request.user.full_name or request.user.email,
+                signatory_position=position,
                 confirms_authority=True,
                 text_id=text.pk,
                 reused_from_id=earlier.pk,

@@ -7,8 +7,12 @@ from declarations.constants import Decision
 
 from .constants import MAX_PARTICIPANTS, Theme
 
+PARTICIPANT_FIELDS = ("name", "email", "position")
+
 
 class MissionFilterForm(forms.Form):
+    # A GET filter whose invalid parts are ignored, not a failed submit: no error summary.
+    show_error_summary = False
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     theme = forms.ChoiceField(label=_("Theme"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
@@ -52,9 +56,8 @@ class ParticipantsForm(forms.Form):
         fieldsets = []
         for i in range(1, MAX_PARTICIPANTS + 1):
             required = i == 1
-            self.fields[f"p{i}_name"] = forms.CharField(label=_("Name"), max_length=150, required=required)
-            self.fields[f"p{i}_email"] = forms.EmailField(label=_("E-mail address"), required=required)
-            self.fields[f"p{i}_position"] = forms.CharField(label=_("Position"), max_length=150, required=required)
+            for name, field in self._participant_fields(i, required=required).items():
+                self.fields[f"p{i}_{name}"] = field
             legend = _("Participant %(number)s") % {"number": i}
             if not required:
                 legend = _("Participant %(number)s (optional)") % {"number": i}
@@ -74,18 +77,52 @@ class ParticipantsForm(forms.Form):
         self.helper.form_tag = False
         self.helper.layout = Layout(*fieldsets, "motivation")
 
+    @staticmethod
+    def _participant_fields(number: int, *, required: bool) -> dict[str, forms.Field]:
+        """Name, e-mail and position of participant ``number``, with messages that name the participant."""
+        n = {"number": number}
+        fields = {
+            "name": forms.CharField(label=_("Name"), max_length=150, required=required),
+            "email": forms.EmailField(label=_("E-mail address"), max_length=254, required=required),
+            "position": forms.CharField(label=_("Position"), max_length=150, required=required),
+        }
+        fields["name"].error_messages["required"] = _("Enter the name of participant %(number)s.") % n
+        fields["email"].error_messages["required"] = _("Enter the e-mail address of participant %(number)s.") % n
+        fields["position"].error_messages["required"] = _("Enter the position of participant %(number)s.") % n
+        fields["email"].error_messages["invalid"] = (
+            _("Enter the e-mail address of participant %(number)s in the right format, like name@example.nl.") % n
+        )
+        for field in fields.values():
+            # Participants 2 and 3 are optional as a whole (their legend says so), not field by field.
+            field.mark_optional = False
+        return fields
+
     def clean(self):
         data = super().clean()
         seen = set()
+        for i in range(2, MAX_PARTICIPANTS + 1):
+            # What was typed counts, also when it is invalid (a malformed e-mail is "filled in").
+            filled = {f: bool((self[f"p{i}_{f}"].value() or "").strip()) for f in PARTICIPANT_FIELDS}
+            if any(filled.values()):
+                for name, present in filled.items():
+                    if not present:
+                        self.add_error(f"p{i}_{name}", self._missing_message(i, name))
         for i in range(1, MAX_PARTICIPANTS + 1):
-            values = [data.get(f"p{i}_{f}") for f in ("name", "email", "position")]
-            if any(values) and not all(values):
-                self.add_error(f"p{i}_name", _("Fill in name, e-mail address and position, or leave all three empty."))
             email = (data.get(f"p{i}_email") or "").lower()
             if email and email in seen:
-                self.add_error(f"p{i}_email", _("This person is already listed."))
+                message = _("Participant %(number)s is already listed with this e-mail address.")
+                self.add_error(f"p{i}_email", message % {"number": i})
             seen.add(email)
         return data
+
+    @staticmethod
+    def _missing_message(number: int, name: str) -> str:
+        messages = {
+            "name": _("Enter the name of participant %(number)s, or leave participant %(number)s empty."),
+            "email": _("Enter the e-mail address of participant %(number)s, or leave participant %(number)s empty."),
+            "position": _("Enter the position of participant %(number)s, or leave participant %(number)s empty."),
+        }
+        return messages[name] % {"number": number}
 
     def participants(self) -> list[dict]:
         rows = []
@@ -115,13 +152,20 @@ class DeclarationForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Your decision"),
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether your organisation endorses the declaration, or cannot endorse it yet.")
+        },
         choices=[
             (Decision.ENDORSED, _("We endorse this declaration")),
             (Decision.NOT_ENDORSED, _("We cannot endorse this yet")),
         ],
     )
-    signatory_name = forms.CharField(label=_("Your name"), max_length=150)
-    signatory_position = forms.CharField(label=_("Your position"), max_length=150)
+    signatory_name = forms.CharField(
+        label=_("Your name"), max_length=150, error_messages={"required": _("Enter your name.")}
+    )
+    signatory_position = forms.CharField(
+        label=_("Your position"), max_length=150, error_messages={"required": _("Enter your position.")}
+    )
     confirms_authority = forms.BooleanField(
         label=_("I confirm that I am authorised to bind the organisation with this declaration."),
         required=True,
@@ -140,6 +184,8 @@ class DeclarationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Required when the organisation cannot endorse yet (its help text says so): no "(optional)".
+        self.fields["explanation"].mark_optional = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -170,3 +216,14 @@ class WithdrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ReuseDeclarationForm(forms.Form):
+    """Step 4, short path: the signatory confirms an earlier endorsement again, under their own name.
+
+    The new record names the acting signatory (their account name and this position) and the
+    earlier declaration it rests on; it never copies another person as signatory.
+    """
+
+    reused_from = forms.IntegerField(widget=forms.HiddenInput)
+    reuse_position = forms.CharField(label=_("Your position"), max_length=150)

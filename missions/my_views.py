@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
+from declarations.references import verification_code
 from imvo_portal.exceptions import DomainError
 from organisations.policies import PolicyRequiredMixin
 
@@ -30,6 +31,7 @@ class MyRegistrationView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         registration, membership = registration_get_for_member(user=self.request.user, registration_id=kwargs["pk"])
+        declaration = registration.current_declaration
         actions = {
             t.action
             for t in actions_available("registration", registration.status, user=self.request.user, obj=registration)
@@ -40,7 +42,9 @@ class MyRegistrationView(LoginRequiredMixin, TemplateView):
             registration=registration,
             membership=membership,
             mission=registration.mission,
-            declaration=registration.current_declaration,
+            declaration=declaration,
+            verification_code=verification_code(declaration) if declaration else "",
+            sessions=list(registration.mission.preparation_sessions.all()),
             participants=list(registration.participants.all()),
             Status=RegistrationStatus,
             withdraw_form=WithdrawForm(),

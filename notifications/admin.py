@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .exceptions import OutboxError
-from .models import OutboxMessage
+from .models import REDACTED_BODY, OutboxMessage
 from .services import outbox_resend
 
 
@@ -12,8 +12,16 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "subject", "kind", "status", "attempts", "next_attempt_at", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("subject",)
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    # The bodies are shown through ``body``, which hides a confirmation, reset or invitation link.
+    fields = [f.name for f in OutboxMessage._meta.fields if f.name not in ("id", "body_text", "body_html")] + ["body"]
+    readonly_fields = fields
     actions = ["resend"]
+
+    @admin.display(description=_("text body"))
+    def body(self, obj: OutboxMessage) -> str:
+        if obj.contains_secret:
+            return REDACTED_BODY
+        return obj.body_text
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,10 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+# What is left of the body of a sent message that held a confirmation or reset link.
+REDACTED_BODY = "[redacted: this e-mail contained a single-use link and was sent]"
+
+
 class OutboxMessage(models.Model):
     """An e-mail written in the same transaction as the change it reports.
 
@@ -20,7 +24,9 @@ class OutboxMessage(models.Model):
     picks up what is due: pending mail the worker never got (broker down at commit time), retrying
     mail whose time has come and claims whose lease ran out (the worker died).
 
-    Once sent, nothing reads the bodies or attachments again, so they may be cleared.
+    Once sent, nothing reads the bodies or attachments again, so they may be cleared. A message
+    that ``contains_secret`` (a confirmation or password-reset link) has its bodies replaced by
+    ``REDACTED_BODY`` in the same statement that marks it sent, and the admin never shows them.
     """
 
     to = models.JSONField(_("recipients"))
@@ -31,6 +37,11 @@ class OutboxMessage(models.Model):
         _("attachments"), default=list, blank=True, help_text=_("List of {filename, mimetype, content_b64}.")
     )
     kind = models.CharField(_("kind"), max_length=80, blank=True, db_index=True)
+    contains_secret = models.BooleanField(
+        _("contains a secret link"),
+        default=False,
+        help_text=_("Confirmation or reset link: the text is erased once sent and never shown in the admin."),
+    )
     dedupe_key = models.CharField(
         _("deduplication key"),
         max_length=200,

@@ -25,8 +25,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -34,8 +34,8 @@ from django.utils import timezone, translation
 from audit.services import audit_event_record
 from imvo_portal.tasks import enqueue, enqueue_on_commit
 
-from .exceptions import MessageNotResendable
-from .models import OutboxMessage, OutboxStatus
+from .exceptions import MessageNotResendable, SecretLinkNotResendable
+from .models import REDACTED_BODY, OutboxMessage, OutboxStatus
 from .retry import MAX_ATTEMPTS, error_is_permanent, error_summary, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Django's SMTP backend waits forever when EMAIL_TIMEOUT is unset; a send must end within its lease.
 SMTP_TIMEOUT_SECONDS = 30
+# Subjects and text parts render without HTML autoescaping (a name "O'Brien & <Zn>" arrives as typed);
+# the optional HTML part through the escaping engine (settings.TEMPLATES).
+TEXT_ENGINE = "text"
+HTML_ENGINE = "django"
 # How many due messages one flush hands to the worker.
 FLUSH_BATCH = 500
 
@@ -64,20 +68,24 @@ def email_queue(
     kind: str = "",
     dedupe_key: str | None = None,
     attachments: list[Attachment] | None = None,
+    contains_secret: bool = False,
 ) -> OutboxMessage | None:
-    """Render ``<template>_subject.txt`` / ``_body.txt`` (and ``_body.html`` if present) in the
-    recipient's language and queue it. Returns None if ``dedupe_key`` was used before.
+    """Render ``<template>_subject.txt`` / ``_body.txt`` (plain text, not HTML-escaped) and
+    ``_body.html`` if present (escaped) in the recipient's language and queue it. Returns None if
+    ``dedupe_key`` was used before.
 
     Must be called inside the transaction of the change the e-mail reports; the worker is
     asked to send it on commit. A template that exists but does not render raises.
+    ``contains_secret`` marks a message with a confirmation or reset link: its bodies are erased
+    once it is sent, the admin never shows them, and it cannot be resent after sending.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     context = {"portal_url": settings.PORTAL_BASE_URL, "support_email": settings.SUPPORT_EMAIL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body_text = render_to_string(f"{template}_body.txt", context)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context, using=TEXT_ENGINE).split())
+        body_text = render_to_string(f"{template}_body.txt", context, using=TEXT_ENGINE)
         try:
-            html_template = get_template(f"{template}_body.html")
+            html_template = get_template(f"{template}_body.html", using=HTML_ENGINE)
         except TemplateDoesNotExist:  # the HTML part is optional; only its absence is
             html_template = None
         body_html = html_template.render(context) if html_template is not None else ""
@@ -87,6 +95,7 @@ def email_queue(
         body_text=body_text,
         body_html=body_html,
         kind=kind,
+        contains_secret=contains_secret,
         dedupe_key=dedupe_key,
         attachments=[
             {"filename": a.filename, "mimetype": a.mimetype, "content_b64": base64.b64encode(a.content).decode()}
@@ -186,6 +195,11 @@ def _deliver(email: EmailMultiAlternatives) -> None:
 
 
 def _mark_sent(message_id: int, token: str) -> bool:
+    """Mark our claim sent; a message with a secret link loses its bodies in the same statement."""
+
+    def unless_secret(field: str, redacted: str):
+        return Case(When(contains_secret=True, then=Value(redacted)), default=F(field), output_field=models.TextField())
+
     with transaction.atomic():
         return bool(
             OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claim_token=token).update(
@@ -195,6 +209,8 @@ def _mark_sent(message_id: int, token: str) -> bool:
                 lease_until=None,
                 next_attempt_at=None,
                 last_error="",
+                body_text=unless_secret("body_text", REDACTED_BODY),
+                body_html=unless_secret("body_html", ""),
             )
         )
 
@@ -292,6 +308,8 @@ def outbox_resend(*, message: OutboxMessage, actor, request=None) -> OutboxMessa
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
         live_claim = message.status == OutboxStatus.SENDING and message.lease_until and message.lease_until >= now
+        if message.status == OutboxStatus.SENT and message.contains_secret:
+            raise SecretLinkNotResendable()
         if message.status == OutboxStatus.SENT or live_claim:
             raise MessageNotResendable()
         details = {

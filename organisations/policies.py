@@ -137,6 +137,14 @@ POLICIES: dict[str, Policy] = {
     p.name: p
     for p in [
         Policy("portal.use", _("any signed-in user"), lambda user, obj: _authenticated(user)),
+        # One's own account: everyone sees their data; staff, ministry and operator accounts are
+        # closed by the operators, not by their holders.
+        Policy("account.data", _("any signed-in user, for their own account"), lambda user, obj: _authenticated(user)),
+        Policy(
+            "account.delete",
+            _("a company user, for their own account"),
+            lambda user, obj: _authenticated(user) and not (is_rvo_staff(user) or is_ministry(user) or user.is_staff),
+        ),
         # Back-office, dashboard, admin.
         Policy("staff.access", _("RVO staff"), _STAFF),
         Policy("mission.manage", _("RVO staff"), _STAFF),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.identity import normalise_email
 from accounts.models import User
-from audit.services import audit_event_record, changes_apply
+from audit.services import actor_label, audit_event_record, changes_apply
 from notifications.services import email_queue
 
 from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, MembershipRole
@@ -153,6 +153,7 @@ def invitation_create(
             },
             language=existing.language if existing else (getattr(request, "LANGUAGE_CODE", None) or "nl"),
             kind="invitation",
+            contains_secret=True,
         )
         audit_event_record(
             action="membership.invite",
@@ -160,7 +161,8 @@ def invitation_create(
             obj=invitation,
             organisation_id=organisation.pk,
             request=request,
-            details={"email": email, "role": role, "is_authorised_signatory": is_authorised_signatory},
+            # The address stays in the (erasable) invitation row, not in the append-only trail.
+            details={"role": role, "is_authorised_signatory": is_authorised_signatory},
         )
     return invitation
 
@@ -262,6 +264,6 @@ def membership_remove(*, actor, membership: Membership, request=None) -> None:
             actor=actor,
             obj=membership,
             request=request,
-            details={"user": membership.user.email},
+            details={"user": actor_label(membership.user)},
         )
         membership.delete()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from declarations.constants import Decision
 from missions.constants import ACTIVE_STATUSES
+from missions.demo_data import DEMO_MISSIONS
 from missions.models import PreparationSession, Registration
 
 from .models import FollowUpAction
@@ -17,12 +18,16 @@ FOLLOW_UP_TOPIC = "IMVO-gesprek over de OESO-richtlijnen"
 
 
 def seed(*, companies: int, password: str, log) -> None:
+    """Only the demo missions are touched, so seeding costs the same beside a million other rows."""
+    demo_slugs = [mission["slug"] for mission in DEMO_MISSIONS]
     added = 0
-    for session in PreparationSession.objects.all():
+    for session in PreparationSession.objects.filter(mission__slug__in=demo_slugs):
         added += session_agenda_ensure(session=session)
     staff = User.objects.filter(email="rvo@demo.example").first()
     declined = Registration.objects.filter(
-        status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED
+        mission__slug__in=demo_slugs,
+        status__in=ACTIVE_STATUSES,
+        current_declaration__decision=Decision.NOT_ENDORSED,
     ).select_related("organisation", "mission")
     follow_ups = 0
     for registration in declined:

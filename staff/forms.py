@@ -157,6 +157,8 @@ class RegistrationActionForm(forms.Form):
 
 
 class RegistrationFilterForm(forms.Form):
+    # A GET filter whose invalid parts are ignored, not a failed submit: no error summary.
+    show_error_summary = False
     q = forms.CharField(label=_("Organisation or KvK number"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -201,6 +203,8 @@ class FollowUpForm(forms.ModelForm):
 
 
 class AuditFilterForm(forms.Form):
+    # A GET filter whose invalid parts are ignored, not a failed submit: no error summary.
+    show_error_summary = False
     actor = forms.CharField(label=_("Who (e-mail)"), required=False)
     action = forms.CharField(
         label=_("What (action)"),

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -11,25 +12,42 @@ from declarations.constants import Decision
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
 from missions.lifecycle import SEAT_HOLDING
 from missions.models import Mission, Participant, PreparationSession, Registration
-from missions.selectors import status_counts, with_seat_counts
+from missions.selectors import seat_counts_attach, status_counts, with_seat_counts
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
 
 from .constants import OVERVIEW_SESSION_DAYS
 from .models import AgendaItem, Attendance, FollowUpAction
 
+STAFF_COUNTS = {
+    "review_count": [RegistrationStatus.HELD_FOR_REVIEW],
+    "pending_signature_count": [RegistrationStatus.PENDING_SIGNATURE],
+}
+
 
 def _with_counts(missions: QuerySet[Mission]) -> QuerySet[Mission]:
-    return with_seat_counts(missions).annotate(
-        **status_counts(
-            review_count=[RegistrationStatus.HELD_FOR_REVIEW],
-            pending_signature_count=[RegistrationStatus.PENDING_SIGNATURE],
-        )
-    )
+    return with_seat_counts(missions).annotate(**status_counts(**STAFF_COUNTS))
+
+
+def mission_counts_attach(missions) -> list[Mission]:
+    """Seat, review and signature counts for the missions shown (one query; see ``seat_counts_attach``)."""
+    return seat_counts_attach(missions, **STAFF_COUNTS)
+
+
+def missions_current_ids() -> list[int]:
+    """Missions not yet over (ending today or later): the start page's work lists are about these.
+
+    Registrations of missions that have ended stay reachable per mission; keeping them out of these
+    lists keeps them the same size whatever the history (issue 15). A list of ids, not a subquery,
+    so PostgreSQL plans with the real missions: given a subquery it walked the status index over all
+    of history (700 ms at a million registrations) instead of reading these missions' rows.
+    """
+    return list(Mission.objects.filter(ends_on__gte=timezone.localdate()).values_list("pk", flat=True))
 
 
 def mission_list_for_staff(*, status: str = "", q: str = "") -> QuerySet[Mission]:
-    missions = _with_counts(Mission.objects.all()).select_related("lead_contact")
+    """All missions, filtered; paginate this and call ``mission_counts_attach`` for the page."""
+    missions = Mission.objects.select_related("lead_contact")
     if status in MissionStatus.values:
         missions = missions.filter(status=status)
     if q:
@@ -41,41 +59,82 @@ def mission_get_for_staff(*, pk: int) -> Mission:
     return get_object_or_404(_with_counts(Mission.objects.all()).select_related("lead_contact"), pk=pk)
 
 
-def missions_upcoming() -> QuerySet[Mission]:
-    return _with_counts(
-        Mission.objects.filter(
-            status__in=[MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED],
-            ends_on__gte=timezone.localdate(),
-        )
-    ).order_by("starts_on", "pk")
+def missions_upcoming(*, limit: int = 20) -> list[Mission]:
+    """Missions not yet over, soonest first, with their counts (computed for these rows only)."""
+    missions = Mission.objects.filter(
+        status__in=[MissionStatus.DRAFT, MissionStatus.PUBLISHED, MissionStatus.CLOSED],
+        ends_on__gte=timezone.localdate(),
+    ).order_by("starts_on", "pk")[:limit]
+    return mission_counts_attach(missions)
 
 
 def _registration_base() -> QuerySet[Registration]:
     return Registration.objects.select_related("organisation", "mission", "current_declaration")
 
 
-def registrations_awaiting_review() -> QuerySet[Registration]:
-    return _registration_base().filter(status=RegistrationStatus.HELD_FOR_REVIEW).order_by("status_changed_at", "pk")
+def _oldest_first(registrations: QuerySet[Registration], *, limit: int | None) -> QuerySet[Registration]:
+    """Oldest status change first. Sorted by an expression no index provides, so PostgreSQL reads
+    the rows of the missions asked for and sorts those, instead of walking the status index over
+    all of history in date order hoping to meet them (700 ms at a million registrations); with
+    ``limit``, the joins are made for those rows only."""
+    order = (Coalesce("status_changed_at", "created_at"), "pk")
+    if limit is not None:
+        registrations = Registration.objects.filter(pk__in=registrations.order_by(*order).values("pk")[:limit])
+    return _registration_base().filter(pk__in=registrations.values("pk")).order_by(*order)
 
 
-def registrations_pending_signature() -> QuerySet[Registration]:
-    return _registration_base().filter(status=RegistrationStatus.PENDING_SIGNATURE).order_by("status_changed_at", "pk")
+def registrations_awaiting_review(*, missions: list[int] | None = None, limit: int | None = None):
+    """Held for review, oldest first; ``missions``: of these missions only (``missions_current_ids``)."""
+    registrations = Registration.objects.filter(status=RegistrationStatus.HELD_FOR_REVIEW)
+    if missions is not None:
+        registrations = registrations.filter(mission_id__in=missions)
+    return _oldest_first(registrations, limit=limit)
 
 
-def registrations_declined() -> QuerySet[Registration]:
-    """Active registrations whose latest declaration decision is "not endorsed" (IMVO follow-up candidates)."""
-    return (
-        _registration_base()
-        .filter(status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED)
-        .annotate(
-            has_open_follow_up=Exists(
-                FollowUpAction.objects.filter(
-                    organisation=OuterRef("organisation"), mission=OuterRef("mission"), done_at__isnull=True
+def registrations_pending_signature(*, missions: list[int] | None = None, limit: int | None = None):
+    registrations = Registration.objects.filter(status=RegistrationStatus.PENDING_SIGNATURE)
+    if missions is not None:
+        registrations = registrations.filter(mission_id__in=missions)
+    return _oldest_first(registrations, limit=limit)
+
+
+def registrations_declined(*, missions: list[int] | None = None) -> QuerySet[Registration]:
+    """Active registrations whose latest declaration decision is "not endorsed" (IMVO follow-up
+    candidates), by mission date and organisation; with ``missions`` (those not yet over) the sort
+    covers their registrations (index ``registration_mission_status``), never all of history.
+    Whether a follow-up is planned: ``follow_up_flags_attach`` for the rows shown."""
+    registrations = _registration_base().filter(
+        status__in=ACTIVE_STATUSES, current_declaration__decision=Decision.NOT_ENDORSED
+    )
+    if missions is not None:
+        # The ids first (index ``registration_mission_status``), so the join with the declarations
+        # starts from these rows; given the missions alone, PostgreSQL read the decisions of all of
+        # history (650 ms at a million registrations).
+        registrations = registrations.filter(
+            pk__in=list(
+                Registration.objects.filter(mission_id__in=missions, status__in=ACTIVE_STATUSES).values_list(
+                    "pk", flat=True
                 )
             )
         )
-        .order_by("mission__starts_on", "organisation__name")
-    )
+    return registrations.order_by("mission__starts_on", "organisation__name", "pk")
+
+
+def follow_up_flags_attach(registrations) -> list[Registration]:
+    """Set ``has_open_follow_up`` on the registrations shown, in one query."""
+    registrations = list(registrations)
+    planned = set()
+    if registrations:
+        planned = set(
+            FollowUpAction.objects.filter(
+                done_at__isnull=True,
+                mission_id__in={r.mission_id for r in registrations},
+                organisation_id__in={r.organisation_id for r in registrations},
+            ).values_list("mission_id", "organisation_id")
+        )
+    for registration in registrations:
+        registration.has_open_follow_up = (registration.mission_id, registration.organisation_id) in planned
+    return registrations
 
 
 def sessions_upcoming(*, days: int = OVERVIEW_SESSION_DAYS) -> QuerySet[PreparationSession]:
@@ -98,12 +157,12 @@ def session_queryset() -> QuerySet[PreparationSession]:
     )
 
 
-def follow_ups_open() -> QuerySet[FollowUpAction]:
-    return (
-        FollowUpAction.objects.filter(done_at__isnull=True)
-        .select_related("organisation", "mission", "owner")
-        .order_by("due_on", "pk")
-    )
+def follow_ups_open(*, missions: list[int] | None = None) -> QuerySet[FollowUpAction]:
+    """Open follow-up actions, soonest due first (index ``followup_open_due_idx``)."""
+    actions = FollowUpAction.objects.filter(done_at__isnull=True)
+    if missions is not None:
+        actions = actions.filter(mission_id__in=missions)
+    return actions.select_related("organisation", "mission", "owner").order_by("due_on", "pk")
 
 
 def follow_up_list(
@@ -279,7 +338,7 @@ def audit_event_list(*, filters: dict | None = None) -> QuerySet[AuditEvent]:
     filters = filters or {}
     events = AuditEvent.objects.select_related("actor")
     if filters.get("actor"):
-        events = events.filter(actor_email__icontains=filters["actor"])
+        events = events.filter(Q(actor__email__icontains=filters["actor"]) | Q(actor_email__icontains=filters["actor"]))
     if filters.get("action"):
         events = events.filter(action__startswith=filters["action"])
     if filters.get("date_from"):

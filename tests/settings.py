@@ -18,4 +18,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 BROCHURE_COUNT_BUFFER_URL = ""
 # Transactional tests flush the test database; the evidence triggers are lifted only for that flush.
 EVIDENCE_FLUSH_ALLOWED = True
+PAGE_CACHE_SECONDS = 0  # pages are live in tests; imvo_portal/tests/test_page_cache.py turns it on
 OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)

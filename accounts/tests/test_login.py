@@ -172,13 +172,23 @@ def test_a_forged_known_device_cookie_is_ignored(client, throttled):
 # --- where people land ---------------------------------------------------------------------------
 
 
-def test_company_users_land_on_the_home_page_and_roles_on_their_own_start_page(client):
+def test_every_role_lands_on_its_own_start_page(client):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import MinistryUserFactory, StaffUserFactory
+    from tests.factories import MembershipFactory, MinistryUserFactory, StaffUserFactory
 
-    UserFactory(email="bedrijf@example.org")
-    assert _login(client, "bedrijf@example.org", PASSWORD)["Location"] == reverse("home")
+    newcomer = UserFactory(email="nieuw@example.org")
+    assert _login(client, newcomer.email, PASSWORD)["Location"] == reverse("organisations:start")
+    client.logout()
+    member = MembershipFactory(user__email="bedrijf@example.org").user
+    assert _login(client, member.email, PASSWORD)["Location"] == reverse("my:overview")
+    client.logout()
+    # A safe next wins; one pointing elsewhere is ignored.
+    url = reverse("accounts:login") + "?next=/missions/"
+    assert client.post(url, {"username": member.email, "password": PASSWORD})["Location"] == "/missions/"
+    client.logout()
+    url = reverse("accounts:login") + "?next=https://evil.example/"
+    assert client.post(url, {"username": member.email, "password": PASSWORD})["Location"] == reverse("my:overview")
     for factory, start in ((StaffUserFactory, "/staff/"), (MinistryUserFactory, "/dashboard/")):
         client.logout()
         user = factory()

@@ -84,3 +84,18 @@ def test_mismatched_passwords_keep_the_other_input(client, django_capture_on_com
     body = response.content.decode()
     assert "komen niet overeen" in body
     assert 'value="Anna de Vries"' in body
+
+
+def test_the_privacy_checkbox_links_the_privacy_statement_outside_its_label(client):
+
+    page = client.get(reverse("accounts:signup")).content.decode()
+    label = re.search(r'<label for="id_accept_privacy".*?</label>', page, re.S).group(0)
+    assert "<a " not in label
+    link = re.search(r'<a href="/privacy/"[^>]*>([^<]*)</a>', page)
+    assert link and 'target="_blank"' in link.group(0) and 'rel="noopener"' in link.group(0)
+    assert "opent in een nieuw tabblad" in link.group(1)
+    # The checkbox is described by the text with the link.
+    checkbox = re.search(r'<input[^>]*name="accept_privacy"[^>]*>', page).group(0)
+    assert 'aria-describedby="id_accept_privacy_helptext"' in checkbox
+    assert 'id="id_accept_privacy_helptext"' in page
+    assert client.get("/privacy/").status_code == 200

@@ -1,6 +1,7 @@
 """Brochure writes, by sub-domain: ``versions`` (drafts, publishing, read counts) and
 ``renditions`` (PDFs, made by the worker)."""
 
+from .html import published_html_sections, published_html_store
 from .renditions import (
     MAX_RENDER_ATTEMPTS,
     RenditionBusy,
@@ -22,6 +23,8 @@ from .versions import (
 )
 
 __all__ = [
+    "published_html_sections",
+    "published_html_store",
     "MAX_RENDER_ATTEMPTS",
     "RenditionBusy",
     "brochure_draft_get_or_create",

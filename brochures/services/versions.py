@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from imvo_portal.page_cache import page_cache_invalidate
 
 from ..constants import VersionStatus
 from ..content import BrochureText, ContentFormatError, content_sha256, parse_text, sections_html
 from ..exceptions import InvalidContent, VersionNotDraft
 from ..models import Brochure, BrochureDailyCount, BrochureSection, BrochureVersion
 from ..selectors import pdf_cache_key
+from .html import published_html_store
 from .renditions import rendition_request
 
 logger = logging.getLogger(__name__)
@@ -146,9 +148,11 @@ def brochure_version_publish(
         )
         if request_rendition:
             rendition_request(version=version)
+        published_html_store(version=version)
         # The current PDF of this brochure and language changes: forget the cached one.
         cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
         transaction.on_commit(lambda: cache.delete(cache_key))
+        page_cache_invalidate("brochures", "missions")  # mission pages link their information pack
     return version
 
 

@@ -36,7 +36,28 @@ def test_opening_the_imvo_brochure_from_a_registration_records_the_version(clien
     client.post(f"/missions/{mission.slug}/register/", {"organisation": user.memberships.first().organisation_id})
     registration = Registration.objects.get()
     response = client.get(f"/missions/{mission.slug}/register/{registration.pk}/imvo-brochure/")
-    assert response.status_code == 302 and response.url == "/brochures/imvo/"
+    step3 = f"/missions/{mission.slug}/register/{registration.pk}/step/3/"
+    assert response.status_code == 302 and response.url == "/brochures/imvo/?return=" + step3.replace("/", "%2F")
+    # The brochure leads back to the registration.
+    page = client.get(response.url).content.decode()
+    assert page.count(f'href="{step3}"') == 2
     registration.refresh_from_db()
     assert registration.imvo_brochure_opened_at is not None
     assert registration.imvo_brochure_version == f"imvo/nl/v{version.number}/{version.content_sha256[:12]}"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "/accounts/logout/",
+        "/missions/",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_brochure_back_link_only_returns_to_a_registration_step(client, target):
+    published_brochure(slug="imvo")
+    page = client.get("/brochures/imvo/", {"return": target}).content.decode()
+    assert "link-back" not in page and "Back to your registration" not in page

@@ -18,9 +18,11 @@ from .public import (
     BrochureStatusView,
     BrochureVersionDetailView,
     BrochureVersionPdfView,
+    published_pdf_file,
 )
 
 __all__ = [
+    "published_pdf_file",
     "BrochureDetailView",
     "BrochureListView",
     "BrochurePdfView",

@@ -66,6 +66,7 @@ class ManageListView(BrochureManageMixin, TemplateView):
                         "language": language,
                         "current": current,
                         "draft": draft,
+                        "name": brochure.language_label(language),
                         "rendition": rendition_for_version(version=current) if current else None,
                     }
                 )
@@ -101,6 +102,7 @@ class DraftEditView(BrochureManageMixin, FormView):
             brochure=self.brochure,
             language=self.kwargs["language"],
             draft=draft_get(brochure=self.brochure, language=self.kwargs["language"]),
+            name=self.brochure.language_label(self.kwargs["language"]),
             **kwargs,
         )
 

@@ -3,30 +3,42 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import JsonResponse
-from django.urls import reverse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from imvo_portal.page_cache import AnonymousPageCacheMixin
+
 from ..constants import Channel, VersionStatus
-from ..content import markdown_to_html
 from ..counters import brochure_read_record
+from ..files import pdf_file_url, published_pdf_response
 from ..models import BrochureVersion
 from ..selectors import (
     brochure_list_published,
     brochure_version_current,
     brochure_version_get,
-    brochure_version_sections,
     pdf_cache_key,
     rendition_for_version,
 )
-from .common import active_organisation_id, pdf_response, rendition_status_payload, request_language, serve_pdf
+from ..services import published_html_sections
+from .common import (
+    active_organisation_id,
+    pdf_filename,
+    pdf_response,
+    rendition_status_payload,
+    request_language,
+    serve_pdf,
+)
 
 # --- Public pages ----------------------------------------------------------------------
 
 
-class BrochureListView(TemplateView):
+class BrochureListView(AnonymousPageCacheMixin, TemplateView):
+    page_cache_namespace = "brochures"
+
     template_name = "brochures/list.html"
 
     def get_context_data(self, **kwargs):
@@ -35,8 +47,39 @@ class BrochureListView(TemplateView):
         )
 
 
-class BrochureDetailView(TemplateView):
-    """The accessible online version: same content as the PDF, with headings and a table of contents."""
+#: Pages that may send a reader to a brochure with ``?return=`` and get a "back" link.
+RETURN_VIEWS = {"missions:register_step"}
+
+
+def return_url(request) -> str:
+    """The local page the reader came from (``?return=``), when it is one of ``RETURN_VIEWS``."""
+    candidate = request.GET.get("return", "")
+    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return ""
+    try:
+        match = resolve(candidate.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    return candidate if match.view_name in RETURN_VIEWS else ""
+
+
+class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
+    """The accessible online version: same content as the PDF, with headings and a table of contents.
+
+    Cached whole for anonymous visitors (``imvo_portal.page_cache``); a read served from the cache
+    is still counted.
+    """
+
+    page_cache_namespace = "brochures"
+
+    def page_cache_extra(self, response) -> dict:
+        version = response.context_data["version"]
+        return {"version_id": version.pk, "brochure_id": version.brochure_id, "language": version.language}
+
+    @staticmethod
+    def page_cache_hit(extra: dict) -> None:
+        version = BrochureVersion(pk=extra["version_id"], brochure_id=extra["brochure_id"], language=extra["language"])
+        brochure_read_record(version=version, channel=Channel.ONLINE, organisation_id=None)
 
     template_name = "brochures/detail.html"
 
@@ -48,22 +91,30 @@ class BrochureDetailView(TemplateView):
         brochure_read_record(
             version=version, channel=Channel.ONLINE, organisation_id=active_organisation_id(self.request)
         )
-        sections = [
-            {"title": s.title, "anchor": f"s{s.position}", "html": markdown_to_html(s.body)}
-            for s in brochure_version_sections(version=version)
-        ]
+        # Stored at publish (keyed by content hash): no Markdown or sanitiser run per view.
+        sections = [{**s, "html": mark_safe(s["html"])} for s in published_html_sections(version=version)]  # noqa: S308
         latest = version.brochure.versions.filter(language=version.language, status=VersionStatus.PUBLISHED).order_by(
             "-number"
         )
+        rendition = rendition_for_version(version=version)
+        args = [version.brochure.slug, version.language, version.number]
+        pdf_url = reverse("brochures:version_pdf", args=args)  # the progress page until the PDF is made
+        if rendition is not None and rendition.is_done and rendition.file_sha256:
+            pdf_url = pdf_file_url(
+                sha256=rendition.file_sha256,
+                filename=pdf_filename(version),
+                organisation_id=active_organisation_id(self.request),
+            )
         return super().get_context_data(
             version=version,
             sections=sections,
             earlier_versions=[v for v in latest if v.number != version.number],
             is_current=bool(latest) and latest[0].number == version.number,
-            rendition=rendition_for_version(version=version),
-            pdf_url=reverse("brochures:version_pdf", args=[version.brochure.slug, version.language, version.number]),
+            rendition=rendition,
+            pdf_url=pdf_url,
             language_mismatch=version.language != request_language(self.request),
             content_lang=version.language if version.language != request_language(self.request) else "",
+            return_url=return_url(self.request),
             **kwargs,
         )
 
@@ -126,3 +177,22 @@ class BrochureStatusView(View):
         response = JsonResponse(payload)
         patch_cache_control(response, no_store=True)
         return response
+
+
+def published_pdf_file(request, sha256: str, filename: str):
+    """The immutable PDF URL when a request reaches Django (the test client, a server without the
+    WSGI layer); normally ``brochures.files.PublishedPdfApp`` answers it before any middleware."""
+    answer = published_pdf_response(
+        method=request.method,
+        path=request.path_info,
+        query=request.META.get("QUERY_STRING", ""),
+        if_none_match=request.headers.get("If-None-Match", ""),
+    )
+    if answer is None:
+        raise Http404
+    status, headers, handle = answer
+    code = int(status.split()[0])
+    response = FileResponse(handle, status=code) if handle is not None else HttpResponse(status=code)
+    for name, value in headers:
+        response[name] = value
+    return response

@@ -2,8 +2,10 @@ import csv
 import io
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from dashboard.services import rollups_refresh
@@ -28,7 +30,7 @@ def ministry(client):
 def cells_of(html: str, section: str) -> list[list[str]]:
     block = html.split(f'id="breakdown-{section}"', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", block, re.S)[1:]
-    return [[c.strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+    return [[unescape(c.strip()) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):
@@ -51,9 +53,10 @@ def test_ministry_and_rvo_staff_may_view(client, ministry):
 
 def test_large_company_share_counts_only_large_companies_by_the_rule(ministry):
     mission = make_mission()
-    for _ in range(5):
+    for _ in range(10):
         register(mission, OrganisationFactory(large=True))
-    register(mission, OrganisationFactory(large=True), decision=Decision.NOT_ENDORSED)
+    for _ in range(5):
+        register(mission, OrganisationFactory(large=True), decision=Decision.NOT_ENDORSED)
     # Many employees but neither threshold of money exceeded: not large under footnote 2.
     almost = OrganisationFactory(
         employees=900, annual_turnover_eur=Decimal("40000000"), balance_sheet_total_eur=Decimal("20000000")
@@ -65,23 +68,30 @@ def test_large_company_share_counts_only_large_companies_by_the_rule(ministry):
 
     response = ministry.get(URL)
     target = response.context["report"].target
-    assert target["large"].value == 6
-    assert target["large_endorsed"].value == 5
-    assert target["share"].value == pytest.approx(83.3)
+    # 15 large companies (band 15–19), 10 endorsed (band 10–14): the share of the bands' middles.
+    assert target["large"].text == "15–19"
+    assert target["large_endorsed"].text == "10–14"
+    assert target["share"].value == pytest.approx(70.6)
     assert target["met"] is False
-    assert 'id="target-share" class="fs-2 fw-bold mb-1">83,3%' in response.content.decode()
+    assert 'id="target-share" class="fs-2 fw-bold mb-1">70,6%' in response.content.decode()
 
 
-def test_zero_large_companies_is_not_a_zero_percent(ministry):
+def test_fewer_than_five_large_companies_is_no_percentage_and_zero_is_not_told_apart(ministry):
     mission = make_mission()
     for _ in range(6):
         register(mission, OrganisationFactory())
     rollups_refresh()
     response = ministry.get(URL)
     target = response.context["report"].target
-    assert target["no_large"] is True
+    assert target["few_large"] is True
     assert target["share"].value is None
-    assert "Er hebben zich in deze selectie geen grote bedrijven aangemeld" in response.content.decode()
+    assert "Minder dan 5 grote bedrijven in deze selectie" in response.content.decode()
+    register(mission, OrganisationFactory(large=True))
+    rollups_refresh()
+    cache.clear()
+    again = ministry.get(URL)
+    assert again.context["report"].target["large"].text == "< 5"
+    assert "Minder dan 5 grote bedrijven in deze selectie" in again.content.decode()
 
 
 def test_small_cells_are_suppressed_on_the_page_and_in_the_csv(ministry):
@@ -94,10 +104,11 @@ def test_small_cells_are_suppressed_on_the_page_and_in_the_csv(ministry):
 
     html = ministry.get(URL).content.decode()
     rows = {row[0]: row[1:] for row in cells_of(html, "sector")}
-    agriculture = next(v for k, v in rows.items() if k.startswith("A "))
+    # Every count of agriculture is below 5, so its row is left out (which says no more than "< 5").
+    assert not any(k.startswith("A ") for k in rows)
+    assert "Hoe de cijfers organisaties beschermen" in html
     manufacturing = next(v for k, v in rows.items() if k.startswith("C "))
-    assert agriculture[0] == "&lt; 5" and agriculture[2] == "&lt; 5"
-    assert manufacturing[0] == "6"
+    assert manufacturing[0] == "5–9"
 
     filtered = ministry.get(URL, {"sector": "A"})
     headline = {label: cell.text for label, cell, _ in filtered.context["report"].headline}
@@ -134,7 +145,7 @@ def test_filters_change_the_figures(ministry):
     rollups_refresh()
     all_years = ministry.get(URL).context["report"].headline
     only_2024 = ministry.get(URL, {"year": "2024"}).context["report"].headline
-    assert all_years[1][1].text == "7"
+    assert all_years[1][1].text == "5–9"
     assert only_2024[1][1].text == "< 5"
     assert only_2024[0][1].text == "1"  # missions in 2024
 
@@ -207,19 +218,20 @@ def test_attendance_rate_counts_recorded_attendance(ministry):
     attend(registrations[5], status="invited", name="Nog Niet")
     rollups_refresh()
     headline = {label: cell.text for label, cell, _ in ministry.get(URL).context["report"].headline}
-    assert headline["Opkomst bij voorbereidingsbijeenkomsten"] == "83,3%"
+    # 5 attended of 6 recorded: both in the band 5–9, so the rate of the bands is 100%.
+    assert headline["Opkomst bij voorbereidingsbijeenkomsten"] == "100,0%"
 
 
 def test_cached_page_follows_a_refresh(ministry):
     mission = make_mission()
-    for _ in range(5):
+    for _ in range(4):
         register(mission)
     rollups_refresh()
-    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()
+    assert 'data-figure="2">&lt; 5<' in ministry.get(URL).content.decode()
     register(mission)
-    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()  # same rollups, same page
+    assert 'data-figure="2">&lt; 5<' in ministry.get(URL).content.decode()  # same rollups, same page
     rollups_refresh()
-    assert 'data-figure="2">6<' in ministry.get(URL).content.decode()
+    assert 'data-figure="2">5–9<' in ministry.get(URL).content.decode()
 
 
 def test_csv_neutralises_formulas_in_mission_titles(ministry):

@@ -16,6 +16,7 @@ from declarations.checkpoints import checkpoint_storage_name, checkpoint_write
 from declarations.hashing import canonical, erasure_mac, record_data
 from declarations.keys import LEGACY_KEY_ID, current_chain_key
 from declarations.models import Checkpoint, Declaration, DeclarationPersonalData
+from declarations.references import reference_next
 from declarations.services import declaration_personal_data_erase, declarations_verify
 
 from .chain_tools import (
@@ -53,6 +54,7 @@ def _forge_next(last: Declaration, *, key_id: str, hasher) -> Declaration:
     forged = Declaration.objects.get(pk=last.pk)
     forged.pk = None
     forged.sequence = last.sequence + 1
+    forged.reference = reference_next(signed_at=forged.signed_at, last_reference=last.reference)
     forged.previous_hash = last.record_hash
     forged.decision = "endorsed"
     forged.key_id = key_id

@@ -5,13 +5,33 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_is_dutch_by_default_and_english_after_switch(client):
-    # Dutch even for an English browser: English is an explicit choice.
-    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    body = client.get("/").content.decode()
     assert '<html lang="nl">' in body and "Bekijk open missies" in body
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     body = client.get("/").content.decode()
     assert '<html lang="en">' in body and "View open missions" in body
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "expected"),
+    [
+        ("en-GB,en;q=0.9", "en"),
+        ("en-US", "en"),
+        ("nl-NL,nl;q=0.9,en;q=0.8", "nl"),
+        ("de-DE,fr;q=0.5", "nl"),
+        ("", "nl"),
+    ],
+)
+def test_visitor_without_a_choice_gets_the_browser_language(client, accept_language, expected):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE=accept_language).content.decode()
+    assert f'<html lang="{expected}">' in body
+
+
+def test_the_language_switch_beats_the_browser_language(client):
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"}, HTTP_ACCEPT_LANGUAGE="en-GB")
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert '<html lang="nl">' in body and "Bekijk open missies" in body
 
 
 @pytest.mark.parametrize("path", ["/privacy/", "/accessibility/", "/contact/", "/accounts/login/", "/accounts/signup/"])
@@ -23,7 +43,9 @@ def test_public_pages_render_with_skip_link_and_footer(client, path):
 def test_404_page_uses_portal_look(client):
     response = client.get("/does-not-exist/")
     assert response.status_code == 404
-    assert "Pagina niet gevonden" in response.content.decode()
+    body = response.content.decode()
+    # The portal's own page (DEBUG is off in production and in tests): no list of URL patterns.
+    assert "Pagina niet gevonden" in body and "URLconf" not in body and "admin/" not in body
 
 
 def test_security_headers(client):

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -33,6 +34,8 @@ from brochures.selectors import pdf_cache_key, rendition_for_version
 from brochures.services import brochure_draft_get_or_create, brochure_draft_update, rendition_render
 from declarations.models import Declaration, Receipt
 from imvo_portal.health import services_forget
+from instruments.models import FrameworkFollowUp, Instrument, InstrumentApplication
+from instruments.services import application_start
 from missions.models import Mission, PreparationSession, Registration
 from notifications.models import OutboxMessage
 from organisations.models import Membership
@@ -53,6 +56,7 @@ ROUTE_KWARGS = {
     "accounts:confirm": lambda w: {"token": "not-a-valid-token"},
     "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "not-a-valid-token"},
     "organisations:invitation_accept": lambda w: {"token": "not-a-valid-token"},
+    "privacy:delete_confirm": lambda w: {"token": "not-a-valid-token"},
     "organisations:detail": lambda w: {"pk": w.membership.organisation_id},
     "organisations:edit": lambda w: {"pk": w.membership.organisation_id},
     "organisations:invite": lambda w: {"pk": w.membership.organisation_id},
@@ -78,6 +82,8 @@ ROUTE_KWARGS = {
     "brochures:version": lambda w: w.version_kwargs,
     "brochures:version_pdf": lambda w: w.version_kwargs,
     "brochures:status": lambda w: w.version_kwargs,
+    "brochures:file": lambda w: {"sha256": "0" * 64, "filename": "imvo-nl-v1.pdf"},
+    "language_switch": lambda w: {"language": "en"},
     "staff:mission_detail": lambda w: {"pk": w.mission.pk},
     "staff:mission_edit": lambda w: {"pk": w.mission.pk},
     "staff:mission_transition": lambda w: {"pk": w.mission.pk},
@@ -100,19 +106,36 @@ ROUTE_KWARGS = {
     "staff:follow_up_done": lambda w: {"pk": w.follow_up.pk},
     "staff:mail_resend": lambda w: {"pk": w.outbox_message.pk},
     "staff:receipt_retry": lambda w: {"pk": w.receipt.pk},
+    "instruments:detail": lambda w: {"slug": w.instrument.slug},
+    "instrument_imvo:page": lambda w: {"slug": w.instrument.slug},
+    "instrument_imvo:pdf": lambda w: {"slug": w.instrument.slug},
+    "instruments:apply": lambda w: {"slug": w.instrument.slug},
+    "instruments:application": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_sign": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_self_assessment": lambda w: {"pk": w.instrument_application.pk},
+    "instrument_staff:detail": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:edit": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:assess": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:assessment": lambda w: {"pk": w.instrument.pk, "version": 1},
+    "instrument_staff:level": lambda w: {"pk": w.instrument.pk},
+    "instrument_staff:phase_edit": lambda w: {"pk": w.instrument.level_decisions.first().phase_id},
+    "instrument_staff:follow_up_resolve": lambda w: {"pk": w.instrument_follow_up.pk},
 }
 # Object pages of the Django admin: generic Django code that never touches Redis.
 NOT_WALKED_NAMESPACES = ("admin",)
 
 
-def _url_patterns(patterns=None, namespace: str = ""):
-    """(full name, pattern) of every named URL, namespaces included."""
+def _url_patterns(patterns=None, namespace: str = "", prefix_parameters: bool = False):
+    """(full name, pattern) of every named URL, namespaces included. A URL under an include whose
+    prefix has parameters (``instruments/<slug>/imvo/``) counts as having parameters."""
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
             inner = ":".join(filter(None, [namespace, entry.namespace]))
-            yield from _url_patterns(entry.url_patterns, inner)
+            yield from _url_patterns(entry.url_patterns, inner, prefix_parameters or _has_parameters(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name:
-            yield ":".join(filter(None, [namespace, entry.name])), entry.pattern
+            pattern = SimpleNamespace(converters={"prefix": True}) if prefix_parameters else entry.pattern
+            yield ":".join(filter(None, [namespace, entry.name])), pattern
 
 
 def _has_parameters(pattern) -> bool:
@@ -232,6 +255,9 @@ class World:
     version: BrochureVersion
     outbox_message: OutboxMessage
     receipt: Receipt
+    instrument: Instrument
+    instrument_application: InstrumentApplication
+    instrument_follow_up: FrameworkFollowUp
 
     @property
     def version_kwargs(self) -> dict:
@@ -249,6 +275,10 @@ def world(db) -> World:
     registration = declaration.registration
     membership = Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
     session = PreparationSession.objects.order_by("pk").first()
+    instrument = Instrument.objects.get(code="DTIF")  # level 2 from phase 1 in the demo data
+    instrument_application = application_start(
+        instrument=instrument, organisation=registration.organisation, reference="DEMO-1", actor=membership.user
+    )
     return World(
         mission=Mission.objects.filter(status="published").order_by("pk").first(),
         registration=registration,
@@ -260,6 +290,11 @@ def world(db) -> World:
         version=BrochureVersion.objects.select_related("brochure").get(brochure__slug="imvo", language="nl", number=1),
         outbox_message=OutboxMessage.objects.order_by("pk").first(),
         receipt=Receipt.objects.order_by("pk").first(),
+        instrument=instrument,
+        instrument_application=instrument_application,
+        instrument_follow_up=FrameworkFollowUp.objects.create(
+            application=instrument_application, reason="Demo", guidance="Demo"
+        ),
     )
 
 

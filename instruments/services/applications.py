@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
+from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from declarations.services import DeclarationInput, declaration_record
 from organisations.policies import require
@@ -172,8 +173,13 @@ def application_declaration_sign(
             raise NoPublishedText()
         reused_from = None
         if answer.reused_from_id:
-            candidate = declaration_reusable_for(organisation=application.organisation, text=text)
-            reused_from = candidate if candidate and candidate.pk == answer.reused_from_id else None
+            # A re-use that no longer qualifies stops here (nothing written): sign afresh.
+            candidate = declaration_reusable_for(
+                organisation=application.organisation, text=text, exclude_application=application
+            )
+            if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
+                raise ReuseNoLongerValid()
+            reused_from = candidate
         declaration_record(
             instrument_application=application,
             actor=actor,

@@ -170,7 +170,8 @@ def phase_save(*, actor, data: dict, phase: RolloutPhase | None = None, request=
         phase.save()
         # Instruments whose current decision is in this phase follow its date.
         moved = []
-        for instrument in Instrument.objects.select_for_update().filter(level_decisions__phase=phase).distinct():
+        in_phase = set(LevelDecision.objects.filter(phase=phase).values_list("instrument_id", flat=True))
+        for instrument in Instrument.objects.select_for_update().filter(pk__in=in_phase).order_by("pk"):
             current = instrument.level_decisions.order_by("-version").first()
             if current and current.phase_id == phase.pk and instrument.level_effective_from != phase.effective_from:
                 instrument.level_effective_from = phase.effective_from

@@ -249,7 +249,7 @@ def test_the_subject_fields_are_in_the_record_hash(field, value):
 
 
 def test_declaring_for_a_mission_record_and_an_instrument_at_once_is_refused_by_the_database():
-    from django.db import IntegrityError, transaction
+    from django.db import DatabaseError, transaction
 
     staff = StaffUserFactory()
     published_text()
@@ -258,8 +258,14 @@ def test_declaring_for_a_mission_record_and_an_instrument_at_once_is_refused_by_
     organisation = Organisation.objects.get(memberships__user=user)
     application = application_start(instrument=instrument, organisation=organisation, reference="R-1", actor=user)
     declaration = _sign(application, user).current_declaration
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # The check constraint (SQLite) or, on PostgreSQL, already the append-only trigger refuses it.
+    with pytest.raises(DatabaseError), transaction.atomic():
         Declaration.objects.filter(pk=declaration.pk).update(instrument_application=None)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        forged = Declaration.objects.get(pk=declaration.pk)
+        forged.pk, forged.sequence, forged.record_hash, forged.previous_hash = None, 10_000, "f" * 64, "e" * 64
+        forged.instrument_application = None  # neither a registration nor an instrument application
+        forged.save()
 
 
 def test_no_knock_out_declining_leads_to_guidance_and_follow_up_never_rejection():
@@ -358,3 +364,23 @@ def test_the_receipt_of_an_instrument_declaration_names_the_instrument_and_refer
     assert receipt_render(receipt_id=declaration.receipt.pk) is True
     receipt = Receipt.objects.get(declaration=declaration)
     assert receipt.status == ReceiptStatus.DONE and receipt.pages >= 1
+
+
+def test_a_reuse_that_no_longer_qualifies_is_refused_and_nothing_is_written(settings):
+    from declarations.exceptions import ReuseNoLongerValid
+    from declarations.models import Declaration
+
+    staff = StaffUserFactory()
+    published_text()
+    instrument = _level2_instrument(staff)
+    user = member_of()
+    organisation = Organisation.objects.get(memberships__user=user)
+    first = application_start(instrument=instrument, organisation=organisation, reference="R-7", actor=user)
+    earlier = _sign(first, user).current_declaration
+    second = application_start(instrument=instrument, organisation=organisation, reference="R-8", actor=user)
+    settings.DECLARATION_REUSE_DAYS = 0  # the earlier endorsement fell out of the re-use period
+    count = Declaration.objects.count()
+    with pytest.raises(ReuseNoLongerValid):
+        _sign(second, user, reused_from_id=earlier.pk)
+    second.refresh_from_db()
+    assert Declaration.objects.count() == count and second.current_declaration is None

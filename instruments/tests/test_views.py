@@ -171,6 +171,42 @@ def test_company_signs_the_declaration_for_a_level_two_instrument(client):
     assert client.post(reverse("instruments:application_sign", args=[application.pk]), answer).status_code == 404
 
 
+def test_a_colleague_reuses_the_endorsement_for_another_application_under_their_own_name(client):
+    staff = StaffUserFactory()
+    published_text()
+    instrument = InstrumentFactory(sectors="C")
+    assess(instrument, staff, size=2)
+    level_publish(
+        instrument=instrument,
+        actor=staff,
+        level=2,
+        purpose_links=links(2),
+        phase=PhaseFactory(effective_from=timezone.localdate() - timedelta(days=1)),
+    )
+    instrument.refresh_from_db()
+    signer = member_of()
+    organisation = Organisation.objects.get(memberships__user=signer)
+    first = application_start(instrument=instrument, organisation=organisation, reference="R-1", actor=signer)
+    client.force_login(signer)
+    client.post(reverse("instruments:application_read", args=[first.pk]), {"confirm": "on"})
+    answer = {"decision": Decision.ENDORSED, "signatory_name": "A. de Vries", "signatory_position": "CEO"}
+    client.post(reverse("instruments:application_sign", args=[first.pk]), {**answer, "confirms_authority": "on"})
+    earlier = Declaration.objects.get(instrument_application=first)
+    colleague = member_of(organisation, user__full_name="Karel Collega")
+    second = application_start(instrument=instrument, organisation=organisation, reference="R-2", actor=colleague)
+    client.force_login(colleague)
+    client.post(reverse("instruments:application_read", args=[second.pk]), {"confirm": "on"})
+    page = client.get(reverse("instruments:application", args=[second.pk])).text
+    assert f'name="reused_from" value="{earlier.pk}"' in page and 'name="reuse_position"' in page
+    sign_url = reverse("instruments:application_sign", args=[second.pk])
+    client.post(sign_url, {"action": "reuse", "reused_from": earlier.pk, "reuse_position": ""})
+    assert not Declaration.objects.filter(instrument_application=second).exists()  # a position is needed
+    client.post(sign_url, {"action": "reuse", "reused_from": earlier.pk, "reuse_position": "CFO"})
+    record = Declaration.objects.get(instrument_application=second)
+    assert record.user == colleague and record.reused_from == earlier
+    assert record.personal.signatory_name == "Karel Collega" and record.personal.signatory_position == "CFO"
+
+
 STAFF_URL_NAMES = [p.name for p in staff_urls.urlpatterns if isinstance(p, URLPattern)]
 
 

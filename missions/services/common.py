@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from declarations.references import verification_code
 from notifications.services import email_queue
 from organisations.constants import MembershipRole
 from organisations.models import Membership
@@ -76,8 +77,18 @@ def registration_mail(
     registration: Registration, template: str, *, recipients=None, context=None, dedupe: str = ""
 ) -> int:
     """Queue ``missions/email/<template>`` to every recipient (``registration_recipients`` unless
-    given), each in their own language; with ``dedupe``, once per recipient ever."""
+    given), each in their own language; with ``dedupe``, once per recipient ever. The context
+    carries the current declaration's reference and verification code and the mission's
+    preparation sessions (``missions/email/_next_steps.txt``)."""
     registration_url = settings.PORTAL_BASE_URL + reverse("my:registration", args=[registration.pk])
+    declaration = registration.current_declaration
+    receipt_context = {
+        "declaration": declaration,
+        "reference": declaration.reference if declaration else "",
+        "verification_code": verification_code(declaration) if declaration else "",
+        "verify_url": settings.PORTAL_BASE_URL + reverse("verify"),
+        "sessions": list(registration.mission.preparation_sessions.all()),
+    }
     queued = 0
     for user in registration_recipients(registration) if recipients is None else recipients:
         message = email_queue(
@@ -90,6 +101,7 @@ def registration_mail(
                 "organisation": registration.organisation,
                 "registration_url": registration_url,
                 "mission_url": settings.PORTAL_BASE_URL + registration.mission.get_absolute_url(),
+                **receipt_context,
                 **(context or {}),
             },
             language=user.language,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, changes_apply
+from imvo_portal.page_cache import page_cache_invalidate
 from organisations.policies import require
 
 from ..constants import MissionStatus, RegistrationStatus
@@ -97,6 +98,7 @@ def mission_update(*, actor, mission: Mission, data: dict, request=None) -> Miss
         audit_event_record(
             action="mission.update", actor=actor, obj=mission, request=request, details={"changed": changed}
         )
+        page_cache_invalidate("missions")
         if "capacity_max" in changed and mission.status != MissionStatus.DRAFT:
             promoted = set()
             if mission.capacity_max > old_capacity and mission.status in SEATS_MOVE:
@@ -196,6 +198,7 @@ def mission_transition(*, actor, mission: Mission, action: str, reason: str = ""
                 mission=mission, actor=actor, reason=reason, request=request
             )
         audit_event_record(action=f"mission.{action}", actor=actor, obj=mission, request=request, details=details)
+        page_cache_invalidate("missions")
     return mission
 
 

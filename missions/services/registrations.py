@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
-from declarations.exceptions import NoPublishedText
+from declarations.exceptions import NoPublishedText, ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from declarations.services import DeclarationInput, declaration_record
 from organisations.models import Membership
@@ -143,8 +143,14 @@ def _decide(*, mission: Mission, registration: Registration, actor, answer: Decl
         raise NoPublishedText()
     reused_from = None
     if answer.reused_from_id:
-        candidate = declaration_reusable_for(organisation=registration.organisation, text=text)
-        reused_from = candidate if candidate and candidate.pk == answer.reused_from_id else None
+        # Checked again here, under the locks: the earlier declaration may have stopped qualifying
+        # since the wizard offered it. Then nothing is written and a fresh signature is needed.
+        candidate = declaration_reusable_for(
+            organisation=registration.organisation, text=text, exclude_registration=registration
+        )
+        if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
+            raise ReuseNoLongerValid()
+        reused_from = candidate
     declaration_record(
         registration=registration,
         actor=actor,
@@ -271,10 +277,17 @@ def signature_reminders_send(*, now=None) -> int:
 # --- after submission: withdraw, staff decisions ---------------------------------------------
 
 
-def _reason_required(reason: str, message) -> str:
+def _reason_required(reason: str, message, *, field: str) -> str:
+    """The stripped reason; refused when empty or longer than the model field allows (never cut)."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidRegistrationState(message)
+    limit = Registration._meta.get_field(field).max_length
+    if len(reason) > limit:
+        raise InvalidRegistrationState(
+            _("The reason can be at most %(limit)s characters long; it has %(count)s.")
+            % {"limit": limit, "count": len(reason)}
+        )
     return reason
 
 
@@ -283,7 +296,7 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
     behalf), or discard a draft (any member). A freed seat goes to the first waitlisted
     organisation, who is e-mailed; a waitlisted registration leaves the list, which closes up.
     A signed declaration gets a 'withdrawn' record (never an edit)."""
-    reason = _reason_required(reason, _("Give a reason for the withdrawal."))
+    reason = _reason_required(reason, _("Give a reason for the withdrawal."), field="withdrawal_reason")
     with transaction.atomic():
         mission = lock_mission(registration.mission_id)
         registration = lock_registration(registration.pk)
@@ -292,7 +305,7 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
         require(actor, transition.policy, registration)
         was_seated = registration.status == S.CONFIRMED
         waitlist_leave(registration)
-        status_set(registration, S.WITHDRAWN, withdrawal_reason=reason[:2000])
+        status_set(registration, S.WITHDRAWN, withdrawal_reason=reason)
         current = registration.current_declaration
         if current is not None and current.decision != Decision.WITHDRAWN:
             declaration_record(
@@ -343,14 +356,14 @@ def registration_promote(*, registration: Registration, actor, request=None) -> 
 def registration_reject(*, registration: Registration, actor, reason: str, request=None) -> Registration:
     """Staff reject a registration (with a reason, mailed to the organisation); a freed seat is refilled."""
     require(actor, "registration.decide", registration)
-    reason = _reason_required(reason, _("Give a reason for the rejection."))
+    reason = _reason_required(reason, _("Give a reason for the rejection."), field="rejection_reason")
     with transaction.atomic():
         mission = lock_mission(registration.mission_id)
         registration = lock_registration(registration.pk)
         transition_check("registration", "reject", registration.status)
         was_seated = registration.status == S.CONFIRMED
         waitlist_leave(registration)
-        status_set(registration, S.REJECTED, rejection_reason=reason[:2000])
+        status_set(registration, S.REJECTED, rejection_reason=reason)
         audit_event_record(
             action="registration.reject", actor=actor, obj=registration, request=request, details={"reason": reason}
         )

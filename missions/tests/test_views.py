@@ -197,8 +197,10 @@ def test_decline_without_explanation_keeps_the_answers(client):
             "action": "next",
         },
     )
-    assert response.status_code == 200
-    assert "Petra" in response.content.decode()
+    # Redirect after the failed POST: the page is shown again with GET, with the answers and the error.
+    assert response.status_code == 302 and response.url == f"{base}/4/"
+    page = client.get(response.url).content.decode()
+    assert "Petra" in page and 'href="#id_explanation"' in page
 
 
 def test_non_signatory_cannot_sign_via_the_sign_page(client):
@@ -293,7 +295,8 @@ def test_a_signature_is_reused_through_the_wizard_and_linked_in_the_evidence(cli
     second, base = _wizard(client, second_mission, organisation, declaration={"decision": ""})
     step4 = client.get(f"{base}/4/").content.decode()
     assert f'value="{earlier.pk}"' in step4  # the re-use offer
-    response = client.post(f"{base}/4/", {"action": "reuse", "reused_from": str(earlier.pk)})
+    assert 'value="Directeur"' in step4  # the same signatory: their position is offered again
+    response = client.post(f"{base}/4/", {"action": "reuse", "reused_from": str(earlier.pk), "reuse_position": "CEO"})
     assert response.status_code == 302 and response.url.endswith("/step/5/")
     client.post(f"{base}/5/", {"action": "submit"})
     second.refresh_from_db()
@@ -301,6 +304,7 @@ def test_a_signature_is_reused_through_the_wizard_and_linked_in_the_evidence(cli
     assert second.status == S.CONFIRMED
     assert record.pk != earlier.pk and record.reused_from_id == earlier.pk
     assert record.text_version == earlier.text_version and record.decision == "endorsed"
+    assert record.user == user and record.personal.signatory_position == "CEO"
 
 
 def test_without_a_published_declaration_text_the_signatory_is_told_and_nothing_is_recorded(client):
@@ -320,7 +324,7 @@ def test_signing_is_rate_limited_per_user(client, settings):
     client.force_login(user)
     _registration, base = _wizard(client, MissionFactory(), user.memberships.first().organisation)  # 1 signature
     assert client.post(f"{base}/5/", {"action": "back"}).status_code == 302  # going back is not counted
-    assert client.post(f"{base}/4/", {"decision": "", "action": "next"}).status_code == 200  # 2
+    assert client.post(f"{base}/4/", {"decision": "", "action": "next"}).url == f"{base}/4/"  # 2: failed, back to 4
     response = client.post(f"{base}/5/", {"action": "submit"})  # 3: over the limit
     assert response.status_code == 429 and response.has_header("Retry-After")
     assert Declaration.objects.count() == 0

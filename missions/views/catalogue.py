@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from django_countries import countries
 
+from imvo_portal.page_cache import AnonymousPageCacheMixin
+from organisations.selectors import memberships_of_request
+
 from .. import resources
 from ..constants import Availability
 from ..forms import MissionFilterForm
@@ -18,10 +21,13 @@ from ..selectors import (
     mission_list_published,
     mission_seats_left,
     registrations_of_user_for_mission,
+    seat_counts_attach,
 )
 
 
-class MissionListView(ListView):
+class MissionListView(AnonymousPageCacheMixin, ListView):
+    page_cache_namespace = "missions"
+
     template_name = "missions/list.html"
     context_object_name = "missions"
     paginate_by = 10
@@ -42,6 +48,10 @@ class MissionListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
+        # Counts for the missions on this page only (one query), not a join over all registrations.
+        context["missions"] = context["object_list"] = seat_counts_attach(context["missions"])
+        if context.get("page_obj"):
+            context["page_obj"].object_list = context["missions"]
         for mission in context["missions"]:
             mission.availability = mission_availability(mission, now)
             mission.seats_left = mission_seats_left(mission)
@@ -56,7 +66,9 @@ class MissionListView(ListView):
         return context
 
 
-class MissionDetailView(TemplateView):
+class MissionDetailView(AnonymousPageCacheMixin, TemplateView):
+    page_cache_namespace = "missions"
+
     template_name = "missions/detail.html"
 
     def get_context_data(self, **kwargs):
@@ -65,9 +77,14 @@ class MissionDetailView(TemplateView):
         mission.seats_left = mission_seats_left(mission)
         user = self.request.user
         own = registrations_of_user_for_mission(user=user, mission=mission) if user.is_authenticated else []
+        registered = {r.organisation_id for r in own}
+        # Once the user's organisations have registered, their registration is the main action;
+        # "register" remains only for an organisation of theirs that has not registered yet.
+        unregistered = [m for m in memberships_of_request(self.request) if m.organisation_id not in registered]
         return super().get_context_data(
             mission=mission,
             own_registrations=own,
+            may_register=not own or bool(unregistered),
             Availability=Availability,
             sessions=list(mission.preparation_sessions.all()),
             resource_links=resources.mission_links(mission, language=(get_language() or "nl")[:2]),

@@ -4,21 +4,25 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.ratelimit import rate_limit_exceeded, too_many_requests
+from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_current
 from imvo_portal.exceptions import DomainError
+from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from organisations.policies import PolicyRequiredMixin, can
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
 from .. import resources
 from ..constants import RegistrationStatus
 from ..exceptions import AlreadyRegistered, ProfileIncomplete, RegistrationClosed
-from ..forms import DeclarationForm, OrganisationChoiceForm, ParticipantsForm
+from ..forms import DeclarationForm, OrganisationChoiceForm, ParticipantsForm, ReuseDeclarationForm
 from ..selectors import (
     mission_get_published,
     registration_get_for_member,
@@ -128,6 +132,10 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
     def get_template_names(self):
         return [f"missions/register_step{self.step}.html"]
 
+    def _failed(self, form):
+        """A failed step: back to the same step with GET, which shows the input and its errors."""
+        return failed_post_redirect(self.request, form) or self.render_to_response(self.get_context_data(form=form))
+
     def _go(self, step: int):
         return redirect("missions:register_step", self.mission.slug, self.registration.pk, step)
 
@@ -168,17 +176,32 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             step=self.step,
             **kwargs,
         )
-        if self.step == 2:
-            context.setdefault("form", self._step2_form())
+        if self.step == 2 and "form" not in context:
+            restored = failed_post_restore(
+                self.request, ParticipantsForm, initial=ParticipantsForm.initial_from(self.registration)
+            )
+            context["form"] = restored or self._step2_form()
         if self.step in (4, 5):
             text = self._text()
             context["text"] = text
             context["answer"] = self.registration.draft_data.get("declaration")
             context["is_signatory"] = self._is_signatory()
         if self.step == 4:
-            context["reusable"] = self._reusable(context["text"])
-            if self._is_signatory():
-                context.setdefault("form", self._step4_form())
+            context["reusable"] = reusable = self._reusable(context["text"])
+            if reusable is not None:
+                personal = getattr(reusable, "personal", None)
+                same_person = reusable.user_id == self.request.user.pk and personal is not None
+                context.setdefault(
+                    "reuse_form",
+                    ReuseDeclarationForm(
+                        initial={
+                            "reused_from": reusable.pk,
+                            "reuse_position": personal.signatory_position if same_person else "",
+                        }
+                    ),
+                )
+            if self._is_signatory() and "form" not in context:
+                context["form"] = failed_post_restore(self.request, DeclarationForm) or self._step4_form()
         if self.step == 5:
             context["participants"] = list(self.registration.participants.all())
         return context
@@ -198,7 +221,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
                     registration_draft_save(registration=self.registration, actor=user, step=2, data={"step2": raw})
                     return redirect("missions:register_start", self.mission.slug)
                 if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(form=form))
+                    return self._failed(form)
                 registration_draft_save(
                     registration=self.registration,
                     actor=user,
@@ -218,7 +241,15 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             if self.step == 5:
                 if action == "back":
                     return self._go(4)
-                registration = registration_submit(registration=self.registration, actor=user, request=request)
+                try:
+                    registration = registration_submit(registration=self.registration, actor=user, request=request)
+                except ReuseNoLongerValid as exc:
+                    # Nothing was written; the re-used answer is dropped so a fresh signature is asked.
+                    registration_draft_save(
+                        registration=self.registration, actor=user, step=4, data={"declaration": None}
+                    )
+                    messages.error(request, exc.message)
+                    return self._go(4)
                 messages.success(request, _("Your registration has been submitted."))
                 return redirect("my:registration", registration.pk)
         except DomainError as exc:
@@ -251,27 +282,26 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             return self._go(4)
         if action == "reuse":
             earlier = self._reusable(text)
+            reuse_form = ReuseDeclarationForm(request.POST)
             if earlier is None or str(earlier.pk) != request.POST.get("reused_from"):
-                messages.error(request, _("The earlier declaration can no longer be re-used. Please sign again."))
+                messages.error(request, ReuseNoLongerValid.message)
                 return self._go(4)
-            personal = getattr(earlier, "personal", None)
+            if not reuse_form.is_valid():
+                return self.render_to_response(self.get_context_data(reuse_form=reuse_form))
             answer = {
                 "decision": "endorsed",
                 "confirms_authority": True,
                 "explanation": "",
                 "text_id": text.pk,
-                "signatory_name": (personal.signatory_name if personal and personal.signatory_name else user.full_name),
-                "signatory_position": personal.signatory_position if personal else "",
+                "signatory_name": user.full_name or user.email,
+                "signatory_position": reuse_form.cleaned_data["reuse_position"].strip(),
                 "reused_from_id": earlier.pk,
             }
-            if not answer["signatory_position"]:
-                messages.error(request, _("Please sign again: the earlier declaration has no position on record."))
-                return self._go(4)
             registration_draft_save(registration=self.registration, actor=user, step=5, data={"declaration": answer})
             return self._go(5)
         form = DeclarationForm(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+            return self._failed(form)
         answer = {**form.cleaned_data, "text_id": text.pk, "reused_from_id": None}
         registration_draft_save(
             registration=self.registration, actor=user, step=5, data={"declaration": answer, "step4": None}
@@ -293,4 +323,6 @@ class BrochureOpenView(LoginRequiredMixin, View):
         registration_brochure_opened(
             registration=registration, actor=request.user, version=brochure.version, request=request
         )
-        return redirect(brochure.url)
+        # The brochure page offers a way back to this step of the registration.
+        back = reverse("missions:register_step", args=[slug, pk, 3])
+        return redirect(f"{brochure.url}?{urlencode({'return': back})}")

@@ -10,6 +10,7 @@ from accounts.ratelimit import RateLimitMixin
 from declarations.selectors import declaration_text_current
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
+from imvo_portal.forms import RedirectAfterFailedPostMixin
 from organisations.policies import PolicyRequiredMixin, can
 
 from ..constants import RegistrationStatus
@@ -22,7 +23,7 @@ from ..services import (
 )
 
 
-class SignView(PolicyRequiredMixin, RateLimitMixin, FormView):
+class SignView(PolicyRequiredMixin, RateLimitMixin, RedirectAfterFailedPostMixin, FormView):
     """The page a signatory reaches from the e-mail: sign or decline for a prepared registration.
 
     Members who are not signatories see the page (who may sign) but cannot post; others get 404.

@@ -65,8 +65,7 @@ def test_dedupe_key_sends_at_most_once():
 @pytest.fixture
 def mail_templates(settings, tmp_path):
     """A template directory of this test's own, searched first."""
-    engine = settings.TEMPLATES[0]
-    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]} for engine in settings.TEMPLATES]
     (tmp_path / "t").mkdir()
     (tmp_path / "t/hello_subject.txt").write_text("Hello {{ name }}")
     (tmp_path / "t/hello_body.txt").write_text("Dear {{ name }}")

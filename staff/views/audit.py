@@ -2,7 +2,7 @@
 
 from django.views.generic import ListView
 
-from .. import selectors
+from .. import audit_display, selectors
 from ..constants import AUDIT_PAGE_SIZE
 from ..forms import AuditFilterForm
 from .base import StaffPageMixin
@@ -26,4 +26,5 @@ class AuditListView(StaffPageMixin, ListView):
         names = selectors.organisation_names(e.organisation_id for e in context["events"])
         for event in context["events"]:
             event.organisation_name = names.get(event.organisation_id, "")
+        audit_display.decorate(context["events"])
         return context

@@ -30,12 +30,17 @@ class MissionListView(StaffPageMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             statuses=MissionStatus.choices,
             status=self.request.GET.get("status", ""),
             q=self.request.GET.get("q", ""),
             **kwargs,
         )
+        # Counts for the page shown only, in one query (the paginator counts missions alone).
+        context["missions"] = context["object_list"] = selectors.mission_counts_attach(context["missions"])
+        if context.get("page_obj"):
+            context["page_obj"].object_list = context["missions"]
+        return context
 
 
 class MissionCreateView(StaffPageMixin, FormView):

@@ -42,7 +42,7 @@ def test_company_user_reads_online_and_downloads_dutch_then_english_pdf(page):
     assert "Gepaste zorgvuldigheid" in text and "OESO-richtlijnen" in text
     assert pypdf.PdfReader(BytesIO(data)).trailer["/Root"]["/Lang"] == "nl"
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "IMVO and the OECD Guidelines"
     assert_accessible(page, label="brochure online en")
@@ -72,7 +72,7 @@ def test_staff_edits_publishes_and_sees_the_new_version_rendered(page):
     login(page, "rvo@demo.example")
     page.goto("/brochures/manage/")
     assert_accessible(page, label="manage brochures")
-    page.get_by_role("link", name="Bewerken imvo (nl)").click()
+    page.get_by_role("link", name="Bewerken IMVO-brochure — Nederlands").click()
     page.get_by_label("Titel").fill("IMVO en de OESO-richtlijnen (herzien)")
     content = page.get_by_label("Hoofdstukken")
     content.fill(content.input_value() + "\n\n## Nieuw hoofdstuk\n\nAanvulling over **klimaat**.\n")

@@ -49,7 +49,7 @@ def test_ministry_sees_the_demo_figures_filters_and_downloads_csv(page, transact
     page.wait_for_load_state()
     assert f"mission={extra.pk}" in page.url
     filtered = headline(page)
-    assert filtered["Aanmeldingen"] == "7"
+    assert filtered["Aanmeldingen"] == "5–9"  # 7, published as its band
     assert filtered["Missies"] == "1"
     assert filtered != figures
     assert page.locator("#target-share").inner_text() == "100,0%"
@@ -61,6 +61,6 @@ def test_ministry_sees_the_demo_figures_filters_and_downloads_csv(page, transact
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     content = Path(download.path()).read_text(encoding="utf-8-sig")
-    assert "Aanmeldingen;7" in content
+    assert "Aanmeldingen;5–9" in content
     assert "Extra testmissie Kenia" in content
     assert "@" not in content

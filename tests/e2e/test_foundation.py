@@ -63,10 +63,12 @@ def test_signup_confirm_create_organisation_login_and_switch_language(page, live
     page.locator("#id_password").fill(PASSWORD)
     assert_accessible(page, label="login")
     page.locator("form").get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(live_server.url + "/")
+    # A company user lands on their own start page: their registrations.
+    page.wait_for_url(live_server.url + "/my/")
     assert page.get_by_role("link", name="Mijn organisatie").is_visible()
+    page.goto("/")
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="View open missions").is_visible()

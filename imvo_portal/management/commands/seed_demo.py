@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -27,8 +29,11 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             for path in SEEDERS:
                 seeder = import_string(path)
+                started = time.monotonic()
                 with transaction.atomic():
                     seeder(companies=companies, password=settings.DEMO_PASSWORD, log=self.stdout.write)
+                if options["verbosity"] > 1:
+                    self.stdout.write(f"  {path}: {time.monotonic() - started:.2f} s")
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Password for all demo accounts: DEMO_PASSWORD (default imvo-demo).")
         )

@@ -1,0 +1,180 @@
+"""Published PDFs served like static files, from an immutable, content-hashed URL.
+
+``/brochures/files/<sha256>/<name>.pdf``: the hash is the PDF's own SHA-256, so the URL changes
+exactly when the bytes do, and the response may be cached for a year (``Cache-Control: public,
+max-age=31536000, immutable``, ``ETag`` the hash). It is answered by ``PublishedPdfApp``, a
+WSGI layer in front of Django (``imvo_portal/wsgi.py``), the way whitenoise serves static files:
+no middleware, no session, no template; a hash → file lookup remembered in the process, the file
+handed to the server's ``wsgi.file_wrapper`` (sendfile), or to nginx with ``X-Accel-Redirect``
+when ``PDF_ACCEL_REDIRECT_PREFIX`` is set (README: "Serving PDFs").
+
+Read counts stay correct: every GET that returns the file counts one download
+(``counters.brochure_read_record``: a Redis HINCRBY, or the database without Redis), attributed to
+the organisation in the signed ``o`` query parameter that logged-in pages add. A browser that
+opens the same URL again from its own cache does not ask the portal, and is not counted again.
+The contract URLs (``/brochures/<slug>/pdf/``) still serve the bytes through Django, uncached.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from urllib.parse import parse_qs, quote
+
+from django.conf import settings
+from django.core import signals, signing
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from .constants import Channel, RenditionStatus, VersionStatus
+from .counters import brochure_read_record
+from .models import BrochureVersion, Rendition
+from .selectors import PdfFile
+
+PATH = re.compile(r"^/brochures/files/(?P<sha>[0-9a-f]{64})/(?P<name>[A-Za-z0-9._-]{1,150}\.pdf)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+_SALT = "brochures.files.organisation"
+#: How long a hash → file lookup is remembered in the process (files never change; a version could
+#: in principle be withdrawn, so not for ever).
+LOOKUP_SECONDS = 300
+
+_lock = threading.Lock()
+_known: dict[str, tuple[float, PdfFile | None]] = {}
+
+
+def pdf_file_url(*, sha256: str, filename: str, organisation_id: int | None = None) -> str:
+    """The immutable URL of a published PDF (``o`` = who downloads, signed, for the read counts)."""
+    url = reverse("brochures:file", args=[sha256, filename])
+    if organisation_id:
+        url += "?o=" + quote(signing.Signer(salt=_SALT).sign(str(organisation_id)))
+    return url
+
+
+def _organisation(query: str) -> int | None:
+    token = parse_qs(query).get("o", [""])[0]
+    if not token:
+        return None
+    try:
+        return int(signing.Signer(salt=_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def published_pdf_lookup(sha256: str) -> PdfFile | None:
+    """The done rendition of a published version whose file has this SHA-256 (remembered briefly)."""
+    now = time.monotonic()
+    hit = _known.get(sha256)
+    if hit is not None and now - hit[0] < LOOKUP_SECONDS:
+        return hit[1]
+    rendition = (
+        Rendition.objects.filter(file_sha256=sha256, status=RenditionStatus.DONE)
+        .exclude(file="")
+        .order_by("pk")
+        .first()
+    )
+    pdf = None
+    if rendition is not None:
+        version = (
+            BrochureVersion.objects.filter(
+                content_sha256=rendition.content_sha256, language=rendition.language, status=VersionStatus.PUBLISHED
+            )
+            .select_related("brochure")
+            .order_by("-number")
+            .first()
+        )
+        if version is not None:
+            pdf = PdfFile(
+                version_id=version.pk,
+                brochure_id=version.brochure_id,
+                language=version.language,
+                published=True,
+                filename=f"{version.brochure.slug}-{version.language}-v{version.number}.pdf",
+                storage_name=rendition.file.name,
+                sha256=sha256,
+                size=rendition.bytes or rendition.file.size,
+            )
+    with _lock:
+        if len(_known) > 10_000:
+            _known.clear()
+        _known[sha256] = (now, pdf)
+    return pdf
+
+
+def published_pdf_forget() -> None:
+    with _lock:
+        _known.clear()
+
+
+def published_pdf_response(*, method: str, path: str, query: str, if_none_match: str):
+    """``(status, headers, file or None)`` for a request to an immutable PDF URL, or None when the
+    path is not one. Shared by the WSGI layer and the Django view (tests, other servers)."""
+    match = PATH.match(path)
+    if match is None:
+        return None
+    if method not in ("GET", "HEAD"):
+        return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")], None
+    sha = match["sha"]
+    pdf = published_pdf_lookup(sha)
+    if pdf is None:
+        return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0")], None
+    etag = f'"{sha}"'
+    headers = [("ETag", etag), ("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff")]
+    if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
+        return "304 Not Modified", headers, None
+    headers += [
+        ("Content-Type", "application/pdf"),
+        ("Content-Disposition", f'attachment; filename="{pdf.filename}"'),
+    ]
+    accel = settings.PDF_ACCEL_REDIRECT_PREFIX
+    handle = None
+    if accel:
+        headers.append(("X-Accel-Redirect", f"{accel.rstrip('/')}/{quote(pdf.storage_name)}"))
+        headers.append(("Content-Length", "0"))
+    else:
+        try:
+            handle = default_storage.open(pdf.storage_name, "rb")
+        except FileNotFoundError:
+            return "404 Not Found", [("Content-Length", "0")], None
+        headers.append(("Content-Length", str(pdf.size)))
+    if method == "GET":
+        brochure_read_record(
+            version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
+            channel=Channel.PDF,
+            organisation_id=_organisation(query),
+        )
+    if method == "HEAD" and handle is not None:
+        handle.close()
+        handle = None
+    return "200 OK", headers, handle
+
+
+class PublishedPdfApp:
+    """WSGI layer: answers ``/brochures/files/…`` itself, passes every other request to Django."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/brochures/files/"):
+            return self.application(environ, start_response)
+        # Outside Django's handler: its request signals release database connections as usual.
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            answer = published_pdf_response(
+                method=environ.get("REQUEST_METHOD", "GET"),
+                path=path,
+                query=environ.get("QUERY_STRING", ""),
+                if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
+            )
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if answer is None:
+            return self.application(environ, start_response)
+        status, headers, handle = answer
+        start_response(status, headers)
+        if handle is None:
+            return [b""]
+        wrapper = environ.get("wsgi.file_wrapper")
+        return wrapper(handle, 64 * 1024) if wrapper else iter(lambda: handle.read(64 * 1024), b"")

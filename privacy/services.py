@@ -1,0 +1,264 @@
+"""Everything the portal holds about one person: a copy for them, and erasure of their account.
+
+``account_data_export`` collects the data (JSON and the readable page show the same dict).
+``account_delete`` erases the personal data and keeps the organisation's data and the evidence:
+
+- the personal data of every declaration the user made go through
+  ``declaration_personal_data_erase`` (an appended, keyed erasure event; the chain still verifies);
+- their participant entries, invitations and e-mail in the outbox are emptied;
+- memberships and second-factor devices are removed;
+- the user row is kept (declarations and the append-only audit trail refer to it) but anonymised:
+  e-mail ``deleted-<id>@deleted.invalid``, no name, no usable password, inactive, no groups. The audit
+  trail names actors by the pseudonymous label ``user#<id>`` (``audit.services.actor_label``), so it
+  still says who did what without the erased name or address.
+
+Rule: refused while the user is the only administrator of an organisation with registrations
+that are still open (a colleague must take over first); staff and ministry accounts are closed
+by the operators (policy ``account.delete``).
+"""
+
+from axes.models import AccessLog
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.mfa import has_confirmed_device
+from audit.models import AuditEvent
+from audit.services import actor_label, audit_event_record
+from declarations.models import Declaration
+from declarations.services import declaration_personal_data_erase
+from missions.constants import ACTIVE_STATUSES, RegistrationStatus
+from missions.models import Participant, Registration
+from notifications.models import OutboxMessage
+from notifications.services import email_queue
+from organisations.constants import MembershipRole
+from organisations.models import Invitation, Membership
+from organisations.policies import require
+
+from .exceptions import DeletionLinkInvalid, LastAdminWithOpenRegistrations
+from .retention import login_records_delete, outbox_personal_data_erase, participant_personal_data_erase
+
+User = get_user_model()
+DELETE_SALT = "privacy.account_delete"
+ERASED_DOMAIN = "deleted.invalid"
+OPEN_STATUSES = (RegistrationStatus.DRAFT, *ACTIVE_STATUSES)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _outbox_of(email: str):
+    # Recipients are a JSON list; the address is matched inside its text, then checked exactly.
+    return [m for m in OutboxMessage.objects.filter(to__icontains=email).only("pk", "to") if email in m.to]
+
+
+def account_data_export(*, user) -> dict:
+    """Everything the portal holds about ``user``, as plain data (JSON-serialisable)."""
+    memberships = Membership.objects.filter(user=user).select_related("organisation").order_by("pk")
+    declarations = (
+        Declaration.objects.filter(user=user).select_related("personal", "registration__mission").order_by("sequence")
+    )
+    registrations = (
+        Registration.objects.filter(submitted_by=user).select_related("mission", "organisation").order_by("pk")
+    )
+    participants = Participant.objects.filter(email__iexact=user.email).select_related(
+        "registration__mission", "registration__organisation"
+    )
+    events = AuditEvent.objects.filter(actor=user).order_by("created_at", "pk")
+    return {
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "language": user.language,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "two_step_verification": has_confirmed_device(user),
+            "groups": sorted(user.groups.values_list("name", flat=True)),
+        },
+        "memberships": [
+            {
+                "organisation": m.organisation.name,
+                "kvk_number": m.organisation.kvk_number,
+                "role": m.role,
+                "authorised_signatory": m.is_authorised_signatory,
+                "since": _iso(m.created_at),
+            }
+            for m in memberships
+        ],
+        "registrations_submitted": [
+            {
+                "mission": r.mission.slug,
+                "organisation": r.organisation.name,
+                "status": r.status,
+                "submitted_at": _iso(r.submitted_at),
+                "motivation": r.motivation,
+            }
+            for r in registrations
+        ],
+        "participations": [
+            {
+                "mission": p.registration.mission.slug,
+                "organisation": p.registration.organisation.name,
+                "name": p.name,
+                "email": p.email,
+                "position": p.position,
+            }
+            for p in participants
+        ],
+        "declarations": [
+            {
+                "sequence": d.sequence,
+                "mission": d.registration.mission.slug,
+                "organisation": d.organisation_name,
+                "decision": d.decision,
+                "text_version": d.text_version,
+                "signed_at": _iso(d.signed_at),
+                "signatory_name": d.personal.signatory_name,
+                "signatory_position": d.personal.signatory_position,
+                "ip_address": d.personal.ip_address,
+                "user_agent": d.personal.user_agent,
+                "personal_data_erased_at": _iso(d.personal.erased_at),
+            }
+            for d in declarations
+        ],
+        "invitations": [
+            {
+                "organisation": i.organisation.name,
+                "role": i.role,
+                "invited_at": _iso(i.created_at),
+                "accepted_at": _iso(i.accepted_at),
+            }
+            for i in Invitation.objects.filter(email__iexact=user.email).select_related("organisation")
+        ],
+        "emails": [
+            {"subject": m.subject, "kind": m.kind, "status": m.status, "queued_at": _iso(m.created_at)}
+            for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(user.email)]).order_by("pk")
+        ],
+        "logins": [
+            {
+                "when": _iso(row.attempt_time),
+                "logged_out": _iso(row.logout_time),
+                "ip_address": row.ip_address,
+                "user_agent": row.user_agent,
+            }
+            for row in AccessLog.objects.filter(username__iexact=user.email).order_by("attempt_time")
+        ],
+        "activity": [
+            {
+                "when": _iso(e.created_at),
+                "action": e.action,
+                "object": f"{e.object_type}#{e.object_id}" if e.object_type else "",
+                "ip_address": e.ip_address,
+            }
+            for e in events
+        ],
+    }
+
+
+def account_delete_blocker(*, user) -> str | None:
+    """Why ``user`` may not delete their account now (a translated message), or None."""
+    for membership in Membership.objects.filter(user=user, role=MembershipRole.ADMIN).select_related("organisation"):
+        organisation = membership.organisation
+        other_admins = Membership.objects.filter(organisation=organisation, role=MembershipRole.ADMIN).exclude(
+            user=user
+        )
+        if other_admins.filter(user__is_active=True).exists():
+            continue
+        if Registration.objects.filter(organisation=organisation, status__in=OPEN_STATUSES).exists():
+            return str(LastAdminWithOpenRegistrations.message) % {"organisation": organisation.name}
+    return None
+
+
+def _delete_state(user) -> str:
+    value = f"{user.pk}|{user.email}|{user.password}|{user.is_active}"
+    return salted_hmac(DELETE_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
+def account_delete_request(*, user, request=None) -> None:
+    """After the password (and second factor) were checked: mail a link that confirms the deletion.
+
+    The link is signed, expires after ``ACCOUNT_DELETE_LINK_MAX_AGE`` and stops working once the
+    account changes (it is erased from the outbox once sent). Audited as ``account.delete_requested``.
+    """
+    require(user, "account.delete")
+    blocker = account_delete_blocker(user=user)
+    if blocker:
+        raise LastAdminWithOpenRegistrations(blocker)
+    token = signing.dumps({"uid": user.pk, "state": _delete_state(user)}, salt=DELETE_SALT)
+    with transaction.atomic():
+        email_queue(
+            to=user.email,
+            template="privacy/email/delete_confirm",
+            context={
+                "user": user,
+                "confirm_url": settings.PORTAL_BASE_URL + reverse("privacy:delete_confirm", args=[token]),
+                "hours": settings.ACCOUNT_DELETE_LINK_MAX_AGE // 3600,
+            },
+            language=user.language,
+            kind="account_delete_confirm",
+            contains_secret=True,
+        )
+        audit_event_record(action="account.delete_requested", actor=user, obj=user, request=request)
+
+
+def account_delete_link_check(*, token: str, user) -> None:
+    """Raise ``DeletionLinkInvalid`` unless ``token`` is a live deletion link of ``user``."""
+    try:
+        data = signing.loads(token, salt=DELETE_SALT, max_age=settings.ACCOUNT_DELETE_LINK_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise DeletionLinkInvalid() from exc
+    if data.get("uid") != user.pk or not constant_time_compare(data.get("state", ""), _delete_state(user)):
+        raise DeletionLinkInvalid()
+
+
+def account_delete(*, user, token: str, request=None) -> dict[str, int]:
+    """Erase the account of ``user`` (see the module docstring). Returns what was erased, per kind."""
+    require(user, "account.delete")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        account_delete_link_check(token=token, user=user)
+        blocker = account_delete_blocker(user=user)
+        if blocker:
+            raise LastAdminWithOpenRegistrations(blocker)
+        email = user.email
+        counts = {
+            "declarations": sum(
+                declaration_personal_data_erase(declaration=d)
+                for d in Declaration.objects.filter(user=user, personal__erased_at__isnull=True).order_by("sequence")
+            ),
+            "participations": participant_personal_data_erase(
+                participants=Participant.objects.filter(email__iexact=email)
+            ),
+            "invitations": Invitation.objects.filter(email__iexact=email).update(email=""),
+            "emails": outbox_personal_data_erase(
+                messages=OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)])
+            ),
+            "memberships": Membership.objects.filter(user=user).delete()[0],
+            "login_records": login_records_delete(username=email),
+        }
+        # Unsent mail to the address is not sent any more.
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)]).update(
+            to=[], body_text="", body_html="", attachments=[], status="failed", next_attempt_at=None
+        )
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        user.groups.clear()
+        user.email = f"deleted-{user.pk}@{ERASED_DOMAIN}"
+        user.full_name = ""
+        user.is_active = False
+        user.is_staff = False
+        user.email_confirmed_at = None
+        user.set_unusable_password()
+        user.save()
+        audit_event_record(
+            action="account.delete", obj=user, request=request, details={"actor": actor_label(user), **counts}
+        )
+    return counts

@@ -1,0 +1,225 @@
+"""The audit trail as staff read it: translated labels for event codes, the objects as readable
+links, and the details as a list of labelled values (never a Python dict).
+
+The codes themselves stay in the trail (and in the filter, which searches by code prefix);
+``tests`` check that every code the portal records has a label here.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    # accounts and security
+    "account.update": _("Account details changed"),
+    "auth.confirmation_link_refused": _("Confirmation link refused"),
+    "auth.email_confirmed": _("E-mail address confirmed"),
+    "auth.lockout": _("Login locked after failed attempts"),
+    "auth.login": _("Logged in"),
+    "auth.login_failed": _("Login failed"),
+    "auth.logout": _("Logged out"),
+    "auth.mfa_disabled": _("Two-step verification switched off"),
+    "auth.mfa_enrolled": _("Two-step verification switched on"),
+    "auth.mfa_failed": _("Wrong two-step verification code"),
+    "auth.mfa_recovery_code_used": _("Recovery code used"),
+    "auth.mfa_recovery_codes_regenerated": _("New recovery codes made"),
+    "auth.mfa_reset": _("Two-step verification reset"),
+    "auth.mfa_throttled": _("Two-step verification slowed down after wrong codes"),
+    "auth.mfa_verified": _("Two-step verification passed"),
+    "auth.password_change": _("Password changed"),
+    "auth.password_reset": _("Password reset"),
+    "auth.password_reset_requested": _("Password reset requested"),
+    "auth.session_expired": _("Session ended"),
+    "auth.signup": _("Account created"),
+    "auth.signup_existing": _("Sign-up with an existing address"),
+    "security.rate_limited": _("Too many requests refused"),
+    # organisations
+    "organisation.create": _("Organisation registered"),
+    "organisation.update": _("Organisation profile changed"),
+    "membership.invite": _("Colleague invited"),
+    "membership.join": _("Invitation accepted"),
+    "membership.remove": _("Member removed"),
+    "membership.update": _("Member's role changed"),
+    # missions and registrations
+    "mission.create": _("Mission created"),
+    "mission.update": _("Mission changed"),
+    "mission.publish": _("Mission published"),
+    "mission.close": _("Mission registration closed"),
+    "mission.complete": _("Mission marked as completed"),
+    "mission.cancel": _("Mission cancelled"),
+    "registration.start": _("Registration started"),
+    "registration.submit": _("Registration submitted"),
+    "registration.confirm": _("Registration confirmed"),
+    "registration.waitlist": _("Registration put on the waiting list"),
+    "registration.promote": _("Registration moved up from the waiting list"),
+    "registration.hold": _("Registration held for review"),
+    "registration.reject": _("Registration rejected"),
+    "registration.withdraw": _("Registration withdrawn"),
+    "registration.cancel": _("Registration cancelled with the mission"),
+    "registration.imvo_brochure_open": _("IMVO brochure opened from the registration"),
+    # declarations
+    "declaration.endorsed": _("Declaration endorsed"),
+    "declaration.not_endorsed": _("Declaration not endorsed"),
+    "declaration.withdrawn": _("Declaration withdrawn"),
+    "declaration.personal_data_erase": _("Signatory's personal data erased"),
+    "declaration.receipt_retry": _("Receipt prepared again"),
+    "declaration_text.publish": _("Declaration text published"),
+    "declaration_checkpoint.write": _("Declaration checkpoint written"),
+    # brochures
+    "brochure.draft_create": _("Brochure draft started"),
+    "brochure.draft_update": _("Brochure draft saved"),
+    "brochure.publish": _("Brochure published"),
+    "brochure.rendition_retry": _("Brochure PDF made again"),
+    # instruments and the IMVO framework
+    "instrument.create": _("Instrument created"),
+    "instrument.import": _("Instruments imported"),
+    "instrument.demo_seed": _("Demo instruments loaded"),
+    "instrument.assess": _("Instrument assessed"),
+    "instrument.level_publish": _("IMVO level published"),
+    "instrument.phase_create": _("Roll-out phase added"),
+    "instrument.application_start": _("Application for an instrument started"),
+    "instrument.read_confirm": _("Reading of the IMVO brochure confirmed"),
+    "instrument.self_assessment": _("Self-assessment submitted"),
+    "instrument.follow_up": _("IMVO follow-up opened"),
+    "instrument.follow_up_resolve": _("IMVO follow-up resolved"),
+    # back-office
+    "session.create": _("Preparation session planned"),
+    "session.update": _("Preparation session changed"),
+    "session.agenda": _("Agenda item ticked off"),
+    "session.agenda_add": _("Agenda item added"),
+    "session.agenda_remove": _("Agenda item removed"),
+    "session.attendance": _("Attendance recorded"),
+    "session.invite": _("Invitations sent"),
+    "session.reminder": _("Reminders sent"),
+    "followup.create": _("Follow-up action added"),
+    "followup.update": _("Follow-up action changed"),
+    "mail.resend": _("E-mail sent again"),
+    "export.download": _("Export downloaded"),
+}
+
+#: Labels of detail keys that read badly as they are; others are shown with their first letter up.
+DETAIL_LABELS = {
+    "ip": _("IP address"),
+    "sha256": _("SHA-256"),
+    "kvk_number": _("KvK number"),
+    "username": _("User name"),
+    "reason": _("Reason"),
+    "status": _("Status"),
+    "from": _("From"),
+    "to": _("To"),
+    "version": _("Version"),
+    "language": _("Language"),
+    "outcome": _("Outcome"),
+    "retry_after": _("Retry after (seconds)"),
+    "previous_error": _("Previous error"),
+    "fields": _("Fields"),
+    "changed": _("Changed"),
+    "format": _("Format"),
+    "kind": _("Kind"),
+    "count": _("Number"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+def detail_items(details) -> list[tuple[str, str]]:
+    """``{"reason": "…", "fields": ["a", "b"]}`` → ``[("Reden", "…"), ("Velden", "a, b")]``."""
+    if not isinstance(details, dict):
+        return [("", _value(details))] if details not in (None, "", [], {}) else []
+    return [(_detail_label(key), _value(value)) for key, value in details.items()]
+
+
+def _detail_label(key) -> str:
+    return str(DETAIL_LABELS.get(key, capfirst(str(key).replace("_", " "))))
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value) or "–"
+    if isinstance(value, dict):
+        return "; ".join(f"{capfirst(str(k).replace('_', ' '))}: {_value(v)}" for k, v in value.items()) or "–"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    label: str
+    url: str = ""
+
+
+def _url(name: str, *args) -> str:
+    return reverse(name, args=args) if all(a is not None for a in args) else ""
+
+
+# How each kind of object is loaded (select_related) and where staff look at it.
+_OBJECT_VIEWS = {
+    "missions.mission": ((), lambda o: _url("staff:mission_detail", o.pk)),
+    "missions.registration": (("organisation", "mission"), lambda o: _url("staff:registration_detail", o.pk)),
+    "missions.preparationsession": ((), lambda o: _url("staff:session_detail", o.pk)),
+    "staff.followupaction": ((), lambda o: _url("staff:follow_up_edit", o.pk)),
+    "staff.agendaitem": ((), lambda o: _url("staff:session_detail", o.session_id)),
+    "staff.attendance": (("participant",), lambda o: _url("staff:session_detail", o.session_id)),
+    "declarations.declaration": ((), lambda o: _url("staff:registration_detail", o.registration_id)),
+    "brochures.brochureversion": (("brochure__mission",), lambda o: _url("brochures:preview", o.pk)),
+    "brochures.rendition": (("version__brochure__mission",), lambda o: _url("brochures:preview", o.version_id)),
+    "brochures.brochure": (("mission",), lambda o: _url("brochures:manage")),
+    "notifications.outboxmessage": ((), lambda o: _url("staff:mail_list")),
+    "organisations.membership": (("user", "organisation"), lambda o: ""),
+}
+
+
+def _object_text(object_type: str, obj) -> str:
+    if object_type == "brochures.rendition":
+        return str(_("PDF of %(version)s") % {"version": obj.version.label})
+    if object_type == "notifications.outboxmessage":
+        return obj.subject  # not the recipients' addresses
+    return str(obj)
+
+
+def object_references(events) -> dict[tuple[str, str], ObjectRef]:
+    """Readable names and staff links for the objects of ``events``: one query per kind of object."""
+    wanted = defaultdict(set)
+    for event in events:
+        if event.object_type and event.object_id:
+            wanted[event.object_type].add(event.object_id)
+    refs = {}
+    for object_type, ids in wanted.items():
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            continue
+        related, url_of = _OBJECT_VIEWS.get(object_type, ((), lambda o: ""))
+        kind = capfirst(model._meta.verbose_name)
+        try:
+            found = model._default_manager.select_related(*related).in_bulk([int(i) for i in ids if i.isdigit()])
+        except (ValueError, TypeError):
+            found = {}
+        for object_id in ids:
+            obj = found.get(int(object_id)) if object_id.isdigit() else None
+            if obj is None:
+                gone = _("%(kind)s #%(id)s (no longer exists)") % {"kind": kind, "id": object_id}
+                refs[(object_type, object_id)] = ObjectRef(str(gone))
+            else:
+                refs[(object_type, object_id)] = ObjectRef(f"{kind}: {_object_text(object_type, obj)}", url_of(obj))
+    return refs
+
+
+def decorate(events) -> None:
+    """Give each event ``action_label``, ``object_ref`` and ``detail_items`` for the template."""
+    refs = object_references(events)
+    for event in events:
+        event.action_label = action_label(event.action)
+        event.object_ref = refs.get((event.object_type, event.object_id))
+        if event.object_ref is None and event.object_type:
+            event.object_ref = ObjectRef(f"{event.object_type} #{event.object_id}")
+        event.detail_items = detail_items(event.details)

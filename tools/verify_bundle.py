@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Verify an IMVO declaration verification bundle offline (needs only ``cryptography``).
+
+The portal exports the bundle with ``python manage.py export_verification_bundle -o bundle.json``.
+This script checks, without the portal or its database:
+
+1. every checkpoint's Ed25519 signature, against a public key you trust (``--public-key``, as
+   published by RVO; without it the keys in the bundle are used and a warning is printed);
+2. that the checkpoints are linked: each names the SHA-256 of the previous checkpoint's payload;
+3. that the records form one unbroken chain (sequence 1, 2, 3 ...; each record's
+   ``previous_hash`` is the record hash before it) and that every checkpoint's head record,
+   record hash and record count are in that chain;
+4. with ``--reference`` and/or ``--record-hash`` (both on the receipt): that the receipt's record is
+   in the chain and which signed checkpoint covers it.
+
+Exit status 0 when everything verifies, 1 with a list of problems otherwise, 2 on bad input.
+
+    python tools/verify_bundle.py bundle.json --public-key BASE64 \\
+        --reference IMVO-2027-000123 --record-hash 3f5a...
+
+Record hashes are keyed (HMAC-SHA-256 with a key only the portal holds), so this script cannot
+recompute a record from its fields; it proves that the record hash on a receipt is part of the
+chain that a signed checkpoint commits to, which no one without the signing key can rewrite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import bisect
+import hashlib
+import json
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+BUNDLE_FORMAT = "imvo-verification-bundle/1"
+CHECKPOINT_FORMAT = 1
+GENESIS_HASH = "0" * 64
+
+
+def canonical(data: dict) -> bytes:
+    """The byte form the portal signs: sorted keys, no spaces, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def key_id_of(raw: bytes) -> str:
+    return "ed25519-" + hashlib.sha256(raw).hexdigest()[:12]
+
+
+def load_public_keys(texts: list[str]) -> dict[str, Ed25519PublicKey]:
+    keys = {}
+    for text in texts:
+        raw = base64.b64decode(text.strip(), validate=True)
+        keys[key_id_of(raw)] = Ed25519PublicKey.from_public_bytes(raw)
+    return keys
+
+
+def verify(bundle: dict, *, trusted: dict[str, Ed25519PublicKey], reference=None, record_hash=None):
+    """Return (problems, notes). An empty ``problems`` list means the bundle verifies."""
+    problems: list[str] = []
+    notes: list[str] = []
+    if bundle.get("format") != BUNDLE_FORMAT:
+        return [f"not a verification bundle (format {bundle.get('format')!r})"], notes
+    genesis = bundle.get("genesis_hash", GENESIS_HASH)
+
+    # 1 and 2: signatures and links of the checkpoints
+    previous_digest = genesis
+    checkpoints = []
+    for index, item in enumerate(bundle.get("checkpoints", []), start=1):
+        payload, signature = item.get("payload", {}), item.get("signature", "")
+        number = payload.get("number")
+        if payload.get("format") != CHECKPOINT_FORMAT or number != index:
+            problems.append(f"checkpoint {index}: unexpected number or format ({number!r})")
+        key = trusted.get(payload.get("signing_key_id"))
+        if key is None:
+            signer = payload.get("signing_key_id")
+            problems.append(f"checkpoint {number}: signed with key {signer!r}, which is not trusted")
+        else:
+            try:
+                key.verify(base64.b64decode(signature, validate=True), canonical(payload))
+            except (InvalidSignature, ValueError):
+                problems.append(f"checkpoint {number}: the signature does not verify")
+        if payload.get("previous_hash") != previous_digest:
+            problems.append(f"checkpoint {number}: does not link to the checkpoint before it")
+        previous_digest = hashlib.sha256(canonical(payload)).hexdigest()
+        checkpoints.append(payload)
+
+    # 3: the records form one chain
+    records = bundle.get("records", [])
+    by_sequence: dict[int, dict] = {}
+    previous_hash = genesis
+    for position, record in enumerate(records, start=1):
+        sequence = record.get("sequence")
+        if sequence != position:
+            problems.append(f"record #{sequence}: expected #{position} (a record is missing, added or moved)")
+        if record.get("previous_hash") != previous_hash:
+            problems.append(f"record #{sequence}: its previous hash is not the record hash before it")
+        previous_hash = record.get("record_hash")
+        by_sequence[sequence] = record
+    sequences = sorted(s for s in by_sequence if isinstance(s, int))
+    for payload in checkpoints:
+        head = by_sequence.get(payload.get("sequence"))
+        if head is None:
+            problems.append(f"checkpoint {payload.get('number')}: head record #{payload.get('sequence')} is missing")
+        elif head.get("record_hash") != payload.get("record_hash"):
+            problems.append(f"checkpoint {payload.get('number')}: head record #{head['sequence']} has another hash")
+        elif bisect.bisect_right(sequences, payload["sequence"]) != payload.get("record_count"):
+            problems.append(f"checkpoint {payload.get('number')}: the number of records does not match")
+    anchored_to = max((p.get("sequence", 0) for p in checkpoints), default=0)
+    notes.append(
+        f"{len(records)} records and {len(checkpoints)} checkpoints; records #1-#{anchored_to} are covered "
+        f"by a signed checkpoint"
+    )
+
+    # 4: one receipt
+    if reference or record_hash:
+        matches = [
+            r
+            for r in records
+            if (not reference or r.get("reference") == reference)
+            and (not record_hash or r.get("record_hash") == record_hash)
+        ]
+        if not matches:
+            problems.append("the receipt's record is not in the bundle (reference and record hash as given)")
+        else:
+            record = matches[0]
+            covering = next((p for p in checkpoints if p.get("sequence", 0) >= record["sequence"]), None)
+            if covering is None:
+                problems.append(f"record #{record['sequence']} is not yet covered by a signed checkpoint")
+            else:
+                notes.append(
+                    f"receipt {record.get('reference') or ''} (record #{record['sequence']}) is in the chain "
+                    f"covered by signed checkpoint {covering['number']} of {covering['created_at']}"
+                )
+    return problems, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify an IMVO declaration verification bundle offline.")
+    parser.add_argument("bundle", help="the JSON file from export_verification_bundle")
+    parser.add_argument(
+        "--public-key", action="append", default=[], help="trusted Ed25519 public key (base64); repeatable"
+    )
+    parser.add_argument("--reference", help="the reference on the receipt, e.g. IMVO-2027-000123")
+    parser.add_argument("--record-hash", help="the record hash on the receipt")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.bundle, encoding="utf-8") as handle:
+            bundle = json.load(handle)
+        trusted = load_public_keys(args.public_key or list(bundle.get("public_keys", {}).values()))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the bundle or a key: {exc}", file=sys.stderr)
+        return 2
+    if not args.public_key:
+        print("warning: using the public keys inside the bundle; pass --public-key with the key RVO publishes")
+    problems, notes = verify(bundle, trusted=trusted, reference=args.reference, record_hash=args.record_hash)
+    for note in notes:
+        print(note)
+    if problems:
+        print(f"NOT VERIFIED: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    print("VERIFIED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
