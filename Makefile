@@ -50,8 +50,8 @@ beat: $(STAMP)
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l nl -l en --ignore "$(VENV)/*" --ignore "tests/*" --ignore "static/*" \
-		$(foreach app,missions declarations brochures staff dashboard,--ignore "$(app)/*")
-	for app in missions declarations brochures staff dashboard; do \
+		$(foreach app,missions instruments privacy declarations brochures staff dashboard,--ignore "$(app)/*")
+	for app in missions instruments privacy declarations brochures staff dashboard; do \
 		if [ -d $$app/locale ]; then (cd $$app && ../$(BIN)/django-admin makemessages -l nl -l en); fi; done
 
 bench: $(STAMP) compilemessages
