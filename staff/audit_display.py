@@ -16,6 +16,11 @@ from django.utils.translation import gettext_lazy as _
 ACTION_LABELS = {
     # accounts and security
     "account.update": _("Account details changed"),
+    "account.delete_requested": _("Account deletion requested"),
+    "account.delete": _("Account deleted"),
+    "auth.oidc_link": _("Logged in with eHerkenning"),
+    "auth.oidc_refused": _("eHerkenning login refused"),
+    "authority.session_grant": _("Authority from eHerkenning recorded"),
     "auth.confirmation_link_refused": _("Confirmation link refused"),
     "auth.email_confirmed": _("E-mail address confirmed"),
     "auth.lockout": _("Login locked after failed attempts"),
@@ -44,6 +49,7 @@ ACTION_LABELS = {
     "membership.join": _("Invitation accepted"),
     "membership.remove": _("Member removed"),
     "membership.update": _("Member's role changed"),
+    "membership.link": _("Member linked through eHerkenning"),
     # missions and registrations
     "mission.create": _("Mission created"),
     "mission.update": _("Mission changed"),
@@ -68,6 +74,8 @@ ACTION_LABELS = {
     "declaration.personal_data_erase": _("Signatory's personal data erased"),
     "declaration.receipt_retry": _("Receipt prepared again"),
     "declaration_text.publish": _("Declaration text published"),
+    "declaration.verify": _("Declaration checked on the verification page"),
+    "privacy.retention_erase": _("Personal data erased after the retention period"),
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),

@@ -60,15 +60,17 @@ def formset_errors(formset: BaseFormSet) -> list[SummaryError]:
 
 
 def _is_form(value) -> bool:
+    # type(), not isinstance(): isinstance() would evaluate lazy context values such as the CSRF
+    # token, which sets a cookie on every page (and so defeats the anonymous page cache).
     # A form says ``show_error_summary = False`` when its errors are no failed submit (GET filters).
-    return isinstance(value, forms.BaseForm | BaseFormSet) and getattr(value, "show_error_summary", True)
+    return issubclass(type(value), forms.BaseForm | BaseFormSet) and getattr(value, "show_error_summary", True)
 
 
 def _candidates(values):
     for value in values:
         if _is_form(value):
             yield value
-        elif isinstance(value, list | tuple):
+        elif type(value) in (list, tuple):
             yield from (item for item in value if _is_form(item))
 
 

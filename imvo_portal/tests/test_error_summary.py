@@ -133,3 +133,10 @@ def test_errors_added_after_validation_survive_the_redirect_once(rf):
     assert restored.non_field_errors() == ["Refused by the service."]
     assert [str(e) for e in restored.errors["age"]] == ["Voer een geheel getal in."]
     assert failed_post_restore(get, Form) is None
+
+
+def test_looking_for_forms_evaluates_no_lazy_value(client):
+    """The summary looks at the context without touching lazy values: the CSRF token of a page
+    without a form is never made, so an anonymous page sets no cookie."""
+    response = client.get("/privacy/")
+    assert "csrftoken" not in response.cookies
