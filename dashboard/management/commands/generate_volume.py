@@ -268,6 +268,10 @@ class Command(BaseCommand):
             reused_from=None,
             personal_hash=self.personal_hash,
             previous_hash=self.previous,
+            # Columns with a database default hold a placeholder until saved; the hash needs values.
+            instrument_code="",
+            application_reference="",
+            authority="",
         )
         declaration.record_hash = record_hash(declaration)
         self.previous = declaration.record_hash
