@@ -3,8 +3,8 @@
 Database triggers, not signals or service calls: every way a row can change (services, admin,
 ``QuerySet.update``, a bulk ``COPY``, SQL by hand) lands here, and the lower apps need not know
 the dashboard exists. Each trigger appends ``(kind, key)``: ``r`` a registration whose status,
-decision or links changed, ``o`` an organisation whose category changed, ``m`` a mission whose
-year or destination changed, ``a`` an attendance record. Deleted rows need nothing: facts are
+decision or links changed, ``o`` an organisation whose category changed, ``m`` a mission that is new or whose
+year, destination, slug or title changed, ``a`` an attendance record. Deleted rows need nothing: facts are
 kept when their sources go. Installed after every ``migrate`` (idempotent): SQLite drops a
 table's triggers whenever a migration rebuilds the table.
 """
@@ -24,7 +24,14 @@ TRIGGERS = (
         "id",
     ),
     ("dashboard_organisation_update", "organisations_organisation", "UPDATE OF sector, kind, size_class", "o", "id"),
-    ("dashboard_mission_update", "missions_mission", "UPDATE OF starts_on, country", "m", "id"),
+    ("dashboard_mission_insert", "missions_mission", "INSERT", "m", "id"),
+    (
+        "dashboard_mission_update",
+        "missions_mission",
+        "UPDATE OF starts_on, country, slug, title_nl, title_en",
+        "m",
+        "id",
+    ),
     ("dashboard_attendance_insert", "staff_attendance", "INSERT", "a", "id"),
     ("dashboard_attendance_update", "staff_attendance", "UPDATE OF status, participant_id, session_id", "a", "id"),
 )

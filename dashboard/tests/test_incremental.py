@@ -181,3 +181,19 @@ def test_the_refresh_command_applies_changes_and_rebuilds_on_request():
     UptakeRollup.objects.all().delete()  # damaged
     call_command("dashboard_refresh", "--full", stdout=out)
     assert "rebuilt" in out.getvalue() and UptakeRollup.objects.filter(mission_id=0, year=0).exists()
+
+
+def test_a_new_or_renamed_mission_reaches_the_dashboard_at_the_next_refresh():
+    from dashboard.models import MissionDimension
+
+    first = make_mission()
+    rollups_refresh()
+    assert set(MissionDimension.objects.values_list("mission_id", flat=True)) == {first.pk}
+
+    second = make_mission()
+    Mission.objects.filter(pk=first.pk).update(title_nl="Nieuwe titel", title_en="New title")
+    rollups_refresh()
+
+    dimensions = {d.mission_id: d for d in MissionDimension.objects.all()}
+    assert set(dimensions) == {first.pk, second.pk}
+    assert (dimensions[first.pk].title_nl, dimensions[first.pk].title_en) == ("Nieuwe titel", "New title")
