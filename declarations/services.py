@@ -24,12 +24,12 @@ from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
-from .exceptions import AuthorityNotConfirmed, ExplanationRequired, ReuseNoLongerValid
+from .exceptions import AuthorityNotConfirmed, ExplanationRequired, NoPublishedText, ReuseNoLongerValid
 from .hashing import erasure_mac, personal_hash, record_hash
 from .keys import current_chain_key
 from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
 from .references import reference_next, reference_prefix, verification_code
-from .selectors import declaration_reusable_for
+from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,50 @@ def declaration_text_publish(*, version: int, language: str, body: str, actor=No
                 details={"version": version, "language": language, "sha256": text.sha256},
             )
         return text
+
+
+def declaration_sign(
+    *, answer: DeclarationInput, organisation, actor, registration=None, instrument_application=None, request=None
+) -> Declaration:
+    """Record a signatory's answer for a mission registration or an instrument application.
+
+    The one place that turns an answer into evidence, for every subject: the text is the one the
+    signatory read (or the current one in their language); a re-use is checked again here, under
+    the caller's locks, because the earlier declaration may have stopped qualifying since it was
+    offered. Then nothing is written (``ReuseNoLongerValid``) and a fresh signature is needed.
+    Must run inside the caller's transaction; see ``declaration_record`` for what is written.
+    """
+    text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
+    text = text or declaration_text_current(language=getattr(actor, "language", "nl"))
+    if text is None:
+        raise NoPublishedText()
+    reused_from = None
+    if answer.reused_from_id:
+        candidate = declaration_reusable_for(
+            organisation=organisation,
+            text=text,
+            **(
+                {"exclude_registration": registration}
+                if registration is not None
+                else {"exclude_application": instrument_application}
+            ),
+        )
+        if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
+            raise ReuseNoLongerValid()
+        reused_from = candidate
+    return declaration_record(
+        registration=registration,
+        instrument_application=instrument_application,
+        actor=actor,
+        text=text,
+        decision=answer.decision,
+        signatory_name=answer.signatory_name,
+        signatory_position=answer.signatory_position,
+        confirms_authority=answer.confirms_authority,
+        explanation=answer.explanation,
+        reused_from=reused_from,
+        request=request,
+    )
 
 
 def declaration_record(

@@ -29,7 +29,3 @@ class RiskOverrideNeedsReason(FrameworkError):
 
 class ConditionNotAsked(DomainError):
     message = _("This instrument's level does not ask for this condition.")
-
-
-class NoPublishedText(DomainError):
-    message = _("There is no published declaration text yet. Please contact the IMVO support desk.")

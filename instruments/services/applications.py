@@ -16,13 +16,11 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
-from declarations.exceptions import ReuseNoLongerValid
-from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
-from declarations.services import DeclarationInput, declaration_record
+from declarations.services import DeclarationInput, declaration_sign
 from organisations.policies import require
 
 from ..constants import ApplicationStatus, FrameworkLevel
-from ..exceptions import ConditionNotAsked, NoPublishedText
+from ..exceptions import ConditionNotAsked
 from ..models import FrameworkFollowUp, Instrument, InstrumentApplication, SelfAssessment
 
 #: The level-3 self-assessment: short, one answer (yes / partly / not yet) per due-diligence step.
@@ -167,29 +165,11 @@ def application_declaration_sign(
         application = _locked(application)
         if application.level < FrameworkLevel.DECLARATION:
             raise ConditionNotAsked()
-        text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
-        text = text or declaration_text_current(language=getattr(actor, "language", "nl"))
-        if text is None:
-            raise NoPublishedText()
-        reused_from = None
-        if answer.reused_from_id:
-            # A re-use that no longer qualifies stops here (nothing written): sign afresh.
-            candidate = declaration_reusable_for(
-                organisation=application.organisation, text=text, exclude_application=application
-            )
-            if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
-                raise ReuseNoLongerValid()
-            reused_from = candidate
-        declaration_record(
-            instrument_application=application,
+        declaration_sign(
+            answer=answer,
+            organisation=application.organisation,
             actor=actor,
-            text=text,
-            decision=answer.decision,
-            signatory_name=answer.signatory_name,
-            signatory_position=answer.signatory_position,
-            confirms_authority=answer.confirms_authority,
-            explanation=answer.explanation,
-            reused_from=reused_from,
+            instrument_application=application,
             request=request,
         )
         if answer.decision == Decision.NOT_ENDORSED:

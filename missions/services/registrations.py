@@ -17,9 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
-from declarations.exceptions import NoPublishedText, ReuseNoLongerValid
-from declarations.selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
-from declarations.services import DeclarationInput, declaration_record
+from declarations.services import DeclarationInput, declaration_record, declaration_sign
 from organisations.models import Membership
 from organisations.policies import can, require
 
@@ -137,30 +135,11 @@ def registration_brochure_opened(*, registration: Registration, actor, version: 
 
 def _decide(*, mission: Mission, registration: Registration, actor, answer: DeclarationInput, request=None):
     """Write the declaration record and move the registration on. Mission and registration locked."""
-    text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
-    text = text or declaration_text_current(language=getattr(actor, "language", "nl"))
-    if text is None:
-        raise NoPublishedText()
-    reused_from = None
-    if answer.reused_from_id:
-        # Checked again here, under the locks: the earlier declaration may have stopped qualifying
-        # since the wizard offered it. Then nothing is written and a fresh signature is needed.
-        candidate = declaration_reusable_for(
-            organisation=registration.organisation, text=text, exclude_registration=registration
-        )
-        if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
-            raise ReuseNoLongerValid()
-        reused_from = candidate
-    declaration_record(
-        registration=registration,
+    declaration_sign(
+        answer=answer,
+        organisation=registration.organisation,
         actor=actor,
-        text=text,
-        decision=answer.decision,
-        signatory_name=answer.signatory_name,
-        signatory_position=answer.signatory_position,
-        confirms_authority=answer.confirms_authority,
-        explanation=answer.explanation,
-        reused_from=reused_from,
+        registration=registration,
         request=request,
     )
     if answer.decision == Decision.NOT_ENDORSED and mission.requires_declaration:
