@@ -49,6 +49,7 @@ class ParticipantsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=3000,
         help_text=_("What does your organisation want to achieve with this mission?"),
+        error_messages={"required": _("Describe what your organisation wants to achieve with this mission.")},
     )
 
     def __init__(self, *args, **kwargs):

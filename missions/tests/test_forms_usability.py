@@ -42,6 +42,12 @@ def test_participant_one_left_empty_gets_a_message_on_each_field():
     assert _errors(form, "p1_position") == ["Vul de functie van deelnemer 1 in."]
 
 
+def test_a_motivation_left_empty_says_what_to_write():
+    form = ParticipantsForm(data={**P1, "motivation": ""})
+    assert not form.is_valid()
+    assert _errors(form, "motivation") == ["Beschrijf wat uw organisatie met deze missie wil bereiken."]
+
+
 def test_participant_two_partly_filled_is_told_on_the_missing_fields():
     form = ParticipantsForm(data={**P1, "p2_name": "Bob de Vries", "motivation": "x"})
     assert not form.is_valid()
