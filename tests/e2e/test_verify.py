@@ -93,7 +93,7 @@ def test_a_downloaded_receipt_is_verified_on_the_public_page_in_dutch_and_englis
     assert_accessible(page, label="verify result nl")  # fails on any violation, at 1280, 375 and 320 px
 
     # In English, typed by hand (lower case, spaces instead of hyphens).
-    page.locator(".language-switch button[value=en]").click()
+    page.locator(".language-switch a[hreflang=en]").click()
     page.wait_for_load_state()
     page.goto("/verify/")
     assert page.get_by_role("heading", name="Verify a declaration receipt").is_visible()
