@@ -11,10 +11,12 @@ request, there is no broker); the worker is ``unknown`` while the broker is down
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 from django.conf import settings
+from django.core import signals
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
@@ -132,3 +134,45 @@ def health_report(*, max_age: float = 0) -> tuple[dict, bool]:
     else:
         report["status"] = "degraded"
     return report, serving
+
+
+_HEALTH_PATHS = {"/healthz": "live", "/healthz/": "live", "/healthz/ready": "ready", "/healthz/ready/": "ready"}
+_HEALTH_HEADERS = [
+    ("Content-Type", "application/json"),
+    ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private"),
+    ("X-Content-Type-Options", "nosniff"),
+]
+
+
+class HealthApp:
+    """WSGI layer: answers ``/healthz`` and ``/healthz/ready`` before Django's middleware.
+
+    A load balancer polls these every few seconds; the full middleware stack (sessions, language,
+    authentication, second factor, CSRF, security headers) has nothing to do for them and cost most
+    of each probe. The answers are the same reports the Django views give (``views.healthz``,
+    ``views.healthz_ready``), which stay for the test client and other servers. Anything else,
+    and any method but GET and HEAD, goes to Django.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        kind = _HEALTH_PATHS.get(environ.get("PATH_INFO", ""))
+        method = environ.get("REQUEST_METHOD", "GET")
+        if kind is None or method not in ("GET", "HEAD"):
+            return self.application(environ, start_response)
+        # Outside Django's handler: its request signals manage the database connection as usual.
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            if kind == "live":
+                report, ok = liveness_report()
+            else:
+                report, ok = health_report(max_age=settings.HEALTHZ_READY_CACHE_SECONDS)
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        body = json.dumps(report).encode()
+        start_response(
+            "200 OK" if ok else "503 Service Unavailable", [*_HEALTH_HEADERS, ("Content-Length", str(len(body)))]
+        )
+        return [b""] if method == "HEAD" else [body]

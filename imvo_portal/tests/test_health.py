@@ -113,3 +113,54 @@ def test_health_report_probes_now_by_default():
     assert broker.call_count == 2
     assert serving is True
     assert {"database", "cache", "broker", "worker", "status"} <= set(report)
+
+
+def _wsgi(path, method="GET"):
+    """Call the production WSGI stack's health layer in front of an application that must not be reached."""
+    from django.core import signals
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    reached = []
+
+    def django_app(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        start_response("418 I'm a teapot", [])
+        return [b"django"]
+
+    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD=method)
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    signals.request_started.disconnect(close_old_connections)  # as the test client: keep the test's connection
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(health.HealthApp(django_app)(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return captured["status"], captured["headers"], body, reached
+
+
+def test_the_wsgi_layer_answers_liveness_without_django_and_asks_only_the_database():
+    with (
+        mock.patch("imvo_portal.health.check_broker", _must_not_probe),
+        mock.patch("imvo_portal.health.check_cache", _must_not_probe),
+        mock.patch("imvo_portal.health.check_worker", _must_not_probe),
+    ):
+        status, headers, body, reached = _wsgi("/healthz")
+    assert (status, body, reached) == ("200 OK", b'{"status": "ok"}', [])
+    assert headers["Content-Type"] == "application/json" and "no-store" in headers["Cache-Control"]
+    with DATABASE_DOWN:
+        status, _headers, body, reached = _wsgi("/healthz")
+    assert status.startswith("503") and b'"down"' in body and reached == []
+
+
+def test_the_wsgi_layer_answers_readiness_and_passes_everything_else_to_django():
+    status, _headers, body, reached = _wsgi("/healthz/ready")
+    assert status == "200 OK" and b'"database"' in body and reached == []
+    assert _wsgi("/healthz", method="HEAD")[2] == b""
+    for path, method in (("/healthz", "POST"), ("/healthzz", "GET"), ("/missions/", "GET")):
+        assert _wsgi(path, method)[3] == [path]
