@@ -1,14 +1,16 @@
 """Counting online reads and PDF downloads, buffered in Redis when the portal has one.
 
 A cached PDF download should cost about what serving a static file costs; a database write per
-download (an UPDATE and a commit) would dominate it. With Redis each read is one HINCRBY, and
-beat's ``read_counts_flush`` moves the totals into ``BrochureDailyCount`` every minute (the
-dashboard rolls up every five minutes anyway). Without Redis (the embedded default), or when
-Redis does not answer, the read is written to the database directly, so nothing is lost; after
-a failure Redis is skipped for a few seconds (``imvo_portal.cache.redis_breaker``), so a
-download pays the timeout once, not on every read.
+download (an UPDATE and a commit) would dominate it. With Redis each read is one HINCRBY, written
+without waiting for the answer (``_Sender``), and beat's ``read_counts_flush`` moves the totals
+into ``BrochureDailyCount`` every minute (the dashboard rolls up every five minutes anyway).
+Without Redis (the embedded default), or when Redis does not answer, the read is written to the
+database directly, so nothing is lost; after a failure Redis is skipped for a few seconds
+(``imvo_portal.cache.redis_breaker``), so a download pays the timeout once, not on every read.
 """
 
+import os
+import threading
 import uuid
 from datetime import date
 from functools import lru_cache
@@ -28,9 +30,13 @@ FLUSHING_PREFIX = f"{BUFFER_KEY}:flushing:"
 LOCK_KEY = f"{BUFFER_KEY}:lock"
 
 
+CONNECT_TIMEOUT = 0.3
+SEND_TIMEOUT = 0.5
+
+
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.5)
+    return redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SEND_TIMEOUT)
 
 
 def _buffer() -> redis.Redis | None:
@@ -38,13 +44,78 @@ def _buffer() -> redis.Redis | None:
     return _client(url) if url else None
 
 
+class _Sender:
+    """One connection per process to the buffer, with ``CLIENT REPLY OFF``: a count is written to
+    the socket and not waited for.
+
+    A download should cost what serving a static file costs; waiting for Redis's "OK" was most of
+    what a cached PDF download cost beyond that. Redis executes one connection's commands in order,
+    so ``sync`` (``CLIENT REPLY ON``, whose answer comes after everything sent before it) makes
+    this process's counts visible before a flush. A send that fails (Redis away or too slow:
+    ``SEND_TIMEOUT``) raises, and the caller counts in the database instead. What this gives up: a
+    count written just as Redis restarts can be lost without an error (the first write into a socket
+    the server has closed still succeeds; the next one fails and reconnects), at most one per
+    process per restart.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self._lock = threading.Lock()
+        self._connection = None
+        self._pid = 0
+
+    def _connected(self):
+        if self._connection is None or self._pid != os.getpid():  # a forked worker makes its own
+            pool = redis.ConnectionPool.from_url(
+                self.url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SEND_TIMEOUT
+            )
+            connection = pool.make_connection()
+            connection.connect()
+            connection.send_command("CLIENT", "REPLY", "OFF")
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    def _drop(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.disconnect()
+        self._connection = None
+
+    def send(self, *command) -> bool:
+        with self._lock:
+            try:
+                self._connected().send_command(*command)
+            except Exception:
+                self._drop()
+                raise
+        return True
+
+    def sync(self) -> None:
+        """Wait until Redis has executed every count this process sent."""
+        with self._lock:
+            if self._connection is None or self._pid != os.getpid():
+                return
+            try:
+                self._connection.send_command("CLIENT", "REPLY", "ON")
+                self._connection.read_response()
+            finally:
+                self._drop()
+
+
+_senders: dict[str, _Sender] = {}
+
+
+def _sender(url: str) -> _Sender:
+    return _senders.setdefault(url, _Sender(url))
+
+
 def brochure_read_record(*, version: BrochureVersion, channel: str, organisation_id: int | None) -> None:
     """Count one read of a published version (buffered when possible)."""
-    client = _buffer()
-    if client is not None:
+    url = settings.BROCHURE_COUNT_BUFFER_URL
+    if url:
         field = f"{timezone.localdate().isoformat()}|{version.pk}|{channel}|{organisation_id or ''}"
-        buffered = redis_breaker(settings.BROCHURE_COUNT_BUFFER_URL).call(
-            "a brochure read count", lambda: client.hincrby(BUFFER_KEY, field, 1) > 0, lambda: False
+        sender = _sender(url)
+        buffered = redis_breaker(url).call(
+            "a brochure read count", lambda: sender.send("HINCRBY", BUFFER_KEY, field, 1), lambda: False
         )
         if buffered:
             return
@@ -60,6 +131,10 @@ def read_counts_flush() -> int:
     client = _buffer()
     if client is None:
         return 0
+    try:
+        _sender(settings.BROCHURE_COUNT_BUFFER_URL).sync()  # this process's counts are in the buffer
+    except redis.RedisError:
+        pass  # not sent yet or lost with the connection; others are taken by the next flush
     if not client.set(LOCK_KEY, "1", nx=True, ex=55):
         return 0  # another flush is running
     moved = 0

@@ -9,7 +9,8 @@ handed to the server's ``wsgi.file_wrapper`` (sendfile), or to nginx with ``X-Ac
 when ``PDF_ACCEL_REDIRECT_PREFIX`` is set (README: "Serving PDFs").
 
 Read counts stay correct: every GET that returns the file counts one download
-(``counters.brochure_read_record``: a Redis HINCRBY, or the database without Redis), attributed to
+(``counters.brochure_read_record``: a Redis HINCRBY, or the database without Redis) when the server
+closes the response, after its last byte (``CountedFile``), attributed to
 the organisation in the signed ``o`` query parameter that logged-in pages add. A browser that
 opens the same URL again from its own cache does not ask the portal, and is not counted again.
 The contract URLs (``/brochures/<slug>/pdf/``) still serve the bytes through Django, uncached.
@@ -17,6 +18,7 @@ The contract URLs (``/brochures/<slug>/pdf/``) still serve the bytes through Dja
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -31,6 +33,8 @@ from .constants import Channel, RenditionStatus, VersionStatus
 from .counters import brochure_read_record
 from .models import BrochureVersion, Rendition
 from .selectors import PdfFile
+
+logger = logging.getLogger(__name__)
 
 PATH = re.compile(r"^/brochures/files/(?P<sha>[0-9a-f]{64})/(?P<name>[A-Za-z0-9._-]{1,150}\.pdf)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -137,16 +141,54 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
         except FileNotFoundError:
             return "404 Not Found", [("Content-Length", "0")], None
         headers.append(("Content-Length", str(pdf.size)))
-    if method == "GET":
+    if method == "HEAD":
+        if handle is not None:
+            handle.close()
+        return "200 OK", headers, None
+
+    def count() -> None:
         brochure_read_record(
             version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
             channel=Channel.PDF,
             organisation_id=_organisation(query),
         )
-    if method == "HEAD" and handle is not None:
-        handle.close()
-        handle = None
-    return "200 OK", headers, handle
+
+    if handle is None:  # nginx sends the bytes: count now
+        count()
+        return "200 OK", headers, None
+    return "200 OK", headers, CountedFile(handle, count)
+
+
+class CountedFile:
+    """The PDF's file handle; the download is counted when the server closes it.
+
+    A WSGI server closes the response after the last byte has been handed to the client (PEP 3333;
+    gunicorn does it after ``sendfile``), so the read count's round trip to Redis (or the database)
+    no longer sits between the request and its last byte. Everything but ``close`` is the file's own
+    (``fileno`` included, so the server still uses ``sendfile``). Counted once, also when the client
+    went away half-way, as before.
+    """
+
+    def __init__(self, handle, on_close):
+        self._handle = handle
+        self._on_close = on_close
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __iter__(self):
+        return iter(self._handle)
+
+    def close(self) -> None:
+        try:
+            self._handle.close()
+        finally:
+            callback, self._on_close = self._on_close, None
+            if callback is not None:
+                try:
+                    callback()
+                except Exception:  # the bytes are out; a lost count must not turn into a server error
+                    logger.exception("A PDF download could not be counted")
 
 
 class PublishedPdfApp:
@@ -177,4 +219,12 @@ class PublishedPdfApp:
         if handle is None:
             return [b""]
         wrapper = environ.get("wsgi.file_wrapper")
-        return wrapper(handle, 64 * 1024) if wrapper else iter(lambda: handle.read(64 * 1024), b"")
+        return wrapper(handle, 64 * 1024) if wrapper else _chunks(handle)
+
+
+def _chunks(handle):
+    """The file in blocks, for servers without ``wsgi.file_wrapper``; closing it closes (and counts) the file."""
+    try:
+        yield from iter(lambda: handle.read(64 * 1024), b"")
+    finally:
+        handle.close()

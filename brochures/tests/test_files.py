@@ -3,6 +3,7 @@ the online version's HTML made once at publish."""
 
 import hashlib
 import re
+from wsgiref.util import FileWrapper
 
 import pytest
 from django.core import signals
@@ -59,15 +60,20 @@ def wsgi_get(path: str, *, method: str = "GET", query: str = "", **headers):
         captured["status"], captured["headers"] = status, dict(response_headers)
 
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, **headers}
+    environ.setdefault("wsgi.file_wrapper", FileWrapper)  # gunicorn gives one (its own, with sendfile)
     # As Django's test client does: the test's transaction keeps its connection.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(PublishedPdfApp(django_app)(environ, start_response))
+        response = PublishedPdfApp(django_app)(environ, start_response)
+        body = b"".join(response)
+        captured["counted before close"] = downloads()
+        if hasattr(response, "close"):  # as every WSGI server does once the last byte is out
+            response.close()
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
-    return captured["status"], captured["headers"], body
+    return captured["status"], {**captured["headers"], "counted before close": captured["counted before close"]}, body
 
 
 def test_the_page_links_an_immutable_content_hashed_url(client):
@@ -109,6 +115,17 @@ def test_the_wsgi_layer_serves_counts_and_answers_304_without_django(client):
     assert wsgi_get(path, method="HEAD")[0] == "200 OK"
     assert wsgi_get(path, method="POST")[0] == "405 Method Not Allowed"
     assert downloads() == 1  # only the full GET counts
+
+
+def test_a_download_is_counted_when_the_server_closes_the_response(client):
+    """After the last byte (the server closes the response), so the count's round trip is not in the download's time."""
+    publish_and_render()
+    status, headers, body = wsgi_get(file_url(client))
+    assert status == "200 OK" and len(body) == int(headers["Content-Length"])
+    assert headers["counted before close"] == 0 and downloads() == 1
+    # A server without wsgi.file_wrapper reads the blocks; the last one closes and counts.
+    status, headers, body = wsgi_get(file_url(client), **{"wsgi.file_wrapper": None})
+    assert status == "200 OK" and len(body) == int(headers["Content-Length"]) and downloads() == 2
 
 
 def test_downloads_from_a_logged_in_page_are_attributed_and_tokens_cannot_be_forged(client):
