@@ -102,7 +102,7 @@ def test_the_app_role_can_read_and_append(app_role):
     assert len(_as_app(app_role, "SELECT count(*) FROM declarations_declaration")) == 1
     inserted = _as_app(
         app_role,
-        "INSERT INTO audit_auditevent (actor_email, action, object_type, object_id, created_at, details) "
+        "INSERT INTO audit_auditevent (actor_label, action, object_type, object_id, created_at, details) "
         "VALUES ('', 'test.app_role', '', '', now(), '{}')",
     )
     assert inserted == 1  # and rolled back
