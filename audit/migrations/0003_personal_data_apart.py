@@ -8,8 +8,10 @@ rule new events are written with). Migration 0004 then drops the IP address colu
 This is the one allowed path that changes audit events after the fact. It runs as the owner role
 (the portal's role cannot), and switches the append-only trigger off and on again inside its own
 transaction, so no other statement ever runs while the trigger is off. On SQLite the triggers are
-dropped and put back the same way (``post_migrate`` reinstalls them in any case). Note that on
-PostgreSQL the old row versions stay on disk until VACUUM reclaims them.
+dropped and put back the same way (``post_migrate`` reinstalls them in any case). The moved values
+are emptied in the rows (not only dropped with the column, which on PostgreSQL hides them but
+leaves them in the live rows); the old row versions stay in PostgreSQL's files until VACUUM
+reuses their space (``VACUUM FULL audit_auditevent`` rewrites the table at once).
 """
 
 import django.db.models.deletion
@@ -65,8 +67,6 @@ def personal_data_move(apps, schema_editor):
                 changes["actor_label"] = f"user#{event['actor_id']}" if event["actor_id"] else ""
             if personal_details:
                 changes["details"] = kept
-            if event["ip_address"]:
-                changes["ip_address"] = None
             if changes:
                 AuditEvent.objects.filter(pk=event["pk"]).update(**changes)
             if actor_email or event["ip_address"] or personal_details:
@@ -79,6 +79,9 @@ def personal_data_move(apps, schema_editor):
                     )
                 )
         AuditEventPersonal.objects.bulk_create(personal_rows)
+    # Emptied in the rows before 0004 drops the column: PostgreSQL's DROP COLUMN only hides the
+    # values, which would stay in the live rows on disk.
+    AuditEvent.objects.filter(ip_address__isnull=False).update(ip_address=None)
     _trigger_on(connection)
 
 
