@@ -14,6 +14,8 @@ leaves them in the live rows); the old row versions stay in PostgreSQL's files u
 reuses their space (``VACUUM FULL audit_auditevent`` rewrites the table at once).
 """
 
+import json
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -43,6 +45,25 @@ def _trigger_on(connection) -> None:
                 cursor.execute(sql)
 
 
+def _events_rewrite(connection, rows: list[tuple[int, str, str]]) -> None:
+    """Set (actor_label, details as JSON text) of many events: one statement per batch on PostgreSQL."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s, %s, %s)"] * len(rows))
+            cursor.execute(
+                f"UPDATE {AUDIT_TABLE} AS e SET actor_label = v.label, details = CAST(v.details AS jsonb) "  # noqa: S608
+                f"FROM (VALUES {values}) AS v(id, label, details) WHERE e.id = v.id",
+                [value for row in rows for value in row],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {AUDIT_TABLE} SET actor_label = %s, details = %s WHERE id = %s",  # noqa: S608
+                [(label, details, pk) for pk, label, details in rows],
+            )
+
+
 def personal_data_move(apps, schema_editor):
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditEventPersonal = apps.get_model("audit", "AuditEventPersonal")
@@ -58,17 +79,16 @@ def personal_data_move(apps, schema_editor):
         if not events:
             break
         last = events[-1]["pk"]
-        personal_rows = []
+        personal_rows, rewrites = [], []
         for event in events:
-            kept, personal_details = details_split(event["details"] if isinstance(event["details"], dict) else {})
+            details = event["details"] if isinstance(event["details"], dict) else {}
+            kept, personal_details = details_split(details)
             actor_email = event["actor_label"] if "@" in event["actor_label"] else ""
-            changes = {}
-            if actor_email:
-                changes["actor_label"] = f"user#{event['actor_id']}" if event["actor_id"] else ""
-            if personal_details:
-                changes["details"] = kept
-            if changes:
-                AuditEvent.objects.filter(pk=event["pk"]).update(**changes)
+            if actor_email or personal_details:
+                label = event["actor_label"]
+                if actor_email:
+                    label = f"user#{event['actor_id']}" if event["actor_id"] else ""
+                rewrites.append((event["pk"], label, json.dumps(kept if personal_details else event["details"])))
             if actor_email or event["ip_address"] or personal_details:
                 personal_rows.append(
                     AuditEventPersonal(
@@ -78,6 +98,7 @@ def personal_data_move(apps, schema_editor):
                         details=personal_details,
                     )
                 )
+        _events_rewrite(connection, rewrites)
         AuditEventPersonal.objects.bulk_create(personal_rows)
     # Emptied in the rows before 0004 drops the column: PostgreSQL's DROP COLUMN only hides the
     # values, which would stay in the live rows on disk.
