@@ -42,7 +42,7 @@ def escalating_cool_off(request=None) -> timedelta:
         return BASE_COOL_OFF
     recent = AuditEvent.objects.filter(
         action="auth.lockout",
-        details__username=username,
+        personal__details__username=username,
         created_at__gte=timezone.now() - timedelta(hours=24),
     ).count()
     return min(BASE_COOL_OFF * (2 ** max(recent - 1, 0)), MAX_COOL_OFF)

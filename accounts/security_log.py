@@ -71,6 +71,13 @@ def security_event(
     }
     logger.log(level, action, extra={"security": record})
     if audit:
+        # The username (an address), the IP address and the user agent go to the event's erasable
+        # personal part (``audit.services.details_split``), never into the append-only event.
         audit_event_record(
-            action=action, actor=user, obj=user if user_id else None, ip_address=ip_address, details=safe
+            action=action,
+            actor=user,
+            obj=user if user_id else None,
+            request=request,
+            ip_address=ip_address,
+            details=safe,
         )

@@ -16,14 +16,16 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One thing that happened, by whom, to what, from where. Never edited, never deleted.
+    """One thing that happened, by whom, to what. Never edited, never deleted.
 
     Enforced here and by the database: triggers refuse UPDATE, DELETE and TRUNCATE (migration 0002,
     ``audit/protection.py`` on SQLite) and the portal's PostgreSQL role may only INSERT and SELECT.
     A user who acted cannot therefore be deleted (``actor`` would be set to NULL): erase or
-    deactivate the account instead (``privacy.services.account_delete``). ``actor_email`` holds a
-    pseudonymous label (``user#<id>``, ``audit.services.actor_label``), not the address; events
-    written before that change keep the address they were written with.
+    deactivate the account instead (``privacy.services.account_delete``).
+
+    No personal data in this row: the actor is named by the pseudonymous label ``user#<id>``
+    (``audit.services.actor_label``) and ``details`` holds no e-mail address, name or IP address.
+    Those live in the erasable ``AuditEventPersonal`` row of the event (``event.personal``).
     """
 
     actor = models.ForeignKey(
@@ -34,14 +36,17 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_email = models.CharField(_("actor e-mail"), max_length=254, blank=True)
+    actor_label = models.CharField(
+        _("actor"), max_length=254, blank=True, help_text=_("Pseudonymous label of the actor: user#<id>.")
+    )
     action = models.CharField(_("action"), max_length=80, db_index=True)
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
+    details = models.JSONField(
+        _("details"), default=dict, blank=True, help_text=_("What happened, without personal data.")
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -61,3 +66,43 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only.")
+
+
+class AuditEventPersonal(models.Model):
+    """The personal part of one audit event: who exactly, from where. Not evidence, so erasable.
+
+    Kept apart from the append-only ``AuditEvent`` so that retention (``privacy.retention``) and
+    account deletion (``privacy.services.account_delete``) can erase it: the fields are emptied and
+    ``erased_at`` set, so readers can say "erased" instead of showing nothing. Written only by
+    ``audit.services.audit_event_record``; erased only by ``audit.services.audit_personal_erase``,
+    whose callers record the erasure as an appended event.
+    """
+
+    event = models.OneToOneField(
+        AuditEvent,
+        verbose_name=_("audit event"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="personal",
+    )
+    actor_email = models.CharField(_("actor e-mail"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    details = models.JSONField(
+        _("personal details"),
+        default=dict,
+        blank=True,
+        help_text=_("Details of the event that are personal data (e-mail addresses, names)."),
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data of an audit event")
+        verbose_name_plural = _("personal data of audit events")
+
+    def __str__(self) -> str:
+        return f"personal data of audit event #{self.event_id}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None

@@ -1,22 +1,64 @@
-"""The one way to write the audit trail."""
+"""The one way to write the audit trail, and the one way to erase its personal part.
 
+Every event is split in two (``audit.models``): the append-only ``AuditEvent`` (what happened, to
+what, by ``user#<id>``) and, when there is any, its erasable ``AuditEventPersonal`` (the actor's
+e-mail address, IP address, user agent and the personal fields of the details). The split of the
+details is decided here, in ``details_split``, for every caller and for the migration that moved
+the personal values out of events written before the split.
+"""
+
+import re
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from imvo_portal.net import client_ip
+from imvo_portal.net import client_ip, user_agent
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditEventPersonal
+
+#: Detail keys whose values are personal data whatever they look like.
+PERSONAL_DETAIL_KEYS = frozenset(
+    {"username", "email", "user_email", "full_name", "signatory_name", "ip", "ip_address", "user_agent"}
+)
+# Anything that looks like an e-mail address, wherever it sits in a detail's value.
+EMAIL_PATTERN = re.compile(r"[^@\s\"'<>,;:]+@[^@\s\"'<>,;:]+\.[^@\s\"'<>,;:]+")
 
 
 def actor_label(actor) -> str:
     """The pseudonymous name of an actor kept in the (append-only) trail: ``user#<id>``.
 
     Never the e-mail address, so erasing an account leaves no personal data in the trail; who the
-    label was is read from the (erasable) user row while it still exists.
+    label was is read from the erasable personal part, or the user row, while they exist.
     """
     return f"user#{actor.pk}" if actor is not None else ""
+
+
+def _mentions_email(value) -> bool:
+    if isinstance(value, str):
+        return bool(EMAIL_PATTERN.search(value))
+    if isinstance(value, dict):
+        return any(_mentions_email(k) or _mentions_email(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_mentions_email(v) for v in value)
+    return False
+
+
+def details_split(details: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``details`` as (kept in the append-only event, moved to the erasable personal part).
+
+    A detail is personal when its key is in ``PERSONAL_DETAIL_KEYS`` or its value holds something
+    that looks like an e-mail address anywhere (an SMTP error naming the recipient, say). Callers
+    should name people by ``actor_label``; this is the safety net.
+    """
+    kept, personal = {}, {}
+    for key, value in (details or {}).items():
+        target = personal if key in PERSONAL_DETAIL_KEYS or _mentions_email(value) else kept
+        target[key] = value
+    return kept, personal
 
 
 def audit_event_record(
@@ -29,25 +71,82 @@ def audit_event_record(
     ip_address: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Call it inside the transaction of the change it records."""
+    """Append one audit event. Call it inside the transaction of the change it records.
+
+    The actor's e-mail address, the client's IP address and user agent (from ``request``) and the
+    personal details (``details_split``) go to the event's erasable personal part. An account that
+    was deactivated or erased (``is_active`` false, as after ``privacy.services.account_delete``)
+    gets none: what it still does (the logout right after its deletion) must not bring its data back.
+    """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if request is not None and ip_address is None:
         ip_address = client_ip(request)
+    agent = user_agent(request) if request is not None else ""
     if organisation_id is None and obj is not None:
         organisation_id = getattr(obj, "organisation_id", None)
         if organisation_id is None and obj._meta.model_name == "organisation":
             organisation_id = obj.pk
-    return AuditEvent.objects.create(
+    kept, personal_details = details_split(details)
+    event = AuditEvent.objects.create(
         actor=actor,
-        actor_email=actor_label(actor),
+        actor_label=actor_label(actor),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         organisation_id=organisation_id,
-        ip_address=ip_address,
-        details=details or {},
+        details=kept,
     )
+    if actor is not None and getattr(actor, "is_active", True) is False:
+        return event
+    actor_email = getattr(actor, "email", "") if actor is not None else ""
+    if actor_email or ip_address or agent or personal_details:
+        AuditEventPersonal.objects.create(
+            event=event, actor_email=actor_email, ip_address=ip_address, user_agent=agent, details=personal_details
+        )
+    return event
+
+
+def audit_personal_about(*, user, email: str = "") -> QuerySet[AuditEventPersonal]:
+    """The personal parts of the audit trail about ``user``: events they did, events on their
+    account, and any that name their address ``email`` (failed logins, details of older events).
+
+    ``privacy`` uses this one selection both to export a user's data and to erase it.
+    """
+    about = Q(event__actor=user) | Q(event__object_type=user._meta.label_lower, event__object_id=str(user.pk))
+    if email:
+        about |= Q(actor_email__iexact=email) | Q(details__icontains=email)
+    return AuditEventPersonal.objects.filter(about)
+
+
+def audit_personal_erase(*, rows: QuerySet[AuditEventPersonal], now: datetime | None = None) -> int:
+    """Empty the personal parts ``rows`` (kept, marked ``erased_at``); the events stay as they are.
+
+    Returns how many were erased now. The caller records the erasure as an appended audit event
+    (``privacy.retention_erase``, ``account.delete``) in the same transaction.
+    """
+    return rows.filter(erased_at__isnull=True).update(
+        actor_email="", ip_address=None, user_agent="", details={}, erased_at=now or timezone.now()
+    )
+
+
+def personal_part(event: AuditEvent) -> AuditEventPersonal | None:
+    """The personal part of ``event`` (select_related ``personal`` to read many), or None."""
+    try:
+        return event.personal
+    except AuditEventPersonal.DoesNotExist:
+        return None
+
+
+def actor_display(event: AuditEvent) -> str:
+    """Who did it, as readers of the trail see it: the address while known, else ``user#<id>``."""
+    personal = personal_part(event)
+    if personal is not None and personal.actor_email:
+        return personal.actor_email
+    actor = event.actor if event.actor_id else None
+    if actor is not None and actor.is_active and (personal is None or not personal.is_erased):
+        return actor.email
+    return event.actor_label
 
 
 def audit_value(value) -> str:

@@ -459,6 +459,9 @@ RETENTION_DAYS = {
     "outbox": env.int("RETENTION_DAYS_OUTBOX", default=30),
     # Login records of the lockout (django-axes: address, IP address, user agent): from the attempt.
     "login_records": env.int("RETENTION_DAYS_LOGIN_RECORDS", default=180),
+    # The personal part of audit events (actor's e-mail address, IP address, user agent, personal
+    # details such as the address of a failed login): from the event. The event itself is kept.
+    "audit_personal": env.int("RETENTION_DAYS_AUDIT_PERSONAL", default=180),
 }
 # How long a link to confirm the deletion of one's account works.
 ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60

@@ -245,7 +245,7 @@ def membership_update(
             details={
                 "before": before,
                 "after": {"role": role, "is_authorised_signatory": is_authorised_signatory},
-                "user": membership.user.email,
+                "user": actor_label(membership.user),
             },
         )
     return membership

@@ -6,11 +6,13 @@ Each kind of data is erased through the one path allowed for it:
   through ``declaration_personal_data_erase``, which appends a keyed erasure event, so the chain
   and ``verify_declarations`` stay intact;
 - participants, invitations and outgoing e-mail are not evidence: their personal fields are
-  emptied with plain updates; login records of the lockout (django-axes) are deleted.
+  emptied with plain updates; login records of the lockout (django-axes) are deleted;
+- the audit trail is append-only evidence and stays as it is; its personal part (the actor's
+  address, IP address, user agent, personal details), kept apart in ``AuditEventPersonal``, is
+  emptied through ``audit_personal_erase``, and the run is recorded as an appended event.
 
-Nothing that the dashboard counts is removed (registrations, decisions, attendance stay), and
-the audit trail is append-only, so it is not touched. Idempotent: erased rows are not selected
-again. Runs from beat (``privacy.tasks.retention_erase``).
+Nothing that the dashboard counts is removed (registrations, decisions, attendance stay).
+Idempotent: erased rows are not selected again. Runs from beat (``privacy.tasks.retention_erase``).
 """
 
 import logging
@@ -22,7 +24,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import audit_event_record
+from audit.models import AuditEventPersonal
+from audit.services import audit_event_record, audit_personal_erase
 from declarations.models import Declaration
 from declarations.services import declaration_personal_data_erase
 from missions.models import Participant
@@ -89,6 +92,9 @@ def retention_erase(*, now: datetime | None = None) -> dict[str, int]:
             messages=OutboxMessage.objects.filter(created_at__lt=_cutoff("outbox", now))
         )
         counts["login_records"] = login_records_delete(before=_cutoff("login_records", now))
+        counts["audit_personal"] = audit_personal_erase(
+            rows=AuditEventPersonal.objects.filter(event__created_at__lt=_cutoff("audit_personal", now)), now=now
+        )
     due = Declaration.objects.filter(
         signed_at__lt=_cutoff("declaration_personal_data", now), personal__erased_at__isnull=True
     ).order_by("sequence")[:DECLARATION_BATCH]

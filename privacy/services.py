@@ -7,10 +7,13 @@
   ``declaration_personal_data_erase`` (an appended, keyed erasure event; the chain still verifies);
 - their participant entries, invitations and e-mail in the outbox are emptied;
 - memberships and second-factor devices are removed;
+- the personal part of every audit event about them (``audit.services.audit_personal_about``:
+  their e-mail address, IP addresses, user agents, personal details) is erased at once; the
+  append-only events stay and name them by the pseudonymous label ``user#<id>``, so the trail still
+  says who did what without the erased name or address;
 - the user row is kept (declarations and the append-only audit trail refer to it) but anonymised:
-  e-mail ``deleted-<id>@deleted.invalid``, no name, no usable password, inactive, no groups. The audit
-  trail names actors by the pseudonymous label ``user#<id>`` (``audit.services.actor_label``), so it
-  still says who did what without the erased name or address.
+  e-mail ``deleted-<id>@deleted.invalid``, no name, no usable password, inactive, no groups; an
+  inactive account gets no personal part in events written after (``audit_event_record``).
 
 Rule: refused while the user is the only administrator of an organisation with registrations
 that are still open (a colleague must take over first); staff and ministry accounts are closed
@@ -22,12 +25,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.mfa import has_confirmed_device
 from audit.models import AuditEvent
-from audit.services import actor_label, audit_event_record
+from audit.services import actor_label, audit_event_record, audit_personal_about, audit_personal_erase, personal_part
 from declarations.models import Declaration
 from declarations.services import declaration_personal_data_erase
 from missions.constants import ACTIVE_STATUSES, RegistrationStatus
@@ -68,7 +72,12 @@ def account_data_export(*, user) -> dict:
     participants = Participant.objects.filter(email__iexact=user.email).select_related(
         "registration__mission", "registration__organisation"
     )
-    events = AuditEvent.objects.filter(actor=user).order_by("created_at", "pk")
+    about = audit_personal_about(user=user, email=user.email).values("event_id")
+    events = (
+        AuditEvent.objects.filter(Q(actor=user) | Q(pk__in=about))
+        .select_related("personal")
+        .order_by("created_at", "pk")
+    )
     return {
         "account": {
             "email": user.email,
@@ -148,15 +157,24 @@ def account_data_export(*, user) -> dict:
             }
             for row in AccessLog.objects.filter(username__iexact=user.email).order_by("attempt_time")
         ],
-        "activity": [
-            {
-                "when": _iso(e.created_at),
-                "action": e.action,
-                "object": f"{e.object_type}#{e.object_id}" if e.object_type else "",
-                "ip_address": e.ip_address,
-            }
-            for e in events
-        ],
+        "activity": [_activity(event, user) for event in events],
+    }
+
+
+def _activity(event, user) -> dict:
+    """One audit event for the user's copy: the client data only of what they (or nobody logged
+    in, such as a login attempt at their address) did, not those of staff acting on their account."""
+    personal = personal_part(event)
+    own = personal is not None and event.actor_id in (None, user.pk)
+    details = event.details if isinstance(event.details, dict) else {"details": event.details}
+    return {
+        "when": _iso(event.created_at),
+        "action": event.action,
+        "object": f"{event.object_type}#{event.object_id}" if event.object_type else "",
+        "ip_address": personal.ip_address if own else None,
+        "user_agent": personal.user_agent if own else "",
+        "details": {**details, **(personal.details if own else {})},
+        "personal_data_erased_at": _iso(personal.erased_at) if personal is not None else None,
     }
 
 
@@ -240,6 +258,7 @@ def account_delete(*, user, token: str, request=None) -> dict[str, int]:
             ),
             "memberships": Membership.objects.filter(user=user).delete()[0],
             "login_records": login_records_delete(username=email),
+            "audit_personal": audit_personal_erase(rows=audit_personal_about(user=user, email=email)),
         }
         # Unsent mail to the address is not sent any more.
         OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)]).update(
@@ -258,7 +277,6 @@ def account_delete(*, user, token: str, request=None) -> dict[str, int]:
         user.email_confirmed_at = None
         user.set_unusable_password()
         user.save()
-        audit_event_record(
-            action="account.delete", obj=user, request=request, details={"actor": actor_label(user), **counts}
-        )
+        # Without the request: the client's IP address and browser are what was just erased.
+        audit_event_record(action="account.delete", obj=user, details={"actor": actor_label(user), **counts})
     return counts

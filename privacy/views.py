@@ -109,6 +109,7 @@ class AccountDeleteConfirmView(PolicyRequiredMixin, RateLimitMixin, View):
     def post(self, request, token):
         try:
             account_delete(user=request.user, token=token, request=request)
+            request.user.refresh_from_db()  # erased and inactive: the logout below records nothing personal
         except AccountDeletionRefused as error:
             return render(request, "privacy/delete_link_invalid.html", {"reason": error.message}, status=400)
         logout(request)

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import actor_display, personal_part
+
 ACTION_LABELS = {
     # accounts and security
     "account.update": _("Account details changed"),
@@ -223,11 +225,23 @@ def object_references(events) -> dict[tuple[str, str], ObjectRef]:
 
 
 def decorate(events) -> None:
-    """Give each event ``action_label``, ``object_ref`` and ``detail_items`` for the template."""
+    """Give each event ``action_label``, ``object_ref``, ``detail_items`` and its personal part
+    (``who``, ``ip_address``, ``user_agent``, ``personal_erased``) for the template.
+
+    The personal part shows while it exists; once retention or an account deletion erased it, the
+    actor reads ``user#<id>`` and the page says the personal data were erased.
+    """
     refs = object_references(events)
     for event in events:
+        personal = personal_part(event)
+        event.who = actor_display(event)
+        event.personal_erased = personal is not None and personal.is_erased
+        event.ip_address = personal.ip_address if personal is not None else None
+        event.user_agent = personal.user_agent if personal is not None else ""
         event.action_label = action_label(event.action)
         event.object_ref = refs.get((event.object_type, event.object_id))
         if event.object_ref is None and event.object_type:
             event.object_ref = ObjectRef(f"{event.object_type} #{event.object_id}")
-        event.detail_items = detail_items(event.details)
+        personal_details = personal.details if personal is not None and isinstance(personal.details, dict) else {}
+        shown = {**event.details, **personal_details} if isinstance(event.details, dict) else event.details
+        event.detail_items = detail_items(shown)

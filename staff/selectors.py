@@ -336,9 +336,12 @@ def organisations_with_registration(*, mission: Mission) -> QuerySet[Organisatio
 
 def audit_event_list(*, filters: dict | None = None) -> QuerySet[AuditEvent]:
     filters = filters or {}
-    events = AuditEvent.objects.select_related("actor")
+    events = AuditEvent.objects.select_related("actor", "personal")
     if filters.get("actor"):
-        events = events.filter(Q(actor__email__icontains=filters["actor"]) | Q(actor_email__icontains=filters["actor"]))
+        actor = filters["actor"]
+        events = events.filter(
+            Q(actor__email__icontains=actor) | Q(personal__actor_email__icontains=actor) | Q(actor_label__iexact=actor)
+        )
     if filters.get("action"):
         events = events.filter(action__startswith=filters["action"])
     if filters.get("date_from"):

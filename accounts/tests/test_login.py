@@ -16,7 +16,10 @@ def _login(client, email, password, ip="10.1.1.1"):
 def test_login_and_failed_login_are_audited(client):
     user = UserFactory(email="piet@example.org")
     assert _login(client, "piet@example.org", "wrong").status_code == 200
-    assert AuditEvent.objects.filter(action="auth.login_failed", details__username="piet@example.org").count() == 1
+    assert (
+        AuditEvent.objects.filter(action="auth.login_failed", personal__details__username="piet@example.org").count()
+        == 1
+    )
     assert _login(client, "piet@example.org", PASSWORD).status_code == 302
     assert AuditEvent.objects.filter(action="auth.login", actor=user).exists()
 
@@ -35,7 +38,7 @@ def test_lockout_after_repeated_failures_returns_429(client, settings):
     assert "Te veel mislukte" in response.content.decode()
     # Even the right password is refused from this IP while locked.
     assert _login(client, "piet@example.org", PASSWORD).status_code == 429
-    assert AuditEvent.objects.filter(action="auth.lockout", details__username="piet@example.org").exists()
+    assert AuditEvent.objects.filter(action="auth.lockout", personal__details__username="piet@example.org").exists()
 
 
 def test_lockout_is_per_account_and_ip_so_nobody_locks_out_another(client, settings):
@@ -96,7 +99,8 @@ def test_failures_are_audited_with_their_reason(client):
     _login(client, "niemand@example.org", "wrong")
     _login(client, "slaper@example.org", PASSWORD)
     reasons = {
-        e.details["username"]: e.details["reason"] for e in AuditEvent.objects.filter(action="auth.login_failed")
+        e.personal.details["username"]: e.details["reason"]
+        for e in AuditEvent.objects.filter(action="auth.login_failed")
     }
     assert reasons == {
         "piet@example.org": "bad_password",

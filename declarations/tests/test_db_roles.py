@@ -18,11 +18,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 from psycopg2 import errors
 
+from audit.models import AuditEvent
 from declarations.hashing import erasure_mac
 from declarations.keys import current_chain_key
 from declarations.models import DeclarationPersonalData
 from declarations.protection import APPEND_ONLY_TABLES, PERSONAL_TABLE, TEXT_TABLE
 from declarations.services import declarations_verify
+from tests.factories import member_of
 
 from .chain_tools import sign, tamper
 
@@ -102,7 +104,7 @@ def test_the_app_role_can_read_and_append(app_role):
     assert len(_as_app(app_role, "SELECT count(*) FROM declarations_declaration")) == 1
     inserted = _as_app(
         app_role,
-        "INSERT INTO audit_auditevent (actor_email, action, object_type, object_id, created_at, details) "
+        "INSERT INTO audit_auditevent (actor_label, action, object_type, object_id, created_at, details) "
         "VALUES ('', 'test.app_role', '', '', now(), '{}')",
     )
     assert inserted == 1  # and rolled back
@@ -196,3 +198,39 @@ def test_migrate_and_db_roles_connect_with_the_owner_url_to_the_same_database(ap
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         assert cursor.fetchone()[0] != user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_app_role_erases_the_personal_part_of_audit_events_but_cannot_touch_the_events(app_role):
+    """The personal part (``audit_auditeventpersonal``) is not evidence; the events are."""
+    from audit.models import AuditEventPersonal
+    from audit.services import audit_event_record
+
+    user = member_of()
+    event = audit_event_record(action="auth.login", actor=user, obj=user, ip_address="192.0.2.21")
+    conn = psycopg2.connect(**app_role)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "UPDATE audit_auditeventpersonal SET actor_email = '', ip_address = NULL, erased_at = now() "
+                "WHERE event_id = %s",
+                [event.pk],
+            )
+            assert cursor.rowcount == 1
+            cursor.execute("DELETE FROM audit_auditeventpersonal WHERE event_id = -1")
+            conn.commit()
+            for sql in (
+                "UPDATE audit_auditevent SET actor_label = '' WHERE id = %s",
+                "DELETE FROM audit_auditevent WHERE id = %s",
+            ):
+                with pytest.raises(errors.InsufficientPrivilege):
+                    cursor.execute(sql, [event.pk])
+                conn.rollback()
+            with pytest.raises(errors.InsufficientPrivilege):
+                cursor.execute("TRUNCATE audit_auditeventpersonal")
+            conn.rollback()
+    finally:
+        conn.close()
+    personal = AuditEventPersonal.objects.get(event_id=event.pk)
+    assert personal.ip_address is None and personal.is_erased
+    assert AuditEvent.objects.get(pk=event.pk).actor_label == f"user#{user.pk}"

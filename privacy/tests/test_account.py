@@ -7,7 +7,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditEventPersonal
+from audit.services import audit_event_record, audit_personal_about, audit_personal_erase
+from audit.tests.helpers import audit_trail_text
 from dashboard.tests.helpers import make_mission, register
 from declarations.models import DeclarationPersonalData, PersonalDataErasure
 from declarations.services import declarations_verify
@@ -89,7 +91,7 @@ def test_delete_account_end_to_end(client, signed, django_capture_on_commit_call
     # The audit trail says who did what, under a pseudonym, with no name or address left.
     events = AuditEvent.objects.filter(actor=signed)
     assert events.filter(action="account.delete_requested").exists()
-    assert set(events.values_list("actor_email", flat=True)) == {f"user#{signed.pk}"}
+    assert set(events.values_list("actor_label", flat=True)) == {f"user#{signed.pk}"}
     assert AuditEvent.objects.filter(action="account.delete", object_id=str(signed.pk)).exists()
     # The account is gone for login, and the link cannot be used again.
     assert not signed.check_password(PASSWORD)
@@ -142,3 +144,57 @@ def test_ministry_accounts_are_closed_by_the_operators(client):
     login_staff(client, MinistryUserFactory())
     assert client.get(reverse("privacy:delete")).status_code == 403
     assert client.get(reverse("privacy:my_data")).status_code == 200
+
+
+def client_class_for(client):
+    return type(client)()
+
+
+def test_deletion_leaves_no_address_or_ip_address_of_the_user_anywhere_in_the_audit_trail(
+    client, signed, django_capture_on_commit_callbacks
+):
+    """The whole trail (events and personal parts, details included) is searched as text."""
+    email = signed.email
+    client.defaults.update(REMOTE_ADDR="192.0.2.77", HTTP_USER_AGENT="AnnasBrowser/9")
+    client.logout()
+    # A failed and a real login (their address in the details), then activity, then the deletion.
+    client.post(reverse("accounts:login"), {"username": email, "password": "wrong"})
+    assert client.post(reverse("accounts:login"), {"username": email, "password": PASSWORD}).status_code == 302
+    stranger = client_class_for(client)
+    stranger.defaults.update(REMOTE_ADDR="198.51.100.99")
+    stranger.post(reverse("accounts:login"), {"username": "iemand@example.org", "password": "wrong"})
+    response = client.get(reverse("privacy:my_data"))
+    page = response.content.decode()
+    assert "192.0.2.77" in page and "AnnasBrowser/9" in page  # shown while it exists
+    before = audit_trail_text()
+    assert email.lower() in before and "192.0.2.77" in before and "annasbrowser" in before
+    with django_capture_on_commit_callbacks(execute=True):
+        _request_deletion(client, signed)
+    path = re.search(r"/accounts/delete/\S+/", mail.outbox[-1].body).group(0)
+    assert client.post(path).status_code == 302
+
+    text = audit_trail_text()
+    for personal in (email.lower(), "192.0.2.77", "annasbrowser", "anna de vries"):
+        assert personal not in text
+    # The events remain and say who did what under the pseudonym; others' data are untouched.
+    actions = set(AuditEvent.objects.filter(actor=signed).values_list("action", flat=True))
+    assert {"auth.login", "account.delete_requested", "auth.logout"} <= actions
+    assert set(AuditEvent.objects.filter(actor=signed).values_list("actor_label", flat=True)) == {f"user#{signed.pk}"}
+    erased = AuditEventPersonal.objects.filter(event__actor=signed)
+    assert erased.exists() and not erased.filter(erased_at__isnull=True).exists()
+    deletion = AuditEvent.objects.get(action="account.delete")
+    assert deletion.details["actor"] == f"user#{signed.pk}" and deletion.details["audit_personal"] >= 4
+    assert "198.51.100.99" in text and "iemand@example.org" in text
+    assert declarations_verify().ok
+
+
+def test_my_data_shows_audit_client_data_while_they_exist_and_erased_after(client, signed, rf):
+    audit_event_record(action="auth.login", actor=signed, request=rf.post("/", REMOTE_ADDR="192.0.2.66"))
+    data = json.loads(client.get(reverse("privacy:my_data_json")).content)
+    login = next(a for a in data["activity"] if a["ip_address"] == "192.0.2.66")
+    assert login["personal_data_erased_at"] is None
+    audit_personal_erase(rows=audit_personal_about(user=signed, email=signed.email))
+    data = json.loads(client.get(reverse("privacy:my_data_json")).content)
+    assert "192.0.2.66" not in json.dumps(data)
+    assert all(a["personal_data_erased_at"] for a in data["activity"] if a["action"] == "auth.login")
+    assert "persoonsgegevens gewist" in client.get(reverse("privacy:my_data")).content.decode()

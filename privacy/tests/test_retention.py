@@ -3,10 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessLog
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.services import audit_event_record
+from audit.tests.helpers import audit_trail_text
 from dashboard.selectors import Filters, dashboard_report, missions_known
 from dashboard.services import rollups_refresh
 from dashboard.tests.helpers import attend, make_mission, register
@@ -17,7 +20,7 @@ from notifications.models import OutboxMessage, OutboxStatus
 from organisations.models import Invitation
 from privacy.retention import retention_erase
 from privacy.tasks import retention_erase as retention_task
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +49,7 @@ def erase_and_check(settings):
         "invitations": 10,
         "outbox": 5,
         "login_records": 60,
+        "audit_personal": 180,
     }
     old = make_mission(year=2024)
     old.ends_on = date.today() - timedelta(days=31)
@@ -117,6 +121,7 @@ def test_nothing_is_erased_before_its_period(settings):
         "invitations": 10,
         "outbox": 5,
         "login_records": 60,
+        "audit_personal": 180,
     }
     mission = make_mission(year=date.today().year + 1)
     registration = register(mission, ip="203.0.113.9")
@@ -134,6 +139,7 @@ def test_beat_runs_the_retention_task(settings):
         "outbox": 0,
         "login_records": 0,
         "declaration_personal_data": 0,
+        "audit_personal": 0,
     }
 
 
@@ -144,12 +150,50 @@ def test_privacy_page_states_the_periods_from_the_settings(client, settings):
         "invitations": 45,
         "outbox": 7,
         "login_records": 99,
+        "audit_personal": 77,
     }
     page = client.get("/privacy/").content.decode()
     assert "123 dagen na afloop van de missie" in page
+    assert "IP-adres en browser, en e-mailadressen in de details: 77 dagen" in page
     assert "2555 dagen na ondertekening" in page
     assert "45 dagen" in page and "7 dagen" in page and "99 dagen" in page
     english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en")
     client.post("/i18n/setlang/", {"language": "en", "next": "/privacy/"})
     english = client.get("/privacy/").content.decode()
     assert "123 days after the end of the mission" in english
+    assert "e-mail addresses in its details: 77 days" in english
+
+
+def audit_personal_erase_and_check(settings, rf):
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "audit_personal": 180}
+    user = UserFactory(email="anna@example.org")
+    old_request = rf.post("/", REMOTE_ADDR="203.0.113.80", HTTP_USER_AGENT="OudeBrowser/1")
+    with time_machine.travel(timezone.now() - timedelta(days=181)):
+        audit_event_record(action="auth.login", actor=user, obj=user, request=old_request)
+        audit_event_record(
+            action="auth.login_failed", request=old_request, details={"username": "oud@example.org", "reason": "x"}
+        )
+    with time_machine.travel(timezone.now() - timedelta(days=179)):
+        audit_event_record(
+            action="auth.logout", actor=user, obj=user, request=rf.post("/", REMOTE_ADDR="198.51.100.81")
+        )
+    counts = retention_erase()
+    assert counts["audit_personal"] == 2
+    text = audit_trail_text()
+    assert "203.0.113.80" not in text and "oudebrowser" not in text and "oud@example.org" not in text
+    assert "198.51.100.81" in text and "anna@example.org" in text  # newer than the period: kept
+    # The events stay, with what happened and the pseudonym; the erasure is an appended event.
+    login = AuditEvent.objects.select_related("personal").get(action="auth.login")
+    assert login.actor_label == f"user#{user.pk}" and login.personal.is_erased
+    assert AuditEvent.objects.get(action="auth.login_failed").details == {"reason": "x"}
+    assert AuditEvent.objects.get(action="privacy.retention_erase").details["audit_personal"] == 2
+    assert retention_erase()["audit_personal"] == 0
+
+
+def test_audit_personal_data_older_than_the_period_are_erased_newer_kept(settings, rf):
+    audit_personal_erase_and_check(settings, rf)
+
+
+@pytest.mark.postgres
+def test_audit_personal_data_erased_on_postgresql(settings, rf):
+    audit_personal_erase_and_check(settings, rf)

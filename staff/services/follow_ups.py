@@ -6,7 +6,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_event_record, changes_apply
+from audit.services import actor_label, audit_event_record, changes_apply
 from missions.models import Mission
 from organisations.policies import require
 
@@ -38,7 +38,7 @@ def follow_up_create(
                 "mission": mission.pk,
                 "topic": action.topic,
                 "due_on": due_on.isoformat(),
-                "owner": getattr(owner, "email", ""),
+                "owner": actor_label(owner),
             },
         )
     return action

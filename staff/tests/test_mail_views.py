@@ -80,7 +80,7 @@ def test_resend_queues_and_sends_again_with_audit(staff_client, django_capture_o
     assert message.status == OutboxStatus.SENT and message.attempts == 1
     assert [m.to for m in mail.outbox] == [["jan@bedrijf.example"]]
     event = AuditEvent.objects.get(action="mail.resend")
-    assert event.actor == staff_client.user and event.object_id == str(message.pk) and event.ip_address
+    assert event.actor == staff_client.user and event.object_id == str(message.pk) and event.personal.ip_address
     follow = staff_client.get(response["Location"])
     assert "wordt binnenkort opnieuw verstuurd" in follow.content.decode()
 

@@ -123,3 +123,25 @@ def test_registration_list_shows_sector_names(staff_client):
     registration = RegistrationFactory(organisation=OrganisationFactory(sector="C"))
     page = staff_client.get(reverse("staff:registration_list", args=[registration.mission_id])).content.decode()
     assert "C – Industrie" in page
+
+
+def test_the_audit_trail_shows_the_personal_part_while_it_exists_and_erased_after(staff_client, rf):
+    from audit.models import AuditEventPersonal
+    from audit.services import audit_personal_erase
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="piet@example.org")
+    request = rf.post("/", REMOTE_ADDR="192.0.2.33", HTTP_USER_AGENT="PietsBrowser")
+    event = audit_event_record(action="auth.login_failed", request=request, details={"username": "piet@example.org"})
+    audit_event_record(action="auth.login", actor=user, obj=user, request=request)
+    page = staff_client.get(reverse("staff:audit")).content.decode()
+    assert "piet@example.org" in page and "192.0.2.33" in page and "PietsBrowser" in page
+    assert staff_client.get(reverse("staff:audit"), {"actor": "piet@example"}).context["events"]
+    audit_personal_erase(rows=AuditEventPersonal.objects.all())
+    page = staff_client.get(reverse("staff:audit")).content.decode()
+    assert "piet@example.org" not in page and "192.0.2.33" not in page and "PietsBrowser" not in page
+    assert (
+        f"user#{user.pk}" in page and page.count("persoonsgegevens gewist") == AuditEventPersonal.objects.count() >= 2
+    )
+    assert staff_client.get(reverse("staff:audit"), {"actor": f"user#{user.pk}"}).context["events"]
+    assert event.pk in [e.pk for e in staff_client.get(reverse("staff:audit")).context["events"]]

@@ -6,6 +6,9 @@ tables (and by default on tables the owner creates later), the sequences, and on
 
 - declarations, checkpoints, erasure records, audit events: SELECT and INSERT only;
 - personal data of declarations: no DELETE (the triggers allow only the erasure as UPDATE);
+- the personal part of audit events (``audit_auditeventpersonal``): not evidence, so SELECT,
+  INSERT, UPDATE and DELETE like other tables (retention and account deletion erase it), while
+  the audit events themselves stay INSERT and SELECT only;
 - the migration history: SELECT only;
 
 never TRUNCATE, never ownership, so it cannot disable the triggers either. The command then

@@ -1,0 +1,66 @@
+"""Migration 0003 moves the personal data of events written before it out of the append-only rows.
+
+The events are written as the old schema had them (raw SQL at migration 0002), then the migrations
+run forward, through the append-only trigger, which the migration switches off and on itself.
+"""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from audit.models import AuditEvent, AuditEventPersonal
+from tests.factories import UserFactory
+
+from .helpers import audit_trail_text
+
+LATEST = [("audit", "0004_remove_auditevent_ip_address")]
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+
+
+def _old_event(actor_id, actor_email, ip, details):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (actor_id, actor_email, action, object_type, object_id, created_at,"
+            " ip_address, details) VALUES (%s, %s, 'old.event', '', '', CURRENT_TIMESTAMP, %s, %s)",
+            [actor_id, actor_email, ip, details],
+        )
+
+
+def _moves_old_personal_data():
+    user = UserFactory(email="oud@example.org")
+    try:
+        _migrate([("audit", "0002_append_only_triggers")])
+        _old_event(user.pk, "oud@example.org", "203.0.113.50", '{"user": "lid@example.org", "role": "admin"}')
+        _old_event(user.pk, f"user#{user.pk}", "203.0.113.51", '{"username": "poging@example.org", "reason": "x"}')
+        _old_event(None, "", None, '{"count": 3}')
+    finally:
+        _migrate(LATEST)
+    first, second, third = AuditEvent.objects.order_by("pk")
+    assert (first.actor_label, first.details) == (f"user#{user.pk}", {"role": "admin"})
+    assert (second.actor_label, second.details) == (f"user#{user.pk}", {"reason": "x"})
+    assert third.details == {"count": 3} and not AuditEventPersonal.objects.filter(event=third).exists()
+    assert (first.personal.actor_email, first.personal.ip_address) == ("oud@example.org", "203.0.113.50")
+    assert first.personal.details == {"user": "lid@example.org"}
+    assert second.personal.details == {"username": "poging@example.org"}
+    event_text = str(list(AuditEvent.objects.values())).lower()
+    for value in ("oud@example.org", "lid@example.org", "poging@example.org", "203.0.113.5"):
+        assert value not in event_text and value in audit_trail_text()
+    # The append-only rule is back on.
+    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'changed'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_old_personal_data_out_of_the_events():
+    _moves_old_personal_data()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_old_personal_data_out_of_the_events_on_postgresql():
+    _moves_old_personal_data()
