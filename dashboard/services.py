@@ -17,7 +17,7 @@ from missions.models import Mission, Participant, PreparationSession, Registrati
 from organisations.models import Organisation
 from staff.models import Attendance
 
-from . import deltas
+from . import deltas, profiles
 from .constants import CATEGORY, SCOPES
 from .models import (
     AttendanceFact,
@@ -26,9 +26,12 @@ from .models import (
     BrochureRollup,
     FactChange,
     MissionDimension,
+    OrganisationProfile,
+    PublishedUptakeRollup,
     RefreshState,
     RegistrationFact,
     UptakeOrganisation,
+    UptakeProfile,
     UptakeRollup,
 )
 
@@ -168,7 +171,10 @@ def _attendance_rows() -> list[AttendanceRollup]:
             excused=Count("id", filter=Q(status="excused")),
         )
     )
-    return [AttendanceRollup(**values) for values in grouped]
+    rows = [AttendanceRollup(**values) for values in grouped]
+    for row in rows:
+        deltas.attendance_publish(row)
+    return rows
 
 
 def brochure_facts_sync() -> None:
@@ -259,6 +265,7 @@ def rollups_rebuild() -> RefreshState:
         UptakeRollup.objects.bulk_create(uptake, batch_size=5000)
         AttendanceRollup.objects.bulk_create(attendance, batch_size=5000)
         _uptake_organisation_rows_insert()
+        profiles.profiles_rebuild()
         _brochure_rollups_replace()
         FactChange.objects.filter(id__lte=last_change).delete()
         state.rebuilt_at = now
@@ -268,7 +275,8 @@ def rollups_rebuild() -> RefreshState:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"ANALYZE {_table(UptakeRollup)}, {_table(AttendanceRollup)}, {_table(UptakeOrganisation)}, "
-                f"{_table(RegistrationFact)}, {_table(AttendanceFact)}"
+                f"{_table(RegistrationFact)}, {_table(AttendanceFact)}, {_table(PublishedUptakeRollup)}, "
+                f"{_table(UptakeProfile)}, {_table(OrganisationProfile)}"
             )
     logger.info(
         "Dashboard rollups rebuilt: %d facts, %d rollup rows, %d ms", state.facts, len(uptake), state.duration_ms
@@ -311,6 +319,7 @@ def rollups_refresh() -> RefreshState:
         registration_facts_sync(now=now, ids=list(registration_ids))
         after = deltas.registration_facts(registration_ids)
         deltas.uptake_apply(before, after)
+        profiles.profiles_apply({fact["organisation_id"] for fact in (*before.values(), *after.values())})
         before = deltas.attendance_facts(attendance_ids)
         attendance_facts_sync(now=now, ids=list(attendance_ids))
         after = deltas.attendance_facts(attendance_ids)

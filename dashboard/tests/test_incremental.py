@@ -12,9 +12,12 @@ from dashboard.models import (
     AttendanceRollup,
     BrochureRollup,
     FactChange,
+    OrganisationProfile,
+    PublishedUptakeRollup,
     RefreshState,
     RegistrationFact,
     UptakeOrganisation,
+    UptakeProfile,
     UptakeRollup,
 )
 from dashboard.services import rollups_rebuild, rollups_refresh, rollups_refresh_if_stale
@@ -40,7 +43,16 @@ def snapshot() -> dict:
 
     return {
         model.__name__: rows(model)
-        for model in (UptakeRollup, AttendanceRollup, BrochureRollup, UptakeOrganisation, RegistrationFact)
+        for model in (
+            UptakeRollup,
+            AttendanceRollup,
+            BrochureRollup,
+            UptakeOrganisation,
+            RegistrationFact,
+            PublishedUptakeRollup,
+            UptakeProfile,
+            OrganisationProfile,
+        )
     }
 
 
