@@ -94,9 +94,9 @@ def _sums() -> dict:
     }
 
 
-def _scope(filters: Filters) -> QuerySet:
+def _scope(filters: Filters, model=PublishedUptakeRollup) -> QuerySet:
     """Rollup rows that together count every organisation in the selection exactly once."""
-    rows = PublishedUptakeRollup.objects.filter(filters.category_q())
+    rows = model.objects.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
         if filters.year:
