@@ -30,7 +30,7 @@ property. ``dashboard.profiles`` keeps the profiles and the published rollups up
 
 import hashlib
 import hmac
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from django.utils.encoding import force_bytes
 
 from declarations.constants import Decision
 
-from .constants import ROLLUP_KEY, SCOPES
+from .constants import SCOPES
 
 # A registration's decision as the figures count it.
 ENDORSED, NOT_ENDORSED, PENDING, OTHER = "e", "n", "p", "x"
@@ -96,33 +96,48 @@ def profile_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def contribution(text: str) -> dict[tuple, Counter]:
-    """What one organisation of the profile ``text`` adds to each uptake rollup row.
+# What a registration's scope row is keyed by, per scope: a dimension of the registration or a fixed value.
+_SCOPE_PARTS = tuple(
+    tuple((name in dimensions, fixed.get(name)) for name in ("year", "country", "mission_id"))
+    for dimensions, fixed in SCOPES
+)
+# The measures of an uptake rollup row, in the order ``contribution`` gives them.
+UPTAKE_MEASURES = (
+    "registrations",
+    "organisations",
+    "organisations_endorsed",
+    "declarations_endorsed",
+    "declarations_not_endorsed",
+    "declarations_pending",
+)
+
+
+def contribution(text: str) -> dict[tuple, list[int]]:
+    """What one organisation of the profile ``text`` adds to each uptake rollup row
+    (``UPTAKE_MEASURES``, in that order).
 
     The same formula as the true rollups (``services._uptake_rows``): registrations and
     declarations are counted, the organisation once per row it has a registration in.
     """
     sector, kind, size_class, entries = text.split("|", 3)
-    registrations = []
+    groups: dict[tuple, list[str]] = defaultdict(list)
     for entry in entries.split(";") if entries else []:
         mission, year, country, cls = entry.split(":")
-        registrations.append({"mission_id": int(mission), "year": int(year), "country": country, "cls": cls})
-    category = {"sector": sector, "kind": kind, "size_class": size_class}
-    rows: dict[tuple, Counter] = defaultdict(Counter)
-    for dimensions, fixed in SCOPES:
-        groups: dict[tuple, list] = defaultdict(list)
-        for registration in registrations:
-            values = {**{d: registration[d] for d in dimensions}, **fixed, **category}
-            groups[tuple(values[k] for k in ROLLUP_KEY)].append(registration["cls"])
-        for key, classes in groups.items():
-            measures = rows[key]
-            measures["registrations"] += len(classes)
-            measures["organisations"] += 1
-            measures["organisations_endorsed"] += ENDORSED in classes
-            measures["declarations_endorsed"] += classes.count(ENDORSED)
-            measures["declarations_not_endorsed"] += classes.count(NOT_ENDORSED)
-            measures["declarations_pending"] += classes.count(PENDING)
-    return rows
+        own = (int(year), country, int(mission))
+        for parts in _SCOPE_PARTS:
+            key = tuple(own[i] if is_dimension else value for i, (is_dimension, value) in enumerate(parts))
+            groups[(*key, sector, kind, size_class)].append(cls)
+    return {
+        key: [
+            len(classes),
+            1,
+            int(ENDORSED in classes),
+            classes.count(ENDORSED),
+            classes.count(NOT_ENDORSED),
+            classes.count(PENDING),
+        ]
+        for key, classes in groups.items()
+    }
 
 
 def pseudo_sizes(sizes: dict[str, int], *, domain: str) -> dict[str, int]:

@@ -187,28 +187,6 @@ class UptakeProfile(models.Model):
         return f"{self.key[:12]}: {self.organisations} -> {self.published}"
 
 
-class OrganisationProfile(models.Model):
-    """Which profile an organisation (in one category) has now, to move it when its facts change."""
-
-    organisation_id = models.BigIntegerField(_("organisation id"))
-    sector = models.CharField(_("sector"), max_length=1, choices=Sector.choices)
-    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
-    size_class = models.CharField(_("size class"), max_length=5, choices=SizeClass.choices)
-    profile_key = models.CharField(_("profile key"), max_length=64)
-
-    class Meta:
-        verbose_name = _("profile of an organisation")
-        verbose_name_plural = _("profiles of organisations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation_id", "sector", "kind", "size_class"], name="dash_org_profile_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"organisation {self.organisation_id}"
-
-
 class UptakeOrganisation(models.Model):
     """How many registrations (and endorsed ones) one organisation has in one rollup row.
 

@@ -4,7 +4,8 @@
 and published size P of every profile, and the published rollups as the sum over profiles of
 P x (what one organisation of the profile adds). ``profiles_apply`` does the same for the
 organisations whose facts changed: each moves from its old profile to its new one, so the X of
-both changes; where that changes P, the rows the profile touches move by the change of P times
+both changes (the old profile is recomputed from the facts as they were, so nothing is stored
+per organisation); where that changes P, the rows the profile touches move by the change of P times
 the profile's contribution. Rebuild and incremental give the same rows (tested).
 
 An organisation is counted per category (sector, kind, size class), as the true rollups count it:
@@ -17,8 +18,8 @@ from django.db import connection
 
 from . import deltas
 from .constants import CATEGORY, ROLLUP_KEY
-from .disclosure import contribution, profile_key, random_round, signature
-from .models import OrganisationProfile, PublishedUptakeRollup, RegistrationFact, UptakeProfile
+from .disclosure import UPTAKE_MEASURES, contribution, profile_key, random_round, signature
+from .models import PublishedUptakeRollup, RegistrationFact, UptakeProfile
 
 UNIT_FIELDS = ("organisation_id", *CATEGORY)
 FACT_FIELDS = (*UNIT_FIELDS, "mission_id", "year", "country", "decision")
@@ -37,25 +38,27 @@ def _units(rows) -> dict[tuple, str]:
     return {unit: signature(unit[1:], entries) for unit, entries in registrations.items()}
 
 
-def _add(sums: dict[tuple, Counter], text: str, times: int) -> None:
+def _add(sums: dict[tuple, list[int]], text: str, times: int) -> None:
     for key, measures in contribution(text).items():
         target = sums[key]
-        for name, value in measures.items():
-            target[name] += times * value
+        for i, value in enumerate(measures):
+            target[i] += times * value
+
+
+def _sums() -> dict[tuple, list[int]]:
+    return defaultdict(lambda: [0] * len(UPTAKE_MEASURES))
 
 
 def profiles_rebuild() -> int:
-    """Rebuild profiles, organisations' profiles and published rollups from all facts; returns profiles."""
+    """Rebuild the profiles and the published rollups from all facts; returns the number of profiles."""
     facts = RegistrationFact.objects.order_by().values_list(*FACT_FIELDS)
-    units = _units(facts.iterator(chunk_size=20000) if connection.vendor == "postgresql" else facts)
-    sizes = Counter(units.values())
+    sizes = Counter(_units(facts.iterator(chunk_size=20000) if connection.vendor == "postgresql" else facts).values())
     keys = {text: profile_key(text) for text in sizes}
     published = {text: published_size(text, x) for text, x in sizes.items()}
-    sums: dict[tuple, Counter] = defaultdict(Counter)
+    sums = _sums()
     for text, p in published.items():
         if p:
             _add(sums, text, p)
-    OrganisationProfile.objects.all().delete()
     UptakeProfile.objects.all().delete()
     PublishedUptakeRollup.objects.all().delete()
     UptakeProfile.objects.bulk_create(
@@ -65,16 +68,11 @@ def profiles_rebuild() -> int:
         ),
         batch_size=5000,
     )
-    OrganisationProfile.objects.bulk_create(
-        (
-            OrganisationProfile(**dict(zip(UNIT_FIELDS, unit, strict=True)), profile_key=keys[text])
-            for unit, text in units.items()
-        ),
-        batch_size=5000,
-    )
     PublishedUptakeRollup.objects.bulk_create(
         (
-            PublishedUptakeRollup(**dict(zip(ROLLUP_KEY, key, strict=True)), **measures)
+            PublishedUptakeRollup(
+                **dict(zip(ROLLUP_KEY, key, strict=True)), **dict(zip(UPTAKE_MEASURES, measures, strict=True))
+            )
             for key, measures in sums.items()
         ),
         batch_size=5000,
@@ -82,44 +80,44 @@ def profiles_rebuild() -> int:
     return len(sizes)
 
 
-def profiles_apply(organisation_ids: set[int]) -> int:
-    """Move the given organisations to their current profiles; returns the profiles whose P changed."""
-    if not organisation_ids:
-        return 0
-    new_units, old_units = {}, {}
+def profiles_apply(before: dict[int, dict], after: dict[int, dict]) -> int:
+    """Move the organisations of the changed facts (``before`` / ``after`` the sync, per
+    registration, as ``deltas.registration_facts`` gives them) to their current profiles.
+
+    An organisation's old profile is its facts now with the changed ones put back as they were,
+    so nothing per organisation needs to be stored. Returns the profiles whose P changed.
+    """
+    changed_ids = {r for r in set(before) | set(after) if before.get(r) != after.get(r)}
+    organisation_ids = {
+        fact["organisation_id"] for r in changed_ids for fact in (before.get(r), after.get(r)) if fact is not None
+    }
+    new_rows, old_rows = [], []
     for chunk in deltas.chunks(organisation_ids):
-        new_units.update(_units(RegistrationFact.objects.filter(organisation_id__in=chunk).values_list(*FACT_FIELDS)))
-        for row in OrganisationProfile.objects.filter(organisation_id__in=chunk):
-            old_units[tuple(getattr(row, f) for f in UNIT_FIELDS)] = row
+        for registration, *row in RegistrationFact.objects.filter(organisation_id__in=chunk).values_list(
+            "registration_id", *FACT_FIELDS
+        ):
+            new_rows.append(row)
+            if registration not in changed_ids:
+                old_rows.append(row)
+    old_rows += [tuple(before[r][f] for f in FACT_FIELDS) for r in changed_ids if r in before]
+    old_units, new_units = _units(old_rows), _units(new_rows)
     change: Counter = Counter()
     texts = {}
-    moved, gone = [], []
-    for unit in set(new_units) | set(old_units):
-        old, text = old_units.get(unit), new_units.get(unit)
-        key = profile_key(text) if text else None
-        if old is not None and old.profile_key == key:
+    for unit in set(old_units) | set(new_units):
+        old, new = old_units.get(unit), new_units.get(unit)
+        if old == new:
             continue
         if old is not None:
-            change[old.profile_key] -= 1
-            if key is None:
-                gone.append(old.pk)
-        if key is not None:
-            change[key] += 1
-            texts[key] = text
-            moved.append(OrganisationProfile(**dict(zip(UNIT_FIELDS, unit, strict=True)), profile_key=key))
-    OrganisationProfile.objects.filter(pk__in=gone).delete()
-    OrganisationProfile.objects.bulk_create(
-        moved,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=list(UNIT_FIELDS),
-        update_fields=["profile_key"],
-    )
+            change[profile_key(old)] -= 1
+            texts[profile_key(old)] = old
+        if new is not None:
+            change[profile_key(new)] += 1
+            texts[profile_key(new)] = new
     change = Counter({key: d for key, d in change.items() if d})
     existing = {}
     for chunk in deltas.chunks(change):
         existing.update({row.key: row for row in UptakeProfile.objects.filter(key__in=chunk)})
-    sums: dict[tuple, Counter] = defaultdict(Counter)
+    sums = _sums()
     upserts, deletions, changed = [], [], 0
     for key, d in change.items():
         row = existing.get(key) or UptakeProfile(key=key, signature=texts[key])
@@ -145,5 +143,6 @@ def profiles_apply(organisation_ids: set[int]) -> int:
         unique_fields=["key"],
         update_fields=["organisations", "published"],
     )
-    deltas.rows_apply(PublishedUptakeRollup, ROLLUP_KEY, sums, total="registrations")
+    changes = {key: Counter(dict(zip(UPTAKE_MEASURES, measures, strict=True))) for key, measures in sums.items()}
+    deltas.rows_apply(PublishedUptakeRollup, ROLLUP_KEY, changes, total="registrations")
     return changed

@@ -26,7 +26,6 @@ from .models import (
     BrochureRollup,
     FactChange,
     MissionDimension,
-    OrganisationProfile,
     PublishedUptakeRollup,
     RefreshState,
     RegistrationFact,
@@ -268,11 +267,9 @@ def rollups_rebuild() -> RefreshState:
             cursor.execute(
                 f"ANALYZE {_table(UptakeRollup)}, {_table(AttendanceRollup)}, {_table(UptakeOrganisation)}, "
                 f"{_table(RegistrationFact)}, {_table(AttendanceFact)}, {_table(PublishedUptakeRollup)}, "
-                f"{_table(UptakeProfile)}, {_table(OrganisationProfile)}"
+                f"{_table(UptakeProfile)}"
             )
-    logger.info(
-        "Dashboard rollups rebuilt: %d facts, %d rollup rows, %d ms", state.facts, rollups, state.duration_ms
-    )
+    logger.info("Dashboard rollups rebuilt: %d facts, %d rollup rows, %d ms", state.facts, rollups, state.duration_ms)
     return state
 
 
@@ -327,7 +324,7 @@ def rollups_refresh() -> RefreshState:
         registration_facts_sync(now=now, ids=list(registration_ids))
         after = deltas.registration_facts(registration_ids)
         deltas.uptake_apply(before, after)
-        profiles.profiles_apply({fact["organisation_id"] for fact in (*before.values(), *after.values())})
+        profiles.profiles_apply(before, after)
         before = deltas.attendance_facts(attendance_ids)
         attendance_facts_sync(now=now, ids=list(attendance_ids))
         after = deltas.attendance_facts(attendance_ids)

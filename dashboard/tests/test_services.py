@@ -2,7 +2,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from dashboard.disclosure import contribution, random_round
+from dashboard.disclosure import UPTAKE_MEASURES, contribution, random_round
 from dashboard.models import AttendanceFact, PublishedUptakeRollup, RegistrationFact, UptakeProfile, UptakeRollup
 from dashboard.selectors import Filters, _scope, _sums
 from dashboard.services import rollups_refresh
@@ -129,12 +129,9 @@ def test_published_rollups_are_the_sum_of_profile_sizes_times_one_organisation(s
     for profile in profiles:
         assert profile.published % 5 == 0 and abs(profile.published - profile.organisations) < 5
         for key, measures in contribution(profile.signature).items():
-            for name, value in measures.items():
+            for name, value in zip(UPTAKE_MEASURES, measures, strict=True):
                 expected[key][name] += profile.published * value
-    names = ("registrations", "organisations", "organisations_endorsed") + tuple(
-        f"declarations_{d}" for d in ("endorsed", "not_endorsed", "pending")
-    )
-    expected_rows = {key: tuple(m[n] for n in names) for key, m in expected.items() if m["registrations"]}
+    expected_rows = {key: tuple(m[n] for n in UPTAKE_MEASURES) for key, m in expected.items() if m["registrations"]}
     assert _published_rows() == expected_rows
 
 
