@@ -511,7 +511,7 @@ def test_the_pseudo_data_set_publishes_exactly_the_same_page_and_csv(client):
     login_staff(client, MinistryUserFactory())
     compared: Counter = Counter()
 
-    @hypothesis_settings(HYPOTHESIS, max_examples=6)
+    @hypothesis_settings(HYPOTHESIS, max_examples=4)
     @given(orgs=ORGS)
     def example(orgs):
         try:
