@@ -6,6 +6,8 @@ ALL_MISSIONS = 0
 ALL_COUNTRIES = ""
 
 CATEGORY = ("sector", "kind", "size_class")
+# The key of an uptake rollup row.
+ROLLUP_KEY = ("year", "country", "mission_id", *CATEGORY)
 # The rollup scopes: (dimensions grouped on, fixed values for the dimensions that mean "all").
 SCOPES = (
     (("year", "country", "mission_id"), {}),

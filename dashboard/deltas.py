@@ -14,10 +14,10 @@ from declarations.constants import Decision
 from missions.models import Registration
 from staff.models import Attendance
 
-from .constants import CATEGORY, SCOPES
+from .constants import CATEGORY, ROLLUP_KEY, SCOPES
+from .disclosure import random_round
 from .models import AttendanceFact, AttendanceRollup, RegistrationFact, UptakeOrganisation, UptakeRollup
 
-ROLLUP_KEY = ("year", "country", "mission_id", *CATEGORY)
 FACT_FIELDS = ("registration_id", "organisation_id", "mission_id", "year", "country", *CATEGORY, "decision")
 ATTENDANCE_FIELDS = ("attendance_id", "mission_id", "year", *CATEGORY, "status")
 ATTENDANCE_KEY = ("year", "mission_id", *CATEGORY)
@@ -25,7 +25,7 @@ NOT_ENDORSED = (Decision.NOT_ENDORSED, Decision.WITHDRAWN)
 CHUNK = 500
 
 
-def _chunks(ids):
+def chunks(ids):
     ids = sorted(ids)
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -35,7 +35,7 @@ def affected_ids(keys: dict[str, set[int]]) -> tuple[set[int], set[int]]:
     """Registrations and attendance records whose facts may have changed, from the outbox keys."""
     registrations = set(keys["r"])
     for field, ids in (("organisation_id", keys["o"]), ("mission_id", keys["m"])):
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             registrations.update(Registration.objects.filter(**{f"{field}__in": chunk}).values_list("id", flat=True))
     attendance = set(keys["a"])
     # Attendance facts carry the organisation's category and the mission's year.
@@ -43,14 +43,14 @@ def affected_ids(keys: dict[str, set[int]]) -> tuple[set[int], set[int]]:
         ("participant__registration__organisation_id", keys["o"]),
         ("session__mission_id", keys["m"]),
     ):
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             attendance.update(Attendance.objects.filter(**{f"{field}__in": chunk}).values_list("id", flat=True))
     return registrations, attendance
 
 
 def registration_facts(ids) -> dict[int, dict]:
     facts = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in RegistrationFact.objects.filter(registration_id__in=chunk).values(*FACT_FIELDS):
             facts[row["registration_id"]] = row
     return facts
@@ -58,7 +58,7 @@ def registration_facts(ids) -> dict[int, dict]:
 
 def attendance_facts(ids) -> dict[int, dict]:
     facts = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in AttendanceFact.objects.filter(attendance_id__in=chunk).values(*ATTENDANCE_FIELDS):
             facts[row["attendance_id"]] = row
     return facts
@@ -97,14 +97,14 @@ def uptake_apply(before: dict[int, dict], after: dict[int, dict]) -> int:
                     counts[0] += sign
                     counts[1] += sign * endorsed
     _organisations_apply(per_organisation, sums)
-    _rows_apply(UptakeRollup, ROLLUP_KEY, sums, total="registrations")
+    rows_apply(UptakeRollup, ROLLUP_KEY, sums, total="registrations")
     return len(sums)
 
 
 def _organisations_apply(per_organisation: dict[tuple, list[int]], sums: dict[tuple, Counter]) -> None:
     changed = {pair: d for pair, d in per_organisation.items() if d != [0, 0]}
     existing = {}
-    for chunk in _chunks({organisation for organisation, _key in changed}):
+    for chunk in chunks({organisation for organisation, _key in changed}):
         for row in UptakeOrganisation.objects.filter(organisation_id__in=chunk):
             existing[(row.organisation_id, tuple(getattr(row, k) for k in ROLLUP_KEY))] = row
     upserts, deletions = [], []
@@ -136,15 +136,18 @@ def _organisations_apply(per_organisation: dict[tuple, list[int]], sums: dict[tu
     )
 
 
-def _rows_apply(model, key_fields: tuple, sums: dict[tuple, Counter], *, total: str | tuple) -> None:
-    """Add ``sums`` to the rollup rows of ``model`` (creating them), deleting rows left empty."""
+def rows_apply(model, key_fields: tuple, sums: dict[tuple, Counter], *, total: str | tuple, finish=None) -> None:
+    """Add ``sums`` to the rollup rows of ``model`` (creating them), deleting rows left empty.
+
+    ``finish(row)``, when given, sets what follows from the new figures (published copies).
+    """
     sums = {key: measures for key, measures in sums.items() if any(measures.values())}
     if not sums:
         return
     existing = {}
     # The rows of the affected scopes: few distinct first dimensions, then matched in Python.
     first = key_fields[0]
-    for chunk in _chunks({key[0] for key in sums}):
+    for chunk in chunks({key[0] for key in sums}):
         for row in model.objects.filter(**{f"{first}__in": chunk}):
             key = tuple(getattr(row, k) for k in key_fields)
             if key in sums:
@@ -160,6 +163,8 @@ def _rows_apply(model, key_fields: tuple, sums: dict[tuple, Counter], *, total: 
             if row.pk:
                 deletions.append(row.pk)
         else:
+            if finish is not None:
+                finish(row)
             upserts.append(row)
     model.objects.filter(pk__in=deletions).delete()
     fields = [f.name for f in model._meta.concrete_fields if f.name not in ("id", *key_fields)]
@@ -172,6 +177,20 @@ def _rows_apply(model, key_fields: tuple, sums: dict[tuple, Counter], *, total: 
     )
 
 
+ATTENDANCE_STATUSES = ("invited", "attended", "absent", "excused")
+
+
+def attendance_publish(row: AttendanceRollup) -> None:
+    """Set the published copies of one attendance row: each count randomly rounded to the base.
+
+    These are the finest cells every attendance figure is summed from, so all published sums are
+    the sums of one pseudo data set (``disclosure``).
+    """
+    key = "|".join(str(getattr(row, k)) for k in ATTENDANCE_KEY)
+    for status in ATTENDANCE_STATUSES:
+        setattr(row, f"{status}_shown", random_round(f"attendance|{key}|{status}", getattr(row, status)))
+
+
 def attendance_apply(before: dict[int, dict], after: dict[int, dict]) -> int:
     sums: dict[tuple, Counter] = defaultdict(Counter)
     for attendance_id in set(before) | set(after):
@@ -181,5 +200,5 @@ def attendance_apply(before: dict[int, dict], after: dict[int, dict]) -> int:
         for fact, sign in ((old, -1), (new, 1)):
             if fact is not None:
                 sums[tuple(fact[k] for k in ATTENDANCE_KEY)][fact["status"]] += sign
-    _rows_apply(AttendanceRollup, ATTENDANCE_KEY, sums, total=("invited", "attended", "absent", "excused"))
+    rows_apply(AttendanceRollup, ATTENDANCE_KEY, sums, total=ATTENDANCE_STATUSES, finish=attendance_publish)
     return len(sums)

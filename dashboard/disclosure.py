@@ -1,49 +1,145 @@
 """Statistical disclosure control of every count the dashboard publishes (page and CSV).
 
-Method: **rounding to base B** (``DASHBOARD_MIN_CELL``, 5 by default), the method Statistics
-Netherlands, ONS and others apply to frequency tables when many overlapping tables are published
-from the same data (every breakdown x filter combination here), where cell suppression alone can be
-undone by subtraction.
+Method: **publish the exact figures of a pseudo data set whose groups of identical organisations
+all have a size that is a multiple of the base B** (``DASHBOARD_MIN_CELL``, 5 by default).
 
-- A count below B (0 included) is published as "< B". Zero is not told apart from 1..B-1: if it
-  were, a "< B" cell would be known to be at least 1, and differencing could pin it down exactly.
-- A count of B or more is rounded to the nearest multiple of B (halves up), e.g. 5..7 → 5, 8..12 → 10.
-- Totals are rounded on their own (not the sum of rounded cells), so a total minus the shown cells
-  gives a range of several values, never one value.
-- Percentages are computed from the rounded figures and only when both are at least B; otherwise
-  "not shown". They therefore reveal nothing beyond the rounded counts.
-- A breakdown row is left out only when every count in it is below B, which depends on published
-  figures only; absent rows say no more than "< B".
+- An organisation's *profile* is everything the published figures can tell about it: its sector,
+  kind and size class and the list of its registrations as (mission, year, destination, decision
+  class). Organisations with the same profile are interchangeable in every figure.
+- A profile with X organisations gets P organisations in the pseudo data set: X rounded to a
+  multiple of B by **unbiased random rounding** (up with probability (X mod B) / B, so the
+  expected P is X). The draw is deterministic and keyed: HMAC-SHA-256 of a server key
+  (``DASHBOARD_ROUNDING_KEY``, by default derived from ``SECRET_KEY``), the profile and X, so the
+  same data always publishes the same figures and reloading averages nothing away.
+- Every published figure is the figure of the pseudo data set: the same formula as the true
+  figure, with each profile counted P times instead of X times. Totals, breakdowns, filtered
+  views, registrations = endorsed + not endorsed + pending, organisations counted once across
+  missions: every relation between figures holds exactly for the published figures.
 
-``published_interval`` says which true values a published text stands for; the property tests in
-``dashboard/tests/test_disclosure.py`` use it to try differencing across every breakdown and
-filter combination and check that no count below B is ever recovered exactly.
+Why chained differencing recovers nothing: the pseudo data set, fed to the same method, publishes
+exactly the same figures (its profile sizes are already multiples of B, so they stay as they are).
+Whatever an adversary derives from the published figures, by any chain of subtractions, holds
+for the pseudo data set as well as for the real one. A true count between 1 and B - 1 of a
+profile is never equal to its pseudo count (a multiple of B), so each small count has at least
+two possible values. Every published count is a multiple of B; 0 can stand for a few.
+
+Attendance records are counted, not organisations: the finest cells they are summed from (per
+year, mission, category and status) are randomly rounded the same way, which gives the same
+property. ``dashboard.profiles`` keeps the profiles and the published rollups up to date.
 """
 
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.utils.encoding import force_bytes
+
+from declarations.constants import Decision
+
+from .constants import SCOPES
+
+# A registration's decision as the figures count it.
+ENDORSED, NOT_ENDORSED, PENDING, OTHER = "e", "n", "p", "x"
 
 
 def base() -> int:
     return settings.DASHBOARD_MIN_CELL
 
 
-def rounded(value: int | None) -> int | None:
-    """The lower end of the band a count is published in; None when it is below the base."""
-    value = int(value or 0)
+def share_minimum() -> int:
+    """Percentages are shown only when the (published) denominator is at least this."""
+    return 2 * base()
+
+
+def _key() -> bytes:
+    key = getattr(settings, "DASHBOARD_ROUNDING_KEY", "")
+    if key:
+        return force_bytes(key)
+    return hashlib.sha256(b"imvo-dashboard-rounding:" + force_bytes(settings.SECRET_KEY)).digest()
+
+
+def random_round(label: str, value: int) -> int:
+    """``value`` rounded to a multiple of the base, up with probability (value mod B) / B.
+
+    The draw is HMAC-SHA-256 of the key, ``label`` (what is counted) and ``value``: the same count
+    of the same thing always rounds the same way; a multiple of the base stays as it is.
+    """
     b = base()
-    if value < b:
-        return None
-    return b * (value // b)
+    value = int(value)
+    remainder = value % b
+    if remainder == 0:
+        return value
+    digest = hmac.new(_key(), f"{label}|{value}".encode(), hashlib.sha256).digest()
+    draw = int.from_bytes(digest[:8], "big") / 2**64
+    return value - remainder + (b if draw < remainder / b else 0)
 
 
-def published_interval(value: int | None) -> tuple[int, int]:
-    """The range of true counts that are published as the band starting at ``value`` (None: "< B")."""
-    b = base()
-    if value is None:
-        return (0, b - 1)
-    return (value, value + b - 1)
+def decision_class(decision: str) -> str:
+    if decision == Decision.ENDORSED:
+        return ENDORSED
+    if decision in (Decision.NOT_ENDORSED, Decision.WITHDRAWN):
+        return NOT_ENDORSED
+    if decision == "":
+        return PENDING
+    return OTHER
 
 
-def midpoint(value: int) -> float:
-    """The middle of a published band, used for percentages and bar lengths."""
-    return value + (base() - 1) / 2
+def signature(category: tuple[str, str, str], registrations: Iterable[tuple]) -> str:
+    """The profile of one organisation: its category and its (mission, year, country, decision)."""
+    entries = sorted(f"{m}:{y}:{c}:{decision_class(d)}" for m, y, c, d in registrations)
+    return "|".join(category) + "|" + ";".join(entries)
+
+
+def profile_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# What a registration's scope row is keyed by, per scope: a dimension of the registration or a fixed value.
+_SCOPE_PARTS = tuple(
+    tuple((name in dimensions, fixed.get(name)) for name in ("year", "country", "mission_id"))
+    for dimensions, fixed in SCOPES
+)
+# The measures of an uptake rollup row, in the order ``contribution`` gives them.
+UPTAKE_MEASURES = (
+    "registrations",
+    "organisations",
+    "organisations_endorsed",
+    "declarations_endorsed",
+    "declarations_not_endorsed",
+    "declarations_pending",
+)
+
+
+def contribution(text: str) -> dict[tuple, list[int]]:
+    """What one organisation of the profile ``text`` adds to each uptake rollup row
+    (``UPTAKE_MEASURES``, in that order).
+
+    The same formula as the true rollups (``services._uptake_rows``): registrations and
+    declarations are counted, the organisation once per row it has a registration in.
+    """
+    sector, kind, size_class, entries = text.split("|", 3)
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for entry in entries.split(";") if entries else []:
+        mission, year, country, cls = entry.split(":")
+        own = (int(year), country, int(mission))
+        for parts in _SCOPE_PARTS:
+            key = tuple(own[i] if is_dimension else value for i, (is_dimension, value) in enumerate(parts))
+            groups[(*key, sector, kind, size_class)].append(cls)
+    return {
+        key: [
+            len(classes),
+            1,
+            int(ENDORSED in classes),
+            classes.count(ENDORSED),
+            classes.count(NOT_ENDORSED),
+            classes.count(PENDING),
+        ]
+        for key, classes in groups.items()
+    }
+
+
+def pseudo_sizes(sizes: dict[str, int], *, domain: str) -> dict[str, int]:
+    """P for every profile (``domain`` separates what is counted, e.g. "uptake", "instrument")."""
+    return {text: random_round(f"{domain}|{text}", x) for text, x in sizes.items()}

@@ -1,13 +1,17 @@
 """The ministry's page on the IMVO framework's reach over the EZK instruments (aggregate only).
 
-Counts of instruments are about schemes, not about organisations, and are shown as they are.
-Declarations are counted as organisations and go through the dashboard's suppression helpers
-(``selectors.count_cell`` / ``share_cell``), so a small number never reveals an organisation.
+Counts of instruments are about schemes, not about organisations, and are shown as they are;
+brochure reads are counters, not people. Declarations are counted as organisations and published
+with the dashboard's method (``disclosure``): each organisation's profile here is the set of
+(instrument, endorsed / not endorsed) of its declarations, each profile's size X is randomly
+rounded to a multiple of the base, and every figure (per instrument and the distinct total) is the
+figure of that pseudo data set, so no chain of differences between them gives back a small count.
 The number of queries is fixed (eight) whatever the number of instruments or declarations.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
@@ -22,6 +26,7 @@ from declarations.models import Declaration
 from instruments.constants import FrameworkLevel, InstrumentKind, PolicyArea
 from instruments.models import Instrument, LevelDecision, RolloutPhase
 
+from .disclosure import pseudo_sizes
 from .selectors import Cell, count_cell
 
 
@@ -49,6 +54,40 @@ class Table:
 class Reach:
     headline: list[tuple[str, Cell]]
     tables: list[Table]
+
+
+def _declarations_published() -> tuple[dict[int, dict], int]:
+    """Organisations that endorsed / did not endorse per instrument, and that endorsed any, as
+    published: the figures of the pseudo data set (one query; work grows with the organisations
+    that made a declaration for an instrument)."""
+    pairs = (
+        Declaration.objects.filter(
+            instrument_application__isnull=False, decision__in=(Decision.ENDORSED, Decision.NOT_ENDORSED)
+        )
+        .order_by()
+        .values_list("organisation_id", "instrument_application__instrument_id", "decision")
+        .distinct()
+    )
+    per_organisation: dict[int, set] = defaultdict(set)
+    for organisation, instrument, decision in pairs:
+        per_organisation[organisation].add((instrument, decision))
+    sizes = Counter(
+        ";".join(f"{instrument}:{decision}" for instrument, decision in sorted(found))
+        for found in per_organisation.values()
+    )
+    per_instrument: dict[int, dict] = defaultdict(lambda: {"endorsed": 0, "declined": 0})
+    endorsed_total = 0
+    for text, p in pseudo_sizes(sizes, domain="instrument").items():
+        if not p:
+            continue
+        endorsed_any = False
+        for entry in text.split(";"):
+            instrument, decision = entry.split(":")
+            endorsed = decision == Decision.ENDORSED
+            endorsed_any |= endorsed
+            per_instrument[int(instrument)]["endorsed" if endorsed else "declined"] += p
+        endorsed_total += p * endorsed_any
+    return per_instrument, endorsed_total
 
 
 def instrument_reach(*, language: str = "nl") -> Reach:
@@ -116,17 +155,9 @@ def instrument_reach(*, language: str = "nl") -> Reach:
     declarations = Table(
         "declarations", _("Declarations per instrument (organisations)"), [_("Level"), _("Endorsed"), _("Not endorsed")]
     )
-    signed = (
-        Declaration.objects.filter(instrument_application__isnull=False)
-        .order_by()
-        .values("instrument_application__instrument_id")
-        .annotate(
-            endorsed=Count("organisation_id", filter=Q(decision=Decision.ENDORSED), distinct=True),
-            declined=Count("organisation_id", filter=Q(decision=Decision.NOT_ENDORSED), distinct=True),
-        )
-    )
-    per_instrument = {row["instrument_application__instrument_id"]: row for row in signed}
-    for instrument in Instrument.objects.filter(Q(published_level__gte=2) | Q(pk__in=per_instrument)).order_by("code"):
+    per_instrument, endorsed_total = _declarations_published()
+    shown = [pk for pk, row in per_instrument.items() if row["endorsed"] or row["declined"]]
+    for instrument in Instrument.objects.filter(Q(published_level__gte=2) | Q(pk__in=shown)).order_by("code"):
         row = per_instrument.get(instrument.pk, {"endorsed": 0, "declined": 0})
         declarations.rows.append(
             (
@@ -138,9 +169,6 @@ def instrument_reach(*, language: str = "nl") -> Reach:
     reads = BrochureDailyCount.objects.filter(brochure__kind=BrochureKind.INSTRUMENT).aggregate(
         online=Sum("count", filter=Q(channel=Channel.ONLINE)), pdf=Sum("count", filter=Q(channel=Channel.PDF))
     )
-    endorsed_total = Declaration.objects.filter(
-        instrument_application__isnull=False, decision=Decision.ENDORSED
-    ).aggregate(n=Count("organisation_id", distinct=True))["n"]
     headline = [
         (_("Instruments"), plain(total)),
         (_("With an online IMVO brochure"), plain(totals["with_brochure"])),

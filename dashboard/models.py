@@ -61,7 +61,10 @@ class RegistrationFact(models.Model):
     class Meta:
         verbose_name = _("registration fact")
         verbose_name_plural = _("registration facts")
-        indexes = [models.Index(fields=["year", "country", "mission_id"], name="dash_fact_scope")]
+        indexes = [
+            models.Index(fields=["year", "country", "mission_id"], name="dash_fact_scope"),
+            models.Index(fields=["organisation_id"], name="dash_fact_organisation"),
+        ]
 
     def __str__(self) -> str:
         return f"registration {self.registration_id}"
@@ -103,14 +106,8 @@ class BrochureCountFact(models.Model):
         return f"{self.day} {self.channel}: {self.count}"
 
 
-class UptakeRollup(models.Model):
-    """Sums per scope and organisation category.
-
-    Scope rows: (year, country, mission) for one mission; (year, country) with mission 0; (year)
-    with country "" and mission 0; (country) with year 0; and the grand total (0, "", 0). Within a
-    scope every organisation falls in exactly one (sector, kind, size class), so organisation
-    counts add up over those three dimensions.
-    """
+class UptakeFigures(models.Model):
+    """The key and the figures of an uptake rollup row (true or published)."""
 
     year = models.PositiveSmallIntegerField(_("year"), help_text=_("0 = all years."))
     country = models.CharField(_("destination country"), max_length=2, blank=True, help_text=_("Empty = all."))
@@ -130,6 +127,22 @@ class UptakeRollup(models.Model):
     declarations_pending = models.PositiveIntegerField(_("declarations pending"), default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.country}/{self.mission_id}/{self.sector}/{self.kind}/{self.size_class}"
+
+
+class UptakeRollup(UptakeFigures):
+    """Sums per scope and organisation category (the true figures; never shown as they are).
+
+    Scope rows: (year, country, mission) for one mission; (year, country) with mission 0; (year)
+    with country "" and mission 0; (country) with year 0; and the grand total (0, "", 0). Within a
+    scope every organisation falls in exactly one (sector, kind, size class), so organisation
+    counts add up over those three dimensions.
+    """
+
+    class Meta:
         verbose_name = _("uptake rollup")
         verbose_name_plural = _("uptake rollups")
         indexes = [models.Index(fields=["mission_id", "country", "year"], name="dash_rollup_scope")]
@@ -139,8 +152,39 @@ class UptakeRollup(models.Model):
             )
         ]
 
+
+class PublishedUptakeRollup(UptakeFigures):
+    """The rows of ``UptakeRollup`` as the dashboard publishes them: the figures of the pseudo data
+    set in which every profile has P organisations instead of X (``dashboard.disclosure``)."""
+
+    class Meta:
+        verbose_name = _("published uptake rollup")
+        verbose_name_plural = _("published uptake rollups")
+        indexes = [models.Index(fields=["mission_id", "country", "year"], name="dash_published_scope")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "country", "mission_id", "sector", "kind", "size_class"],
+                name="dash_published_unique",
+            )
+        ]
+
+
+class UptakeProfile(models.Model):
+    """One profile of organisations: X organisations share it, P are published (a multiple of B)."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True, help_text=_("SHA-256 of the signature."))
+    signature = models.TextField(
+        _("signature"), help_text=_("Category and (mission, year, destination, decision) of each registration.")
+    )
+    organisations = models.PositiveIntegerField(_("organisations (X)"), default=0)
+    published = models.PositiveIntegerField(_("published organisations (P)"), default=0)
+
+    class Meta:
+        verbose_name = _("organisation profile")
+        verbose_name_plural = _("organisation profiles")
+
     def __str__(self) -> str:
-        return f"{self.year}/{self.country}/{self.mission_id}/{self.sector}/{self.kind}/{self.size_class}"
+        return f"{self.key[:12]}: {self.organisations} -> {self.published}"
 
 
 class UptakeOrganisation(models.Model):
@@ -203,6 +247,11 @@ class AttendanceRollup(models.Model):
     attended = models.PositiveIntegerField(_("attended"), default=0)
     absent = models.PositiveIntegerField(_("absent"), default=0)
     excused = models.PositiveIntegerField(_("excused"), default=0)
+    # Published: each count randomly rounded to a multiple of the base (``disclosure.random_round``).
+    invited_shown = models.PositiveIntegerField(_("invited (published)"), default=0)
+    attended_shown = models.PositiveIntegerField(_("attended (published)"), default=0)
+    absent_shown = models.PositiveIntegerField(_("absent (published)"), default=0)
+    excused_shown = models.PositiveIntegerField(_("excused (published)"), default=0)
 
     class Meta:
         verbose_name = _("attendance rollup")

@@ -1,6 +1,7 @@
-"""Reads of the dashboard: aggregates from the rollups only, with small-cell suppression.
+"""Reads of the dashboard: aggregates from the published rollups only (``disclosure``).
 
-Every figure here is a sum over rollup rows; no query touches a personal row. The number of
+Every count here is a sum over published rollup rows, the figures of a pseudo data set whose
+profile sizes are multiples of the base; no query touches a personal row or a true rollup. The number of
 queries is fixed (about ten) whatever the amount of data.
 """
 
@@ -18,8 +19,8 @@ from organisations.constants import OrganisationKind, Sector, SizeClass
 
 from . import charts
 from .constants import ALL_COUNTRIES, ALL_MISSIONS, ALL_YEARS, MEASURES
-from .disclosure import midpoint, rounded
-from .models import AttendanceRollup, BrochureRollup, MissionDimension, RefreshState, UptakeRollup
+from .disclosure import share_minimum
+from .models import AttendanceRollup, BrochureRollup, MissionDimension, PublishedUptakeRollup, RefreshState
 
 CATEGORY = ("sector", "kind", "size_class")
 
@@ -64,34 +65,22 @@ def min_cell() -> int:
     return settings.DASHBOARD_MIN_CELL
 
 
-def suppressed_text() -> str:
-    return f"< {min_cell()}"
-
-
 def count_cell(value: int | None) -> Cell:
-    """A count of organisations (or of their registrations), published as a band (``disclosure``).
-
-    ``value`` is the lower end of the band, None below the base; ``text`` is e.g. "< 5" or "10–14".
-    """
-    low = rounded(value)
-    if low is None:
-        return Cell(None, suppressed_text())
-    high = low + min_cell() - 1
-    if high == low:  # base 1: no disclosure control asked for, the exact count
-        return Cell(low, number_format(low, force_grouping=True))
-    return Cell(low, f"{number_format(low, force_grouping=True)}–{number_format(high, force_grouping=True)}")
+    """A published count (a figure of the pseudo data set, a multiple of the base), as a number."""
+    value = int(value or 0)
+    return Cell(value, number_format(value, force_grouping=True))
 
 
 def share_cell(numerator: int | None, denominator: int | None) -> Cell:
-    """A percentage of two counts, computed from the middles of their published bands.
+    """A percentage of two published counts; not shown below ``disclosure.share_minimum`` (2 x base).
 
-    Not shown when either count is below the base (zero included), so it reveals nothing beyond
-    the published bands.
+    Computed from published figures only, so it reveals nothing beyond them; the minimum keeps a
+    share from resting on one rounded group.
     """
-    top, bottom = rounded(numerator), rounded(denominator)
-    if top is None or not bottom:
+    top, bottom = int(numerator or 0), int(denominator or 0)
+    if bottom < share_minimum() or not bottom:
         return Cell(None, _("not shown"))
-    share = round(100 * midpoint(top) / midpoint(bottom), 1)
+    share = round(100 * top / bottom, 1)
     return Cell(share, f"{number_format(share, decimal_pos=1)}%")
 
 
@@ -105,9 +94,9 @@ def _sums() -> dict:
     }
 
 
-def _scope(filters: Filters) -> QuerySet:
+def _scope(filters: Filters, model=PublishedUptakeRollup) -> QuerySet:
     """Rollup rows that together count every organisation in the selection exactly once."""
-    rows = UptakeRollup.objects.filter(filters.category_q())
+    rows = model.objects.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
         if filters.year:
@@ -132,7 +121,7 @@ def _sum_by(rows: list[dict], by: str | None) -> list[dict]:
 
 
 def _by_year(filters: Filters) -> list[dict]:
-    rows = UptakeRollup.objects.filter(filters.category_q())
+    rows = PublishedUptakeRollup.objects.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
     else:
@@ -143,7 +132,7 @@ def _by_year(filters: Filters) -> list[dict]:
 
 
 def _by_country(filters: Filters) -> list[dict]:
-    rows = UptakeRollup.objects.filter(filters.category_q())
+    rows = PublishedUptakeRollup.objects.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
         if filters.year:
@@ -154,7 +143,7 @@ def _by_country(filters: Filters) -> list[dict]:
 
 
 def _by_mission(filters: Filters) -> list[dict]:
-    rows = UptakeRollup.objects.filter(filters.category_q()).exclude(mission_id=ALL_MISSIONS)
+    rows = PublishedUptakeRollup.objects.filter(filters.category_q()).exclude(mission_id=ALL_MISSIONS)
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
     if filters.year:
@@ -208,7 +197,7 @@ def _attendance(filters: Filters) -> dict:
         rows = rows.filter(year=filters.year)
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
-    return rows.aggregate(attended=Sum("attended"), absent=Sum("absent"), excused=Sum("excused"))
+    return rows.aggregate(attended=Sum("attended_shown"), absent=Sum("absent_shown"), excused=Sum("excused_shown"))
 
 
 def _brochures(filters: Filters) -> dict:
@@ -251,8 +240,8 @@ def dashboard_report(
         "share": large_share,
         "large": count_cell(large),
         "large_endorsed": count_cell(large_endorsed),
-        # Fewer than the base (zero included): no share, and zero is not told apart (``disclosure``).
-        "few_large": rounded(large) is None,
+        # Too few for a share (``disclosure.share_minimum``).
+        "few_large": large < share_minimum(),
         "met": large_share.value is not None and large_share.value >= target_percent,
         "chart": charts.target_gauge(large_share.value, target_percent),
     }
@@ -344,8 +333,8 @@ def dashboard_report(
         section = Section(key=key, title=title, dimension_label=dimension_label, columns=_columns())
         for values in rows:
             cells = _row_cells(values)
-            if all(cell.value is None for cell in cells):
-                continue  # every count "< MIN": leaving the row out depends on published figures only
+            if not any(cell.value for cell in cells):
+                continue  # every published count 0: leaving the row out depends on published figures only
             value = values[key if key != "mission" else "mission_id"]
             section.rows.append((label_of(value), cells))
             section.values.append(value)

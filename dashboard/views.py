@@ -14,6 +14,7 @@ from imvo_portal.exports import rows_to_csv
 from organisations.policies import PolicyRequiredMixin
 
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
+from .disclosure import share_minimum
 from .forms import DashboardFilterForm
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
 from .services import rollups_refresh_if_stale
@@ -60,6 +61,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                         sorted(selection.items()),
                         settings.DASHBOARD_MIN_CELL,
                         settings.LARGE_COMPANY_TARGET_PERCENT,
+                        getattr(settings, "DASHBOARD_ROUNDING_KEY", ""),
                     )
                 ).encode()
             ).hexdigest()
@@ -76,6 +78,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                     "query": urlencode(selection),
                     "refresh_minutes": REFRESH_INTERVAL_MINUTES,
                     "min_cell": settings.DASHBOARD_MIN_CELL,
+                    "share_minimum": share_minimum(),
                 },
                 request=self.request,
             )
@@ -85,7 +88,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
 
 
 class DashboardExportView(DashboardAccessMixin, TemplateView):
-    """CSV of exactly what the page shows for the same query string (suppressed cells included)."""
+    """CSV of exactly what the page shows for the same query string (the same published figures)."""
 
     def get(self, request, *args, **kwargs):
         form, report = self.report()
@@ -108,7 +111,8 @@ class DashboardExportView(DashboardAccessMixin, TemplateView):
 
 
 class InstrumentReachView(DashboardAccessMixin, TemplateView):
-    """The IMVO framework's reach over the EZK instruments: aggregates only, small counts suppressed."""
+    """The IMVO framework's reach over the EZK instruments: aggregates only, organisation counts published
+    with the dashboard's method (``disclosure``)."""
 
     template_name = "dashboard/instruments.html"
 

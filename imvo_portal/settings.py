@@ -445,6 +445,8 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
 LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
+# Key of the dashboard's keyed random rounding (dashboard/disclosure.py); empty: derived from SECRET_KEY.
+DASHBOARD_ROUNDING_KEY = env.str("DASHBOARD_ROUNDING_KEY", default="")
 # --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
 # Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
 RETENTION_DAYS = {

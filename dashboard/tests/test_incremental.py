@@ -12,9 +12,11 @@ from dashboard.models import (
     AttendanceRollup,
     BrochureRollup,
     FactChange,
+    PublishedUptakeRollup,
     RefreshState,
     RegistrationFact,
     UptakeOrganisation,
+    UptakeProfile,
     UptakeRollup,
 )
 from dashboard.services import rollups_rebuild, rollups_refresh, rollups_refresh_if_stale
@@ -40,7 +42,15 @@ def snapshot() -> dict:
 
     return {
         model.__name__: rows(model)
-        for model in (UptakeRollup, AttendanceRollup, BrochureRollup, UptakeOrganisation, RegistrationFact)
+        for model in (
+            UptakeRollup,
+            AttendanceRollup,
+            BrochureRollup,
+            UptakeOrganisation,
+            RegistrationFact,
+            PublishedUptakeRollup,
+            UptakeProfile,
+        )
     }
 
 
@@ -81,7 +91,10 @@ def _varied_history():
     return missions, shared, registrations
 
 
-def test_incremental_refresh_gives_the_same_figures_as_a_full_rebuild():
+@pytest.mark.parametrize("base", [5, 2])
+def test_incremental_refresh_gives_the_same_figures_as_a_full_rebuild(settings, base):
+    """True and published rollups and profiles alike (with base 2 more profiles are rounded)."""
+    settings.DASHBOARD_MIN_CELL = base
     missions, shared, registrations = _varied_history()
     first = rollups_refresh()  # the first refresh of an empty dashboard is a rebuild
     assert first.rebuilt_at is not None and not FactChange.objects.exists()

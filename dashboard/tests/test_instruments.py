@@ -31,7 +31,7 @@ def _sign(instrument, n):
         )
 
 
-def test_reach_page_counts_brochures_levels_and_declarations_with_suppression(
+def test_reach_page_counts_brochures_levels_and_declarations_of_the_pseudo_data_set(
     client, settings, django_assert_max_num_queries
 ):
     settings.DASHBOARD_MIN_CELL = 3
@@ -62,8 +62,14 @@ def test_reach_page_counts_brochures_levels_and_declarations_with_suppression(
     assert texts[0] == 3 and texts[1] == 2 and texts[2] == pytest.approx(66.7) and texts[3] == 2
     declarations = next(t for t in response.context["reach"].tables if t.key == "declarations")
     rows = {label.split()[0]: cells for label, cells in declarations.rows}
-    assert rows["A-1"][1].text == "3–5"  # four organisations, published as their band of base 3
-    assert rows["B-2"][1].value is None and rows["B-2"][1].text == "< 3"  # one organisation: suppressed
+    # Four organisations of one profile are published as 3 or 6, one organisation as 0 or 3: the
+    # profile sizes are randomly rounded to the base, and every figure is one of the pseudo data set.
+    assert rows["A-1"][1].value in (3, 6) and rows["B-2"][1].value in (0, 3)
+    assert rows["A-1"][1].text == str(rows["A-1"][1].value)
+    endorsed_total = texts[4]
+    assert endorsed_total == rows["A-1"][1].value + rows["B-2"][1].value  # no organisation signed both
+    again = client.get(reverse("dashboard:instruments"))  # the same data publishes the same figures
+    assert [c.text for _l, c in again.context["reach"].headline] == [c.text for c in headline.values()]
     assert "bedrijf" not in response.text.lower()
 
 

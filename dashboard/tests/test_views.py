@@ -68,15 +68,16 @@ def test_large_company_share_counts_only_large_companies_by_the_rule(ministry):
 
     response = ministry.get(URL)
     target = response.context["report"].target
-    # 15 large companies (band 15–19), 10 endorsed (band 10–14): the share of the bands' middles.
-    assert target["large"].text == "15–19"
-    assert target["large_endorsed"].text == "10–14"
-    assert target["share"].value == pytest.approx(70.6)
+    # 15 large companies, 10 endorsed: profiles of 10 and 5 identical organisations are multiples
+    # of the base, so they are published as they are (the one "almost" is an SME).
+    assert target["large"].text == "15"
+    assert target["large_endorsed"].text == "10"
+    assert target["share"].value == pytest.approx(66.7)
     assert target["met"] is False
-    assert 'id="target-share" class="fs-2 fw-bold mb-1">70,6%' in response.content.decode()
+    assert 'id="target-share" class="fs-2 fw-bold mb-1">66,7%' in response.content.decode()
 
 
-def test_fewer_than_five_large_companies_is_no_percentage_and_zero_is_not_told_apart(ministry):
+def test_fewer_than_twice_the_base_of_large_companies_is_no_percentage(ministry):
     mission = make_mission()
     for _ in range(6):
         register(mission, OrganisationFactory())
@@ -85,16 +86,16 @@ def test_fewer_than_five_large_companies_is_no_percentage_and_zero_is_not_told_a
     target = response.context["report"].target
     assert target["few_large"] is True
     assert target["share"].value is None
-    assert "Minder dan 5 grote bedrijven in deze selectie" in response.content.decode()
+    assert "Te weinig grote bedrijven in deze selectie" in response.content.decode()
     register(mission, OrganisationFactory(large=True))
     rollups_refresh()
     cache.clear()
     again = ministry.get(URL)
-    assert again.context["report"].target["large"].text == "< 5"
-    assert "Minder dan 5 grote bedrijven in deze selectie" in again.content.decode()
+    assert again.context["report"].target["large"].text in ("0", "5")  # one company: 0 or 5, never 1
+    assert "Te weinig grote bedrijven in deze selectie" in again.content.decode()
 
 
-def test_small_cells_are_suppressed_on_the_page_and_in_the_csv(ministry):
+def test_every_count_is_a_multiple_of_the_base_on_the_page_and_in_the_csv(ministry):
     mission = make_mission()
     for _ in range(6):
         register(mission, OrganisationFactory(sector="C"))
@@ -102,21 +103,25 @@ def test_small_cells_are_suppressed_on_the_page_and_in_the_csv(ministry):
         register(mission, OrganisationFactory(sector="A"))
     rollups_refresh()
 
-    html = ministry.get(URL).content.decode()
+    page = ministry.get(URL)
+    html = page.content.decode()
+    assert "Hoe de cijfers organisaties beschermen" in html and "veelvouden van 5" in html
     rows = {row[0]: row[1:] for row in cells_of(html, "sector")}
-    # Every count of agriculture is below 5, so its row is left out (which says no more than "< 5").
-    assert not any(k.startswith("A ") for k in rows)
-    assert "Hoe de cijfers organisaties beschermen" in html
     manufacturing = next(v for k, v in rows.items() if k.startswith("C "))
-    assert manufacturing[0] == "5–9"
+    assert manufacturing[0] in ("5", "10")  # six organisations of one profile: 5 or 10
+    agriculture = [v for k, v in rows.items() if k.startswith("A ")]
+    # Two organisations: published as 0 (the row is left out) or as 5, never as 2.
+    assert agriculture in ([], [["5", "0", "5", "5", "0", "0", "niet getoond", "niet getoond"]])
+    for section in page.context["report"].sections:
+        for _label, cells in section.rows:
+            assert all(cell.value % 5 == 0 for cell in cells[:6])
 
     filtered = ministry.get(URL, {"sector": "A"})
     headline = {label: cell.text for label, cell, _ in filtered.context["report"].headline}
-    assert headline["Deelnemende organisaties"] == "< 5"
-    assert headline["Aanmeldingen"] == "< 5"
+    assert headline["Deelnemende organisaties"] in ("0", "5")
+    assert headline["Aanmeldingen"] == headline["Deelnemende organisaties"]
 
     export = ministry.get(reverse("dashboard:export"), {"sector": "A"}).content.decode("utf-8-sig")
-    assert "< 5" in export
     assert ";2;" not in export and ";2\r" not in export
 
 
@@ -139,14 +144,16 @@ def test_csv_holds_exactly_the_figures_shown(ministry):
 
 
 def test_filters_change_the_figures(ministry):
-    register(make_mission(year=2024))
-    for _ in range(6):
-        register(make_mission(year=2025))
+    early, late = make_mission(year=2024), make_mission(year=2025)
+    for _ in range(5):
+        register(early)
+    for _ in range(10):
+        register(late)
     rollups_refresh()
     all_years = ministry.get(URL).context["report"].headline
     only_2024 = ministry.get(URL, {"year": "2024"}).context["report"].headline
-    assert all_years[1][1].text == "5–9"
-    assert only_2024[1][1].text == "< 5"
+    assert all_years[1][1].text == "15"  # profiles of 5 and 10 organisations are published as they are
+    assert only_2024[1][1].text == "5"
     assert only_2024[0][1].text == "1"  # missions in 2024
 
 
@@ -209,27 +216,29 @@ def test_query_count_is_bounded_whatever_the_data_size(ministry, django_assert_m
 
 def test_attendance_rate_counts_recorded_attendance(ministry):
     mission = make_mission()
-    registrations = [register(mission) for _ in range(6)]
-    for r in registrations[:5]:
+    registrations = [register(mission) for _ in range(15)]
+    for r in registrations[:10]:
         attend(r, status="attended")
-    attend(registrations[5], status="absent")
-    attend(registrations[5], status="invited", name="Nog Niet")
+    for r in registrations[10:]:
+        attend(r, status="absent")
+    attend(registrations[0], status="invited", name="Nog Niet")
     rollups_refresh()
     headline = {label: cell.text for label, cell, _ in ministry.get(URL).context["report"].headline}
-    # 5 attended of 6 recorded: both in the band 5–9, so the rate of the bands is 100%.
-    assert headline["Opkomst bij voorbereidingsbijeenkomsten"] == "100,0%"
+    # 10 attended of 15 recorded (the invitation is not recorded yet); multiples of 5 stay as they are.
+    assert headline["Opkomst bij voorbereidingsbijeenkomsten"] == "66,7%"
 
 
 def test_cached_page_follows_a_refresh(ministry):
     mission = make_mission()
-    for _ in range(4):
+    for _ in range(5):
         register(mission)
     rollups_refresh()
-    assert 'data-figure="2">&lt; 5<' in ministry.get(URL).content.decode()
-    register(mission)
-    assert 'data-figure="2">&lt; 5<' in ministry.get(URL).content.decode()  # same rollups, same page
+    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()
+    for _ in range(5):
+        register(mission)
+    assert 'data-figure="2">5<' in ministry.get(URL).content.decode()  # same rollups, same page
     rollups_refresh()
-    assert 'data-figure="2">5–9<' in ministry.get(URL).content.decode()
+    assert 'data-figure="2">10<' in ministry.get(URL).content.decode()
 
 
 def test_csv_neutralises_formulas_in_mission_titles(ministry):

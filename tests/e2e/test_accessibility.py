@@ -129,6 +129,15 @@ def test_screenshots_at_phone_width_and_the_dashboard_fits(page, live_server):
     assert stacked["display"] == "block" and stacked["fits"], stacked
     assert stacked["labels"][:2] == ["Missie", "Organisatie"], stacked
 
+    # Enough large companies for the 90% gauge (a share needs at least twice the rounding base).
+    from dashboard.services import rollups_refresh
+    from dashboard.tests.helpers import make_mission, register
+    from tests.factories import OrganisationFactory
+
+    mission = make_mission(year=2025, country="KE", title="Extra testmissie Kenia")
+    for _ in range(10):
+        register(mission, OrganisationFactory(large=True))
+    rollups_refresh()
     page.context.clear_cookies()
     login(page, ROLES["ministry"])
     page.goto("/dashboard/")
