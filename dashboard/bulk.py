@@ -53,7 +53,10 @@ def _copy_text(value) -> str:
     """One value in ``COPY`` text format."""
     kind = type(value)
     if kind is str:
-        return value.translate(_COPY_ESCAPES)
+        # Four substring tests cost less than a translate of every string; few strings need it.
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
     if kind is int:
         return str(value)
     if value is None:
@@ -157,31 +160,33 @@ def dashboard_triggers_paused():
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
 
 
-# Secondary indexes first (unique constraints may reuse none of them), then unique constraints,
-# then foreign keys (each checked by one query over the whole table instead of once per row).
+# What indexes_deferred drops and makes again, in the order it makes them: secondary indexes,
+# unique constraints, then foreign keys (each checked by one query over the whole table).
 _DEFERRED_SQL = """
 SELECT 0, c.relname, pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text, ''
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
- WHERE c.relname = ANY(%(tables)s) AND c.relnamespace = 'public'::regnamespace
-   AND NOT i.indisprimary
+ WHERE c.oid = ANY(%(tables)s::regclass[])
+   AND NOT i.indisprimary AND (%(unique)s OR NOT i.indisunique)
    AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
 UNION ALL
 SELECT CASE k.contype WHEN 'u' THEN 1 ELSE 2 END, c.relname, pg_get_constraintdef(k.oid), k.conname, k.contype
   FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
- WHERE c.relname = ANY(%(tables)s) AND c.relnamespace = 'public'::regnamespace AND k.contype IN ('u', 'f')
+ WHERE c.oid = ANY(%(tables)s::regclass[])
+   AND k.contype IN ('f', CASE WHEN %(unique)s THEN 'u' END)
  ORDER BY 1, 2, 4
 """
 
 
 @contextmanager
-def indexes_deferred(*models_loaded, maintenance_work_mem: str = "256MB"):
+def indexes_deferred(*models_loaded, unique: bool = True, maintenance_work_mem: str = "256MB"):
     """On PostgreSQL, inside the caller's transaction: drop the secondary indexes, unique
     constraints and foreign keys of the tables of ``models_loaded`` (primary keys stay), and
     create them again, with the same names and definitions, after the body. One sort per index
     and one check per foreign key beat maintaining a dozen indexes (random 64-character hashes
-    among them) and queueing a deferred check for every row. The tables are locked (ACCESS
-    EXCLUSIVE) until the transaction ends; if the body fails, the rollback restores everything.
-    Elsewhere it does nothing."""
+    among them) and queueing a deferred check for every row. ``unique=False`` keeps the unique
+    indexes and constraints (a body that upserts with ``ON CONFLICT`` needs them). The tables are
+    locked (ACCESS EXCLUSIVE) until the transaction ends; if the body fails, the rollback restores
+    everything. Elsewhere it does nothing."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -194,7 +199,7 @@ def indexes_deferred(*models_loaded, maintenance_work_mem: str = "256MB"):
         # foreign keys dropped here also live on the tables they reference). The rest of the
         # transaction checks constraints immediately.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(_DEFERRED_SQL, {"tables": tables})
+        cursor.execute(_DEFERRED_SQL, {"tables": tables, "unique": unique})
         deferred = cursor.fetchall()
         for kind, table, _definition, name, _contype in reversed(deferred):
             if kind == 0:
