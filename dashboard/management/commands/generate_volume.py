@@ -18,7 +18,7 @@ for the whole run: use it on a benchmark database, not a live one. On an empty c
 passes ``verify_declarations`` (one signed checkpoint covers the synthetic chain); a run on top of
 a chain that already has checkpoints writes no interval checkpoint inside the records it adds,
 which ``verify_declarations`` reports as an overdue checkpoint. A million declarations take
-about three minutes on PostgreSQL on two cores.
+under two minutes on PostgreSQL on two quiet cores.
 """
 
 import random
