@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.utils.formats import number_format
@@ -69,8 +70,13 @@ class BrochureText:
     sections: list[Section] = field(default_factory=list)
 
 
+@lru_cache(maxsize=256)
 def markdown_to_html(text: str) -> SafeString:
-    """Render a section body with the portal's Markdown policy; its headings sit below the section's h2."""
+    """Render a section body with the portal's Markdown policy; its headings sit below the section's h2.
+
+    Remembered per text (a pure function of it): the instrument brochures share most of their
+    sections, so publishing all of them renders each shared section once per process, not ~500 times.
+    """
     return markdown_to_safe_html(text, top_heading=3)
 
 

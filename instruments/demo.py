@@ -93,6 +93,7 @@ def _slug(name: str, taken: set[str]) -> str:
 
 
 def seed(*, companies: int, password: str, log) -> None:
+    from missions.demo_data import DEMO_MISSIONS
     from missions.models import Mission
 
     actor = User.objects.filter(email="rvo@demo.example").first()
@@ -102,9 +103,13 @@ def seed(*, companies: int, password: str, log) -> None:
     for row in demo_instruments():
         if row["code"] not in existing:
             new.append(Instrument(slug=_slug(row["name_nl"], taken), **row))
-    for mission in Mission.objects.order_by("pk"):
+    # The demo missions only: not every mission beside them (a benchmark database has hundreds of
+    # synthetic ones, and each would also get an instrument brochure).
+    demo_slugs = [mission["slug"] for mission in DEMO_MISSIONS]
+    with_instrument = set(Instrument.objects.exclude(mission=None).values_list("mission_id", flat=True))
+    for mission in Mission.objects.filter(slug__in=demo_slugs).order_by("pk"):
         code = f"MISSIE-{mission.pk}"
-        if code in existing or Instrument.objects.filter(mission=mission).exists():
+        if code in existing or mission.pk in with_instrument:
             continue
         new.append(
             Instrument(

@@ -1,0 +1,86 @@
+"""seed_demo is idempotent and costs the same beside any amount of other data (issue 15)."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from instruments.models import Instrument
+from organisations import demo as organisations_demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def _seed() -> CaptureQueriesContext:
+    with CaptureQueriesContext(connection) as queries:
+        call_command("seed_demo", companies=2, force=True, stdout=io.StringIO())
+    return queries
+
+
+def _demo_state() -> dict:
+    """What the demo shows that a second run could change (passwords included)."""
+    from brochures.models import BrochureVersion
+    from declarations.models import Declaration
+    from missions.models import Registration
+
+    return {
+        "users": sorted(User.objects.filter(email__endswith="@demo.example").values_list("email", "password")),
+        "versions": sorted(
+            BrochureVersion.objects.values_list("brochure__slug", "language", "number", "content_sha256")
+        ),
+        "declarations": sorted(Declaration.objects.values_list("sequence", "record_hash")),
+        "registrations": sorted(Registration.objects.values_list("id", "status", "current_declaration_id")),
+    }
+
+
+def _check_seed_demo():
+    """One first run (the costly one), then re-runs: idempotent, independent of other data, and the
+    demo users' password hashed once."""
+    call_command("seed_demo", companies=2, force=True, stdout=io.StringIO())
+    users = User.objects.filter(email__endswith="@demo.example")
+    assert users.count() > 5
+    assert len(set(users.values_list("password", flat=True))) == 1  # hashed once, not once per user
+    assert all(user.check_password(settings.DEMO_PASSWORD) for user in users)
+
+    counts, state = _row_counts(), _demo_state()
+    second = _seed()
+    assert _row_counts() == counts  # nothing added, nothing removed
+    assert _demo_state() == state  # nothing rewritten
+    # Other data (a million declarations in the benchmark) costs the re-run no query.
+    call_command("generate_volume", organisations=200, declarations=600, missions=10, stdout=io.StringIO())
+    third = _seed()
+    assert len(third) == len(second), [q["sql"][:120] for q in third.captured_queries]
+    # Synthetic missions are no demo instruments (each would get a brochure to publish too).
+    assert not Instrument.objects.filter(mission__slug__startswith="volume-").exists()
+
+    # A demo user whose password was changed gets the demo password back.
+    user = users.get(email="rvo@demo.example")
+    user.set_password("something else")
+    user.save()
+    _seed()
+    user.refresh_from_db()
+    assert user.check_password(settings.DEMO_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_password_memo(monkeypatch):
+    monkeypatch.setattr(organisations_demo, "_demo_hashes", {})
+    monkeypatch.setattr(organisations_demo, "_demo_hashes_checked", set())
+
+
+def test_seed_demo_twice_changes_nothing_and_ignores_other_data():
+    _check_seed_demo()
+
+
+@pytest.mark.postgres
+def test_seed_demo_twice_changes_nothing_and_ignores_other_data_on_postgresql():
+    _check_seed_demo()
