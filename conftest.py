@@ -92,19 +92,12 @@ def _clear_cache():
     yield
 
 
-def xdist_worker_number() -> int:
-    """Which pytest-xdist process this is: 0 for gw0 (and without xdist), 1 for gw1, ..."""
-    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-
-
 @pytest.fixture
 def redis_scratch_url(settings) -> str:
-    """A database on the broker's Redis server that this test process alone may flush.
+    """A database on the broker's Redis server that this test process alone may flush (tests/parallel.py)."""
+    from tests.parallel import redis_scratch_url
 
-    Database 14 for the first (or only) process, 13 for the second, and so on: parallel processes
-    (pytest-xdist) never flush each other's keys, nor the broker's database.
-    """
-    return settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{14 - xdist_worker_number()}"
+    return redis_scratch_url(settings.CELERY_BROKER_URL)
 
 
 @pytest.fixture
