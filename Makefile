@@ -6,6 +6,10 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 APPS_WITH_LOCALE := accounts audit notifications organisations missions declarations brochures staff dashboard
 
+# `make test` runs the suite in this many processes (pytest-xdist) when DATABASE_URL is set (the
+# services, as in CI); without it, in one process. TEST_WORKERS=0: one process; auto: one per core.
+TEST_WORKERS ?= $(if $(DATABASE_URL),2,0)
+
 .PHONY: run test lint format worker beat messages compilemessages install bench clean oidc
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -25,7 +29,7 @@ run: $(STAMP) compilemessages
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) compilemessages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -93,6 +93,14 @@ def _clear_cache():
 
 
 @pytest.fixture
+def redis_scratch_url(settings) -> str:
+    """A database on the broker's Redis server that this test process alone may flush (tests/parallel.py)."""
+    from tests.parallel import redis_scratch_url
+
+    return redis_scratch_url(settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
 def broker_down(settings, monkeypatch):
     """Celery in real (non-eager) mode against a broker port where nothing listens."""
     from imvo_portal.celery import app  # after Django's settings are configured

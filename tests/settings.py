@@ -9,7 +9,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Worker-marked tests switch Celery to the real broker for their duration (tests/workers.py).
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="imvo-test-media-"))  # noqa: F405
+# pytest-xdist (`make test` runs several processes with services): each process has its own test
+# database (pytest-django adds _gwN), and here its own media folder and default Celery queue, so one
+# process never reads another's files or tasks. PYTEST_XDIST_WORKER is "gw0", "gw1", ... or unset.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="imvo-test-media-")) / XDIST_WORKER  # noqa: F405
+if XDIST_WORKER:
+    CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{XDIST_WORKER}"  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 PORTAL_BASE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -20,10 +20,29 @@ MUST_REACH = {
 }
 
 
+@pytest.fixture(scope="module")
+def crawl_state(django_db_setup, django_db_blocker):
+    """The demo data seeded once for the module's crawls, in a transaction rolled back at its end.
+
+    Each test runs in a savepoint inside it (pytest-django's ``db``), so what a crawl changes (a
+    login, a session) is undone before the next one; seeding per test cost ~10 s each, eight times.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            seed_crawl_state()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_linked_page_answers_for(role, language, client, settings):
-    seed_crawl_state()
+def test_every_linked_page_answers_for(role, language, crawl_state, client, settings):
     log_in(client, role)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     result = crawl(client)

@@ -15,10 +15,10 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
 
 @pytest.fixture
-def buffer(settings):
+def buffer(settings, redis_scratch_url):
     import redis
 
-    url = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/14"
+    url = redis_scratch_url
     settings.BROCHURE_COUNT_BUFFER_URL = url
     client = redis.Redis.from_url(url)
     client.flushdb()

@@ -29,7 +29,8 @@ from tests.factories import member_of
 from .chain_tools import sign, tamper
 
 pytestmark = pytest.mark.postgres
-TEST_ROLE = "imvo_test_app"
+# One role per pytest-xdist process: each sets its own password when it creates the role.
+TEST_ROLE = "imvo_test_app" + os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
 
 
 @pytest.fixture(scope="session")

@@ -264,37 +264,75 @@ class World:
         return {"slug": self.version.brochure.slug, "language": self.version.language, "number": self.version.number}
 
 
+@pytest.fixture(scope="module")
+def _seeded_world(django_db_setup, django_db_blocker, tmp_path_factory) -> SimpleNamespace:
+    """seed_demo's data, with the Dutch and English IMVO brochure PDFs made (as the worker would),
+    once for the module: in a transaction rolled back at its end, each test in a savepoint inside it
+    (pytest-django's ``db``). Returns the primary keys and the media folder holding the PDFs."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("redis-down-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", companies=3, force=True, stdout=io.StringIO())
+            for language in ("nl", "en"):
+                version = BrochureVersion.objects.get(brochure__slug="imvo", language=language, number=1)
+                rendition_render(rendition_id=rendition_for_version(version=version).pk)
+            declaration = Declaration.objects.select_related("registration").order_by("pk").first()
+            registration = declaration.registration
+            membership = (
+                Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
+            )
+            session = PreparationSession.objects.order_by("pk").first()
+            instrument = Instrument.objects.get(code="DTIF")  # level 2 from phase 1 in the demo data
+            instrument_application = application_start(
+                instrument=instrument, organisation=registration.organisation, reference="DEMO-1", actor=membership.user
+            )
+            yield SimpleNamespace(
+                media=media,
+                mission=Mission.objects.filter(status="published").order_by("pk").first().pk,
+                registration=registration.pk,
+                declaration=declaration.pk,
+                membership=membership.pk,
+                session=session.pk,
+                agenda_item=AgendaItem.objects.filter(session=session).order_by("pk").first().pk,
+                follow_up=FollowUpAction.objects.order_by("pk").first().pk,
+                version=BrochureVersion.objects.get(brochure__slug="imvo", language="nl", number=1).pk,
+                outbox_message=OutboxMessage.objects.order_by("pk").first().pk,
+                receipt=Receipt.objects.order_by("pk").first().pk,
+                instrument=instrument.pk,
+                instrument_application=instrument_application.pk,
+                instrument_follow_up=FrameworkFollowUp.objects.create(
+                    application=instrument_application, reason="Demo", guidance="Demo"
+                ).pk,
+            )
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db) -> World:
-    """seed_demo's data, with the Dutch and English IMVO brochure PDFs made (as the worker would)."""
-    call_command("seed_demo", companies=3, force=True, stdout=io.StringIO())
-    for language in ("nl", "en"):
-        version = BrochureVersion.objects.get(brochure__slug="imvo", language=language, number=1)
-        rendition_render(rendition_id=rendition_for_version(version=version).pk)
-    declaration = Declaration.objects.select_related("registration").order_by("pk").first()
-    registration = declaration.registration
-    membership = Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
-    session = PreparationSession.objects.order_by("pk").first()
-    instrument = Instrument.objects.get(code="DTIF")  # level 2 from phase 1 in the demo data
-    instrument_application = application_start(
-        instrument=instrument, organisation=registration.organisation, reference="DEMO-1", actor=membership.user
-    )
+def world(db, settings, _seeded_world) -> World:
+    """The module's demo data as fresh objects, and its PDFs copied into this test's media folder."""
+    shutil.copytree(_seeded_world.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    pks = _seeded_world
     return World(
-        mission=Mission.objects.filter(status="published").order_by("pk").first(),
-        registration=registration,
-        declaration=declaration,
-        membership=membership,
-        session=session,
-        agenda_item=AgendaItem.objects.filter(session=session).order_by("pk").first(),
-        follow_up=FollowUpAction.objects.order_by("pk").first(),
-        version=BrochureVersion.objects.select_related("brochure").get(brochure__slug="imvo", language="nl", number=1),
-        outbox_message=OutboxMessage.objects.order_by("pk").first(),
-        receipt=Receipt.objects.order_by("pk").first(),
-        instrument=instrument,
-        instrument_application=instrument_application,
-        instrument_follow_up=FrameworkFollowUp.objects.create(
-            application=instrument_application, reason="Demo", guidance="Demo"
-        ),
+        mission=Mission.objects.get(pk=pks.mission),
+        registration=Registration.objects.get(pk=pks.registration),
+        declaration=Declaration.objects.select_related("registration").get(pk=pks.declaration),
+        membership=Membership.objects.select_related("user", "organisation").get(pk=pks.membership),
+        session=PreparationSession.objects.get(pk=pks.session),
+        agenda_item=AgendaItem.objects.get(pk=pks.agenda_item),
+        follow_up=FollowUpAction.objects.get(pk=pks.follow_up),
+        version=BrochureVersion.objects.select_related("brochure").get(pk=pks.version),
+        outbox_message=OutboxMessage.objects.get(pk=pks.outbox_message),
+        receipt=Receipt.objects.get(pk=pks.receipt),
+        instrument=Instrument.objects.get(pk=pks.instrument),
+        instrument_application=InstrumentApplication.objects.get(pk=pks.instrument_application),
+        instrument_follow_up=FrameworkFollowUp.objects.get(pk=pks.instrument_follow_up),
     )
 
 
