@@ -16,7 +16,7 @@ each list query follows the table.
     python bench/run.py [--declarations N] [--rounds 3] [--duration 5] [--connections 2]
 
 Needs PostgreSQL (``BENCH_POSTGRES``, default postgres://postgres@127.0.0.1:5432), Redis
-(``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/14) and ``wrk``. Timings live here, never in tests.
+(``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/15) and ``wrk``. Timings live here, never in tests.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def production_env(args, state: dict, static_root: Path) -> dict:
         },
     )
     postgres = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     return {
         **os.environ,
         "DJANGO_DEBUG": "0",
