@@ -12,6 +12,7 @@ request, there is no broker); the worker is ``unknown`` while the broker is down
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 
@@ -26,6 +27,8 @@ from imvo_portal.celery import app
 from .cache import ResilientRedisCache, redis_ping
 
 HEALTHY = {"up", "eager"}
+
+logger = logging.getLogger(__name__)
 
 
 def check_database() -> dict:
@@ -90,22 +93,65 @@ def _services_probed() -> tuple:
     return (app.conf.task_always_eager, app.conf.broker_url, getattr(backend, "location", type(backend).__name__))
 
 
-def _services(max_age: float) -> dict:
-    """Cache, broker and worker state, remembered in this process for ``max_age`` seconds."""
+#: A remembered state older than ``max_age`` is still answered (and probed again in the background)
+#: until it is this many times ``max_age`` old; after that a request waits for a fresh probe.
+STALE_FACTOR = 3
+
+_background_lock = threading.Lock()
+_background_running = False
+
+
+def _probe(probed: tuple) -> dict:
     global _services_cached
+    broker = check_broker()
+    services = {
+        "cache": check_cache(),
+        "broker": broker,
+        "worker": check_worker(broker["status"]),
+        "checked_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    _services_cached = (time.monotonic(), probed, services)
+    return services
+
+
+def _probe_in_background(probed: tuple) -> None:
+    global _background_running
+    try:
+        with _services_lock:
+            _probe(probed)
+    except Exception:  # a probe reports failures itself; anything else must not kill the thread silently
+        logger.exception("Background health probe failed")
+    finally:
+        with _background_lock:
+            _background_running = False
+
+
+def _services(max_age: float) -> dict:
+    """Cache, broker and worker state, remembered in this process for ``max_age`` seconds.
+
+    When the remembered state has just expired, it is answered once more while a background thread
+    probes again: a probe can take ``HEALTHZ_TIMEOUT`` (a worker that does not answer a ping), and a
+    load balancer's request should not wait for it. Only the first request of a process, or one
+    after ``STALE_FACTOR`` x ``max_age`` without a fresh state, waits for the probe.
+    """
+    global _background_running
+    probed = _services_probed()
+    cached = _services_cached
+    if max_age > 0 and cached is not None and cached[1] == probed:
+        age = time.monotonic() - cached[0]
+        if age < max_age:
+            return cached[2]
+        if age < STALE_FACTOR * max_age:
+            with _background_lock:
+                start, _background_running = not _background_running, True
+            if start:
+                threading.Thread(target=_probe_in_background, args=(probed,), daemon=True).start()
+            return cached[2]
     with _services_lock:  # one probe at a time; the others wait and reuse its result
-        now, probed = time.monotonic(), _services_probed()
-        if _services_cached is not None and now - _services_cached[0] < max_age and _services_cached[1] == probed:
-            return _services_cached[2]
-        broker = check_broker()
-        services = {
-            "cache": check_cache(),
-            "broker": broker,
-            "worker": check_worker(broker["status"]),
-            "checked_at": timezone.now().isoformat(timespec="seconds"),
-        }
-        _services_cached = (now, probed, services)
-        return services
+        cached = _services_cached
+        if max_age > 0 and cached is not None and cached[1] == probed and time.monotonic() - cached[0] < max_age:
+            return cached[2]
+        return _probe(probed)
 
 
 def services_forget() -> None:

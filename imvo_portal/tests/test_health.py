@@ -164,3 +164,26 @@ def test_the_wsgi_layer_answers_readiness_and_passes_everything_else_to_django()
     assert _wsgi("/healthz", method="HEAD")[2] == b""
     for path, method in (("/healthz", "POST"), ("/healthzz", "GET"), ("/missions/", "GET")):
         assert _wsgi(path, method)[3] == [path]
+
+
+def test_an_expired_state_is_answered_while_a_background_probe_renews_it(settings):
+    """A probe can take the full timeout (a worker that does not answer); a request should not wait for it."""
+    settings.HEALTHZ_READY_CACHE_SECONDS = 30
+    health.services_forget()
+    first, _ok = health.health_report(max_age=30)
+    remembered_at, probed, services = health._services_cached
+    health._services_cached = (remembered_at - 31, probed, services)  # just expired
+    started = []
+    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+        thread.return_value.start.side_effect = lambda: started.append(True)
+        with mock.patch("imvo_portal.health.check_broker", _must_not_probe):
+            report, _ok = health.health_report(max_age=30)
+            health.health_report(max_age=30)  # one background probe at a time
+    assert report["checked_at"] == first["checked_at"] and started == [True]
+    target, args = thread.call_args.kwargs["target"], thread.call_args.kwargs["args"]
+    target(*args)  # what the thread runs
+    assert health._services_cached[0] > remembered_at and not health._background_running
+    health._services_cached = (remembered_at - 100, probed, services)  # far too old: probe now
+    with mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker:
+        health.health_report(max_age=30)
+    assert broker.call_count == 1
