@@ -1,23 +1,27 @@
 """Counting online reads and PDF downloads, buffered in Redis when the portal has one.
 
 A cached PDF download should cost about what serving a static file costs; a database write per
-download (an UPDATE and a commit) would dominate it. With Redis each read is one HINCRBY, written
-without waiting for the answer (``_Sender``), and beat's ``read_counts_flush`` moves the totals
+download (an UPDATE and a commit) would dominate it. With Redis, a process holds its reads for
+at most a second (``_Held``) and sends them as HINCRBYs without waiting for the answer
+(``_Sender``), and beat's ``read_counts_flush`` moves the totals
 into ``BrochureDailyCount`` every minute (the dashboard rolls up every five minutes anyway).
 Without Redis (the embedded default), or when Redis does not answer, the read is written to the
 database directly, so nothing is lost; after a failure Redis is skipped for a few seconds
 (``imvo_portal.cache.redis_breaker``), so a download pays the timeout once, not on every read.
 """
 
+import atexit
 import os
 import threading
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from imvo_portal.cache import redis_breaker
@@ -100,6 +104,16 @@ class _Sender:
             finally:
                 self._drop()
 
+    def send_many(self, commands: list[tuple]) -> bool:
+        with self._lock:
+            try:
+                connection = self._connected()
+                connection.send_packed_command(connection.pack_commands(commands))
+            except Exception:
+                self._drop()
+                raise
+        return True
+
 
 _senders: dict[str, _Sender] = {}
 
@@ -108,17 +122,111 @@ def _sender(url: str) -> _Sender:
     return _senders.setdefault(url, _Sender(url))
 
 
+#: Reads are held in the process and sent to Redis together: at most ``HOLD_SECONDS`` after the
+#: first of them (a timer), at once when ``HOLD_READS`` are held, and at exit.
+HOLD_SECONDS = 1.0
+HOLD_READS = 100
+
+
+@dataclass(frozen=True)
+class _Read:
+    day: date
+    version_id: int
+    brochure_id: int
+    language: str
+    channel: str
+    organisation_id: int | None
+
+    @property
+    def field(self) -> str:
+        return f"{self.day.isoformat()}|{self.version_id}|{self.channel}|{self.organisation_id or ''}"
+
+
+class _Held:
+    """This process's reads not yet sent to Redis.
+
+    Each read sent on its own cost a download a wake-up of Redis on a machine whose cores serve the
+    downloads; held for at most a second, a busy process sends one packet per second instead.
+    What this gives up: the reads of the last second of a process killed without warning (SIGKILL,
+    out of memory). A normal stop (gunicorn's graceful restart, ``max_requests``) sends them at exit.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._reads: Counter = Counter()
+        self._held = 0
+        self._timer: threading.Timer | None = None
+        self._pid = os.getpid()
+
+    def add(self, read: _Read) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker starts with nothing held
+                self._reads, self._held, self._timer, self._pid = Counter(), 0, None, os.getpid()
+            self._reads[read] += 1
+            self._held += 1
+            full = self._held >= HOLD_READS
+            if not full and self._timer is None:
+                self._timer = threading.Timer(HOLD_SECONDS, self.send, kwargs={"in_timer": True})
+                self._timer.daemon = True
+                self._timer.start()
+        if full:
+            self.send()
+
+    def send(self, *, in_timer: bool = False) -> int:
+        """Send what is held (to Redis; to the database when Redis does not take it). Returns the reads sent."""
+        with self._lock:
+            if self._pid != os.getpid():
+                return 0
+            reads, self._reads, self._held = self._reads, Counter(), 0
+            if self._timer is not None and not in_timer:
+                self._timer.cancel()
+            self._timer = None
+        if not reads:
+            return 0
+        url = settings.BROCHURE_COUNT_BUFFER_URL
+        if url:
+            commands = [("HINCRBY", BUFFER_KEY, read.field, count) for read, count in reads.items()]
+            sender = _sender(url)
+            if redis_breaker(url).call("brochure read counts", lambda: sender.send_many(commands), lambda: False):
+                return sum(reads.values())
+        try:
+            for read, count in reads.items():
+                brochure_read_count(
+                    version=BrochureVersion(pk=read.version_id, brochure_id=read.brochure_id, language=read.language),
+                    channel=read.channel,
+                    organisation_id=read.organisation_id,
+                    amount=count,
+                    day=read.day,
+                )
+        finally:
+            if in_timer:  # the timer's thread has a database connection of its own
+                connection.close()
+        return sum(reads.values())
+
+
+_held = _Held()
+atexit.register(_held.send)
+
+
+def reads_send() -> int:
+    """Send this process's held reads now (tests, a flush, the end of a process)."""
+    return _held.send()
+
+
 def brochure_read_record(*, version: BrochureVersion, channel: str, organisation_id: int | None) -> None:
-    """Count one read of a published version (buffered when possible)."""
-    url = settings.BROCHURE_COUNT_BUFFER_URL
-    if url:
-        field = f"{timezone.localdate().isoformat()}|{version.pk}|{channel}|{organisation_id or ''}"
-        sender = _sender(url)
-        buffered = redis_breaker(url).call(
-            "a brochure read count", lambda: sender.send("HINCRBY", BUFFER_KEY, field, 1), lambda: False
+    """Count one read of a published version (held briefly and buffered in Redis when possible)."""
+    if settings.BROCHURE_COUNT_BUFFER_URL:
+        _held.add(
+            _Read(
+                day=timezone.localdate(),
+                version_id=version.pk,
+                brochure_id=version.brochure_id,
+                language=version.language,
+                channel=channel,
+                organisation_id=organisation_id,
+            )
         )
-        if buffered:
-            return
+        return
     brochure_read_count(version=version, channel=channel, organisation_id=organisation_id)
 
 
@@ -132,6 +240,7 @@ def read_counts_flush() -> int:
     if client is None:
         return 0
     try:
+        reads_send()
         _sender(settings.BROCHURE_COUNT_BUFFER_URL).sync()  # this process's counts are in the buffer
     except redis.RedisError:
         pass  # not sent yet or lost with the connection; others are taken by the next flush

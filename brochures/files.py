@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
 from django.conf import settings
@@ -56,6 +57,8 @@ def pdf_file_url(*, sha256: str, filename: str, organisation_id: int | None = No
 
 
 def _organisation(query: str) -> int | None:
+    if not query:
+        return None
     token = parse_qs(query).get("o", [""])[0]
     if not token:
         return None
@@ -102,12 +105,49 @@ def published_pdf_lookup(sha256: str) -> PdfFile | None:
         if len(_known) > 10_000:
             _known.clear()
         _known[sha256] = (now, pdf)
+        if pdf is not None:
+            _served[sha256] = _Served(
+                path=_local_path(pdf.storage_name),
+                version=VersionRef(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
+            )
     return pdf
+
+
+def published_pdf_known(sha256: str) -> bool:
+    """Whether the lookup for this hash is remembered (answering it then needs no database)."""
+    hit = _known.get(sha256)
+    return hit is not None and time.monotonic() - hit[0] < LOOKUP_SECONDS
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """What counting a read needs of a version (``brochure_read_record``), without a model instance."""
+
+    pk: int
+    brochure_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class _Served:
+    path: str | None  # the file on this machine's disk, or None for storage without local paths
+    version: VersionRef
+
+
+_served: dict[str, _Served] = {}
+
+
+def _local_path(storage_name: str) -> str | None:
+    try:
+        return default_storage.path(storage_name)
+    except NotImplementedError:  # object storage: opened through the storage API
+        return None
 
 
 def published_pdf_forget() -> None:
     with _lock:
         _known.clear()
+        _served.clear()
 
 
 def published_pdf_response(*, method: str, path: str, query: str, if_none_match: str):
@@ -136,8 +176,12 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
         headers.append(("X-Accel-Redirect", f"{accel.rstrip('/')}/{quote(pdf.storage_name)}"))
         headers.append(("Content-Length", "0"))
     else:
+        served = _served.get(sha)
         try:
-            handle = default_storage.open(pdf.storage_name, "rb")
+            if served is not None and served.path is not None:
+                handle = open(served.path, "rb")  # noqa: SIM115 - closed by the server (CountedFile)
+            else:
+                handle = default_storage.open(pdf.storage_name, "rb")
         except FileNotFoundError:
             return "404 Not Found", [("Content-Length", "0")], None
         headers.append(("Content-Length", str(pdf.size)))
@@ -146,12 +190,15 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
             handle.close()
         return "200 OK", headers, None
 
+    served = _served.get(sha)
+    version = (
+        served.version
+        if served is not None
+        else VersionRef(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language)
+    )
+
     def count() -> None:
-        brochure_read_record(
-            version=BrochureVersion(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
-            channel=Channel.PDF,
-            organisation_id=_organisation(query),
-        )
+        brochure_read_record(version=version, channel=Channel.PDF, organisation_id=_organisation(query))
 
     if handle is None:  # nginx sends the bytes: count now
         count()
@@ -201,17 +248,22 @@ class PublishedPdfApp:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/brochures/files/"):
             return self.application(environ, start_response)
-        # Outside Django's handler: its request signals release database connections as usual.
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        try:
-            answer = published_pdf_response(
-                method=environ.get("REQUEST_METHOD", "GET"),
-                path=path,
-                query=environ.get("QUERY_STRING", ""),
-                if_none_match=environ.get("HTTP_IF_NONE_MATCH", ""),
-            )
-        finally:
-            signals.request_finished.send(sender=self.__class__)
+        request = {
+            "method": environ.get("REQUEST_METHOD", "GET"),
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "if_none_match": environ.get("HTTP_IF_NONE_MATCH", ""),
+        }
+        if published_pdf_known(path[len("/brochures/files/") :].split("/", 1)[0]):
+            answer = published_pdf_response(**request)  # remembered: no database, nothing to release
+        else:
+            # The lookup reads the database: outside Django's handler, its request signals manage
+            # the connection as usual.
+            signals.request_started.send(sender=self.__class__, environ=environ)
+            try:
+                answer = published_pdf_response(**request)
+            finally:
+                signals.request_finished.send(sender=self.__class__)
         if answer is None:
             return self.application(environ, start_response)
         status, headers, handle = answer

@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -14,3 +15,8 @@ from imvo_portal.health import HealthApp  # noqa: E402
 from imvo_portal.page_cache import PageCacheApp  # noqa: E402
 
 application = HealthApp(PublishedPdfApp(PageCacheApp(django_application)))
+
+# Everything loaded so far lives as long as the process: keep it out of the garbage collector's
+# full collections, which otherwise walk it again and again (pauses in a request's time). Under
+# gunicorn with --preload this also keeps the pages shared between the forked workers.
+gc.freeze()
