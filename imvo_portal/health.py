@@ -126,6 +126,17 @@ def _probe_in_background(probed: tuple) -> None:
             _background_running = False
 
 
+def services_probe_soon() -> None:
+    """Probe cache, broker and worker in the background now (a web process calls this as it starts),
+    so that the first readiness request finds a state instead of waiting for the probes."""
+    global _background_running
+    with _background_lock:
+        if _background_running or _services_cached is not None:
+            return
+        _background_running = True
+    threading.Thread(target=_probe_in_background, args=(_services_probed(),), daemon=True).start()
+
+
 def _services(max_age: float) -> dict:
     """Cache, broker and worker state, remembered in this process for ``max_age`` seconds.
 

@@ -11,10 +11,14 @@ django_application = get_wsgi_application()
 # served a moment ago (imvo_portal/page_cache.py), and the health checks a load balancer polls
 # (imvo_portal/health.py).
 from brochures.files import PublishedPdfApp  # noqa: E402 - needs the settings configured above
-from imvo_portal.health import HealthApp  # noqa: E402
+from imvo_portal.health import HealthApp, services_probe_soon  # noqa: E402
 from imvo_portal.page_cache import PageCacheApp  # noqa: E402
 
 application = HealthApp(PublishedPdfApp(PageCacheApp(django_application)))
+
+# The readiness state (cache, broker, worker) is probed as the process starts, not by its first
+# /healthz/ready request, which would otherwise wait up to HEALTHZ_TIMEOUT for it.
+services_probe_soon()
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
 # full collections, which otherwise walk it again and again (pauses in a request's time). Under

@@ -187,3 +187,17 @@ def test_an_expired_state_is_answered_while_a_background_probe_renews_it(setting
     with mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker:
         health.health_report(max_age=30)
     assert broker.call_count == 1
+
+
+def test_a_starting_process_probes_in_the_background_once():
+    health.services_forget()
+    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+        health.services_probe_soon()
+        health.services_probe_soon()  # already probing
+    assert thread.call_count == 1
+    target, args = thread.call_args.kwargs["target"], thread.call_args.kwargs["args"]
+    target(*args)
+    assert health._services_cached is not None and not health._background_running
+    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+        health.services_probe_soon()  # a state exists: nothing to do
+    assert thread.call_count == 0
