@@ -145,13 +145,16 @@ def rows_apply(model, key_fields: tuple, sums: dict[tuple, Counter], *, total: s
     if not sums:
         return
     existing = {}
-    # The rows of the affected scopes: few distinct first dimensions, then matched in Python.
+    # The rows of the affected scopes: few distinct first dimensions, then matched in Python on
+    # plain tuples (most rows read are not among the changed ones: no model instance for those).
     first = key_fields[0]
+    columns = [*key_fields, *(f.attname for f in model._meta.concrete_fields if f.attname not in key_fields)]
+    width = len(key_fields)
     for chunk in chunks({key[0] for key in sums}):
-        for row in model.objects.filter(**{f"{first}__in": chunk}):
-            key = tuple(getattr(row, k) for k in key_fields)
+        for values in model.objects.filter(**{f"{first}__in": chunk}).values_list(*columns):
+            key = values[:width]
             if key in sums:
-                existing[key] = row
+                existing[key] = model(**dict(zip(columns, values, strict=True)))
     measures_all = sorted({name for measures in sums.values() for name in measures})
     totals = (total,) if isinstance(total, str) else total
     upserts, deletions = [], []
