@@ -84,15 +84,6 @@ class _Sender:
             self._connection.disconnect()
         self._connection = None
 
-    def send(self, *command) -> bool:
-        with self._lock:
-            try:
-                self._connected().send_command(*command)
-            except Exception:
-                self._drop()
-                raise
-        return True
-
     def sync(self) -> None:
         """Wait until Redis has executed every count this process sent."""
         with self._lock:

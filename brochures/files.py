@@ -45,7 +45,8 @@ _SALT = "brochures.files.organisation"
 LOOKUP_SECONDS = 300
 
 _lock = threading.Lock()
-_known: dict[str, tuple[float, PdfFile | None]] = {}
+#: sha256 -> (when looked up, the PDF or None, how this process serves it or None)
+_known: dict[str, tuple[float, PdfFile | None, _Served | None]] = {}
 
 
 def pdf_file_url(*, sha256: str, filename: str, organisation_id: int | None = None) -> str:
@@ -70,10 +71,15 @@ def _organisation(query: str) -> int | None:
 
 def published_pdf_lookup(sha256: str) -> PdfFile | None:
     """The done rendition of a published version whose file has this SHA-256 (remembered briefly)."""
+    return _lookup(sha256)[0]
+
+
+def _lookup(sha256: str) -> tuple[PdfFile | None, _Served | None]:
+    """The PDF and how to serve it (its local path, the version to count); both None when unknown."""
     now = time.monotonic()
     hit = _known.get(sha256)
     if hit is not None and now - hit[0] < LOOKUP_SECONDS:
-        return hit[1]
+        return hit[1], hit[2]
     rendition = (
         Rendition.objects.filter(file_sha256=sha256, status=RenditionStatus.DONE)
         .exclude(file="")
@@ -101,16 +107,17 @@ def published_pdf_lookup(sha256: str) -> PdfFile | None:
                 sha256=sha256,
                 size=rendition.bytes or rendition.file.size,
             )
+    served = None
+    if pdf is not None:
+        served = _Served(
+            path=_local_path(pdf.storage_name),
+            version=VersionRef(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
+        )
     with _lock:
         if len(_known) > 10_000:
             _known.clear()
-        _known[sha256] = (now, pdf)
-        if pdf is not None:
-            _served[sha256] = _Served(
-                path=_local_path(pdf.storage_name),
-                version=VersionRef(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language),
-            )
-    return pdf
+        _known[sha256] = (now, pdf, served)
+    return pdf, served
 
 
 def published_pdf_known(sha256: str) -> bool:
@@ -134,9 +141,6 @@ class _Served:
     version: VersionRef
 
 
-_served: dict[str, _Served] = {}
-
-
 def _local_path(storage_name: str) -> str | None:
     try:
         return default_storage.path(storage_name)
@@ -147,7 +151,6 @@ def _local_path(storage_name: str) -> str | None:
 def published_pdf_forget() -> None:
     with _lock:
         _known.clear()
-        _served.clear()
 
 
 def published_pdf_response(*, method: str, path: str, query: str, if_none_match: str):
@@ -159,7 +162,7 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
     if method not in ("GET", "HEAD"):
         return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")], None
     sha = match["sha"]
-    pdf = published_pdf_lookup(sha)
+    pdf, served = _lookup(sha)
     if pdf is None:
         return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "0")], None
     etag = f'"{sha}"'
@@ -176,9 +179,8 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
         headers.append(("X-Accel-Redirect", f"{accel.rstrip('/')}/{quote(pdf.storage_name)}"))
         headers.append(("Content-Length", "0"))
     else:
-        served = _served.get(sha)
         try:
-            if served is not None and served.path is not None:
+            if served.path is not None:
                 handle = open(served.path, "rb")  # noqa: SIM115 - closed by the server (CountedFile)
             else:
                 handle = default_storage.open(pdf.storage_name, "rb")
@@ -190,12 +192,7 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
             handle.close()
         return "200 OK", headers, None
 
-    served = _served.get(sha)
-    version = (
-        served.version
-        if served is not None
-        else VersionRef(pk=pdf.version_id, brochure_id=pdf.brochure_id, language=pdf.language)
-    )
+    version = served.version
 
     def count() -> None:
         brochure_read_record(version=version, channel=Channel.PDF, organisation_id=_organisation(query))

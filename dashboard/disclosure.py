@@ -38,7 +38,7 @@ from django.utils.encoding import force_bytes
 
 from declarations.constants import Decision
 
-from .constants import SCOPES
+from .constants import MEASURES, SCOPES
 
 # A registration's decision as the figures count it.
 ENDORSED, NOT_ENDORSED, PENDING, OTHER = "e", "n", "p", "x"
@@ -102,14 +102,7 @@ _SCOPE_PARTS = tuple(
     for dimensions, fixed in SCOPES
 )
 # The measures of an uptake rollup row, in the order ``contribution`` gives them.
-UPTAKE_MEASURES = (
-    "registrations",
-    "organisations",
-    "organisations_endorsed",
-    "declarations_endorsed",
-    "declarations_not_endorsed",
-    "declarations_pending",
-)
+UPTAKE_MEASURES = MEASURES
 
 
 def contribution(text: str) -> dict[tuple, list[int]]:

@@ -126,15 +126,20 @@ def _probe_in_background(probed: tuple) -> None:
             _background_running = False
 
 
+def _probe_in_background_once(probed: tuple, *, unless_known: bool = False) -> None:
+    """Start a background probe unless one is running (or, with ``unless_known``, a state exists)."""
+    global _background_running
+    with _background_lock:
+        if _background_running or (unless_known and _services_cached is not None):
+            return
+        _background_running = True
+    threading.Thread(target=_probe_in_background, args=(probed,), daemon=True).start()
+
+
 def services_probe_soon() -> None:
     """Probe cache, broker and worker in the background now (a web process calls this as it starts),
     so that the first readiness request finds a state instead of waiting for the probes."""
-    global _background_running
-    with _background_lock:
-        if _background_running or _services_cached is not None:
-            return
-        _background_running = True
-    threading.Thread(target=_probe_in_background, args=(_services_probed(),), daemon=True).start()
+    _probe_in_background_once(_services_probed(), unless_known=True)
 
 
 def _services(max_age: float) -> dict:
@@ -145,7 +150,6 @@ def _services(max_age: float) -> dict:
     load balancer's request should not wait for it. Only the first request of a process, or one
     after ``STALE_FACTOR`` x ``max_age`` without a fresh state, waits for the probe.
     """
-    global _background_running
     probed = _services_probed()
     cached = _services_cached
     if max_age > 0 and cached is not None and cached[1] == probed:
@@ -153,10 +157,7 @@ def _services(max_age: float) -> dict:
         if age < max_age:
             return cached[2]
         if age < STALE_FACTOR * max_age:
-            with _background_lock:
-                start, _background_running = not _background_running, True
-            if start:
-                threading.Thread(target=_probe_in_background, args=(probed,), daemon=True).start()
+            _probe_in_background_once(probed)
             return cached[2]
     with _services_lock:  # one probe at a time; the others wait and reuse its result
         cached = _services_cached
