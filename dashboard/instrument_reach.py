@@ -24,7 +24,8 @@ from brochures.models import BrochureDailyCount, BrochureVersion
 from declarations.constants import Decision
 from declarations.models import Declaration
 from instruments.constants import FrameworkLevel, InstrumentKind, PolicyArea
-from instruments.models import Instrument, LevelDecision, RolloutPhase
+from instruments.models import Instrument, InstrumentApplication, LevelDecision, RolloutPhase
+from instruments.subjects import ApplicationSubject
 
 from .disclosure import pseudo_sizes
 from .selectors import Cell, count_cell
@@ -60,17 +61,22 @@ def _declarations_published() -> tuple[dict[int, dict], int]:
     """Organisations that endorsed / did not endorse per instrument, and that endorsed any, as
     published: the figures of the pseudo data set (one query; work grows with the organisations
     that made a declaration for an instrument)."""
-    pairs = (
+    pairs = list(
         Declaration.objects.filter(
-            instrument_application__isnull=False, decision__in=(Decision.ENDORSED, Decision.NOT_ENDORSED)
+            subject_type=ApplicationSubject.key, decision__in=(Decision.ENDORSED, Decision.NOT_ENDORSED)
         )
         .order_by()
-        .values_list("organisation_id", "instrument_application__instrument_id", "decision")
+        .values_list("organisation_id", "subject_id", "decision")
         .distinct()
     )
+    instrument_of = dict(
+        InstrumentApplication.objects.filter(pk__in={application for _, application, _ in pairs}).values_list(
+            "pk", "instrument_id"
+        )
+    )
     per_organisation: dict[int, set] = defaultdict(set)
-    for organisation, instrument, decision in pairs:
-        per_organisation[organisation].add((instrument, decision))
+    for organisation, application, decision in pairs:
+        per_organisation[organisation].add((instrument_of[application], decision))
     sizes = Counter(
         ";".join(f"{instrument}:{decision}" for instrument, decision in sorted(found))
         for found in per_organisation.values()

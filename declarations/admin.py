@@ -7,7 +7,8 @@ from .models import Declaration, DeclarationText, Receipt
 
 @admin.register(DeclarationText)
 class DeclarationTextAdmin(admin.ModelAdmin):
-    list_display = ["version", "language", "oecd_edition", "published_at", "sha256"]
+    list_display = ["kind", "version", "language", "oecd_edition", "published_at", "sha256"]
+    list_filter = ["kind", "language"]
     readonly_fields = ["sha256"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -32,7 +33,7 @@ class DeclarationAdmin(AppendOnlyAdmin):
         "signed_at",
         "record_hash",
     ]
-    list_filter = ["decision", "text_version"]
+    list_filter = ["decision", "subject_type", "text_kind", "format_version"]
     search_fields = ["reference", "organisation_name", "organisation_kvk", "record_hash"]
 
 

@@ -23,3 +23,23 @@ class CheckpointReason(models.TextChoices):
 
 OECD_EDITION = "2023"
 GENESIS_HASH = "0" * 64
+
+
+class TextKind(models.TextChoices):
+    """The kinds of undertaking a declaration text is written for: each has its own versioned text."""
+
+    MISSION = "mission", _("Innovation mission")
+    SUBSIDY = "subsidy", _("Subsidy")
+    FINANCE = "finance", _("Loan, guarantee or credit")
+    TAX = "tax", _("Tax scheme")
+    NETWORK = "network", _("Knowledge network or programme")
+
+
+#: Where a text names its undertaking ("bij de aanvraag voor de subsidie {undertaking}").
+UNDERTAKING_PLACEHOLDER = "{undertaking}"
+
+#: Record formats (``hashing.py``): 1 = records written before formats were named (subject as
+#: foreign-key columns, fields added later hashed only when set); 2 = every field always hashed,
+#: the subject as (type, id, snapshot), the kind of text and the hash of the text as shown.
+RECORD_FORMAT_LEGACY = 1
+RECORD_FORMAT_CURRENT = 2

@@ -25,3 +25,9 @@ class ReuseNoLongerValid(DeclarationError):
         "replaced, is older than the re-use period, or was for another text version. Nothing has been "
         "recorded. Please read the declaration and sign it again."
     )
+
+
+class TextVersionTaken(DeclarationError):
+    message = _(
+        "This version of the declaration text is published already with another wording; publish a new version."
+    )

@@ -7,6 +7,9 @@ valid hash for a forged or re-hashed record. Personal fields are represented onl
 so erasing them (and the salt) keeps the chain intact; the erasure itself is committed by a keyed
 ``erasure_mac``.
 
+Each record names its format (``format_version``): the fields it commits to and how. Every format
+stays verifiable for ever; a new field means a new format (``FORMAT_FIELDS``).
+
 Records written before the chain was keyed carry the key id ``sha256-v1`` and an unkeyed SHA-256
 of the same serialisation without the key id; they verify only where a signed checkpoint covers
 them.
@@ -17,9 +20,13 @@ import hmac
 import json
 from datetime import UTC, datetime
 
+from .constants import RECORD_FORMAT_CURRENT, RECORD_FORMAT_LEGACY
 from .keys import LEGACY_KEY_ID, chain_keys
 
-RECORD_FIELDS = (
+#: Format 1: the records written before formats were named. Their serialisation is kept exactly:
+#: the subject in the foreign-key columns of that time, and three groups of fields added later that
+#: are hashed only when set (so the records written before each group keep their hash).
+FORMAT_1_FIELDS = (
     "sequence",
     "registration_id",
     "organisation_id",
@@ -40,28 +47,62 @@ RECORD_FIELDS = (
     "previous_hash",
     "reference",
 )
-
-#: Fields added after records were written: left out of the hashed data while empty, so the
-#: records written before them keep their hashes (a value added or removed later still breaks it).
-LATER_FIELDS = frozenset({"reference"})
-
-#: The subject fields of a declaration for an EZK instrument. They are part of the record hash
-#: whenever any of them is set (so records written before they existed keep their hash, and
-#: setting one on such a record breaks it); together with ``registration_id`` above they say what
-#: the declaration was for.
-SUBJECT_FIELDS = (
+FORMAT_1_LATER_FIELDS = frozenset({"reference"})  # left out while empty
+FORMAT_1_SUBJECT_FIELDS = (  # all hashed when any is set: a record for an EZK instrument
     "instrument_application_id",
     "instrument_code",
     "application_reference",
     "framework_level",
 )
+FORMAT_1_OPTIONAL_FIELDS = ("authority",)  # hashed only when set
+#: Format 1 names its subject columns as they were; the model keeps them under these attributes.
+FORMAT_1_ATTRIBUTES = {
+    "registration_id": "legacy_registration_id",
+    "instrument_application_id": "legacy_instrument_application_id",
+}
 
-#: Fields added later: part of the hash only when set, so earlier records keep their hash.
-OPTIONAL_RECORD_FIELDS = ("authority",)  # where an eHerkenning authorisation gave the authority to sign
+#: Format 2: every field, always. A new field means a new format, never an optional field.
+FORMAT_2_FIELDS = (
+    "format_version",
+    "sequence",
+    "reference",
+    "subject_type",
+    "subject_id",
+    "subject_snapshot",
+    "organisation_id",
+    "organisation_name",
+    "organisation_kvk",
+    "text_id",
+    "text_kind",
+    "text_version",
+    "text_language",
+    "text_sha256",
+    "signed_text_sha256",
+    "decision",
+    "explanation",
+    "confirms_authority",
+    "authority",
+    "user_id",
+    "signed_at",
+    "brochure_version",
+    "reused_from_id",
+    "personal_hash",
+    "previous_hash",
+)
+
+#: The fields each format commits to (the tamper tests change each of them once).
+FORMAT_FIELDS = {
+    RECORD_FORMAT_LEGACY: (*FORMAT_1_FIELDS, *FORMAT_1_SUBJECT_FIELDS, *FORMAT_1_OPTIONAL_FIELDS),
+    RECORD_FORMAT_CURRENT: FORMAT_2_FIELDS,
+}
 
 
 class UnknownKey(Exception):
     """The record names a key id that is not configured."""
+
+
+class UnknownFormat(Exception):
+    """The record names a format this code does not know."""
 
 
 def canonical(data: dict) -> bytes:
@@ -77,20 +118,40 @@ def personal_hash(*, salt: str, name: str, position: str, ip_address: str | None
     return hashlib.sha256(salt.encode("utf-8") + b"\x00" + canonical(payload)).hexdigest()
 
 
-def record_data(declaration) -> dict:
+def _value(value):
+    return utc_text(value) if isinstance(value, datetime) else value
+
+
+def _format_1_data(declaration) -> dict:
+    def get(name):
+        return getattr(declaration, FORMAT_1_ATTRIBUTES.get(name, name), None)
+
     data = {}
-    for field in RECORD_FIELDS:
-        value = getattr(declaration, field)
-        if field in LATER_FIELDS and value in ("", None):
+    for name in FORMAT_1_FIELDS:
+        value = get(name)
+        if name in FORMAT_1_LATER_FIELDS and value in ("", None):
             continue
-        data[field] = utc_text(value) if isinstance(value, datetime) else value
-    subject = {field: getattr(declaration, field, None) for field in SUBJECT_FIELDS}
+        data[name] = _value(value)
+    subject = {name: get(name) for name in FORMAT_1_SUBJECT_FIELDS}
     if any(value not in (None, "") for value in subject.values()):
         data.update(subject)
-    for field in OPTIONAL_RECORD_FIELDS:
-        if getattr(declaration, field, ""):
-            data[field] = getattr(declaration, field)
+    for name in FORMAT_1_OPTIONAL_FIELDS:
+        if get(name):
+            data[name] = get(name)
     return data
+
+
+def _format_2_data(declaration) -> dict:
+    return {name: _value(getattr(declaration, name)) for name in FORMAT_2_FIELDS}
+
+
+def record_data(declaration) -> dict:
+    """The data a record's hash covers, in the record's own format."""
+    if declaration.format_version == RECORD_FORMAT_LEGACY:
+        return _format_1_data(declaration)
+    if declaration.format_version == RECORD_FORMAT_CURRENT:
+        return _format_2_data(declaration)
+    raise UnknownFormat(declaration.format_version)
 
 
 def _secret(key_id: str) -> bytes:

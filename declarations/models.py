@@ -5,8 +5,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import OECD_EDITION, CheckpointReason, Decision, ReceiptStatus
+from .constants import (
+    OECD_EDITION,
+    RECORD_FORMAT_CURRENT,
+    RECORD_FORMAT_LEGACY,
+    CheckpointReason,
+    Decision,
+    ReceiptStatus,
+    TextKind,
+)
 from .keys import current_chain_key_id
+from .subjects import subject_of, undertaking_of
 
 
 def text_sha256(body: str) -> str:
@@ -14,8 +23,19 @@ def text_sha256(body: str) -> str:
 
 
 class DeclarationText(models.Model):
-    """One language of one version of the declaration; immutable once published."""
+    """One language of one version of the declaration text of one kind; immutable once published.
 
+    Each kind of undertaking (``TextKind``) has its own text, versioned on its own; a body may name
+    the undertaking with ``{undertaking}``, filled in where the signatory reads it (``subjects.text_for``).
+    """
+
+    kind = models.CharField(
+        _("kind of undertaking"),
+        max_length=20,
+        choices=TextKind.choices,
+        default=TextKind.MISSION,
+        db_default=TextKind.MISSION,  # the texts published before kinds existed are the missions' text
+    )
     version = models.PositiveIntegerField(_("version"))
     language = models.CharField(_("language"), max_length=5, choices=[("nl", _("Dutch")), ("en", _("English"))])
     body = models.TextField(_("text"), help_text=_("The exact text the signatory agrees to (Markdown)."))
@@ -32,11 +52,13 @@ class DeclarationText(models.Model):
     class Meta:
         verbose_name = _("declaration text")
         verbose_name_plural = _("declaration texts")
-        ordering = ["-version", "language"]
-        constraints = [models.UniqueConstraint(fields=["version", "language"], name="unique_text_version_language")]
+        ordering = ["kind", "-version", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version", "language"], name="unique_text_kind_version_language")
+        ]
 
     def __str__(self) -> str:
-        return f"v{self.version} ({self.language})"
+        return f"{self.kind} v{self.version} ({self.language})"
 
     def save(self, *args, **kwargs):
         if self.pk:
@@ -75,30 +97,43 @@ class Declaration(models.Model):
         editable=False,
         help_text=_("Short reference on the receipt, IMVO-YYYY-NNNNNN (empty on records written before references)."),
     )
-    registration = models.ForeignKey(
-        "missions.Registration",
-        verbose_name=_("registration"),
+    format_version = models.PositiveSmallIntegerField(
+        _("record format"),
+        default=RECORD_FORMAT_CURRENT,
+        db_default=RECORD_FORMAT_LEGACY,  # rows inserted by SQL that does not know the column
+        editable=False,
+        help_text=_("Which serialisation the record hash covers (declarations/hashing.py)."),
+    )
+    # The subject (``subjects.py``): a registered type and the subject's id, with no foreign key to
+    # the higher app. Format 2 hashes them with ``subject_snapshot``, the undertaking as signed.
+    subject_type = models.CharField(_("subject type"), max_length=40)
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    subject_snapshot = models.JSONField(
+        _("undertaking at signing"),
+        default=dict,
+        blank=True,
+        help_text=_("Kind, code, name and reference of the undertaking as signed (empty on format 1 records)."),
+    )
+    # Format 1 records name their subject in these columns (hashed there); they stay as written.
+    legacy_registration_id = models.PositiveBigIntegerField(
+        _("registration (format 1)"), null=True, blank=True, db_column="registration_id", editable=False
+    )
+    legacy_instrument_application_id = models.PositiveBigIntegerField(
+        _("instrument application (format 1)"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
-        related_name="declarations",
+        db_column="instrument_application_id",
+        editable=False,
     )
-    # The other kind of subject: an application for an EZK instrument whose IMVO framework level
-    # asks for the declaration. Exactly one of registration and instrument application is set.
-    instrument_application = models.ForeignKey(
-        "instruments.InstrumentApplication",
-        verbose_name=_("instrument application"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="declarations",
+    instrument_code = models.CharField(
+        _("instrument code at signing (format 1)"), max_length=30, blank=True, db_default="", editable=False
     )
-    # Database defaults, so that rows inserted without them (older code, raw SQL) are mission records.
-    instrument_code = models.CharField(_("instrument code at signing"), max_length=30, blank=True, db_default="")
     application_reference = models.CharField(
-        _("application reference at signing"), max_length=40, blank=True, db_default=""
+        _("application reference at signing (format 1)"), max_length=40, blank=True, db_default="", editable=False
     )
-    framework_level = models.PositiveSmallIntegerField(_("framework level at signing"), null=True, blank=True)
+    framework_level = models.PositiveSmallIntegerField(
+        _("framework level at signing (format 1)"), null=True, blank=True, editable=False
+    )
     organisation = models.ForeignKey(
         "organisations.Organisation",
         verbose_name=_("organisation"),
@@ -110,9 +145,17 @@ class Declaration(models.Model):
     text = models.ForeignKey(
         DeclarationText, verbose_name=_("declaration text"), on_delete=models.PROTECT, related_name="declarations"
     )
+    text_kind = models.CharField(_("kind of text"), max_length=20, blank=True, db_default="")
     text_version = models.PositiveIntegerField(_("text version"))
     text_language = models.CharField(_("text language"), max_length=5)
     text_sha256 = models.CharField(_("SHA-256 of the text as signed"), max_length=64)
+    signed_text_sha256 = models.CharField(
+        _("SHA-256 of the text as shown"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("The text with the undertaking's name filled in, as the signatory read it (format 2)."),
+    )
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Required when not endorsing."))
     confirms_authority = models.BooleanField(
@@ -163,7 +206,7 @@ class Declaration(models.Model):
         verbose_name_plural = _("declarations")
         ordering = ["sequence"]
         indexes = [
-            models.Index(fields=["registration", "sequence"], name="declaration_registration_seq"),
+            models.Index(fields=["subject_type", "subject_id", "sequence"], name="declaration_subject_seq"),
             models.Index(fields=["organisation", "decision", "signed_at"], name="declaration_org_decision"),
         ]
         constraints = [
@@ -172,17 +215,14 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(registration__isnull=False, instrument_application__isnull=True)
+                    models.Q(format_version__gte=RECORD_FORMAT_CURRENT)
+                    & models.Q(legacy_registration_id__isnull=True, legacy_instrument_application_id__isnull=True)
                     & models.Q(instrument_code="", application_reference="", framework_level__isnull=True)
                 )
-                | models.Q(
-                    registration__isnull=True,
-                    instrument_application__isnull=False,
-                    framework_level__gte=2,
-                    framework_level__lte=4,
-                ),
-                name="declaration_exactly_one_subject",
+                | models.Q(format_version=RECORD_FORMAT_LEGACY),
+                name="declaration_format2_no_legacy_subject",
             ),
+            models.CheckConstraint(condition=~models.Q(subject_type=""), name="declaration_has_subject"),
         ]
 
     def __str__(self) -> str:
@@ -199,8 +239,22 @@ class Declaration(models.Model):
 
     @property
     def subject(self):
-        """What was declared for: the mission registration or the instrument application."""
-        return self.registration if self.registration_id else self.instrument_application
+        """What was declared for, through the subject protocol (``subjects.subject_of``)."""
+        return subject_of(self)
+
+    @property
+    def undertaking(self):
+        """The undertaking as signed (``subjects.undertaking_of``)."""
+        return undertaking_of(self)
+
+    @property
+    def signed_with_other_kind_of_text(self) -> bool:
+        """Signed with the text of another kind of undertaking (an instrument signed with the missions' text).
+
+        Shown on the receipt page and on ``/verify/``; the record itself is never rewritten.
+        """
+        expected = self.undertaking.text_kind
+        return bool(expected) and expected != (self.text_kind or self.text.kind)
 
 
 class DeclarationPersonalData(models.Model):

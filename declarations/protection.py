@@ -39,7 +39,7 @@ ERASE_SHAPE = f"""
 
 TEXT_CHANGED = " OR ".join(
     f"NEW.{column} IS NOT OLD.{column}"
-    for column in ("id", "version", "language", "body", "oecd_edition", "sha256", "published_at", "created_at")
+    for column in ("id", "kind", "version", "language", "body", "oecd_edition", "sha256", "published_at", "created_at")
 )
 
 

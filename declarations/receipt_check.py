@@ -26,6 +26,7 @@ from .references import (
     reference_normalise,
     verification_code_matches,
 )
+from .subjects import Undertaking, is_current, subject_of, subject_type_get, undertaking_of
 
 logger = logging.getLogger("imvo.security")
 
@@ -45,8 +46,15 @@ class ReceiptCheck:
     """What ``/verify/`` shows about one receipt that matched."""
 
     declaration: Declaration
+    undertaking: Undertaking
+    subject_label: str
     is_current: bool
     checkpoint: Checkpoint | None
+
+    @property
+    def signed_with_other_kind_of_text(self) -> bool:
+        expected = self.undertaking.text_kind
+        return bool(expected) and expected != (self.declaration.text_kind or self.declaration.text.kind)
 
     @property
     def signed_at(self) -> datetime:
@@ -85,20 +93,11 @@ def receipt_pdf_read(content: bytes) -> tuple[str, str]:
     return reference, code
 
 
-def _subject(declaration: Declaration):
-    """The registration (mission) or instrument application the declaration is for."""
-    return declaration.registration if declaration.registration_id else declaration.instrument_application
-
-
 def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:
     """The record with this reference if ``code`` is its verification code, else None. Audited."""
     normalised = reference_normalise(reference)
     declaration = (
-        Declaration.objects.select_related("registration", "instrument_application", "text")
-        .filter(reference=normalised)
-        .first()
-        if normalised
-        else None
+        Declaration.objects.select_related("text").filter(reference=normalised).first() if normalised else None
     )
     # A missing record costs the same keyed hash as a wrong code.
     probe = declaration or Declaration(
@@ -117,8 +116,11 @@ def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | N
     )
     if not matches:
         return None
+    subject = subject_of(declaration)
     return ReceiptCheck(
         declaration=declaration,
-        is_current=_subject(declaration).current_declaration_id == declaration.pk,
+        undertaking=undertaking_of(declaration, subject),
+        subject_label=subject_type_get(declaration.subject_type).label(),
+        is_current=is_current(declaration, subject),
         checkpoint=checkpoint_covering(sequence=declaration.sequence),
     )

@@ -23,13 +23,27 @@ from organisations.authority import authority_evidence
 from organisations.policies import require
 
 from .checkpoints import chain_lock, checkpoint_if_due
-from .constants import GENESIS_HASH, OECD_EDITION, Decision, ReceiptStatus
-from .exceptions import AuthorityNotConfirmed, ExplanationRequired, NoPublishedText, ReuseNoLongerValid
+from .constants import GENESIS_HASH, OECD_EDITION, RECORD_FORMAT_CURRENT, Decision, ReceiptStatus, TextKind
+from .exceptions import (
+    AuthorityNotConfirmed,
+    ExplanationRequired,
+    NoPublishedText,
+    ReuseNoLongerValid,
+    TextVersionTaken,
+)
 from .hashing import erasure_mac, personal_hash, record_hash
 from .keys import current_chain_key
-from .models import Declaration, DeclarationPersonalData, DeclarationText, PersonalDataErasure, Receipt
+from .models import (
+    Declaration,
+    DeclarationPersonalData,
+    DeclarationText,
+    PersonalDataErasure,
+    Receipt,
+    text_sha256,
+)
 from .references import reference_next, reference_prefix, verification_code
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
+from .subjects import subject_key_for, subject_type_get, text_for, undertaking_of
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
@@ -54,56 +68,87 @@ class DeclarationInput:
             raise AuthorityNotConfirmed()
 
 
-def declaration_text_publish(*, version: int, language: str, body: str, actor=None, oecd_edition: str = OECD_EDITION):
-    """Publish a text version in one language (idempotent for the same body). Never edits a published one."""
+def declaration_text_publish(
+    *,
+    version: int,
+    language: str,
+    body: str,
+    kind: str = TextKind.MISSION,
+    actor=None,
+    oecd_edition: str = OECD_EDITION,
+) -> DeclarationText:
+    """Publish one language of a text version of one kind (idempotent for the same body).
+
+    Never edits a published text: a different body for a published (kind, version, language)
+    raises ``TextVersionTaken``; a new wording is a new version. Audited.
+    """
     with transaction.atomic():
-        text = DeclarationText.objects.filter(version=version, language=language).first()
-        if text is None:
-            text = DeclarationText(version=version, language=language, body=body, oecd_edition=oecd_edition)
-            text.published_at = timezone.now()
-            text.full_clean(exclude=["sha256"])
-            text.save()
-            audit_event_record(
-                action="declaration_text.publish",
-                actor=actor,
-                obj=text,
-                details={"version": version, "language": language, "sha256": text.sha256},
-            )
+        text = DeclarationText.objects.filter(kind=kind, version=version, language=language).first()
+        if text is not None:
+            if text.body != body:
+                raise TextVersionTaken()
+            return text
+        text = DeclarationText(kind=kind, version=version, language=language, body=body, oecd_edition=oecd_edition)
+        text.published_at = timezone.now()
+        text.full_clean(exclude=["sha256"])
+        text.save()
+        audit_event_record(
+            action="declaration_text.publish",
+            actor=actor,
+            obj=text,
+            details={"kind": kind, "version": version, "language": language, "sha256": text.sha256},
+        )
         return text
 
 
-def declaration_sign(
-    *, answer: DeclarationInput, organisation, actor, registration=None, instrument_application=None, request=None
-) -> Declaration:
-    """Record a signatory's answer for a mission registration or an instrument application.
+def declaration_text_version_publish(
+    *, kind: str, body_nl: str, body_en: str, actor, oecd_edition: str = OECD_EDITION, request=None
+) -> tuple[DeclarationText, DeclarationText]:
+    """Publish the next version of the text of ``kind`` in Dutch and English at once (RVO staff).
+
+    Both languages get the same version number, one higher than the kind's latest; from then on
+    new declarations of that kind are made on it. Published texts never change. Audited.
+    """
+    require(actor, "staff.access")
+    with transaction.atomic():
+        # Serialise publications of one kind: the version number is read and written under the lock.
+        list(DeclarationText.objects.select_for_update().filter(kind=kind).values_list("pk", flat=True))
+        latest = DeclarationText.objects.filter(kind=kind).order_by("-version").values_list("version", flat=True)
+        version = (latest.first() or 0) + 1
+        texts = tuple(
+            declaration_text_publish(
+                version=version, language=language, body=body.strip(), kind=kind, actor=actor, oecd_edition=oecd_edition
+            )
+            for language, body in (("nl", body_nl), ("en", body_en))
+        )
+    return texts
+
+
+def declaration_sign(*, answer: DeclarationInput, subject, actor, request=None) -> Declaration:
+    """Record a signatory's answer for a subject (a mission registration, an instrument application).
 
     The one place that turns an answer into evidence, for every subject: the text is the one the
-    signatory read (or the current one in their language); a re-use is checked again here, under
-    the caller's locks, because the earlier declaration may have stopped qualifying since it was
-    offered. Then nothing is written (``ReuseNoLongerValid``) and a fresh signature is needed.
-    Must run inside the caller's transaction; see ``declaration_record`` for what is written.
+    signatory read, if it is a published text of the subject's kind, else the current one of that
+    kind in their language; a re-use is checked again here, under the caller's locks, because the
+    earlier declaration may have stopped qualifying since it was offered. Then nothing is written
+    (``ReuseNoLongerValid``) and a fresh signature is needed. Must run inside the caller's
+    transaction; see ``declaration_record`` for what is written.
     """
+    undertaking = subject_type_get(subject_key_for(subject)).undertaking(subject)
     text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
-    text = text or declaration_text_current(language=getattr(actor, "language", "nl"))
+    if text is not None and text.kind != undertaking.text_kind:
+        text = None  # a text of another kind of undertaking is never signed for this one
+    text = text or declaration_text_current(kind=undertaking.text_kind, language=getattr(actor, "language", "nl"))
     if text is None:
         raise NoPublishedText()
     reused_from = None
     if answer.reused_from_id:
-        candidate = declaration_reusable_for(
-            organisation=organisation,
-            text=text,
-            **(
-                {"exclude_registration": registration}
-                if registration is not None
-                else {"exclude_application": instrument_application}
-            ),
-        )
+        candidate = declaration_reusable_for(organisation=subject.organisation, text=text, exclude_subject=subject)
         if candidate is None or candidate.pk != answer.reused_from_id or answer.decision != Decision.ENDORSED:
             raise ReuseNoLongerValid()
         reused_from = candidate
     return declaration_record(
-        registration=registration,
-        instrument_application=instrument_application,
+        subject=subject,
         actor=actor,
         text=text,
         decision=answer.decision,
@@ -118,8 +163,7 @@ def declaration_sign(
 
 def declaration_record(
     *,
-    registration=None,
-    instrument_application=None,
+    subject,
     actor,
     text: DeclarationText,
     decision: str,
@@ -130,27 +174,26 @@ def declaration_record(
     reused_from: Declaration | None = None,
     request=None,
 ) -> Declaration:
-    """Append one declaration record (and its erasable personal row) to the chain.
+    """Append one declaration record (format 2) and its erasable personal row to the chain.
 
     Must run inside the caller's transaction. Under the chain lock the record gets the next
     ``sequence`` and the next reference of the signing year (``references.py``), both unique under
-    concurrency. The record hash is keyed with the current chain key;
-    when the chain reaches the latest checkpoint's ``next_due`` a signed checkpoint is appended in
-    the same transaction. Queues the receipt PDF on commit and points the registration's
-    ``current_declaration`` at the new record. Audited.
+    concurrency. The record hash is keyed with the current chain key; when the chain reaches the
+    latest checkpoint's ``next_due`` a signed checkpoint is appended in the same transaction.
+    Queues the receipt PDF on commit and makes the new record the subject's current declaration.
+    Audited.
 
-    The subject is exactly one of ``registration`` (a mission) or ``instrument_application`` (an
-    EZK instrument whose framework level asks for the declaration: its instrument code,
-    application reference and level are recorded in the hashed record).
+    ``subject`` is any registered declaration subject (``subjects.py``); the record commits to its
+    type, id and the undertaking as signed (kind, code, names, reference), to the text's kind and
+    to the hash of the text as shown with the undertaking's name filled in.
 
     ``reused_from`` (a re-use: the acting ``actor`` confirms an earlier endorsement again) is
     checked again under the chain lock and must still qualify (``declaration_reusable_for``), else
     ``ReuseNoLongerValid`` is raised and nothing is written; both the acting user and the
     earlier record are part of the hashed record.
     """
-    if (registration is None) == (instrument_application is None):
-        raise ValueError("A declaration is for exactly one registration or instrument application.")
-    subject = registration if registration is not None else instrument_application
+    subject_type = subject_type_get(subject_key_for(subject))
+    undertaking = subject_type.undertaking(subject)
     DeclarationInput(
         decision=decision,
         signatory_name=signatory_name,
@@ -166,12 +209,7 @@ def declaration_record(
     if reused_from is not None:
         # Under the chain lock a concurrent withdrawal of the earlier declaration has either been
         # committed (and is seen here) or will be written after this record.
-        still = declaration_reusable_for(
-            organisation=organisation,
-            text=text,
-            exclude_registration=registration,
-            exclude_application=instrument_application,
-        )
+        still = declaration_reusable_for(organisation=organisation, text=text, exclude_subject=subject)
         if still is None or still.pk != reused_from.pk or decision != Decision.ENDORSED:
             raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
@@ -185,27 +223,28 @@ def declaration_record(
         .values_list("reference", flat=True)
     )
     declaration = Declaration(
+        format_version=RECORD_FORMAT_CURRENT,
         sequence=(last.sequence + 1) if last else 1,
         reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
-        registration=registration,
-        instrument_application=instrument_application,
-        instrument_code=instrument_application.instrument.code if instrument_application else "",
-        application_reference=instrument_application.reference if instrument_application else "",
-        framework_level=instrument_application.level if instrument_application else None,
+        subject_type=subject_type.key,
+        subject_id=subject.pk,
+        subject_snapshot=undertaking.snapshot(),
         organisation=organisation,
         organisation_name=organisation.name,
         organisation_kvk=organisation.kvk_number,
         text=text,
+        text_kind=text.kind,
         text_version=text.version,
         text_language=text.language,
         text_sha256=text.sha256,
+        signed_text_sha256=text_sha256(text_for(text.body, undertaking, language=text.language)),
         decision=decision,
         explanation=explanation.strip(),
         confirms_authority=confirms_authority,
         authority=authority_evidence(actor, organisation.pk),
         user=actor,
         signed_at=signed_at,
-        brochure_version=subject.imvo_brochure_version,
+        brochure_version=subject_type.brochure_version(subject),
         reused_from=reused_from,
         personal_hash=personal_hash(
             salt=salt, name=signatory_name, position=signatory_position, ip_address=ip, user_agent=agent
@@ -225,8 +264,7 @@ def declaration_record(
     )
     language = getattr(actor, "language", None) or settings.LANGUAGE_CODE
     receipt = Receipt.objects.create(declaration=declaration, language=language)
-    subject.current_declaration = declaration
-    subject.save(update_fields=["current_declaration"])
+    subject_type.current_declaration_set(subject, declaration)
     audit_event_record(
         action=f"declaration.{decision}",
         actor=actor,
@@ -234,10 +272,12 @@ def declaration_record(
         organisation_id=organisation.pk,
         request=request,
         details={
-            "registration": registration.pk if registration else None,
-            "instrument_application": instrument_application.pk if instrument_application else None,
+            "subject_type": subject_type.key,
+            "subject_id": subject.pk,
+            "undertaking": undertaking.code,
             "sequence": declaration.sequence,
             "reference": declaration.reference,
+            "text_kind": text.kind,
             "text_version": text.version,
             "record_hash": declaration.record_hash,
             "reused_from": reused_from.pk if reused_from else None,
@@ -312,11 +352,7 @@ def receipt_render(*, receipt_id: int) -> bool:
     ones and marks the receipt failed (``receipt_fail``) on any other.
     """
     receipt = Receipt.objects.select_related(
-        "declaration__text",
-        "declaration__personal",
-        "declaration__registration__mission",
-        "declaration__reused_from",
-        "declaration__instrument_application__instrument",
+        "declaration__text", "declaration__personal", "declaration__reused_from"
     ).get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
@@ -324,12 +360,14 @@ def receipt_render(*, receipt_id: int) -> bool:
     code = verification_code(declaration)
     verify_url = settings.PORTAL_BASE_URL + reverse("verify")
     verify_link = f"{verify_url}?{urlencode({'reference': declaration.reference, 'code': code})}"
+    undertaking = undertaking_of(declaration)
     context = {
         "declaration": declaration,
         "personal": getattr(declaration, "personal", None),
-        "mission": declaration.registration.mission if declaration.registration_id else None,
-        "instrument": declaration.instrument_application.instrument if declaration.instrument_application_id else None,
+        "undertaking": undertaking,
+        "subject_label": subject_type_get(declaration.subject_type).label(),
         "text": declaration.text,
+        "text_body": text_for(declaration.text.body, undertaking, language=declaration.text.language),
         "verification_code": code,
         "verify_url": verify_url,
         "verify_link": verify_link,

@@ -12,6 +12,9 @@ and from the write-once storage copies) and names each record or checkpoint that
   has the signed hash (``checkpoint_mismatch``);
 - forged personal data or erasure marks: the salted hash does not match (``personal_mismatch``),
   an erasure mark without a valid keyed erasure record (``erasure_forged``), and so on;
+- a subject copy that disagrees with the hashed subject columns of a format 1 record
+  (``subject_mismatch``), a text row that changed or vanished under its records
+  (``text_mismatch``, ``text_missing``), an unknown record format (``unknown_format``);
 - a missing or bad checkpoint: a bad signature, a gap in the numbering or links, a copy in storage
   whose row is gone, or a checkpoint that was due and is absent (``checkpoint_*``).
 
@@ -27,10 +30,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from .checkpoints import checkpoint_copies_read, checkpoint_digest, checkpoint_payload, checkpoint_signature_valid
-from .constants import GENESIS_HASH
-from .hashing import UnknownKey, erasure_mac, personal_hash, record_hash
+from .constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, RECORD_FORMAT_LEGACY
+from .hashing import FORMAT_FIELDS, UnknownKey, erasure_mac, personal_hash, record_hash
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
-from .models import Checkpoint, Declaration
+from .models import Checkpoint, Declaration, DeclarationText, text_sha256
+from .subjects import Undertaking, text_for
+
+#: The subject types format 1 records name by their columns (the keys ``missions`` and
+#: ``instruments`` register; fixed here because format 1 is closed).
+LEGACY_REGISTRATION_SUBJECT = "mission_registration"
+LEGACY_APPLICATION_SUBJECT = "instrument_application"
 
 MAX_PROBLEMS = 200
 
@@ -161,6 +170,7 @@ def declarations_verify() -> VerificationResult:
     present = 0
     keyed_seen = False
     first_unanchored_at = None
+    texts = DeclarationText.objects.in_bulk()
     records = Declaration.objects.select_related("personal", "erasure").order_by("sequence")
     for declaration in records.iterator(chunk_size=500):
         seq = declaration.sequence
@@ -171,6 +181,7 @@ def declarations_verify() -> VerificationResult:
         elif declaration.previous_hash != previous_hash:
             result.add("link_broken", "previous_hash does not match the record before it", sequence=seq)
         _check_record(result, declaration, keys, keyed_seen=keyed_seen, anchored_up_to=anchored_up_to)
+        _check_subject_and_text(result, declaration, texts)
         keyed_seen = keyed_seen or declaration.key_id != LEGACY_KEY_ID
         present += 1
         for anchor in anchors.get(seq, ()):
@@ -235,8 +246,43 @@ def declarations_verify() -> VerificationResult:
     return result
 
 
+def _format_1_subject(declaration) -> tuple[str, int | None]:
+    """The subject a format 1 record names in its hashed columns."""
+    if declaration.legacy_registration_id is not None:
+        return LEGACY_REGISTRATION_SUBJECT, declaration.legacy_registration_id
+    return LEGACY_APPLICATION_SUBJECT, declaration.legacy_instrument_application_id
+
+
+def _check_subject_and_text(result, declaration, texts: dict) -> None:
+    """What the record's hash does not cover by itself: the subject copy (format 1) and the text row."""
+    seq = declaration.sequence
+    if declaration.format_version == RECORD_FORMAT_LEGACY and (
+        declaration.subject_type,
+        declaration.subject_id,
+    ) != _format_1_subject(declaration):
+        result.add("subject_mismatch", "its subject differs from the one its hash covers", sequence=seq)
+    text = texts.get(declaration.text_id)
+    if text is None:
+        result.add("text_missing", "the declaration text it was signed on is gone", sequence=seq)
+        return
+    if (text.sha256, text.version, text.language) != (
+        declaration.text_sha256,
+        declaration.text_version,
+        declaration.text_language,
+    ) or text_sha256(text.body) != text.sha256:
+        result.add("text_mismatch", "the declaration text it was signed on has changed", sequence=seq)
+        return
+    if declaration.format_version == RECORD_FORMAT_CURRENT:
+        shown = text_for(text.body, Undertaking.from_snapshot(declaration.subject_snapshot), language=text.language)
+        if text.kind != declaration.text_kind or text_sha256(shown) != declaration.signed_text_sha256:
+            result.add("text_mismatch", "the text as shown differs from the one signed", sequence=seq)
+
+
 def _check_record(result, declaration, keys, *, keyed_seen: bool, anchored_up_to: int) -> None:
     seq = declaration.sequence
+    if declaration.format_version not in FORMAT_FIELDS:
+        result.add("unknown_format", f"record format {declaration.format_version!r} is unknown", sequence=seq)
+        return
     if declaration.key_id == LEGACY_KEY_ID:
         if keyed_seen or seq > anchored_up_to:
             result.add(

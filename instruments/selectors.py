@@ -90,3 +90,12 @@ def application_get_for(*, user, pk) -> InstrumentApplication:
 
 def applications_of_organisation(organisation_id: int) -> QuerySet[InstrumentApplication]:
     return InstrumentApplication.objects.filter(organisation_id=organisation_id).select_related("instrument")
+
+
+def application_overview_for(*, organisation_ids: list[int]) -> QuerySet[InstrumentApplication]:
+    """The applications of these organisations for the company overview, newest first."""
+    return (
+        InstrumentApplication.objects.filter(organisation_id__in=organisation_ids)
+        .select_related("instrument", "organisation", "current_declaration__receipt")
+        .order_by("-created_at")
+    )

@@ -15,7 +15,7 @@ from django.views.generic import ListView, TemplateView
 
 from declarations.constants import Decision
 from declarations.exceptions import ReuseNoLongerValid
-from declarations.selectors import declaration_reusable_for, declaration_text_current
+from declarations.selectors import declaration_reusable_for, declaration_text_for, declarations_of_subject
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
 from organisations.models import Membership
@@ -148,11 +148,12 @@ class ApplicationMixin(PolicyRequiredMixin):
 
     def page(self, request, **extra):
         application = self.application
-        text = declaration_text_current(language=_language())
+        shown = declaration_text_for(application, language=_language())
+        text = shown.text if shown else None
         reusable = None
         if application.level >= FrameworkLevel.DECLARATION and text is not None:
             reusable = declaration_reusable_for(
-                organisation=application.organisation, text=text, exclude_application=application
+                organisation=application.organisation, text=text, exclude_subject=application
             )
         context = {
             "application": application,
@@ -160,6 +161,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "imvo_url": imvo_url(application.instrument),
             "levels": FrameworkLevel,
             "text": text,
+            "text_body": shown.body if shown else "",
             "reusable": reusable,
             "may_sign": can(request.user, "declaration.sign", application),
             "may_act": can(request.user, "instrument.apply", application),
@@ -168,7 +170,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "self_form": SelfAssessmentForm(),
             "follow_ups": application.follow_ups.order_by("-created_at"),
             "self_assessments": application.self_assessments.order_by("-submitted_at"),
-            "declarations": application.declarations.select_related("receipt").order_by("-sequence"),
+            "declarations": declarations_of_subject(application).select_related("receipt", "text"),
             **extra,
         }
         return render(request, "instruments/application.html", context, status=400 if extra else 200)
@@ -202,11 +204,12 @@ class ApplicationSignView(ApplicationMixin, View):
     def post(self, request, pk):
         if not can(request.user, "declaration.sign", self.application):
             raise PermissionDenied(_("Only an authorised signatory of the organisation can sign the declaration."))
-        text = declaration_text_current(language=_language())
+        shown = declaration_text_for(self.application, language=_language())
+        text = shown.text if shown else None
         if request.POST.get("action") == "reuse":
             earlier = (
                 declaration_reusable_for(
-                    organisation=self.application.organisation, text=text, exclude_application=self.application
+                    organisation=self.application.organisation, text=text, exclude_subject=self.application
                 )
                 if text
                 else None

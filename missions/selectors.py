@@ -166,3 +166,12 @@ def registrations_of_user_for_mission(*, user, mission: Mission) -> list[Registr
             "organisation"
         )
     )
+
+
+def registration_overview_for(*, organisation_ids: list[int]) -> QuerySet[Registration]:
+    """The registrations of these organisations for the company overview, newest first (no drafts of others)."""
+    return (
+        Registration.objects.filter(organisation_id__in=organisation_ids)
+        .select_related("mission", "organisation", "current_declaration__receipt")
+        .order_by("-created_at")
+    )

@@ -34,6 +34,8 @@ from audit.models import AuditEvent
 from audit.services import actor_label, audit_event_record, audit_personal_about, audit_personal_erase, personal_part
 from declarations.models import Declaration
 from declarations.services import declaration_personal_data_erase
+from declarations.subjects import subjects_of, undertaking_of
+from instruments.models import InstrumentApplication
 from missions.constants import ACTIVE_STATUSES, RegistrationStatus
 from missions.models import Participant, Registration
 from notifications.models import OutboxMessage
@@ -63,8 +65,12 @@ def _outbox_of(email: str):
 def account_data_export(*, user) -> dict:
     """Everything the portal holds about ``user``, as plain data (JSON-serialisable)."""
     memberships = Membership.objects.filter(user=user).select_related("organisation").order_by("pk")
-    declarations = (
-        Declaration.objects.filter(user=user).select_related("personal", "registration__mission").order_by("sequence")
+    declarations = list(Declaration.objects.filter(user=user).select_related("personal", "text").order_by("sequence"))
+    subjects = subjects_of(declarations)
+    applications = (
+        InstrumentApplication.objects.filter(created_by=user)
+        .select_related("instrument", "organisation")
+        .order_by("pk")
     )
     registrations = (
         Registration.objects.filter(submitted_by=user).select_related("mission", "organisation").order_by("pk")
@@ -119,10 +125,22 @@ def account_data_export(*, user) -> dict:
             }
             for p in participants
         ],
+        "applications_started": [
+            {
+                "instrument": a.instrument.code,
+                "organisation": a.organisation.name,
+                "reference": a.reference,
+                "status": a.status,
+                "started_at": _iso(a.created_at),
+            }
+            for a in applications
+        ],
         "declarations": [
             {
                 "sequence": d.sequence,
-                "mission": d.registration.mission.slug,
+                "reference": d.reference,
+                "subject_type": d.subject_type,
+                "undertaking": undertaking_of(d, subjects.get((d.subject_type, d.subject_id))).code,
                 "organisation": d.organisation_name,
                 "decision": d.decision,
                 "text_version": d.text_version,

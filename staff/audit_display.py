@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import actor_display, personal_part
 
+from .subject_pages import staff_subject_url
+
 ACTION_LABELS = {
     # accounts and security
     "account.update": _("Account details changed"),
@@ -179,7 +181,7 @@ _OBJECT_VIEWS = {
     "staff.followupaction": ((), lambda o: _url("staff:follow_up_edit", o.pk)),
     "staff.agendaitem": ((), lambda o: _url("staff:session_detail", o.session_id)),
     "staff.attendance": (("participant",), lambda o: _url("staff:session_detail", o.session_id)),
-    "declarations.declaration": ((), lambda o: _url("staff:registration_detail", o.registration_id)),
+    "declarations.declaration": ((), staff_subject_url),
     "brochures.brochureversion": (("brochure__mission",), lambda o: _url("brochures:preview", o.pk)),
     "brochures.rendition": (("version__brochure__mission",), lambda o: _url("brochures:preview", o.version_id)),
     "brochures.brochure": (("mission",), lambda o: _url("brochures:manage")),

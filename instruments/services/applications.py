@@ -165,13 +165,7 @@ def application_declaration_sign(
         application = _locked(application)
         if application.level < FrameworkLevel.DECLARATION:
             raise ConditionNotAsked()
-        declaration_sign(
-            answer=answer,
-            organisation=application.organisation,
-            actor=actor,
-            instrument_application=application,
-            request=request,
-        )
+        declaration_sign(answer=answer, subject=application, actor=actor, request=request)
         if answer.decision == Decision.NOT_ENDORSED:
             _follow_up(
                 application,

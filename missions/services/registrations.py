@@ -135,13 +135,7 @@ def registration_brochure_opened(*, registration: Registration, actor, version: 
 
 def _decide(*, mission: Mission, registration: Registration, actor, answer: DeclarationInput, request=None):
     """Write the declaration record and move the registration on. Mission and registration locked."""
-    declaration_sign(
-        answer=answer,
-        organisation=registration.organisation,
-        actor=actor,
-        registration=registration,
-        request=request,
-    )
+    declaration_sign(answer=answer, subject=registration, actor=actor, request=request)
     if answer.decision == Decision.NOT_ENDORSED and mission.requires_declaration:
         status_set(registration, S.HELD_FOR_REVIEW)
         audit_event_record(action="registration.hold", actor=actor, obj=registration, request=request)
@@ -288,7 +282,7 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
         current = registration.current_declaration
         if current is not None and current.decision != Decision.WITHDRAWN:
             declaration_record(
-                registration=registration,
+                subject=registration,
                 actor=actor,
                 text=current.text,
                 decision=Decision.WITHDRAWN,

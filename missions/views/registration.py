@@ -13,7 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 from declarations.exceptions import ReuseNoLongerValid
-from declarations.selectors import declaration_reusable_for, declaration_text_current
+from declarations.selectors import declaration_reusable_for, declaration_text_for
 from imvo_portal.exceptions import DomainError
 from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from organisations.policies import PolicyRequiredMixin, can
@@ -146,8 +146,12 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             return ParticipantsForm(initial=raw)
         return ParticipantsForm(data, initial=ParticipantsForm.initial_from(self.registration))
 
+    def _text_to_sign(self):
+        return declaration_text_for(self.registration, language=get_language() or "nl")
+
     def _text(self):
-        return declaration_text_current(language=get_language() or "nl")
+        shown = self._text_to_sign()
+        return shown.text if shown else None
 
     def _is_signatory(self) -> bool:
         # The policy, not the membership flag: an eHerkenning authorisation counts for its session.
@@ -157,7 +161,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
         if text is None or not self._is_signatory():
             return None
         return declaration_reusable_for(
-            organisation=self.registration.organisation, text=text, exclude_registration=self.registration
+            organisation=self.registration.organisation, text=text, exclude_subject=self.registration
         )
 
     def _step4_form(self, data=None):
@@ -182,8 +186,10 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             )
             context["form"] = restored or self._step2_form()
         if self.step in (4, 5):
-            text = self._text()
-            context["text"] = text
+            shown = self._text_to_sign()
+            context["text"] = shown.text if shown else None
+            context["text_body"] = shown.body if shown else ""
+            context["undertaking"] = shown.undertaking if shown else None
             context["answer"] = self.registration.draft_data.get("declaration")
             context["is_signatory"] = self._is_signatory()
         if self.step == 4:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.ratelimit import RateLimitMixin
-from declarations.selectors import declaration_text_current
+from declarations.selectors import declaration_text_for
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
 from imvo_portal.forms import RedirectAfterFailedPostMixin
@@ -47,7 +47,8 @@ class SignView(PolicyRequiredMixin, RateLimitMixin, RedirectAfterFailedPostMixin
         if self.registration.status != RegistrationStatus.PENDING_SIGNATURE:
             messages.info(self.request, _("This registration does not wait for a signature."))
             return redirect("my:registration", self.registration.pk)
-        self.text = declaration_text_current(language=get_language() or "nl")
+        self.shown = declaration_text_for(self.registration, language=get_language() or "nl")
+        self.text = self.shown.text if self.shown else None
         return None
 
     def get_initial(self):
@@ -58,6 +59,7 @@ class SignView(PolicyRequiredMixin, RateLimitMixin, RedirectAfterFailedPostMixin
             registration=self.registration,
             mission=self.registration.mission,
             text=self.text,
+            text_body=self.shown.body if self.shown else "",
             is_signatory=can(self.request.user, "declaration.sign", self.registration),
             **kwargs,
         )

@@ -9,6 +9,7 @@ from declarations.constants import ReceiptStatus
 from declarations.models import Receipt
 from declarations.services import receipt_retry
 
+from ..subject_pages import staff_subject_url
 from .base import StaffPageMixin
 
 
@@ -23,4 +24,4 @@ class ReceiptRetryView(StaffPageMixin, View):
             messages.success(request, _("The receipt is being prepared again."))
         else:
             messages.info(request, _("This receipt had not failed; nothing was changed."))
-        return redirect("staff:registration_detail", pk=receipt.declaration.registration_id)
+        return redirect(staff_subject_url(receipt.declaration) or "staff:overview")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from declarations.models import Declaration
+from declarations.selectors import declarations_of_subject
 from imvo_portal.exceptions import DomainError
 from missions import services as mission_services
 from missions.constants import RegistrationStatus
@@ -48,11 +48,7 @@ class RegistrationDetailView(StaffPageMixin, TemplateView):
             ).exclude(status=RegistrationStatus.DRAFT),
             pk=self.kwargs["pk"],
         )
-        declarations = (
-            Declaration.objects.filter(registration=registration)
-            .select_related("personal", "receipt")
-            .order_by("-sequence")
-        )
+        declarations = declarations_of_subject(registration).select_related("personal", "receipt")
         actions = {
             t.action
             for t in actions_available("registration", registration.status, user=self.request.user, obj=registration)

@@ -35,13 +35,14 @@ from dashboard.bulk import RowWriter, dashboard_triggers_paused, ids_forget, ids
 from dashboard.models import AttendanceFact, RegistrationFact, UptakeOrganisation
 from dashboard.services import rollups_rebuild
 from declarations.checkpoints import chain_lock, checkpoint_write
-from declarations.constants import GENESIS_HASH, Decision
+from declarations.constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, Decision, TextKind
 from declarations.hashing import personal_hash, record_hash
 from declarations.models import Declaration, DeclarationPersonalData, DeclarationText
 from declarations.references import REFERENCE_RE, reference_format, reference_year
 from declarations.services import declaration_text_publish
 from missions.constants import MissionStatus, RegistrationStatus, Theme
 from missions.models import Mission, Participant, PreparationSession, Registration
+from missions.subjects import RegistrationSubject
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
 from staff.models import Attendance
@@ -63,9 +64,7 @@ REGISTRATION_COLUMNS = (
     "status_changed_at",
     "current_declaration_id",
 )
-DECLARATION_COLUMNS = tuple(
-    field.attname for field in Declaration._meta.concrete_fields if field.attname not in {"instrument_application_id"}
-)
+DECLARATION_COLUMNS = tuple(field.attname for field in Declaration._meta.concrete_fields)
 PERSONAL_COLUMNS = ("declaration_id",)
 
 
@@ -258,7 +257,11 @@ class Command(BaseCommand):
         return list(Mission.objects.filter(slug__startswith=prefix).order_by("starts_on"))
 
     def _text(self) -> DeclarationText:
-        text = DeclarationText.objects.filter(published_at__isnull=False).order_by("-version").first()
+        text = (
+            DeclarationText.objects.filter(kind=TextKind.MISSION, published_at__isnull=False)
+            .order_by("-version")
+            .first()
+        )
         return text or declaration_text_publish(version=1, language="nl", body="Synthetische verklaring (volumetest).")
 
     def _registrations_and_declarations(self, missions, org_ids, sizes, target: int, attendance: float, text) -> int:
@@ -269,6 +272,7 @@ class Command(BaseCommand):
             salt="", name=SIGNATORY[0], position=SIGNATORY[1], ip_address=None, user_agent=SIGNATORY[2]
         )
         self.record = self._record_template(text)
+        subject_type = RegistrationSubject()
         per_mission = -(-target // len(missions))
         made = 0
         write_registration = self.writers[Registration].add
@@ -279,6 +283,7 @@ class Command(BaseCommand):
             # The last mission takes as many organisations as it needs to reach the target exactly.
             chosen = rng.sample(org_ids, len(org_ids) if index == len(missions) - 1 else per_mission)
             attending = []
+            snapshot = subject_type.undertaking(Registration(mission=mission)).snapshot()
             for org_id in chosen:
                 if made >= target:
                     break
@@ -317,7 +322,7 @@ class Command(BaseCommand):
                         break
                     # The latest record is the registration's current one.
                     current = self._declaration(
-                        registration_id, org_id, decision, sizes, submitted + timedelta(days=n * 7)
+                        registration_id, org_id, decision, sizes, submitted + timedelta(days=n * 7), snapshot=snapshot
                     )
                     made += 1
                 write_registration((registration_id, mission.pk, org_id, status.value, submitted, submitted, current))
@@ -333,7 +338,11 @@ class Command(BaseCommand):
         plain namespace, not a model instance: hashed and written from the same values, at a
         fraction of the cost of building a million model instances."""
         template = Declaration(
+            format_version=RECORD_FORMAT_CURRENT,
+            subject_type=RegistrationSubject.key,
             text=text,
+            text_kind=text.kind,
+            signed_text_sha256=text.sha256,  # the missions' text names no undertaking: shown as published
             text_version=text.version,
             text_language=text.language,
             text_sha256=text.sha256,
@@ -345,19 +354,24 @@ class Command(BaseCommand):
             instrument_code="",
             application_reference="",
             authority="",
+            legacy_registration_id=None,
+            legacy_instrument_application_id=None,
         )
         return SimpleNamespace(
             **{field.attname: getattr(template, field.attname) for field in Declaration._meta.concrete_fields}
         )
 
-    def _declaration(self, registration_id: int, organisation_id: int, decision, sizes, signed_at) -> int:
+    def _declaration(
+        self, registration_id: int, organisation_id: int, decision, sizes, signed_at, *, snapshot: dict
+    ) -> int:
         self.sequence += 1
         _size, name, kvk = sizes[organisation_id]
         record = self.record
         record.id = self._id(Declaration)
         record.sequence = self.sequence
         record.reference = self._reference(signed_at)
-        record.registration_id = registration_id
+        record.subject_id = registration_id
+        record.subject_snapshot = snapshot
         record.organisation_id = organisation_id
         record.organisation_name = name
         record.organisation_kvk = kvk
