@@ -15,7 +15,7 @@ from .constants import (
     TextKind,
 )
 from .keys import current_chain_key_id
-from .subjects import subject_of, undertaking_of
+from .subjects import subject_key_for, subject_of, undertaking_of
 
 
 def text_sha256(body: str) -> str:
@@ -76,6 +76,12 @@ class DeclarationText(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def for_subject(self, subject) -> "DeclarationQuerySet":
+        """The records about one subject (any registered subject type)."""
+        return self.filter(subject_type=subject_key_for(subject), subject_id=subject.pk)
 
 
 class Declaration(models.Model):
@@ -200,6 +206,8 @@ class Declaration(models.Model):
         help_text=_("Which key computed the record hash; the key itself is never stored in the database."),
     )
     record_hash = models.CharField(_("record hash"), max_length=64, unique=True)
+
+    objects = DeclarationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("declaration")

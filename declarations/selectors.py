@@ -76,9 +76,7 @@ def latest_declarations_for(subject_type: str, subject_ids: Iterable[int]) -> di
 
 def declarations_of_subject(subject) -> QuerySet[Declaration]:
     """Every record about one subject, newest first."""
-    return Declaration.objects.filter(subject_type=subject_key_for(subject), subject_id=subject.pk).order_by(
-        "-sequence"
-    )
+    return Declaration.objects.for_subject(subject).order_by("-sequence")
 
 
 #: How many recent candidates a re-use looks at (the newest still-current one wins).

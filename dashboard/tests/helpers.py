@@ -61,7 +61,7 @@ def register(
     if decision:
         with transaction.atomic():
             declaration_record(
-                registration=registration,
+                subject=registration,
                 actor=user,
                 text=text(),
                 decision=decision,

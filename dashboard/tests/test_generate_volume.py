@@ -47,7 +47,7 @@ def _generate_and_check():
     assert registrations.count() >= 1800
     # Each registration points at its latest record, written in the same pass.
     for registration in registrations.exclude(current_declaration=None)[:200]:
-        latest = Declaration.objects.filter(registration=registration).order_by("-sequence").first()
+        latest = Declaration.objects.for_subject(registration).order_by("-sequence").first()
         assert registration.current_declaration_id == latest.pk
     assert Attendance.objects.exists()
     assert not FactChange.objects.exists()  # the load's changes are covered by the rebuild

@@ -106,7 +106,7 @@ def test_incremental_refresh_gives_the_same_figures_as_a_full_rebuild(settings, 
     Registration.objects.filter(pk=withdrawn.pk).update(status=RegistrationStatus.WITHDRAWN)
     with transaction.atomic():
         declaration_record(
-            registration=registrations[4],
+            subject=registrations[4],
             actor=None,
             text=text(),
             decision=Decision.ENDORSED,
@@ -116,7 +116,7 @@ def test_incremental_refresh_gives_the_same_figures_as_a_full_rebuild(settings, 
         )  # pending → endorsed
     with transaction.atomic():
         declaration_record(
-            registration=registrations[1],
+            subject=registrations[1],
             actor=None,
             text=text(),
             decision=Decision.WITHDRAWN,

@@ -48,7 +48,7 @@ def test_withdrawal_record_counts_as_not_endorsed_and_refresh_is_idempotent():
 
     with transaction.atomic():
         declaration_record(
-            registration=registration,
+            subject=registration,
             actor=None,
             text=text(),
             decision=Decision.WITHDRAWN,

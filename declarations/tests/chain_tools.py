@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from declarations.checkpoints import checkpoint_copy_store
-from declarations.hashing import RECORD_FIELDS, canonical, record_data
+from declarations.hashing import canonical, record_data
 from declarations.keys import LEGACY_KEY_ID
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import evidence_protection_lifted
@@ -71,8 +71,8 @@ def wrong_key_hash(record) -> str:
 
 def insert_record(record: Declaration) -> None:
     """INSERT a record (a forgery) with raw SQL, as an insider would; the model is not involved."""
-    fields = [*RECORD_FIELDS, "key_id", "record_hash"]
-    values = [getattr(record, f) for f in fields]
-    columns = ", ".join(fields)
+    fields = [f for f in Declaration._meta.concrete_fields if f.attname != "id"]
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    columns = ", ".join(f.column for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     tamper(f"INSERT INTO declarations_declaration ({columns}) VALUES ({marks})", values)  # noqa: S608

@@ -213,7 +213,7 @@ def test_reuse_within_twelve_months_writes_a_new_record():
 def test_latest_declarations_for_is_one_query(django_assert_num_queries):
     text = published_text()
     declarations = [sign(text) for _ in range(4)]
-    registrations = [d.registration for d in declarations]
+    registrations = [d.subject for d in declarations]
     with django_assert_num_queries(1):
-        latest = latest_declarations_for(registrations)
+        latest = latest_declarations_for("mission_registration", [r.pk for r in registrations])
     assert {r.pk for r in registrations} == set(latest)

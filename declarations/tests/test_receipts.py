@@ -167,14 +167,14 @@ def test_staff_see_a_failed_receipt_and_can_retry_it_from_the_registration(clien
     _user, declaration = _signed()
     receipt_fail(receipt_id=declaration.receipt.pk, error="TemplateSyntaxError: kapot")
     login_staff(client, StaffUserFactory())
-    page = client.get(reverse("staff:registration_detail", args=[declaration.registration_id]))
+    page = client.get(reverse("staff:registration_detail", args=[declaration.subject_id]))
     retry_url = reverse("staff:receipt_retry", args=[declaration.receipt.pk])
     assert "TemplateSyntaxError: kapot" in page.text and retry_url in page.text
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(retry_url)
     assert response.status_code == 302
-    assert response["Location"] == reverse("staff:registration_detail", args=[declaration.registration_id])
+    assert response["Location"] == reverse("staff:registration_detail", args=[declaration.subject_id])
     declaration.receipt.refresh_from_db()
     assert declaration.receipt.status == ReceiptStatus.DONE
     page = client.get(response["Location"])

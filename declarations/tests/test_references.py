@@ -52,7 +52,9 @@ def test_the_reference_is_part_of_the_hashed_record():
     changed = Declaration.objects.get(pk=declaration.pk)
     changed.reference = "IMVO-2027-999999"
     assert record_hash(changed) != declaration.record_hash
-    changed.reference = ""  # a record written before references hashes without the field
+    changed.reference = ""  # format 2 hashes every field, empty or not
+    assert record_data(changed)["reference"] == "" and record_hash(changed) != declaration.record_hash
+    changed.format_version = 1  # a format 1 record written before references hashes without the field
     assert "reference" not in record_data(changed) and record_hash(changed) != declaration.record_hash
 
 

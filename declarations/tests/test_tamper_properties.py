@@ -355,7 +355,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
     middle, checkpoint = chain[7], Checkpoint.objects.get(number=2)
     changes = {
         "sequence": 999,
-        "registration_id": middle.registration_id + 1000,
+        "registration_id": middle.subject_id + 1000,
         "organisation_id": middle.organisation_id + 1000,
         "organisation_name": middle.organisation_name + ".",
         "organisation_kvk": "00000000",

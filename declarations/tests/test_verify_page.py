@@ -46,7 +46,7 @@ def test_reference_and_code_show_what_the_receipt_says_and_nothing_personal(clie
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     assert "in het register" in answer  # Dutch by default
     assert declaration.organisation_name in answer and "Onderschreven" in answer
-    assert 'data-field="text-version">1 (NL)' in answer
+    assert 'data-field="text-version">Innovatiemissie, versie 1 (NL)' in answer
     assert "nog de huidige verklaring" in answer
     assert "nog niet gedekt" in answer.lower()  # no checkpoint yet: the next one within the hour
     personal = declaration.personal
@@ -60,7 +60,7 @@ def test_reference_and_code_show_what_the_receipt_says_and_nothing_personal(clie
 def test_the_answer_names_the_covering_checkpoint_and_a_later_withdrawal(client):
     declaration = sign()
     checkpoint = checkpoint_write()
-    registration_withdraw(registration=declaration.registration, actor=declaration.user, reason="Weg")
+    registration_withdraw(registration=declaration.subject, actor=declaration.user, reason="Weg")
     query = {"reference": declaration.reference, "code": verification_code(declaration)}
     client.cookies["django_language"] = "en"
     answer = _result(client.get("/verify/", query).content.decode())

@@ -84,7 +84,7 @@ def test_declaration_records_authority_from_eherkenning_and_chain_verifies():
     )
     registration = registration_submit(registration=registration, actor=user)
     assert registration.status == S.CONFIRMED
-    declaration = Declaration.objects.get(registration=registration)
+    declaration = Declaration.objects.for_subject(registration).get()
     source, level, at = declaration.authority.split(";")
     assert (source, level) == ("eherkenning", LOA3)
     assert at.endswith("+00:00")
@@ -102,7 +102,7 @@ def test_standing_signatory_leaves_authority_empty_and_tampering_with_it_breaks_
         mission=MissionFactory(), user=signatory, organisation=organisation, answer=endorse_answer(text)
     )
     registration_submit(registration=registration, actor=signatory)
-    declaration = Declaration.objects.get(registration=registration)
+    declaration = Declaration.objects.for_subject(registration).get()
     assert declaration.authority == ""
     original = record_hash(declaration)
     declaration.authority = "eherkenning;" + LOA3 + ";2026-01-01T00:00:00+00:00"

@@ -282,7 +282,7 @@ def _seeded_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Simpl
                 version = BrochureVersion.objects.get(brochure__slug="imvo", language=language, number=1)
                 rendition_render(rendition_id=rendition_for_version(version=version).pk)
             declaration = Declaration.objects.select_related("registration").order_by("pk").first()
-            registration = declaration.registration
+            registration = declaration.subject
             membership = (
                 Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
             )

@@ -27,6 +27,7 @@ from instruments.services import (
     level_publish,
     phase_save,
 )
+from declarations.subjects import text_for
 from missions.tests.factories import published_text
 from organisations.models import Organisation
 from organisations.policies import NotAllowed
@@ -206,7 +207,7 @@ def _sign(application, user, decision=Decision.ENDORSED, **kwargs):
 
 def test_level_two_declaration_joins_the_evidence_chain_with_its_subject(rf):
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -217,13 +218,21 @@ def test_level_two_declaration_joins_the_evidence_chain_with_its_subject(rf):
     application_confirm_read(application=application, actor=user)
     application = _sign(application, user)
     declaration = application.current_declaration
-    assert declaration.registration_id is None
-    assert declaration.instrument_application_id == application.pk
-    assert (declaration.instrument_code, declaration.application_reference, declaration.framework_level) == (
+    assert (declaration.subject_type, declaration.subject_id) == ("instrument_application", application.pk)
+    assert declaration.format_version == 2 and declaration.legacy_registration_id is None
+    snapshot = declaration.subject_snapshot
+    assert (snapshot["code"], snapshot["reference"], snapshot["framework_level"], snapshot["text_kind"]) == (
         instrument.code,
         "MIT-2026-01",
         2,
+        "subsidy",
     )
+    # The applicant signed the subsidy text, naming this instrument, not the missions' text.
+    assert declaration.text.kind == declaration.text_kind == "subsidy"
+    assert f"bij de aanvraag voor {instrument.name_nl} ({instrument.code})" in text_for(
+        declaration.text.body, declaration.undertaking, language="nl"
+    )
+    assert not declaration.signed_with_other_kind_of_text
     assert declaration.record_hash == record_hash(declaration)
     assert application.status == ApplicationStatus.COMPLETE
     assert declaration.receipt is not None
@@ -231,11 +240,21 @@ def test_level_two_declaration_joins_the_evidence_chain_with_its_subject(rf):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("application_reference", "MIT-2026-99"), ("framework_level", 3), ("instrument_code", "X")]
+    ("field", "value"),
+    [
+        ("subject_snapshot", {"reference": "MIT-2026-99"}),
+        ("subject_snapshot", {"framework_level": 3}),
+        ("subject_snapshot", {"code": "X"}),
+        ("subject_snapshot", {"text_kind": "mission"}),
+        ("subject_id", 99),
+        ("subject_type", "mission_registration"),
+        ("text_kind", "mission"),
+        ("signed_text_sha256", "0" * 64),
+    ],
 )
 def test_the_subject_fields_are_in_the_record_hash(field, value):
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -244,7 +263,7 @@ def test_the_subject_fields_are_in_the_record_hash(field, value):
     )
     declaration = _sign(application, user).current_declaration
     forged = Declaration.objects.get(pk=declaration.pk)
-    setattr(forged, field, value)
+    setattr(forged, field, {**forged.subject_snapshot, **value} if field == "subject_snapshot" else value)
     assert record_hash(forged) != declaration.record_hash
 
 
@@ -252,25 +271,29 @@ def test_declaring_for_a_mission_record_and_an_instrument_at_once_is_refused_by_
     from django.db import DatabaseError, transaction
 
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
     application = application_start(instrument=instrument, organisation=organisation, reference="R-1", actor=user)
     declaration = _sign(application, user).current_declaration
-    # The check constraint (SQLite) or, on PostgreSQL, already the append-only trigger refuses it.
+    # The append-only trigger refuses any change; the check constraints refuse a record without a
+    # subject, and a format 2 record that also fills the format 1 subject columns.
     with pytest.raises(DatabaseError), transaction.atomic():
-        Declaration.objects.filter(pk=declaration.pk).update(instrument_application=None)
-    with pytest.raises(DatabaseError), transaction.atomic():
-        forged = Declaration.objects.get(pk=declaration.pk)
-        forged.pk, forged.sequence, forged.record_hash, forged.previous_hash = None, 10_000, "f" * 64, "e" * 64
-        forged.instrument_application = None  # neither a registration nor an instrument application
-        forged.save()
+        Declaration.objects.filter(pk=declaration.pk).update(subject_type="")
+    for change in ({"subject_type": ""}, {"legacy_registration_id": 1}, {"instrument_code": "X"}):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            forged = Declaration.objects.get(pk=declaration.pk)
+            forged.pk, forged.sequence, forged.record_hash, forged.previous_hash = None, 10_000, "f" * 64, "e" * 64
+            forged.reference = ""
+            for name, value in change.items():
+                setattr(forged, name, value)
+            forged.save()
 
 
 def test_no_knock_out_declining_leads_to_guidance_and_follow_up_never_rejection():
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -321,7 +344,7 @@ def test_conditions_not_asked_by_the_level_are_refused_but_nothing_rejects():
 
 def test_reuse_of_an_earlier_endorsement_within_the_period():
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -334,7 +357,7 @@ def test_reuse_of_an_earlier_endorsement_within_the_period():
 
 def test_only_members_start_and_only_signatories_sign():
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -353,7 +376,7 @@ def test_the_receipt_of_an_instrument_declaration_names_the_instrument_and_refer
     from declarations.services import receipt_render
 
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)
@@ -371,7 +394,7 @@ def test_a_reuse_that_no_longer_qualifies_is_refused_and_nothing_is_written(sett
     from declarations.models import Declaration
 
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = _level2_instrument(staff)
     user = member_of()
     organisation = Organisation.objects.get(memberships__user=user)

@@ -131,7 +131,7 @@ def test_registry_reports_instruments_without_an_imvo_page(client):
 
 def test_company_signs_the_declaration_for_a_level_two_instrument(client):
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = InstrumentFactory(sectors="C")
     assess(instrument, staff, size=2)
     level_publish(
@@ -161,8 +161,9 @@ def test_company_signs_the_declaration_for_a_level_two_instrument(client):
         "confirms_authority": "on",
     }
     assert client.post(reverse("instruments:application_sign", args=[application.pk]), answer).status_code == 302
-    declaration = Declaration.objects.get(instrument_application=application)
-    assert declaration.framework_level == 2 and declaration.application_reference == "MIT-2026-42"
+    declaration = Declaration.objects.for_subject(application).get()
+    assert declaration.subject_snapshot["framework_level"] == 2
+    assert declaration.subject_snapshot["reference"] == "MIT-2026-42"
     page = client.get(reverse("instruments:application", args=[application.pk]))
     assert reverse("declarations:receipt", args=[declaration.pk]) in page.text
     # Another organisation's user learns nothing.
@@ -173,7 +174,7 @@ def test_company_signs_the_declaration_for_a_level_two_instrument(client):
 
 def test_a_colleague_reuses_the_endorsement_for_another_application_under_their_own_name(client):
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     instrument = InstrumentFactory(sectors="C")
     assess(instrument, staff, size=2)
     level_publish(
@@ -191,7 +192,7 @@ def test_a_colleague_reuses_the_endorsement_for_another_application_under_their_
     client.post(reverse("instruments:application_read", args=[first.pk]), {"confirm": "on"})
     answer = {"decision": Decision.ENDORSED, "signatory_name": "A. de Vries", "signatory_position": "CEO"}
     client.post(reverse("instruments:application_sign", args=[first.pk]), {**answer, "confirms_authority": "on"})
-    earlier = Declaration.objects.get(instrument_application=first)
+    earlier = Declaration.objects.for_subject(first).get()
     colleague = member_of(organisation, user__full_name="Karel Collega")
     second = application_start(instrument=instrument, organisation=organisation, reference="R-2", actor=colleague)
     client.force_login(colleague)
@@ -200,9 +201,9 @@ def test_a_colleague_reuses_the_endorsement_for_another_application_under_their_
     assert f'name="reused_from" value="{earlier.pk}"' in page and 'name="reuse_position"' in page
     sign_url = reverse("instruments:application_sign", args=[second.pk])
     client.post(sign_url, {"action": "reuse", "reused_from": earlier.pk, "reuse_position": ""})
-    assert not Declaration.objects.filter(instrument_application=second).exists()  # a position is needed
+    assert not Declaration.objects.for_subject(second).exists()  # a position is needed
     client.post(sign_url, {"action": "reuse", "reused_from": earlier.pk, "reuse_position": "CFO"})
-    record = Declaration.objects.get(instrument_application=second)
+    record = Declaration.objects.for_subject(second).get()
     assert record.user == colleague and record.reused_from == earlier
     assert record.personal.signatory_name == "Karel Collega" and record.personal.signatory_position == "CFO"
 

@@ -66,13 +66,14 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     position = "Directeur"
 
 
-def published_text(version: int = 1, language: str = "nl") -> DeclarationText:
+def published_text(version: int = 1, language: str = "nl", kind: str = "mission") -> DeclarationText:
+    """A published text of ``kind``; every kind but the missions' names its undertaking."""
     from declarations.services import declaration_text_publish
 
-    body = (
-        "De organisatie onderschrijft de OESO-richtlijnen." if language == "nl" else "We endorse the OECD Guidelines."
-    )
-    return declaration_text_publish(version=version, language=language, body=f"{body} (v{version})")
+    body = "De organisatie onderschrijft de OESO-richtlijnen" if language == "nl" else "We endorse the OECD Guidelines"
+    if kind != "mission":
+        body += " bij de aanvraag voor {undertaking}" if language == "nl" else " when applying for {undertaking}"
+    return declaration_text_publish(version=version, language=language, kind=kind, body=f"{body}. ({kind} v{version})")
 
 
 def endorse_answer(text=None, **overrides) -> dict:

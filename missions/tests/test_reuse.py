@@ -108,7 +108,7 @@ def test_the_earlier_declaration_withdrawn_between_wizard_and_submit_writes_noth
     organisation = earlier.organisation
     registration, base = _start_reuse(client, first_signatory, organisation, earlier)
     # Meanwhile a colleague withdraws the registration the endorsement belongs to.
-    registration_withdraw(registration=earlier.registration, actor=first_signatory, reason="Gaan niet")
+    registration_withdraw(registration=earlier.subject, actor=first_signatory, reason="Gaan niet")
     records_before = Declaration.objects.count()
     response = client.post(f"{base}/5/", {"action": "submit"}, follow=True)
     page = response.content.decode()
@@ -175,7 +175,7 @@ def test_only_current_fresh_endorsements_qualify():
     assert reuse.current_declaration.reused_from == earlier
     # a re-use is never itself the basis of another re-use (the window counts from a real signature)
     assert declaration_reusable_for(organisation=organisation, text=text) == earlier
-    registration_withdraw(registration=earlier.registration, actor=user, reason="Weg")
+    registration_withdraw(registration=earlier.subject, actor=user, reason="Weg")
     assert declaration_reusable_for(organisation=organisation, text=text) is None
     assert declaration_reusable_for(organisation=organisation, text=published_text(version=2)) is None
 
@@ -200,7 +200,7 @@ def test_a_withdrawal_committed_while_the_reuse_is_being_written_wins_and_nothin
     def withdraw():
         try:
             with transaction.atomic():
-                registration_withdraw(registration=earlier.registration, actor=user, reason="Gaan niet")
+                registration_withdraw(registration=earlier.subject, actor=user, reason="Gaan niet")
                 locked.set()  # the chain lock is held until this transaction commits
                 time.sleep(1.0)
         finally:
@@ -211,7 +211,7 @@ def test_a_withdrawal_committed_while_the_reuse_is_being_written_wins_and_nothin
             locked.wait(timeout=30)
             with transaction.atomic():
                 declaration_record(
-                    registration=registration,
+                    subject=registration,
                     actor=user,
                     text=text,
                     decision="endorsed",
@@ -232,5 +232,5 @@ def test_a_withdrawal_committed_while_the_reuse_is_being_written_wins_and_nothin
     for thread in threads:
         thread.join(timeout=60)
     assert outcome == {"result": "refused"}
-    assert not Declaration.objects.filter(registration=registration).exists()
+    assert not Declaration.objects.for_subject(registration).exists()
     assert declarations_verify().ok

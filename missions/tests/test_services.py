@@ -69,7 +69,7 @@ def test_withdraw_frees_seat_promotes_first_and_closes_up_the_list():
     assert first_wait.submitted_by.email in promoted.to
     assert promoted.subject.startswith("Er is een plaats vrijgekomen")  # in the Dutch recipient's language
     # Withdrawal appends a record; it never edits the signed one.
-    assert list(Declaration.objects.filter(registration=confirmed).values_list("decision", flat=True)) == [
+    assert list(Declaration.objects.for_subject(confirmed).values_list("decision", flat=True)) == [
         "endorsed",
         "withdrawn",
     ]

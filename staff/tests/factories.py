@@ -42,7 +42,7 @@ def declare(registration: Registration, decision: str = Decision.ENDORSED, *, ex
     if decision == Decision.NOT_ENDORSED and not explanation:
         explanation = "Wij moeten eerst intern overleggen."
     return declaration_record(
-        registration=registration,
+        subject=registration,
         actor=registration.submitted_by,
         text=text,
         decision=decision,

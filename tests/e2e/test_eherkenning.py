@@ -83,7 +83,7 @@ def test_company_logs_in_with_eherkenning_registers_and_signs(page, live_server,
 
     registration = Registration.objects.get(mission__slug="waterstof-japan", organisation__kvk_number="70000001")
     assert registration.status == RegistrationStatus.CONFIRMED
-    declaration = Declaration.objects.get(registration=registration)
+    declaration = Declaration.objects.for_subject(registration).get()
     assert declaration.authority.startswith("eherkenning;urn:etoegang:core:assurance-class:loa3;")
     assert declaration.user.oidc_identities.get().subject == "pseudo-7f3a1c"
 

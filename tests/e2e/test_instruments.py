@@ -92,7 +92,7 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
     assert_accessible(page, label="instrument application")
     screenshot(page, "instrument-company-signed")
     page.context.close()
-    declaration = Declaration.objects.get(instrument_application__reference="KETEN-2026-001")
+    declaration = Declaration.objects.get(subject_snapshot__reference="KETEN-2026-001")
     assert declaration.framework_level == 2 and declaration.instrument_code == instrument.code
 
     # The ministry's page counts it.

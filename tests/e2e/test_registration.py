@@ -63,7 +63,7 @@ def test_company_registers_signs_and_downloads_receipt(page, live_server):
         mission__slug="waterstof-japan", organisation__memberships__user__email="bedrijf1@demo.example"
     )
     assert registration.status == RegistrationStatus.CONFIRMED
-    declaration = Declaration.objects.get(registration=registration)
+    declaration = Declaration.objects.for_subject(registration).get()
 
     with page.expect_download() as download_info:
         page.locator(f"a[href='/declarations/{declaration.pk}/receipt/']").click()
