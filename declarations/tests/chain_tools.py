@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from declarations.checkpoints import checkpoint_copy_store
-from declarations.hashing import canonical, record_data
+from declarations.hashing import canonical, record_data, record_hash
 from declarations.keys import LEGACY_KEY_ID
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import evidence_protection_lifted
@@ -27,10 +27,34 @@ def sign(text=None, *, mission=None, user=None, request=None) -> Declaration:
     return registration_submit(registration=registration, actor=user, request=request).current_declaration
 
 
-def build_chain(count: int) -> list[Declaration]:
+def as_format_1(record: Declaration) -> Declaration:
+    """Rewrite the head record as the previous release wrote it (format 1), with its hash.
+
+    As written before formats existed: the subject in the foreign-key columns, no snapshot, kind or
+    shown-text hash. Only the head may be rewritten (the next record links to its new hash).
+    """
+    legacy = Declaration.objects.get(pk=record.pk)
+    legacy.format_version = 1
+    legacy.legacy_registration_id = legacy.subject_id
+    legacy.subject_snapshot, legacy.text_kind, legacy.signed_text_sha256 = {}, "", ""
+    legacy.record_hash = record_hash(legacy)
+    tamper(
+        "UPDATE declarations_declaration SET format_version = 1, registration_id = subject_id, "
+        "subject_snapshot = '{}', text_kind = '', signed_text_sha256 = '', record_hash = %s WHERE id = %s",
+        [legacy.record_hash, legacy.pk],
+    )
+    return Declaration.objects.get(pk=record.pk)
+
+
+def build_chain(count: int, *, format_1: int = 0) -> list[Declaration]:
+    """``count`` real records; the first ``format_1`` of them as the previous release wrote them."""
     text = published_text()
     mission = MissionFactory(capacity_max=max(count, 5))
-    return [sign(text, mission=mission) for _ in range(count)]
+    records = []
+    for n in range(count):
+        record = sign(text, mission=mission)
+        records.append(as_format_1(record) if n < format_1 else record)
+    return records
 
 
 def store_all_copies() -> None:

@@ -10,6 +10,7 @@ report must name the record or checkpoint that was touched. Each test prints its
 import base64
 import hashlib
 import hmac
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from declarations.checkpoints import checkpoint_write
-from declarations.hashing import OPTIONAL_RECORD_FIELDS, RECORD_FIELDS, canonical, record_data
+from declarations.hashing import FORMAT_FIELDS, canonical, record_data
 from declarations.keys import LEGACY_KEY_ID, current_chain_key
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import PROTECTED_TABLES
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 CHAIN = 12
 EVERY = 5  # checkpoints at #5 and #10, then one for the head (#12)
 ERASED = 4  # record #4 has had its personal data erased
+FORMAT_1 = 3  # records #1-#3 are written as the previous release wrote them (format 1)
 EXAMPLES = 60
 HYPOTHESIS = hypothesis_settings(
     max_examples=EXAMPLES,
@@ -49,7 +51,7 @@ TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "
 def chain(settings):
     """A verified chain, with the evidence triggers off for this test's transaction only."""
     settings.DECLARATION_CHECKPOINT_EVERY = EVERY
-    records = build_chain(CHAIN)
+    records = build_chain(CHAIN, format_1=FORMAT_1)
     declaration_personal_data_erase(declaration=records[ERASED - 1])
     checkpoint_write()
     store_all_copies()
@@ -103,28 +105,37 @@ def _sequences(problems) -> set:
 
 # Every evidential column of a record, with a strategy for a different value.
 def _new_value(data, record, column):
-    current = getattr(record, column)
+    current = getattr(record, {f.column: f.attname for f in Declaration._meta.concrete_fields}.get(column, column))
+    if column == "format_version":
+        return data.draw(st.sampled_from([1, 2, 3]).filter(lambda v: v != current), label=column)
+    if column == "subject_snapshot":
+        key = data.draw(st.sampled_from(["code", "name_nl", "reference", "text_kind", "extra"]), label="snapshot key")
+        return json.dumps({**current, key: data.draw(TEXT.filter(lambda v: v != current.get(key)), label="value")})
     if column == "confirms_authority":
         return not current
     if column == "signed_at":
         micros = data.draw(st.integers(min_value=1, max_value=10**10), label="shift µs")
         return current + timedelta(microseconds=micros) * data.draw(st.sampled_from([1, -1]))
-    if column in ("registration_id", "organisation_id", "text_id", "user_id", "reused_from_id", "text_version"):
+    if column in ("subject_id", "organisation_id", "text_id", "user_id", "reused_from_id", "text_version"):
         return data.draw(st.integers(min_value=1, max_value=2**31 - 1).filter(lambda v: v != current), label=column)
     if column == "sequence":
         return data.draw(st.integers(min_value=CHAIN + 1, max_value=10**9), label="sequence")
-    if column in ("text_sha256", "personal_hash", "previous_hash", "record_hash"):
+    if column in ("text_sha256", "signed_text_sha256", "personal_hash", "previous_hash", "record_hash"):
         return data.draw(HEX64.filter(lambda v: v != current), label=column)
     if column == "key_id":
         return data.draw(
             st.sampled_from([LEGACY_KEY_ID, "hmac-000000000000", "hmac-" + "f" * 12]).filter(lambda v: v != current)
         )
-    limits = {"organisation_kvk": 8, "text_language": 5, "decision": 20, "reference": 20}
+    limits = {"organisation_kvk": 8, "text_language": 5, "decision": 20, "reference": 20, "text_kind": 20}
+    limits["subject_type"] = 40
     strategy = TEXT if column not in limits else st.text(alphabet="abcdefghij_0123456789", max_size=limits[column])
     return data.draw(strategy.filter(lambda v: v != current), label=column)
 
 
-RECORD_COLUMNS = [*RECORD_FIELDS, *OPTIONAL_RECORD_FIELDS, "record_hash", "key_id"]  # every stored column of a record
+# Every stored column of a record of the current format (the random mutations hit format 2 records).
+RECORD_COLUMNS = [*FORMAT_FIELDS[2], "record_hash", "key_id"]
+# The columns a format 1 record commits to (by the names its serialisation uses, which are its columns).
+FORMAT_1_COLUMNS = [*FORMAT_FIELDS[1], "record_hash", "key_id"]
 
 
 def _forge(record_after: Declaration, *, hasher, key_id: str) -> Declaration:
@@ -156,7 +167,7 @@ def test_random_changes_to_records_are_all_detected_and_named(chain, capsys):
 
         def change():
             if kind == "field":
-                seq = data.draw(st.integers(1, CHAIN), label="record")
+                seq = data.draw(st.integers(FORMAT_1 + 1, CHAIN), label="record")
                 column = data.draw(st.sampled_from(RECORD_COLUMNS), label="column")
                 value = _new_value(data, chain[seq], column)
                 _execute(f"UPDATE declarations_declaration SET {column} = %s WHERE sequence = %s", [value, seq])  # noqa: S608
@@ -353,9 +364,15 @@ def test_every_evidential_column_is_covered(chain, capsys):
     """Besides the random draws: each column of a record, a personal row and a checkpoint, changed once."""
     figures = Figures(capsys, "every column once")
     middle, checkpoint = chain[7], Checkpoint.objects.get(number=2)
+    assert (chain[2].format_version, middle.format_version) == (1, 2)
     changes = {
+        "format_version": 1,
+        "subject_type": "instrument_application",
+        "subject_id": middle.subject_id + 1000,
+        "subject_snapshot": json.dumps({**middle.subject_snapshot, "name_nl": "Een andere missie"}),
+        "text_kind": "subsidy",
+        "signed_text_sha256": "4" * 64,
         "sequence": 999,
-        "registration_id": middle.subject_id + 1000,
         "organisation_id": middle.organisation_id + 1000,
         "organisation_name": middle.organisation_name + ".",
         "organisation_kvk": "00000000",
@@ -374,17 +391,53 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "previous_hash": "2" * 64,
         "record_hash": "3" * 64,
         "key_id": LEGACY_KEY_ID,
-        "reference": "",  # posing as a record from before references (their hash leaves it out)
+        "reference": "",  # format 2 hashes it empty or not
         "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
     }
     assert set(changes) == set(RECORD_COLUMNS)
-    for column, value in changes.items():
-        _rolled_back(
-            lambda column=column, value=value: (
-                _execute(f"UPDATE declarations_declaration SET {column} = %s WHERE sequence = 7", [value]),  # noqa: S608
-                figures.check(f"record.{column}", lambda p: (999 if column == "sequence" else 7) in _sequences(p)),
+    legacy = chain[2]
+    changes_1 = {
+        "sequence": 998,
+        "registration_id": legacy.legacy_registration_id + 1000,
+        "instrument_application_id": 5,
+        "instrument_code": "X",
+        "application_reference": "R-1",
+        "framework_level": 2,
+        "organisation_id": legacy.organisation_id + 1000,
+        "organisation_name": legacy.organisation_name + ".",
+        "organisation_kvk": "00000000",
+        "text_id": legacy.text_id + 1000,
+        "text_version": legacy.text_version + 1,
+        "text_language": "en",
+        "text_sha256": "0" * 64,
+        "decision": "withdrawn",
+        "explanation": "Toegevoegd",
+        "confirms_authority": not legacy.confirms_authority,
+        "user_id": (legacy.user_id or 0) + 1000,
+        "signed_at": legacy.signed_at + timedelta(microseconds=1),
+        "brochure_version": "v9",
+        "reused_from_id": chain[1].pk,
+        "personal_hash": "1" * 64,
+        "previous_hash": "2" * 64,
+        "record_hash": "3" * 64,
+        "key_id": LEGACY_KEY_ID,
+        "reference": "",  # posing as a record from before references (format 1 leaves it out when empty)
+        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
+    }
+    assert set(changes_1) == set(FORMAT_1_COLUMNS)
+    # The subject copy of a format 1 record is outside its hash: verification compares it instead.
+    changes_1_copy = {"subject_type": "instrument_application", "subject_id": legacy.subject_id + 1000}
+    for seq, renumbered, table in ((7, 999, changes), (2, 998, changes_1), (2, None, changes_1_copy)):
+        for column, value in table.items():
+            _rolled_back(
+                lambda column=column, value=value, seq=seq, renumbered=renumbered: (
+                    _execute(f"UPDATE declarations_declaration SET {column} = %s WHERE sequence = %s", [value, seq]),  # noqa: S608
+                    figures.check(
+                        f"record{seq}.{column}",
+                        lambda p: (renumbered if column == "sequence" else seq) in _sequences(p),
+                    ),
+                )
             )
-        )
     for column, value in {
         "signatory_name": "X",
         "signatory_position": "Y",

@@ -8,6 +8,7 @@ from declarations.constants import Decision
 from declarations.hashing import record_hash
 from declarations.models import Declaration
 from declarations.services import DeclarationInput, declarations_verify
+from declarations.subjects import text_for
 from instruments.constants import ApplicationStatus, FrameworkLevel
 from instruments.exceptions import (
     ConditionNotAsked,
@@ -27,7 +28,6 @@ from instruments.services import (
     level_publish,
     phase_save,
 )
-from declarations.subjects import text_for
 from missions.tests.factories import published_text
 from organisations.models import Organisation
 from organisations.policies import NotAllowed
