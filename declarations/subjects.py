@@ -78,6 +78,8 @@ class SubjectType(Protocol):
     """What ``declarations`` needs to know of one kind of subject (implemented by a higher app)."""
 
     key: str  # stored in ``Declaration.subject_type``; never changes once records use it
+    model_label: str  # the subject's model, "app_label.modelname"
+    text_kinds: frozenset[str]  # the kinds of text its undertakings can ask for
 
     def label(self) -> str: ...  # "missieaanmelding" / "instrument application"
 

@@ -68,3 +68,11 @@ def checkpoint_hourly() -> int | None:
     checkpoint = checkpoint_write(reason=CheckpointReason.HOURLY)
     checkpoint_copies_store_missing()
     return checkpoint.number if checkpoint else None
+
+
+@shared_task(acks_late=True)
+def right_text_invite() -> int:
+    """Daily: invite, once, the signatories whose current declaration is under another kind of text."""
+    from .invitations import declarations_right_text_invite
+
+    return declarations_right_text_invite()

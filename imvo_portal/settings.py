@@ -339,6 +339,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
+    "declaration-right-text": {"task": "declarations.tasks.right_text_invite", "schedule": 60.0 * 60 * 24},
     "retention-erase": {"task": "privacy.tasks.retention_erase", "schedule": 60.0 * 60 * 6},
 }
 

@@ -28,6 +28,7 @@ def text_kind_for(instrument) -> str:
 class ApplicationSubject:
     key = "instrument_application"
     model_label = "instruments.instrumentapplication"
+    text_kinds = frozenset(TEXT_KIND_OF_INSTRUMENT.values())
 
     def label(self) -> str:
         return _("instrument application")

@@ -14,6 +14,7 @@ from .selectors import registration_overview_for
 class RegistrationSubject:
     key = "mission_registration"
     model_label = "missions.registration"
+    text_kinds = frozenset({TextKind.MISSION})
 
     def label(self) -> str:
         return _("mission registration")

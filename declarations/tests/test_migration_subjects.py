@@ -12,17 +12,20 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 from django.utils import timezone
 
 from declarations.constants import GENESIS_HASH
 from declarations.hashing import personal_hash, record_hash
 from declarations.keys import current_chain_key
+from declarations.invitations import declarations_right_text_invite
 from declarations.models import Declaration
 from declarations.protection import declarations_protect_sqlite
 from declarations.services import declarations_verify
 from instruments.models import InstrumentApplication
 from instruments.tests.factories import InstrumentFactory
 from missions.models import Registration
+from notifications.models import OutboxMessage
 from missions.tests.factories import MissionFactory, RegistrationFactory, published_text
 from organisations.models import Organisation
 from tests.factories import member_of
@@ -162,6 +165,12 @@ def _records_of_the_previous_release_keep_verifying():
     assert instrument_record.signed_with_other_kind_of_text
     assert not mission_record.signed_with_other_kind_of_text
     assert Registration.objects.get(pk=registration.pk).current_declaration_id == mission_record.pk
+    # Its organisation's signatories are invited once, by e-mail, to sign the subsidy text.
+    assert declarations_right_text_invite() == 1
+    message = OutboxMessage.objects.get(kind="declaration.right_text")
+    assert message.to == [user.email] and "WBSO-T" in message.body_text
+    assert reverse("instruments:application", args=[application.pk]) in message.body_text
+    assert declarations_right_text_invite() == 0
     # The append-only rule is back on.
     with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
         cursor.execute("UPDATE declarations_declaration SET subject_id = 1")
