@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from declarations.references import verification_code
+from declarations.subjects import subject_types
 from imvo_portal.exceptions import DomainError
+from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin
 
 from .constants import RegistrationStatus
@@ -16,6 +18,7 @@ from .forms import WithdrawForm
 from .lifecycle import actions_available, withdrawal_transition
 from .selectors import registration_get_for_member, registration_list_for_user
 from .services import registration_withdraw
+from .subjects import RegistrationSubject
 
 
 class MyOverviewView(LoginRequiredMixin, TemplateView):
@@ -23,7 +26,19 @@ class MyOverviewView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         registrations = list(registration_list_for_user(user=self.request.user))
-        return super().get_context_data(registrations=registrations, Status=RegistrationStatus, **kwargs)
+        organisation_ids = list(
+            Membership.objects.filter(user=self.request.user).values_list("organisation_id", flat=True)
+        )
+        # Every other kind of subject (instrument applications, later programmes) through the protocol.
+        others = [
+            row
+            for subject_type in subject_types()
+            if subject_type.key != RegistrationSubject.key
+            for row in subject_type.overview(organisation_ids=organisation_ids)
+        ]
+        return super().get_context_data(
+            registrations=registrations, applications=others, Status=RegistrationStatus, **kwargs
+        )
 
 
 class MyRegistrationView(LoginRequiredMixin, TemplateView):

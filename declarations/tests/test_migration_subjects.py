@@ -17,16 +17,16 @@ from django.utils import timezone
 
 from declarations.constants import GENESIS_HASH
 from declarations.hashing import personal_hash, record_hash
-from declarations.keys import current_chain_key
 from declarations.invitations import declarations_right_text_invite
+from declarations.keys import current_chain_key
 from declarations.models import Declaration
 from declarations.protection import declarations_protect_sqlite
 from declarations.services import declarations_verify
 from instruments.models import InstrumentApplication
 from instruments.tests.factories import InstrumentFactory
 from missions.models import Registration
-from notifications.models import OutboxMessage
 from missions.tests.factories import MissionFactory, RegistrationFactory, published_text
+from notifications.models import OutboxMessage
 from organisations.models import Organisation
 from tests.factories import member_of
 

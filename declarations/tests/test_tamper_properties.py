@@ -202,7 +202,10 @@ def test_random_changes_to_records_are_all_detected_and_named(chain, capsys):
                 key_id = current_chain_key().key_id if key_id == "current" else key_id
                 forged = _forge(chain[CHAIN], hasher=hasher, key_id=key_id)
                 columns = [*RECORD_COLUMNS]
-                values = [getattr(forged, c) for c in columns]
+                values = [
+                    json.dumps(value) if isinstance(value, dict) else value
+                    for value in (getattr(forged, c) for c in columns)
+                ]
                 marks = ", ".join(["%s"] * len(columns))
                 _execute(f"INSERT INTO declarations_declaration ({', '.join(columns)}) VALUES ({marks})", values)  # noqa: S608
                 figures.check("forge", lambda problems: CHAIN + 1 in _sequences(problems))
