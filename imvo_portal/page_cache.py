@@ -126,8 +126,10 @@ def canonical_query(query: QueryDict, params: tuple[str, ...]) -> str:
 
 
 def _messages_added(request) -> bool:
+    """Whether this request added a message, also one the page has shown already (and so no
+    longer queues): such a page is this visitor's (an invalid filter's warning), never stored."""
     storage = getattr(request, "_messages", None)
-    return bool(getattr(storage, "_queued_messages", None))
+    return bool(getattr(storage, "added_new", False) or getattr(storage, "_queued_messages", None))
 
 
 class AnonymousPageCacheMixin:
