@@ -13,7 +13,8 @@ Also measured in-process: the incremental dashboard refresh after a batch of cha
 (cold) dashboard request after it, and ``seed_demo`` on the big database. ``EXPLAIN ANALYZE`` of
 each list query follows the table.
 
-    python bench/run.py [--declarations N] [--rounds 3] [--duration 5] [--connections 2]
+    python bench/run.py [--database imvo_bench] [--declarations N] [--rounds 3] [--duration 5] [--connections 2]
+                        [--only TEXT ...]
 
 Needs PostgreSQL (``BENCH_POSTGRES``, default postgres://postgres@127.0.0.1:5432), Redis
 (``BENCH_REDIS_URL``, default redis://127.0.0.1:6379/15) and ``wrk``. Timings live here, never in tests.
