@@ -56,7 +56,8 @@ def imvo_url(instrument) -> str:
 
 class InstrumentListView(AnonymousPageCacheMixin, ListView):
     """The public registry. Cached per language and filter for anonymous visitors, except a
-    search (free text: unbounded, so never an entry); retired by the instrument services."""
+    search (free text: unbounded, so never an entry); retired by the instrument services. A level
+    that comes into force at midnight shows there at most ``PAGE_CACHE_SECONDS`` later."""
 
     page_cache_namespace = PAGE_CACHE_NAMESPACE
     page_cache_params = ("q", "kind", "policy_area", "stage", "page")
