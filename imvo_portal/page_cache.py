@@ -9,6 +9,11 @@ change without an edit (seats left) are at most ``PAGE_CACHE_SECONDS`` old for a
 visitors; registration itself always checks the live seats. Middleware still runs on a cached
 page (security headers, language, request id); only the view is skipped.
 
+A page may name the query parameters it reads (``page_cache_params``): any other query string is
+then redirected to the canonical one (known parameters only, in one order, empty ones left out),
+so made-up query strings never become entries; a parameter with unbounded values (a free-text
+search) can keep its page out of the cache (``page_cache_live_params``).
+
 Each process also keeps the pages it served and the namespaces' generations in memory for a
 moment (``LOCAL_SECONDS``), so a hit usually costs no round trip to Redis; another process's
 invalidation reaches it within that moment.
@@ -17,6 +22,7 @@ invalidation reaches it within that moment.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -24,11 +30,13 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 MAX_PATH = 300
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 LOCAL_SECONDS = 2.0
 LOCAL_PAGES = 256
 
@@ -103,9 +111,25 @@ def _cacheable_request(request) -> bool:
     )
 
 
+def canonical_query(query: QueryDict, params: tuple[str, ...]) -> str:
+    """The query string of ``query`` as a page that reads ``params`` knows it: only those, in that
+    order, each once (the last value), whitespace collapsed, empty ones left out; ``page`` only as
+    a number above 1."""
+    pairs = []
+    for name in params:
+        value = " ".join(query.get(name, "").split())
+        if name == "page":
+            value = str(int(value)) if PAGE_NUMBER.fullmatch(value) and int(value) > 1 else ""
+        if value:
+            pairs.append((name, value))
+    return urlencode(pairs)
+
+
 def _messages_added(request) -> bool:
+    """Whether this request added a message, also one the page has shown already (and so no
+    longer queues): such a page is this visitor's (an invalid filter's warning), never stored."""
     storage = getattr(request, "_messages", None)
-    return bool(getattr(storage, "_queued_messages", None))
+    return bool(getattr(storage, "added_new", False) or getattr(storage, "_queued_messages", None))
 
 
 class AnonymousPageCacheMixin:
@@ -116,6 +140,10 @@ class AnonymousPageCacheMixin:
     """
 
     page_cache_namespace = ""
+    #: The query parameters the page reads, in canonical order; ``None``: any query string is a page.
+    page_cache_params: tuple[str, ...] | None = None
+    #: Parameters with unbounded values (a free-text search): a page with one is always live.
+    page_cache_live_params: tuple[str, ...] = ()
 
     def page_cache_extra(self, response) -> dict:
         return {}
@@ -125,6 +153,14 @@ class AnonymousPageCacheMixin:
         """Runs for each page served from a cache (here or in ``PageCacheApp``), e.g. to count it."""
 
     def dispatch(self, request, *args, **kwargs):
+        if self.page_cache_params is not None and request.method in ("GET", "HEAD"):
+            canonical = canonical_query(request.GET, self.page_cache_params)
+            if canonical != request.META.get("QUERY_STRING", ""):
+                # For everyone, so that links and bookmarks carry the one address that is cached.
+                path = "/" + request.path.lstrip("/")
+                return HttpResponseRedirect(f"{path}?{canonical}" if canonical else path)
+            if any(request.GET.get(name) for name in self.page_cache_live_params):
+                return super().dispatch(request, *args, **kwargs)
         if not _cacheable_request(request):
             return super().dispatch(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]

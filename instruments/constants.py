@@ -71,5 +71,8 @@ class SelfAssessmentAnswer(models.TextChoices):
     NO = "no", _("Not yet")
 
 
+#: The page-cache namespace of the public instrument pages (list, instrument, its IMVO page).
+PAGE_CACHE_NAMESPACE = "instruments"
+
 #: Slugs the URL configuration uses for its own pages under /instruments/.
 RESERVED_SLUGS = frozenset({"applications", "new", "import", "phases"})

@@ -18,11 +18,12 @@ from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_for, declarations_of_subject
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
+from imvo_portal.page_cache import AnonymousPageCacheMixin
 from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin, can
 
 from . import resources
-from .constants import FrameworkLevel
+from .constants import PAGE_CACHE_NAMESPACE, FrameworkLevel
 from .forms import (
     ApplicationStartForm,
     ConfirmReadForm,
@@ -53,7 +54,14 @@ def imvo_url(instrument) -> str:
     return reverse("instrument_imvo:page", args=[instrument.slug])
 
 
-class InstrumentListView(ListView):
+class InstrumentListView(AnonymousPageCacheMixin, ListView):
+    """The public registry. Cached per language and filter for anonymous visitors, except a
+    search (free text: unbounded, so never an entry); retired by the instrument services. A level
+    that comes into force at midnight shows there at most ``PAGE_CACHE_SECONDS`` later."""
+
+    page_cache_namespace = PAGE_CACHE_NAMESPACE
+    page_cache_params = ("q", "kind", "policy_area", "stage", "page")
+    page_cache_live_params = ("q",)
     template_name = "instruments/list.html"
     context_object_name = "instruments"
     paginate_by = 20
@@ -81,7 +89,9 @@ class InstrumentListView(ListView):
         )
 
 
-class InstrumentDetailView(TemplateView):
+class InstrumentDetailView(AnonymousPageCacheMixin, TemplateView):
+    page_cache_namespace = PAGE_CACHE_NAMESPACE
+    page_cache_params = ()
     template_name = "instruments/detail.html"
 
     def get_context_data(self, **kwargs):

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
 from imvo_portal.page_cache import page_cache_invalidate
+from instruments.services import instrument_pages_retire
 
-from ..constants import VersionStatus
+from ..constants import BrochureKind, VersionStatus
 from ..content import BrochureText, ContentFormatError, content_sha256, parse_text, sections_html
 from ..exceptions import InvalidContent, VersionNotDraft
 from ..models import Brochure, BrochureDailyCount, BrochureSection, BrochureVersion
@@ -153,6 +154,8 @@ def brochure_version_publish(
         cache_key = pdf_cache_key(slug=version.brochure.slug, language=version.language)
         transaction.on_commit(lambda: cache.delete(cache_key))
         page_cache_invalidate("brochures", "missions")  # mission pages link their information pack
+        if version.brochure.kind == BrochureKind.INSTRUMENT:
+            instrument_pages_retire()  # the instrument's IMVO page is cached with its instrument pages
     return version
 
 

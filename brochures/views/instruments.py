@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import reverse
 
+from instruments.constants import PAGE_CACHE_NAMESPACE
 from instruments.models import Instrument
 
 from ..instrument_pack import instrument_brochure_publish, instrument_brochure_slug
@@ -36,6 +37,12 @@ def instrument_version(instrument: Instrument, language: str) -> BrochureVersion
 
 
 class InstrumentImvoView(BrochureDetailView):
+    """Cached with the instrument's own pages (its breadcrumb shows the instrument's name); a
+    ``?return=`` link is the reader's own and keeps the page live."""
+
+    page_cache_namespace = PAGE_CACHE_NAMESPACE
+    page_cache_params = ("return",)
+    page_cache_live_params = ("return",)
     template_name = "brochures/instrument_imvo.html"
 
     def get_version(self) -> BrochureVersion:

@@ -6,13 +6,16 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signals
+from django.core.cache import cache
 from django.db import close_old_connections
+from django.http import QueryDict
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from brochures.constants import Channel
 from brochures.models import BrochureDailyCount
 from brochures.tests.factories import published_brochure
+from imvo_portal.page_cache import canonical_query
 from missions.services import mission_update
 from missions.tests.factories import MissionFactory
 from tests.factories import StaffUserFactory, member_of
@@ -60,6 +63,36 @@ def test_a_page_showing_someones_message_is_not_cached(client):
     client.cookies["messages"] = storage._encode([Message(constants.INFO, "Melding voor deze bezoeker")])
     assert "Melding voor deze bezoeker" in client.get(url).text
     assert "Melding voor deze bezoeker" not in Client().get(url).text
+
+
+def test_a_page_that_added_and_showed_a_message_is_not_cached(client):
+    MissionFactory(title_nl="Waterstof Japan")
+    url = reverse("missions:list") + "?state=ongeldig"
+    warned = client.get(url)  # the invalid filter's warning is added and shown in the same request
+    assert warned.status_code == 200 and "Waterstof Japan" in warned.text
+    assert not [key for key in cache._cache if "pagecache:missions:" in key]
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("", ""),
+        ("b=2&a=1", "a=1&b=2"),
+        ("a=&b=", ""),
+        ("a=1&a=3", "a=3"),
+        ("x=1&a=%20%20two%20%20words%20", "a=two+words"),
+        ("page=1", ""),
+        ("page=0", ""),
+        ("page=-2", ""),
+        ("page=last", ""),
+        ("page=0012", "page=12"),
+        ("page=1234567", ""),
+        ("a=caf%C3%A9&page=3", "a=caf%C3%A9&page=3"),
+    ],
+)
+def test_canonical_query_keeps_the_known_parameters_in_one_form(query, canonical):
+    assert canonical_query(QueryDict(query), ("a", "b", "page")) == canonical
+    assert canonical_query(QueryDict(canonical), ("a", "b", "page")) == canonical  # a fixed point: no loop
 
 
 def test_brochure_reads_served_from_the_cache_are_counted(client, django_capture_on_commit_callbacks):

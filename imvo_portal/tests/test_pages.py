@@ -77,3 +77,19 @@ def test_session_idle_timeout_logs_out(client, settings):
     session.save()
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("nl", ["Zoek een EZK-instrument", "Doorzoek het instrumentenregister"]),
+        ("en", ["Find an EZK instrument", "Search the instruments registry"]),
+    ],
+)
+def test_home_leads_to_the_instruments_registry_beside_the_missions(client, language, names):
+    body = client.get("/", HTTP_COOKIE=f"django_language={language}").content.decode()
+    registry = reverse("instruments:list")
+    for name in names:
+        assert f'href="{registry}">{name}</a>' in body
+    assert body.index(reverse("missions:list")) < body.index(registry)  # right after the missions
+    assert 'aria-labelledby="h-instruments"' in body and 'id="h-instruments"' in body

@@ -10,7 +10,7 @@ from .applications import (
 )
 from .framework import assessment_create, level_publish, phase_save
 from .imports import ImportReport, instruments_import_csv
-from .registry import instrument_save
+from .registry import instrument_pages_retire, instrument_save
 
 __all__ = [
     "ImportReport",
@@ -20,6 +20,7 @@ __all__ = [
     "application_start",
     "assessment_create",
     "follow_up_resolve",
+    "instrument_pages_retire",
     "instrument_save",
     "instruments_import_csv",
     "level_publish",

@@ -20,6 +20,7 @@ from ..exceptions import (
 from ..models import Assessment, Instrument, LevelDecision, RolloutPhase
 from ..resources import instrument_changed_on_commit
 from ..rules import Scores, framework_level, imvo_risk_suggestion
+from .registry import instrument_pages_retire
 
 
 def risk_suggestion_for(instrument: Instrument) -> int:
@@ -153,12 +154,14 @@ def level_publish(
             },
         )
         instrument_changed_on_commit(instrument.pk)
+        instrument_pages_retire()
     return decision
 
 
 def phase_save(*, actor, data: dict, phase: RolloutPhase | None = None, request=None) -> RolloutPhase:
     """Create or change a roll-out phase (RVO staff). A changed date moves the date of every
-    instrument decided into the phase (their conditions apply from the new date). Audited."""
+    instrument decided into the phase (their conditions apply from the new date). Audited; the
+    public instrument pages are retired on commit."""
     require(actor, "instrument.manage")
     with transaction.atomic():
         creating = phase is None
@@ -185,4 +188,6 @@ def phase_save(*, actor, data: dict, phase: RolloutPhase | None = None, request=
             request=request,
             details={"number": phase.number, "effective_from": phase.effective_from.isoformat(), "moved": moved},
         )
+        # Instrument pages show their phase's name and date, whether or not a date moved.
+        instrument_pages_retire()
     return phase

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from audit.services import audit_event_record
+from imvo_portal.page_cache import page_cache_invalidate
 from organisations.constants import Sector
 from organisations.policies import require
 
-from ..constants import RESERVED_SLUGS
+from ..constants import PAGE_CACHE_NAMESPACE, RESERVED_SLUGS
 from ..models import Instrument, split_codes
 from ..resources import instrument_changed_on_commit
 
@@ -37,6 +38,15 @@ EDITABLE_FIELDS = (
     "status",
     "external_reference",
 )
+
+
+def instrument_pages_retire() -> None:
+    """Retire the cached public instrument pages (list, instrument pages, IMVO pages) on commit.
+
+    Called by every write that changes what they show: an instrument saved (also by the import), a
+    level published, a roll-out phase saved, an instrument's IMVO brochure published.
+    """
+    page_cache_invalidate(PAGE_CACHE_NAMESPACE)
 
 
 def normalise_codes(value: str, *, field: str) -> str:
@@ -107,4 +117,5 @@ def instrument_save(*, actor, data: dict, instrument: Instrument | None = None, 
             details={"code": instrument.code, "changed": changed},
         )
         instrument_changed_on_commit(instrument.pk)
+        instrument_pages_retire()
     return instrument
