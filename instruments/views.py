@@ -22,7 +22,7 @@ from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin, can
 
 from . import resources
-from .constants import FrameworkLevel
+from .conditions import asks
 from .forms import (
     ApplicationStartForm,
     ConfirmReadForm,
@@ -33,6 +33,8 @@ from .forms import (
 from .selectors import (
     InstrumentFilters,
     application_get_for,
+    application_progress,
+    instrument_conditions,
     instrument_get,
     instrument_list,
     level_decision_current,
@@ -103,7 +105,7 @@ class InstrumentDetailView(TemplateView):
             decision=decision,
             level_now=instrument.level_now,
             today=timezone.localdate(),
-            levels=FrameworkLevel,
+            conditions=instrument_conditions(instrument, decision),
             imvo_url=imvo_url(instrument),
             start_form=ApplicationStartForm(memberships=memberships) if memberships else None,
             applications=applications,
@@ -150,7 +152,7 @@ class ApplicationMixin(PolicyRequiredMixin):
         application = self.application
         text = declaration_text_current(language=_language())
         reusable = None
-        if application.level >= FrameworkLevel.DECLARATION and text is not None:
+        if asks(application.level, "declaration") and text is not None:
             reusable = declaration_reusable_for(
                 organisation=application.organisation, text=text, exclude_application=application
             )
@@ -158,7 +160,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "application": application,
             "instrument": application.instrument,
             "imvo_url": imvo_url(application.instrument),
-            "levels": FrameworkLevel,
+            "progress": application_progress(application, user=request.user),
             "text": text,
             "reusable": reusable,
             "may_sign": can(request.user, "declaration.sign", application),
