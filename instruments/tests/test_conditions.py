@@ -8,8 +8,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
 
-from declarations.constants import Decision
-from declarations.services import DeclarationInput
 from instruments.conditions import (
     CONDITIONS,
     NEXT_STEPS,
@@ -22,15 +20,12 @@ from instruments.exceptions import ConditionNotAsked
 from instruments.forms import LevelForm
 from instruments.services import (
     application_confirm_read,
-    application_declaration_sign,
     application_self_assessment_submit,
-    application_start,
 )
 from missions.tests.factories import published_text
-from organisations.models import Organisation
-from tests.factories import member_of
 
-from .factories import InstrumentFactory
+from .factories import InstrumentFactory, application_at_level
+from .test_services import _sign
 
 # Written out by hand from the letter's levels, so that a change to the table shows up here.
 ASKED = {
@@ -79,15 +74,6 @@ def test_every_level_says_what_happens_next_in_dutch_and_english(level):
     assert texts["nl"][0] != texts["en"][0] and texts["nl"][1] != texts["en"][1]
 
 
-def _application(level: int):
-    instrument = InstrumentFactory(published_level=level or None, level_effective_from=date(2020, 1, 1))
-    user = member_of()
-    organisation = Organisation.objects.get(memberships__user=user)
-    application = application_start(instrument=instrument, organisation=organisation, reference="R-1", actor=user)
-    assert application.level == level
-    return application, user
-
-
 ANSWERS = {"policy": "yes", "risks": "yes", "measures": "yes", "monitoring": "yes", "communication": "yes"}
 
 
@@ -95,13 +81,7 @@ def _fulfil(key, application, user):
     if key == "read":
         return application_confirm_read(application=application, actor=user)
     if key == "declaration":
-        answer = DeclarationInput(
-            decision=Decision.ENDORSED,
-            signatory_name="Anna de Vries",
-            signatory_position="Directeur",
-            confirms_authority=True,
-        )
-        return application_declaration_sign(application=application, actor=user, answer=answer)
+        return _sign(application, user)
     return application_self_assessment_submit(application=application, actor=user, answers=ANSWERS)
 
 
@@ -110,7 +90,8 @@ def _fulfil(key, application, user):
 @pytest.mark.parametrize("key", ["read", "declaration", "self_assessment"])
 def test_the_services_take_exactly_the_conditions_the_level_asks(level, key):
     published_text()
-    application, user = _application(level)
+    application, user = application_at_level(level)
+    assert application.level == level
     if key in ASKED[level]:
         _fulfil(key, application, user)  # no ConditionNotAsked
     else:
@@ -141,7 +122,7 @@ def test_the_instrument_page_lists_the_conditions_of_the_published_level(client,
 @pytest.mark.django_db
 @pytest.mark.parametrize("level", FrameworkLevel.values)
 def test_the_application_page_shows_exactly_the_conditions_of_its_level(client, level):
-    application, user = _application(level)
+    application, user = application_at_level(level)
     client.force_login(user)
     page = client.get(reverse("instruments:application", args=[application.pk])).text
     with translation.override("nl"):

@@ -1,14 +1,11 @@
 """The instrument application's lifecycle (``instruments.lifecycle``) through its services and pages."""
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from audit.models import AuditEvent
 from declarations.constants import Decision
-from declarations.services import DeclarationInput
 from instruments.conditions import CONDITIONS, NEXT_STEPS, ApplicationFacts
 from instruments.constants import ApplicationStatus, FrameworkLevel
 from instruments.exceptions import InvalidApplicationState
@@ -20,38 +17,17 @@ from instruments.lifecycle import (
 )
 from instruments.services import (
     application_confirm_read,
-    application_declaration_sign,
     application_self_assessment_submit,
-    application_start,
     follow_up_resolve,
 )
 from missions.domain_doc import domain_document
 from missions.tests.factories import published_text
-from organisations.models import Organisation
-from tests.factories import StaffUserFactory, member_of
+from tests.factories import StaffUserFactory
 
-from .factories import InstrumentFactory
+from .factories import application_at_level
+from .test_services import _sign
 
 GOOD = {"policy": "yes", "risks": "yes", "measures": "yes", "monitoring": "yes", "communication": "yes"}
-
-
-def _application(level: int, reference="R-1"):
-    instrument = InstrumentFactory(published_level=level or None, level_effective_from=date(2020, 1, 1))
-    user = member_of()
-    organisation = Organisation.objects.get(memberships__user=user)
-    application = application_start(instrument=instrument, organisation=organisation, reference=reference, actor=user)
-    return application, user
-
-
-def _sign(application, user, decision=Decision.ENDORSED):
-    answer = DeclarationInput(
-        decision=decision,
-        signatory_name="Anna de Vries",
-        signatory_position="Directeur",
-        confirms_authority=True,
-        explanation="Wij werken eraan." if decision == Decision.NOT_ENDORSED else "",
-    )
-    return application_declaration_sign(application=application, actor=user, answer=answer)
 
 
 def _refreshed(application):
@@ -69,7 +45,7 @@ def test_the_table_is_what_the_transition_check_enforces():
                     application_transition_check(transition.action, state)
 
 
-def test_no_state_and_no_action_refuses_an_application():
+def test_no_state_and_no_action_refuses_anapplication_at_level():
     assert not {"rejected", "refused", "withdrawn"} & set(ApplicationStatus.values)
     assert all(t.action not in {"reject", "refuse"} for t in APPLICATION_TRANSITIONS)
     # Every applicant action can still be taken while RVO follows up.
@@ -89,7 +65,7 @@ def test_the_status_rule(level):
 def test_level_two_open_then_follow_up_after_declining_then_complete_after_endorsing():
     published_text()
     staff = StaffUserFactory()
-    application, user = _application(2)
+    application, user = application_at_level(2)
     assert application.status == ApplicationStatus.OPEN
     application_confirm_read(application=application, actor=user)
     assert _refreshed(application) == ApplicationStatus.OPEN
@@ -111,7 +87,7 @@ def test_level_two_open_then_follow_up_after_declining_then_complete_after_endor
 def test_level_four_follows_up_until_rvo_agrees_the_plan():
     published_text()
     staff = StaffUserFactory()
-    application, user = _application(4)
+    application, user = application_at_level(4)
     assert application.status == ApplicationStatus.FOLLOW_UP
     application_confirm_read(application=application, actor=user)
     _sign(application, user)
@@ -131,7 +107,7 @@ def test_level_four_follows_up_until_rvo_agrees_the_plan():
 def test_the_application_page_offers_the_actions_of_the_state_and_says_what_happens_next(client):
     published_text()
     staff = StaffUserFactory()
-    application, user = _application(3)
+    application, user = application_at_level(3)
     client.force_login(user)
     url = reverse("instruments:application", args=[application.pk])
     sign_url = reverse("instruments:application_sign", args=[application.pk])
