@@ -18,6 +18,7 @@ from django.utils import formats, translation
 from django_countries import countries as country_names
 
 from imvo_portal.i18n import localised
+from instruments.conditions import conditions_asked
 from instruments.models import Instrument
 from instruments.rules import LOWER_RISK_COUNTRIES
 from organisations.constants import Sector
@@ -68,12 +69,6 @@ T = {
             "- **Nationaal Contactpunt OESO-richtlijnen (NCP)**: bemiddeling bij meldingen.\n"
             "- **Ambassades en Netherlands Business Support Offices**: informatie over de lokale situatie."
         ),
-        "levels": {
-            1: "u bevestigt dat u de IMVO-informatie hebt gelezen",
-            2: "u ondertekent de verklaring over de OESO-richtlijnen",
-            3: "u vult een korte zelfevaluatie over gepaste zorgvuldigheid in",
-            4: "u spreekt met RVO een verbeterplan af",
-        },
     },
     "en": {
         "title": "IMVO information: %s",
@@ -111,12 +106,6 @@ T = {
             "- **National Contact Point for the OECD Guidelines (NCP)**: mediation on notifications.\n"
             "- **Embassies and Netherlands Business Support Offices**: information on the local situation."
         ),
-        "levels": {
-            1: "you confirm that you have read the IMVO information",
-            2: "you sign the declaration on the OECD Guidelines",
-            3: "you complete a short due-diligence self-assessment",
-            4: "you agree an improvement plan with RVO",
-        },
     },
 }
 
@@ -325,9 +314,10 @@ def instrument_imvo_text(
         level = instrument.published_level or 0
         if level and instrument.level_effective_from:
             date = formats.date_format(instrument.level_effective_from, "DATE_FORMAT")
-            body = t["level_from"] % {"date": date, "level": level, "label": t["levels"][level]} + " " + t["until"]
-            asked = "\n".join(f"- {t['levels'][n]}" for n in range(1, level + 1))
-            body += "\n\n" + asked + "\n\n" + t["no_knockout"]
+            asked = conditions_asked(level)  # the instruments' one table, translated by the override above
+            body = t["level_from"] % {"date": date, "level": level, "label": asked[-1].duty} + " " + t["until"]
+            body += "\n\n" + "\n".join(f"- {c.duty}" for c in asked)
+            body += "\n\n" + t["no_knockout"]
         else:
             body = t["level0"] + "\n\n" + t["no_knockout"]
         sections.append(Section(title=t["conditions"], body=body))

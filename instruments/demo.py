@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from audit.services import audit_event_record
 
+from .conditions import CONDITIONS
 from .constants import InstrumentKind, InstrumentStatus
 from .demo_data import AREA_KINDS, KIND_PATTERNS, NAMED, TOPIC_COUNTRIES, TOPICS
 from .models import Instrument, RolloutPhase
@@ -173,6 +174,6 @@ def _seed_framework(actor, phases) -> None:
             instrument=instrument,
             actor=actor,
             level=min(level, instrument.assessments.first().suggested_level),
-            purpose_links={str(n): "Demo: de voorwaarde past bij het doel van de regeling." for n in range(1, 5)},
+            purpose_links={str(c.level): "Demo: de voorwaarde past bij het doel van de regeling." for c in CONDITIONS},
             phase=phases.get(phase_number),
         )

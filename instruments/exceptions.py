@@ -29,3 +29,7 @@ class RiskOverrideNeedsReason(FrameworkError):
 
 class ConditionNotAsked(DomainError):
     message = _("This instrument's level does not ask for this condition.")
+
+
+class InvalidApplicationState(DomainError):
+    message = _("The IMVO conditions of this application are already fulfilled; nothing more is needed.")

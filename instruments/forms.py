@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
 
+from .conditions import CONDITIONS
 from .constants import Criterion, FrameworkLevel, FrameworkStage, InstrumentKind, PolicyArea, SelfAssessmentAnswer
 from .models import Instrument, RolloutPhase
 from .rules import SCORE_MAX, SCORE_MIN
@@ -82,33 +83,25 @@ class LevelForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    purpose_1 = forms.CharField(
-        label=_("Condition 1 (read the IMVO information): relation to the instrument's purpose"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    purpose_2 = forms.CharField(
-        label=_("Condition 2 (OECD declaration): relation to the instrument's purpose"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    purpose_3 = forms.CharField(
-        label=_("Condition 3 (self-assessment): relation to the instrument's purpose"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    purpose_4 = forms.CharField(
-        label=_("Condition 4 (improvement plan): relation to the instrument's purpose"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for condition in CONDITIONS:
+            self.fields[purpose_field(condition)] = forms.CharField(
+                label=_("Condition %(number)s (%(condition)s): relation to the instrument's purpose")
+                % {"number": condition.level, "condition": condition.title},
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def purpose_links(self) -> dict:
-        return {str(n): self.cleaned_data.get(f"purpose_{n}", "") for n in range(1, 5)}
+        return {str(c.level): self.cleaned_data.get(purpose_field(c), "") for c in CONDITIONS}
+
+
+def purpose_field(condition) -> str:
+    """The form field of a condition's relation to the purpose: ``purpose_<n>``, n its ``purpose_links`` key."""
+    return f"purpose_{condition.level}"
 
 
 class PhaseForm(forms.ModelForm):

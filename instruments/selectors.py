@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from organisations.policies import can
 
-from .constants import FrameworkStage
+from .conditions import Condition, application_facts, conditions_asked, next_step
+from .constants import ApplicationStatus, FrameworkStage
+from .lifecycle import application_actions, application_status
 from .models import Assessment, Instrument, InstrumentApplication, LevelDecision, RolloutPhase
 
 
@@ -99,3 +101,42 @@ def application_overview_for(*, organisation_ids: list[int]) -> QuerySet[Instrum
         .select_related("instrument", "organisation", "current_declaration__receipt")
         .order_by("-created_at")
     )
+
+
+@dataclass(frozen=True)
+class ConditionStep:
+    condition: Condition
+    met: bool
+    offered: bool  # the page offers this user the condition's action now (lifecycle and policy)
+
+
+@dataclass(frozen=True)
+class ApplicationProgress:
+    steps: list[ConditionStep]
+    next_step: str
+
+
+def application_progress(application: InstrumentApplication, *, user) -> ApplicationProgress:
+    """The conditions the application's level asks, which are met, which this user may act on now
+    (``instruments.lifecycle``), and what happens next at the level."""
+    facts = application_facts(application)
+    state = application_status(application.level, facts)
+    actions = application_actions(state, user=user, obj=application)
+    steps = [
+        ConditionStep(
+            condition=condition,
+            met=condition.met(facts),
+            offered=bool(condition.action)
+            and condition.action in actions
+            and (condition.repeatable or not condition.met(facts)),
+        )
+        for condition in conditions_asked(application.level)
+    ]
+    complete = state == ApplicationStatus.COMPLETE
+    return ApplicationProgress(steps=steps, next_step=next_step(application.level, met=complete))
+
+
+def instrument_conditions(instrument: Instrument, decision: LevelDecision | None) -> list[tuple[Condition, str]]:
+    """The conditions of the instrument's published level, each with how it relates to the purpose."""
+    links = decision.purpose_links if decision else {}
+    return [(c, links.get(str(c.level), "")) for c in conditions_asked(instrument.published_level or 0)]

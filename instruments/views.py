@@ -23,7 +23,8 @@ from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin, can
 
 from . import resources
-from .constants import PAGE_CACHE_NAMESPACE, FrameworkLevel
+from .conditions import asks
+from .constants import PAGE_CACHE_NAMESPACE
 from .forms import (
     ApplicationStartForm,
     ConfirmReadForm,
@@ -34,6 +35,8 @@ from .forms import (
 from .selectors import (
     InstrumentFilters,
     application_get_for,
+    application_progress,
+    instrument_conditions,
     instrument_get,
     instrument_list,
     level_decision_current,
@@ -113,7 +116,7 @@ class InstrumentDetailView(AnonymousPageCacheMixin, TemplateView):
             decision=decision,
             level_now=instrument.level_now,
             today=timezone.localdate(),
-            levels=FrameworkLevel,
+            conditions=instrument_conditions(instrument, decision),
             imvo_url=imvo_url(instrument),
             start_form=ApplicationStartForm(memberships=memberships) if memberships else None,
             applications=applications,
@@ -161,7 +164,7 @@ class ApplicationMixin(PolicyRequiredMixin):
         shown = declaration_text_for(application, language=_language())
         text = shown.text if shown else None
         reusable = None
-        if application.level >= FrameworkLevel.DECLARATION and text is not None:
+        if asks(application.level, "declaration") and text is not None:
             reusable = declaration_reusable_for(
                 organisation=application.organisation, text=text, exclude_subject=application
             )
@@ -169,7 +172,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "application": application,
             "instrument": application.instrument,
             "imvo_url": imvo_url(application.instrument),
-            "levels": FrameworkLevel,
+            "progress": application_progress(application, user=request.user),
             "text": text,
             "text_body": shown.body if shown else "",
             "reusable": reusable,

@@ -203,9 +203,15 @@ def withdrawal_transition(state: str) -> Transition:
 
 def actions_available(lifecycle: str, state: str, *, user=None, obj=None, exclude=()) -> list[Transition]:
     """Transitions that may start from ``state`` (and that ``user`` may do on ``obj``, if given)."""
+    return transitions_from(LIFECYCLES[lifecycle], state, user=user, obj=obj, exclude=exclude)
+
+
+def transitions_from(transitions, state: str, *, user=None, obj=None, exclude=()) -> list[Transition]:
+    """Of a lifecycle table (here or another app's), the transitions that may start from ``state``
+    (and that ``user`` may do on ``obj``, if given)."""
     return [
         t
-        for t in LIFECYCLES[lifecycle]
+        for t in transitions
         if state in t.sources and t.action not in exclude and (user is None or can(user, t.policy, obj))
     ]
 

@@ -3,6 +3,9 @@
 No knock-out: nothing here ever refuses or rejects an application. An answer that falls short
 (a declined declaration, a self-assessment with gaps, level 4's improvement plan) leads to
 guidance and a recorded follow-up by RVO (``FrameworkFollowUp``); the application stays.
+
+Which level asks which condition is ``instruments.conditions``; which action may start from which
+status, and the status rule, are ``instruments.lifecycle``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from declarations.constants import Decision
 from declarations.services import DeclarationInput, declaration_sign
 from organisations.policies import require
 
-from ..constants import ApplicationStatus, FrameworkLevel
+from ..conditions import application_facts, asks
+from ..constants import ApplicationStatus
 from ..exceptions import ConditionNotAsked
+from ..lifecycle import application_status, application_transition_check
 from ..models import FrameworkFollowUp, Instrument, InstrumentApplication, SelfAssessment
 
 #: The level-3 self-assessment: short, one answer (yes / partly / not yet) per due-diligence step.
@@ -48,24 +53,14 @@ def _follow_up(
     return follow_up
 
 
-def conditions_met(application: InstrumentApplication) -> bool:
-    level = application.level
-    if level >= FrameworkLevel.CONFIRM_READ and application.read_confirmed_at is None:
-        return False
-    if level >= FrameworkLevel.DECLARATION:
-        declaration = application.current_declaration
-        if declaration is None or declaration.decision != Decision.ENDORSED:
-            return False
-    return not (level >= FrameworkLevel.SELF_ASSESSMENT and not application.self_assessments.exists())
+def _status(application: InstrumentApplication) -> str:
+    """The status by the lifecycle's one rule (``instruments.lifecycle.application_status``), from the
+    facts rather than the stored column, so a transition is checked against what is true now."""
+    return application_status(application.level, application_facts(application))
 
 
 def _refresh_status(application: InstrumentApplication) -> None:
-    if application.follow_ups.filter(resolved_at__isnull=True).exists():
-        status = ApplicationStatus.FOLLOW_UP
-    elif conditions_met(application):
-        status = ApplicationStatus.COMPLETE
-    else:
-        status = ApplicationStatus.OPEN
+    status = _status(application)
     if application.status != status:
         application.status = status
         application.save(update_fields=["status"])
@@ -100,7 +95,7 @@ def application_start(
             request=request,
             details={"instrument": instrument.code, "reference": reference, "level": application.level},
         )
-        if application.level >= FrameworkLevel.IMPROVEMENT_PLAN:
+        if asks(application.level, "improvement_plan"):
             _follow_up(
                 application,
                 reason=_("Improvement plan to agree with RVO"),
@@ -123,14 +118,20 @@ def _locked(application: InstrumentApplication) -> InstrumentApplication:
     )
 
 
+def _require_asked(application: InstrumentApplication, condition: str) -> None:
+    if not asks(application.level, condition):
+        raise ConditionNotAsked()
+
+
 def application_confirm_read(*, application: InstrumentApplication, actor, brochure_version: str = "", request=None):
-    """Level ≥ 1: record that the applicant confirms having read the IMVO information. Idempotent; audited."""
+    """Record that the applicant confirms having read the IMVO information (``confirm_read`` in
+    ``instruments.lifecycle``), if the level asks for it. Idempotent; audited."""
     require(actor, "instrument.apply", application)
     with transaction.atomic():
         application = _locked(application)
-        if application.level < FrameworkLevel.CONFIRM_READ:
-            raise ConditionNotAsked()
+        _require_asked(application, "read")
         if application.read_confirmed_at is None:
+            application_transition_check("confirm_read", _status(application))
             application.read_confirmed_at = timezone.now()
             application.read_confirmed_by = actor
             if brochure_version:
@@ -151,7 +152,8 @@ def application_confirm_read(*, application: InstrumentApplication, actor, broch
 def application_declaration_sign(
     *, application: InstrumentApplication, actor, answer: DeclarationInput, request=None
 ) -> InstrumentApplication:
-    """Level ≥ 2: the organisation's authorised signatory signs (or declines) the OECD declaration.
+    """The organisation's authorised signatory signs (or declines) the OECD declaration (``sign``),
+    if the level asks for it and the conditions are not fulfilled yet.
 
     The same evidence chain and receipt as for missions (``declarations.services.declaration_record``),
     with the instrument, the application reference and the level in the hashed record. An
@@ -163,8 +165,12 @@ def application_declaration_sign(
     answer.validate()
     with transaction.atomic():
         application = _locked(application)
-        if application.level < FrameworkLevel.DECLARATION:
-            raise ConditionNotAsked()
+        _require_asked(application, "declaration")
+        current = application.current_declaration
+        other_text = current is not None and current.signed_with_other_kind_of_text
+        status = _status(application)
+        complete_on_other_text = other_text and status == ApplicationStatus.COMPLETE
+        application_transition_check("sign_right_text" if complete_on_other_text else "sign", status)
         declaration_sign(answer=answer, subject=application, actor=actor, request=request)
         if answer.decision == Decision.NOT_ENDORSED:
             _follow_up(
@@ -188,7 +194,8 @@ def self_assessment_falls_short(answers: dict) -> bool:
 def application_self_assessment_submit(
     *, application: InstrumentApplication, actor, answers: dict, request=None
 ) -> SelfAssessment:
-    """Level ≥ 3: keep the due-diligence self-assessment as evidence (its SHA-256 in the audit).
+    """Keep the due-diligence self-assessment as evidence, its SHA-256 in the audit (``self_assess``),
+    if the level asks for it and the conditions are not fulfilled yet.
 
     Any step answered "partly" or "not yet" leads to guidance and a follow-up, never to rejection.
     """
@@ -199,8 +206,8 @@ def application_self_assessment_submit(
     }
     with transaction.atomic():
         application = _locked(application)
-        if application.level < FrameworkLevel.SELF_ASSESSMENT:
-            raise ConditionNotAsked()
+        _require_asked(application, "self_assessment")
+        application_transition_check("self_assess", _status(application))
         digest = hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         short = self_assessment_falls_short(answers)
         assessment = SelfAssessment.objects.create(
@@ -230,11 +237,14 @@ def application_self_assessment_submit(
 
 
 def follow_up_resolve(*, follow_up: FrameworkFollowUp, actor, request=None) -> FrameworkFollowUp:
-    """RVO staff mark a follow-up as done (guidance given, plan agreed). Idempotent; audited."""
+    """RVO staff mark a follow-up as done (guidance given, plan agreed; ``resolve_follow_up``).
+    Idempotent; audited."""
     require(actor, "instrument.manage")
     with transaction.atomic():
+        application = _locked(follow_up.application)  # the application first, as every other write here
         follow_up = FrameworkFollowUp.objects.select_for_update().get(pk=follow_up.pk)
         if follow_up.resolved_at is None:
+            application_transition_check("resolve_follow_up", _status(application))
             follow_up.resolved_at = timezone.now()
             follow_up.save(update_fields=["resolved_at"])
             audit_event_record(
@@ -244,5 +254,5 @@ def follow_up_resolve(*, follow_up: FrameworkFollowUp, actor, request=None) -> F
                 request=request,
                 details={"application": follow_up.application_id},
             )
-        _refresh_status(InstrumentApplication.objects.get(pk=follow_up.application_id))
+        _refresh_status(application)
     return follow_up

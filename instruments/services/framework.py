@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.services import audit_event_record
 from organisations.policies import require
 
+from ..conditions import conditions_asked
 from ..constants import Criterion, FrameworkLevel
 from ..exceptions import (
     HigherLevelNeedsReason,
@@ -108,7 +109,8 @@ def level_publish(
     level = int(level)
     if level not in FrameworkLevel.values:
         raise ValueError(level)
-    links = {str(n): (purpose_links.get(str(n)) or purpose_links.get(n) or "").strip() for n in range(1, level + 1)}
+    keys = [c.level for c in conditions_asked(level)]
+    links = {str(n): (purpose_links.get(str(n)) or purpose_links.get(n) or "").strip() for n in keys}
     if any(not text for text in links.values()):
         raise PurposeLinkMissing()
     if level > 0 and phase is None:

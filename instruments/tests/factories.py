@@ -61,3 +61,18 @@ def assess(instrument, actor, *, burden=2, lpf=2, cost=2, risk=None, size=3, rea
 
 def links(level=4):
     return {str(n): f"Past bij het doel (voorwaarde {n})." for n in range(1, level + 1)}
+
+
+def application_at_level(level: int, *, reference="R-1"):
+    """An application started by a new member (admin and signatory) on an instrument whose ``level`` is in force."""
+    from datetime import date
+
+    from instruments.services import application_start
+    from organisations.models import Organisation
+    from tests.factories import member_of
+
+    instrument = InstrumentFactory(published_level=level or None, level_effective_from=date(2020, 1, 1))
+    user = member_of()
+    organisation = Organisation.objects.get(memberships__user=user)
+    application = application_start(instrument=instrument, organisation=organisation, reference=reference, actor=user)
+    return application, user
