@@ -66,6 +66,31 @@ def framework_level(scores: Scores) -> int:
     return next((level for lowest, level in LEVEL_THRESHOLDS if points >= lowest), 0)
 
 
+@dataclass(frozen=True)
+class LevelNeeds:
+    """What publishing a level asks of staff, besides the level itself."""
+
+    purposes: tuple[int, ...]  # the conditions whose relation to the instrument's purpose is written (Awb)
+    phase: bool  # a roll-out phase, whose date the level takes effect from
+    higher_reason: bool  # a reason, for a level above the one the assessment suggests
+
+
+def level_needs(*, level: int, suggested_level: int | None) -> LevelNeeds:
+    """Every condition from 1 up to the level needs its purpose text; a level above 0 needs a
+    roll-out phase; a level above the suggested one needs a reason (none is known without an
+    assessment: ``suggested_level=None``)."""
+    return LevelNeeds(
+        purposes=tuple(range(1, level + 1)),
+        phase=level > 0,
+        higher_reason=suggested_level is not None and level > suggested_level,
+    )
+
+
+def risk_override_needs_reason(*, imvo_risk: int | None, suggested_risk: int) -> bool:
+    """An IMVO-risk score other than the suggested one needs a reason."""
+    return imvo_risk != suggested_risk
+
+
 # --- The IMVO-risk suggestion ---------------------------------------------------------------
 
 #: SBI sections with well-documented IMVO risks in their chains (MVO Risico Checker themes:

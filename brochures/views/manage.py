@@ -205,23 +205,3 @@ class MissionPackGenerateView(BrochureManageMixin, View):
             return redirect("brochures:manage")
         messages.success(request, _("The information pack of this mission has been published."))
         return redirect("brochures:detail", slug=brochure.slug)
-
-
-class InstrumentBrochuresRenderView(BrochureManageMixin, View):
-    """Staff action: refresh every instrument's IMVO brochure and queue their PDFs, in the worker.
-
-    Unchanged content is skipped and one failure never stops the rest (``instrument_pack``).
-    """
-
-    def post(self, request):
-        from imvo_portal.tasks import enqueue
-
-        from ..tasks import instrument_brochures_refresh_all
-
-        if enqueue(instrument_brochures_refresh_all, request.user.pk):
-            messages.success(
-                request, _("The IMVO brochures of all instruments are being refreshed; the worker makes the PDFs.")
-            )
-        else:
-            messages.error(request, _("The task could not be queued. Please try again in a moment."))
-        return redirect("instrument_staff:list")
