@@ -182,7 +182,9 @@ class LevelForm(forms.Form):
             if not field.required:
                 field.mark_optional = False
                 field.help_text = _("Required from level %(level)s.") % {"level": n}
-        self._require("phase", self.needs.phase, PhaseRequired.message, _("Required from level 1."))
+        self._require(
+            "phase", self.needs.phase, PhaseRequired.message, _("Required from level %(level)s.") % {"level": 1}
+        )
         higher_help = (
             _("Required for a level above %(level)s, the suggested level.") % {"level": suggested_level}
             if suggested_level is not None
