@@ -48,7 +48,7 @@ class BrochureManageMixin(PolicyRequiredMixin):
 
 
 def _staff_version(pk: int) -> BrochureVersion:
-    return get_object_or_404(BrochureVersion.objects.select_related("brochure"), pk=pk)
+    return get_object_or_404(BrochureVersion.objects.select_related("brochure__mission", "brochure__instrument"), pk=pk)
 
 
 class ManageListView(BrochureManageMixin, ListView):

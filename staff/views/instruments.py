@@ -3,6 +3,9 @@ CSV import, follow-ups and the refresh of every instrument's IMVO brochure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -39,6 +42,8 @@ from instruments.services.imports import COLUMNS, ImportFileError
 
 from .base import StaffPageMixin
 
+T = TypeVar("T")
+
 
 class InstrumentStaffMixin(StaffPageMixin):
     """The back-office's instrument pages: RVO staff with the ``instrument.manage`` policy."""
@@ -66,6 +71,17 @@ def _add_validation_errors(form, error: ValidationError) -> None:
     for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
+
+
+def _attempt(form, write: Callable[[], T]) -> T | None:
+    """What the service returns, or None with its refusal added to the form."""
+    try:
+        return write()
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+    except ValidationError as exc:
+        _add_validation_errors(form, exc)
+    return None
 
 
 class InstrumentListView(InstrumentStaffMixin, ListView):
@@ -102,16 +118,16 @@ class InstrumentCreateView(FormPageMixin, InstrumentStaffMixin, TemplateView):
 
     def post(self, request, **kwargs):
         form = InstrumentForm(request.POST, instance=self.instrument)
-        if form.is_valid():
-            try:
-                instrument = instrument_save(
+        if form.is_valid() and (
+            instrument := _attempt(
+                form,
+                lambda: instrument_save(
                     actor=request.user, data=form.cleaned_data, instrument=self.instrument, request=request
-                )
-            except ValidationError as exc:
-                _add_validation_errors(form, exc)
-            else:
-                messages.success(request, _("The instrument has been saved."))
-                return redirect("staff:instrument_detail", pk=instrument.pk)
+                ),
+            )
+        ):
+            messages.success(request, _("The instrument has been saved."))
+            return redirect("staff:instrument_detail", pk=instrument.pk)
         return self.failed(form)
 
 
@@ -173,10 +189,11 @@ class InstrumentAssessView(FormPageMixin, InstrumentObjectMixin, TemplateView):
                 self.get_context_data(form=form, preview=AssessmentForm.level_preview(request.POST))
             )
         form = AssessmentForm(request.POST, suggested_risk=suggested_risk)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                assessment = assessment_create(
+        data = form.cleaned_data if form.is_valid() else None
+        if data and (
+            assessment := _attempt(
+                form,
+                lambda: assessment_create(
                     instrument=self.instrument,
                     actor=request.user,
                     scores={c: data[c] for c in Criterion.values},
@@ -184,18 +201,15 @@ class InstrumentAssessView(FormPageMixin, InstrumentObjectMixin, TemplateView):
                     change_reason=data["change_reason"],
                     risk_override_reason=data["risk_override_reason"],
                     request=request,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                _add_validation_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Assessment version %(version)s saved; suggested level %(level)s.")
-                    % {"version": assessment.version, "level": assessment.suggested_level},
-                )
-                return redirect("staff:instrument_level", pk=pk)
+                ),
+            )
+        ):
+            messages.success(
+                request,
+                _("Assessment version %(version)s saved; suggested level %(level)s.")
+                % {"version": assessment.version, "level": assessment.suggested_level},
+            )
+            return redirect("staff:instrument_level", pk=pk)
         return self.render_to_response(
             self.get_context_data(form=form, preview=AssessmentForm.level_preview(request.POST)), status=400
         )
@@ -239,10 +253,11 @@ class InstrumentLevelView(FormPageMixin, InstrumentObjectMixin, TemplateView):
 
     def post(self, request, pk):
         form = LevelForm(request.POST, suggested_level=self.suggested_level)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                decision = level_publish(
+        data = form.cleaned_data if form.is_valid() else None
+        if data and (
+            decision := _attempt(
+                form,
+                lambda: level_publish(
                     instrument=self.instrument,
                     actor=request.user,
                     level=data["level"],
@@ -250,14 +265,11 @@ class InstrumentLevelView(FormPageMixin, InstrumentObjectMixin, TemplateView):
                     phase=data["phase"],
                     higher_reason=data["higher_reason"],
                     request=request,
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                _add_validation_errors(form, exc)
-            else:
-                messages.success(request, _("Level %(level)s published.") % {"level": decision.level})
-                return redirect("staff:instrument_detail", pk=pk)
+                ),
+            )
+        ):
+            messages.success(request, _("Level %(level)s published.") % {"level": decision.level})
+            return redirect("staff:instrument_detail", pk=pk)
         return self.failed(form)
 
 
@@ -284,14 +296,11 @@ class InstrumentPhaseFormView(FormPageMixin, InstrumentStaffMixin, TemplateView)
 
     def post(self, request, **kwargs):
         form = PhaseForm(request.POST, instance=self.phase)
-        if form.is_valid():
-            try:
-                phase_save(actor=request.user, data=form.cleaned_data, phase=self.phase, request=request)
-            except ValidationError as exc:
-                _add_validation_errors(form, exc)
-            else:
-                messages.success(request, _("The roll-out phase has been saved."))
-                return redirect("staff:instrument_phases")
+        if form.is_valid() and _attempt(
+            form, lambda: phase_save(actor=request.user, data=form.cleaned_data, phase=self.phase, request=request)
+        ):
+            messages.success(request, _("The roll-out phase has been saved."))
+            return redirect("staff:instrument_phases")
         return self.failed(form)
 
 
