@@ -329,6 +329,7 @@ def dashboard_figures(port: int, ministry_cookie: str, rounds: int) -> tuple[flo
 def explain_lists() -> str:
     from django.db import connection
 
+    from brochures.selectors import brochure_list_for_staff
     from instruments.selectors import InstrumentFilters, instrument_list
     from missions.selectors import mission_list_published, registration_counts_by_status
     from staff import selectors
@@ -346,6 +347,7 @@ def explain_lists() -> str:
         "/staff/missions/ page": selectors.mission_list_for_staff()[:20],
         "/staff/missions/ counts of the page": registration_counts_by_status([m.pk for m in staff_page]),
         "/instruments/?kind=subsidy page": instrument_list(filters=InstrumentFilters(kind="subsidy"))[:20],
+        "/brochures/manage/ page": brochure_list_for_staff()[:25],
     }
     parts = []
     for name, queryset in queries.items():
@@ -413,6 +415,7 @@ def main() -> int:
             "/missions/ company user": (portal_port, "/missions/", company),
             "/staff/": (portal_port, "/staff/", staff),
             "/staff/missions/": (portal_port, "/staff/missions/", staff),
+            "/brochures/manage/": (portal_port, "/brochures/manage/", staff),
             "/brochures/imvo/ anonymous": (portal_port, "/brochures/imvo/", ""),
             "PDF (immutable URL)": (portal_port, pdf_url, ""),
         }
@@ -462,7 +465,7 @@ def main() -> int:
                     ratio >= 0.5,
                 )
             )
-    for name in ("/missions/ company user", "/staff/", "/staff/missions/"):
+    for name in ("/missions/ company user", "/staff/", "/staff/missions/", "/brochures/manage/"):
         if name in targets:
             p95 = median(name, "p95")
             rows.append(row(f"{name} p95 <= 100 ms", f"{p95:.1f} ms", None, p95 <= 100))

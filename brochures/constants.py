@@ -23,6 +23,14 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class StaffListState(models.TextChoices):
+    """What staff filter the brochure list on (per language when a language is chosen)."""
+
+    PUBLISHED = "published", _("Published")
+    DRAFT = "draft", _("With a draft")
+    UNPUBLISHED = "unpublished", _("Never published")
+
+
 class RenditionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be made")
     RENDERING = "rendering", _("Being made")

@@ -5,7 +5,29 @@ from django.utils.translation import gettext_lazy as _
 
 from imvo_portal.markdown import validate_markdown_images
 
+from .constants import BrochureKind, StaffListState
 from .content import ContentFormatError, parse_text, sections_html
+from .models import LANGUAGE_CHOICES
+from .selectors import StaffBrochureFilters
+
+
+class StaffBrochureFilterForm(forms.Form):
+    # A GET filter whose invalid parts are ignored, not a failed submit: no error summary.
+    show_error_summary = False
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *BrochureKind.choices])
+    language = forms.ChoiceField(
+        label=_("Language"), required=False, choices=[("", _("Both languages")), *LANGUAGE_CHOICES]
+    )
+    state = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *StaffListState.choices]
+    )
+
+    def filters(self) -> StaffBrochureFilters:
+        """The valid parts of the filter; an invalid part is left out."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return StaffBrochureFilters(**{name: data.get(name) or "" for name in self.fields})
 
 
 class DraftForm(forms.Form):

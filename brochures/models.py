@@ -62,9 +62,15 @@ class Brochure(models.Model):
 
     @property
     def display_name(self) -> str:
-        """What staff read: "IMVO-brochure", "Informatiepakket: <mission>" (not the slug)."""
+        """What staff read: "IMVO-brochure", "Informatiepakket: <mission>", "IMVO-brochure:
+        <instrument> (<code>)" (not the slug, and never one name for every instrument)."""
         if self.kind == BrochureKind.MISSION_PACK and self.mission_id:
             return _("Information pack: %(mission)s") % {"mission": self.mission.title}
+        if self.kind == BrochureKind.INSTRUMENT and self.instrument_id:
+            return _("IMVO brochure: %(instrument)s (%(code)s)") % {
+                "instrument": self.instrument.name,
+                "code": self.instrument.code,
+            }
         return str(self.get_kind_display())
 
     def language_label(self, language: str) -> str:

@@ -1,12 +1,13 @@
 """Brochure reads. Published versions are public; drafts and renditions of drafts are for staff."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from .constants import PDF_TEMPLATE_VERSION, BrochureKind, VersionStatus
-from .models import Brochure, BrochureVersion, Rendition
+from .constants import PDF_TEMPLATE_VERSION, BrochureKind, StaffListState, VersionStatus
+from .models import LANGUAGE_CHOICES, Brochure, BrochureVersion, Rendition
 
 
 def _other(language: str) -> str:
@@ -63,8 +64,99 @@ def rendition_for_version(*, version: BrochureVersion) -> Rendition | None:
     ).first()
 
 
-def brochure_list_for_staff() -> QuerySet[Brochure]:
-    return Brochure.objects.select_related("mission").prefetch_related("versions").order_by("position", "slug")
+@dataclass(frozen=True)
+class StaffBrochureFilters:
+    q: str = ""
+    kind: str = ""  # BrochureKind
+    language: str = ""  # "nl" / "en": also limits the rows to that language
+    state: str = ""  # StaffListState, in the chosen language (else in either)
+
+
+def brochure_list_for_staff(*, filters: StaffBrochureFilters | None = None) -> QuerySet[Brochure]:
+    """Every brochure, for the staff list: searched on a version's title, the slug and the
+    instrument's code and names or the mission's titles; filtered on kind and state."""
+    filters = filters or StaffBrochureFilters()
+    brochures = Brochure.objects.select_related("mission", "instrument")
+    versions = BrochureVersion.objects.filter(brochure=OuterRef("pk"))
+    if filters.language:
+        versions = versions.filter(language=filters.language)
+    if filters.kind:
+        brochures = brochures.filter(kind=filters.kind)
+    if q := filters.q.strip():
+        brochures = brochures.filter(
+            Q(slug__icontains=q)
+            | Q(instrument__code__icontains=q)
+            | Q(instrument__name_nl__icontains=q)
+            | Q(instrument__name_en__icontains=q)
+            | Q(mission__title_nl__icontains=q)
+            | Q(mission__title_en__icontains=q)
+            | Exists(versions.filter(title__icontains=q))
+        )
+    published = Exists(versions.filter(status=VersionStatus.PUBLISHED))
+    if filters.state == StaffListState.PUBLISHED:
+        brochures = brochures.filter(published)
+    elif filters.state == StaffListState.DRAFT:
+        brochures = brochures.filter(Exists(versions.filter(status=VersionStatus.DRAFT)))
+    elif filters.state == StaffListState.UNPUBLISHED:
+        brochures = brochures.filter(~published)
+    return brochures.order_by("position", "slug", "pk")
+
+
+@dataclass(frozen=True)
+class StaffBrochureRow:
+    """One brochure in one language: its current published version, its draft and that PDF."""
+
+    brochure: Brochure
+    language: str
+    current: BrochureVersion | None
+    draft: BrochureVersion | None
+    rendition: Rendition | None
+
+    @property
+    def name(self) -> str:
+        return self.brochure.language_label(self.language)
+
+
+def brochure_rows_for_staff(brochures: Sequence[Brochure], *, language: str = "") -> list[StaffBrochureRow]:
+    """The rows of one page of brochures in two queries, whatever the number of versions: the
+    drafts and current versions of these brochures, and the renditions of the current ones."""
+    languages = [language] if language else [code for code, _label in LANGUAGE_CHOICES]
+    latest = (
+        BrochureVersion.objects.filter(
+            brochure=OuterRef("brochure"), language=OuterRef("language"), status=VersionStatus.PUBLISHED
+        )
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    versions = (
+        BrochureVersion.objects.filter(brochure__in=[b.pk for b in brochures], language__in=languages)
+        .filter(Q(status=VersionStatus.DRAFT) | Q(pk=Subquery(latest)))
+        .only("pk", "brochure_id", "language", "number", "status", "published_at", "content_sha256")
+    )
+    current, drafts = {}, {}
+    for version in versions:
+        key = (version.brochure_id, version.language)
+        (drafts if version.status == VersionStatus.DRAFT else current)[key] = version
+    renditions = {
+        (r.content_sha256, r.language): r
+        for r in Rendition.objects.filter(
+            content_sha256__in={v.content_sha256 for v in current.values()}, template_version=PDF_TEMPLATE_VERSION
+        ).only("pk", "content_sha256", "language", "status")
+    }
+    rows = []
+    for brochure in brochures:
+        for code in languages:
+            version = current.get((brochure.pk, code))
+            rows.append(
+                StaffBrochureRow(
+                    brochure=brochure,
+                    language=code,
+                    current=version,
+                    draft=drafts.get((brochure.pk, code)),
+                    rendition=renditions.get((version.content_sha256, code)) if version else None,
+                )
+            )
+    return rows
 
 
 def draft_get(*, brochure: Brochure, language: str) -> BrochureVersion | None:

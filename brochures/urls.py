@@ -14,7 +14,6 @@ urlpatterns = [
     path("manage/versions/<int:pk>/status/", views.VersionPreviewStatusView.as_view(), name="preview_status"),
     path("manage/versions/<int:pk>/publish/", views.VersionPublishView.as_view(), name="publish"),
     path("manage/renditions/<int:pk>/retry/", views.RenditionRetryView.as_view(), name="retry"),
-    path("manage/instruments/render/", views.InstrumentBrochuresRenderView.as_view(), name="instruments_render"),
     path("manage/missions/<slug:slug>/pack/", views.MissionPackGenerateView.as_view(), name="mission_pack"),
     re_path(
         r"^files/(?P<sha256>[0-9a-f]{64})/(?P<filename>[A-Za-z0-9._-]{1,150}\.pdf)$",

@@ -28,7 +28,6 @@ urlpatterns = [
     path("brochures/", include("brochures.urls")),
     path("instruments/<slug:slug>/imvo/", include("brochures.instrument_urls")),
     path("instruments/", include("instruments.urls")),
-    path("staff/instruments/", include("instruments.staff_urls")),
     path("staff/", include("staff.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("privacy/", PrivacyStatementView.as_view(), name="privacy"),

@@ -1,12 +1,24 @@
+from dataclasses import dataclass
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
 
 from .conditions import CONDITIONS
 from .constants import Criterion, FrameworkLevel, FrameworkStage, InstrumentKind, PolicyArea, SelfAssessmentAnswer
+from .exceptions import HigherLevelNeedsReason, PhaseRequired, RiskOverrideNeedsReason
 from .models import Instrument, RolloutPhase
-from .rules import SCORE_MAX, SCORE_MIN
+from .rules import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Scores,
+    framework_level,
+    framework_points,
+    level_needs,
+    risk_override_needs_reason,
+)
 from .services.registry import EDITABLE_FIELDS
 
 SCORE_CHOICES = [(n, str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
@@ -38,8 +50,20 @@ class InstrumentForm(forms.ModelForm):
         self.fields["slug"].help_text = _("Leave empty to make one from the Dutch name.")
 
 
+@dataclass(frozen=True)
+class LevelPreview:
+    """The level a set of scores gives, before anything is saved (``rules.framework_level``)."""
+
+    points: int
+    level: int
+
+
 class AssessmentForm(forms.Form):
-    """A score (1–5) and a required justification per criterion; a reason when overriding the risk."""
+    """A score (1–5) and a required justification per criterion; a reason when overriding the risk.
+
+    Every problem is reported at once, the risk-override rule included (``rules``), so staff
+    never correct one error only to meet the next.
+    """
 
     change_reason = forms.CharField(
         label=_("Why this (new) assessment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -51,8 +75,9 @@ class AssessmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggested_risk: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.suggested_risk = suggested_risk
         for criterion, label in Criterion.choices:
             self.fields[criterion] = forms.TypedChoiceField(
                 label=label, choices=SCORE_CHOICES, coerce=int, help_text=_("1 = low, 5 = high")
@@ -62,20 +87,57 @@ class AssessmentForm(forms.Form):
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+        override = self.fields["risk_override_reason"]
+        override.mark_optional = False  # required exactly when the risk differs from the suggestion
+        if suggested_risk is not None:
+            override.help_text = _("Required when the IMVO risk is not %(risk)s, the suggested score.") % {
+                "risk": suggested_risk
+            }
         order = [name for c in Criterion.values for name in (c, f"{c}_reason")]
         self.order_fields([*order, "risk_override_reason", "change_reason"])
 
     def criteria(self):
         return [(self[c], self[f"{c}_reason"]) for c in Criterion.values]
 
+    def clean(self):
+        data = super().clean()
+        risk = data.get(Criterion.IMVO_RISK)
+        if (
+            self.suggested_risk is not None
+            and risk is not None
+            and risk_override_needs_reason(imvo_risk=risk, suggested_risk=self.suggested_risk)
+            and not (data.get("risk_override_reason") or "").strip()
+        ):
+            self.add_error("risk_override_reason", RiskOverrideNeedsReason.message)
+        return data
+
+    @classmethod
+    def level_preview(cls, data) -> LevelPreview | None:
+        """The level the submitted scores give, or None while a score is missing or invalid.
+
+        Only the score fields are read, so a preview of a half-filled form shows no errors.
+        """
+        form = cls()
+        values = {}
+        for criterion in Criterion.values:
+            try:
+                values[criterion] = form.fields[criterion].clean(data.get(criterion))
+            except ValidationError:
+                return None
+        scores = Scores(**values)
+        return LevelPreview(points=framework_points(scores), level=framework_level(scores))
+
 
 class LevelForm(forms.Form):
+    """The level to publish and what it needs (``rules.level_needs``): the fields needed at the
+    chosen level are required, the others say from which level on they are; all errors at once."""
+
     level = forms.TypedChoiceField(label=_("Level of IMVO conditions"), choices=FrameworkLevel.choices, coerce=int)
     phase = forms.ModelChoiceField(
         label=_("Roll-out phase"),
         queryset=RolloutPhase.objects.order_by("number"),
         required=False,
-        help_text=_("The conditions apply from the phase's date. Not needed for level 0."),
+        help_text=_("The conditions apply from the phase's date."),
     )
     higher_reason = forms.CharField(
         label=_("Reason for a level above the suggested one"),
@@ -84,7 +146,7 @@ class LevelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggested_level: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         for condition in CONDITIONS:
             self.fields[purpose_field(condition)] = forms.CharField(
@@ -94,6 +156,44 @@ class LevelForm(forms.Form):
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+        self.suggested_level = suggested_level
+        self.needs = level_needs(level=self.chosen_level(), suggested_level=suggested_level)
+        for condition in CONDITIONS:
+            n = condition.level
+            field = self.fields[purpose_field(condition)]
+            field.required = n in self.needs.purposes
+            field.error_messages["required"] = _(
+                "Write how condition %(number)s relates to the instrument's purpose (Awb)."
+            ) % {"number": n}
+            if not field.required:
+                field.mark_optional = False
+                field.help_text = _("Required from level %(level)s.") % {"level": n}
+        self._require(
+            "phase", self.needs.phase, PhaseRequired.message, _("Required from level %(level)s.") % {"level": 1}
+        )
+        higher_help = (
+            _("Required for a level above %(level)s, the suggested level.") % {"level": suggested_level}
+            if suggested_level is not None
+            else ""
+        )
+        self._require("higher_reason", self.needs.higher_reason, HigherLevelNeedsReason.message, higher_help)
+
+    def _require(self, name: str, required: bool, message, help_when_not: str) -> None:
+        field = self.fields[name]
+        field.required = required
+        field.error_messages["required"] = message
+        if not required:
+            field.mark_optional = False
+            field.help_text = " ".join(filter(None, [str(field.help_text), str(help_when_not)]))
+
+    def chosen_level(self) -> int:
+        """The level submitted (or, before a submit, the one proposed); 0 when it is not a level."""
+        raw = self.data.get("level") if self.is_bound else self.initial.get("level")
+        try:
+            level = int(raw)
+        except (TypeError, ValueError):
+            return 0
+        return level if level in FrameworkLevel.values else 0
 
     def purpose_links(self) -> dict:
         return {str(c.level): self.cleaned_data.get(purpose_field(c), "") for c in CONDITIONS}

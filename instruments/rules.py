@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .conditions import conditions_asked
 from .constants import Criterion, InstrumentKind
 
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -64,6 +65,31 @@ def framework_level(scores: Scores) -> int:
     """The proportional level (0–4) of IMVO conditions the assessment suggests."""
     points = framework_points(scores)
     return next((level for lowest, level in LEVEL_THRESHOLDS if points >= lowest), 0)
+
+
+@dataclass(frozen=True)
+class LevelNeeds:
+    """What publishing a level asks of staff, besides the level itself."""
+
+    purposes: tuple[int, ...]  # the conditions whose relation to the instrument's purpose is written (Awb)
+    phase: bool  # a roll-out phase, whose date the level takes effect from
+    higher_reason: bool  # a reason, for a level above the one the assessment suggests
+
+
+def level_needs(*, level: int, suggested_level: int | None) -> LevelNeeds:
+    """Every condition from 1 up to the level needs its purpose text; a level above 0 needs a
+    roll-out phase; a level above the suggested one needs a reason (none is known without an
+    assessment: ``suggested_level=None``)."""
+    return LevelNeeds(
+        purposes=tuple(condition.level for condition in conditions_asked(level)),
+        phase=level > 0,
+        higher_reason=suggested_level is not None and level > suggested_level,
+    )
+
+
+def risk_override_needs_reason(*, imvo_risk: int | None, suggested_risk: int) -> bool:
+    """An IMVO-risk score other than the suggested one needs a reason."""
+    return imvo_risk != suggested_risk
 
 
 # --- The IMVO-risk suggestion ---------------------------------------------------------------

@@ -182,9 +182,15 @@ _OBJECT_VIEWS = {
     "staff.agendaitem": ((), lambda o: _url("staff:session_detail", o.session_id)),
     "staff.attendance": (("participant",), lambda o: _url("staff:session_detail", o.session_id)),
     "declarations.declaration": ((), staff_subject_url),
-    "brochures.brochureversion": (("brochure__mission",), lambda o: _url("brochures:preview", o.pk)),
-    "brochures.rendition": (("version__brochure__mission",), lambda o: _url("brochures:preview", o.version_id)),
-    "brochures.brochure": (("mission",), lambda o: _url("brochures:manage")),
+    "brochures.brochureversion": (
+        ("brochure__mission", "brochure__instrument"),
+        lambda o: _url("brochures:preview", o.pk),
+    ),
+    "brochures.rendition": (
+        ("version__brochure__mission", "version__brochure__instrument"),
+        lambda o: _url("brochures:preview", o.version_id),
+    ),
+    "brochures.brochure": (("mission", "instrument"), lambda o: _url("brochures:manage")),
     "notifications.outboxmessage": ((), lambda o: _url("staff:mail_list")),
     "organisations.membership": (("user", "organisation"), lambda o: ""),
 }

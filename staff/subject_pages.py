@@ -13,7 +13,7 @@ def _registration_page(declaration) -> str:
 
 def _application_page(declaration) -> str:
     application = subject_of(declaration)
-    return reverse("instrument_staff:detail", args=[application.instrument_id]) if application else ""
+    return reverse("staff:instrument_detail", args=[application.instrument_id]) if application else ""
 
 
 STAFF_SUBJECT_PAGES = {

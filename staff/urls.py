@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import instruments
 
 app_name = "staff"
 
@@ -29,6 +30,35 @@ urlpatterns = [
     path("follow-up/", views.FollowUpListView.as_view(), name="follow_up_list"),
     path("follow-up/<int:pk>/edit/", views.FollowUpEditView.as_view(), name="follow_up_edit"),
     path("follow-up/<int:pk>/done/", views.FollowUpDoneView.as_view(), name="follow_up_done"),
+    path("instruments/", instruments.InstrumentListView.as_view(), name="instrument_list"),
+    path("instruments/new/", instruments.InstrumentCreateView.as_view(), name="instrument_create"),
+    path("instruments/import/", instruments.InstrumentImportView.as_view(), name="instrument_import"),
+    path(
+        "instruments/brochures/refresh/",
+        instruments.InstrumentBrochuresRenderView.as_view(),
+        name="instrument_brochures_refresh",
+    ),
+    path("instruments/phases/", instruments.InstrumentPhaseListView.as_view(), name="instrument_phases"),
+    path("instruments/phases/new/", instruments.InstrumentPhaseFormView.as_view(), name="instrument_phase_create"),
+    path(
+        "instruments/phases/<int:pk>/edit/",
+        instruments.InstrumentPhaseFormView.as_view(),
+        name="instrument_phase_edit",
+    ),
+    path(
+        "instruments/follow-ups/<int:pk>/resolve/",
+        instruments.InstrumentFollowUpResolveView.as_view(),
+        name="instrument_follow_up_resolve",
+    ),
+    path("instruments/<int:pk>/", instruments.InstrumentDetailView.as_view(), name="instrument_detail"),
+    path("instruments/<int:pk>/edit/", instruments.InstrumentEditView.as_view(), name="instrument_edit"),
+    path("instruments/<int:pk>/assess/", instruments.InstrumentAssessView.as_view(), name="instrument_assess"),
+    path(
+        "instruments/<int:pk>/assessments/<int:version>/",
+        instruments.InstrumentAssessmentView.as_view(),
+        name="instrument_assessment",
+    ),
+    path("instruments/<int:pk>/level/", instruments.InstrumentLevelView.as_view(), name="instrument_level"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("mail/", views.MailListView.as_view(), name="mail_list"),
     path("mail/<int:pk>/resend/", views.MailResendView.as_view(), name="mail_resend"),

@@ -2,7 +2,6 @@
 
 from .manage import (
     DraftEditView,
-    InstrumentBrochuresRenderView,
     ManageListView,
     MissionPackGenerateView,
     RenditionRetryView,
@@ -30,7 +29,6 @@ __all__ = [
     "BrochureVersionDetailView",
     "BrochureVersionPdfView",
     "DraftEditView",
-    "InstrumentBrochuresRenderView",
     "ManageListView",
     "MissionPackGenerateView",
     "RenditionRetryView",

@@ -10,7 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 
 from missions.models import Mission
 from organisations.policies import PolicyRequiredMixin
@@ -18,11 +18,12 @@ from organisations.policies import PolicyRequiredMixin
 from ..constants import VersionStatus
 from ..content import markdown_to_html, sections_to_source
 from ..exceptions import BrochureError
-from ..forms import DraftForm
+from ..forms import DraftForm, StaffBrochureFilterForm
 from ..mission_pack import mission_pack_publish
 from ..models import Brochure, BrochureVersion, Rendition
 from ..selectors import (
     brochure_list_for_staff,
+    brochure_rows_for_staff,
     brochure_version_sections,
     draft_get,
     rendition_for_version,
@@ -42,36 +43,35 @@ class BrochureManageMixin(PolicyRequiredMixin):
     policy = "brochure.manage"
     permission_denied_message = gettext_lazy("Only RVO staff can manage brochures.")
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section="brochures", **kwargs)  # in the back-office's menu
+
 
 def _staff_version(pk: int) -> BrochureVersion:
-    return get_object_or_404(BrochureVersion.objects.select_related("brochure"), pk=pk)
+    return get_object_or_404(BrochureVersion.objects.select_related("brochure__mission", "brochure__instrument"), pk=pk)
 
 
-class ManageListView(BrochureManageMixin, TemplateView):
+class ManageListView(BrochureManageMixin, ListView):
+    """Every brochure per language, searched, filtered and paged (``brochure_rows_for_staff``:
+    a bounded number of queries per page, whatever the number of brochures and versions)."""
+
     template_name = "brochures/manage/list.html"
+    context_object_name = "brochures"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = StaffBrochureFilterForm(self.request.GET)
+        self.filters = self.filter_form.filters()
+        return brochure_list_for_staff(filters=self.filters)
 
     def get_context_data(self, **kwargs):
-        rows = []
-        brochures = list(brochure_list_for_staff())
-        for brochure in brochures:
-            versions = list(brochure.versions.all())
-            for language in LANGUAGES:
-                in_language = [v for v in versions if v.language == language]
-                published = sorted((v for v in in_language if v.number), key=lambda v: -v.number)
-                draft = next((v for v in in_language if v.status == VersionStatus.DRAFT), None)
-                current = published[0] if published else None
-                rows.append(
-                    {
-                        "brochure": brochure,
-                        "language": language,
-                        "current": current,
-                        "draft": draft,
-                        "name": brochure.language_label(language),
-                        "rendition": rendition_for_version(version=current) if current else None,
-                    }
-                )
-        missions = list(Mission.objects.filter(information_pack__isnull=True).order_by("starts_on")[:50])
-        return super().get_context_data(rows=rows, missions_without_pack=missions, **kwargs)
+        context = super().get_context_data(filter_form=self.filter_form, **kwargs)
+        context["rows"] = brochure_rows_for_staff(context["brochures"], language=self.filters.language)
+        context["filtered"] = any(getattr(self.filters, name) for name in self.filter_form.fields)
+        context["missions_without_pack"] = list(
+            Mission.objects.filter(information_pack__isnull=True).order_by("starts_on")[:50]
+        )
+        return context
 
 
 class DraftEditView(BrochureManageMixin, FormView):
@@ -205,23 +205,3 @@ class MissionPackGenerateView(BrochureManageMixin, View):
             return redirect("brochures:manage")
         messages.success(request, _("The information pack of this mission has been published."))
         return redirect("brochures:detail", slug=brochure.slug)
-
-
-class InstrumentBrochuresRenderView(BrochureManageMixin, View):
-    """Staff action: refresh every instrument's IMVO brochure and queue their PDFs, in the worker.
-
-    Unchanged content is skipped and one failure never stops the rest (``instrument_pack``).
-    """
-
-    def post(self, request):
-        from imvo_portal.tasks import enqueue
-
-        from ..tasks import instrument_brochures_refresh_all
-
-        if enqueue(instrument_brochures_refresh_all, request.user.pk):
-            messages.success(
-                request, _("The IMVO brochures of all instruments are being refreshed; the worker makes the PDFs.")
-            )
-        else:
-            messages.error(request, _("The task could not be queued. Please try again in a moment."))
-        return redirect("instrument_staff:list")

@@ -114,13 +114,13 @@ ROUTE_KWARGS = {
     "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_sign": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_self_assessment": lambda w: {"pk": w.instrument_application.pk},
-    "instrument_staff:detail": lambda w: {"pk": w.instrument.pk},
-    "instrument_staff:edit": lambda w: {"pk": w.instrument.pk},
-    "instrument_staff:assess": lambda w: {"pk": w.instrument.pk},
-    "instrument_staff:assessment": lambda w: {"pk": w.instrument.pk, "version": 1},
-    "instrument_staff:level": lambda w: {"pk": w.instrument.pk},
-    "instrument_staff:phase_edit": lambda w: {"pk": w.instrument.level_decisions.first().phase_id},
-    "instrument_staff:follow_up_resolve": lambda w: {"pk": w.instrument_follow_up.pk},
+    "staff:instrument_detail": lambda w: {"pk": w.instrument.pk},
+    "staff:instrument_edit": lambda w: {"pk": w.instrument.pk},
+    "staff:instrument_assess": lambda w: {"pk": w.instrument.pk},
+    "staff:instrument_assessment": lambda w: {"pk": w.instrument.pk, "version": 1},
+    "staff:instrument_level": lambda w: {"pk": w.instrument.pk},
+    "staff:instrument_phase_edit": lambda w: {"pk": w.instrument.level_decisions.first().phase_id},
+    "staff:instrument_follow_up_resolve": lambda w: {"pk": w.instrument_follow_up.pk},
 }
 # Object pages of the Django admin: generic Django code that never touches Redis.
 NOT_WALKED_NAMESPACES = ("admin",)

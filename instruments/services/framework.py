@@ -9,7 +9,6 @@ from django.utils import timezone
 from audit.services import audit_event_record
 from organisations.policies import require
 
-from ..conditions import conditions_asked
 from ..constants import Criterion, FrameworkLevel
 from ..exceptions import (
     HigherLevelNeedsReason,
@@ -20,7 +19,7 @@ from ..exceptions import (
 )
 from ..models import Assessment, Instrument, LevelDecision, RolloutPhase
 from ..resources import instrument_changed_on_commit
-from ..rules import Scores, framework_level, imvo_risk_suggestion
+from ..rules import Scores, framework_level, imvo_risk_suggestion, level_needs, risk_override_needs_reason
 from .registry import instrument_pages_retire
 
 
@@ -51,7 +50,11 @@ def assessment_create(
     """
     require(actor, "instrument.manage")
     suggested_risk = risk_suggestion_for(instrument)
-    if scores.get(Criterion.IMVO_RISK) != suggested_risk and not risk_override_reason.strip():
+    imvo_risk = scores.get(Criterion.IMVO_RISK)
+    if (
+        risk_override_needs_reason(imvo_risk=imvo_risk, suggested_risk=suggested_risk)
+        and not risk_override_reason.strip()
+    ):
         raise RiskOverrideNeedsReason()
     values = Scores(**{c: scores.get(c) for c in Criterion.values})
     with transaction.atomic():
@@ -109,18 +112,19 @@ def level_publish(
     level = int(level)
     if level not in FrameworkLevel.values:
         raise ValueError(level)
-    keys = [c.level for c in conditions_asked(level)]
-    links = {str(n): (purpose_links.get(str(n)) or purpose_links.get(n) or "").strip() for n in keys}
+    needs = level_needs(level=level, suggested_level=None)
+    links = {str(n): (purpose_links.get(str(n)) or purpose_links.get(n) or "").strip() for n in needs.purposes}
     if any(not text for text in links.values()):
         raise PurposeLinkMissing()
-    if level > 0 and phase is None:
+    if needs.phase and phase is None:
         raise PhaseRequired()
     with transaction.atomic():
         instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
         assessment = instrument.assessments.order_by("-version").first()
         if assessment is None:
             raise NoAssessment()
-        if level > assessment.suggested_level and not higher_reason.strip():
+        needs = level_needs(level=level, suggested_level=assessment.suggested_level)
+        if needs.higher_reason and not higher_reason.strip():
             raise HigherLevelNeedsReason()
         highest = instrument.level_decisions.aggregate(v=Max("version"))["v"] or 0
         decision = LevelDecision(
@@ -129,10 +133,10 @@ def level_publish(
             assessment=assessment,
             suggested_level=assessment.suggested_level,
             level=level,
-            higher_reason=higher_reason.strip() if level > assessment.suggested_level else "",
+            higher_reason=higher_reason.strip() if needs.higher_reason else "",
             purpose_links=links,
-            phase=phase if level > 0 else None,
-            effective_from=phase.effective_from if level > 0 else None,
+            phase=phase if needs.phase else None,
+            effective_from=phase.effective_from if needs.phase else None,
             decided_by=actor,
             decided_at=timezone.now(),
         )

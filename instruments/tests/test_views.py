@@ -1,23 +1,20 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from brochures.constants import RenditionStatus
 from brochures.instrument_pack import instrument_brochure_publish
 from brochures.models import Rendition
 from brochures.services import rendition_render
 from declarations.constants import Decision
 from declarations.models import Declaration
-from instruments import staff_urls
-from instruments.models import FrameworkFollowUp, Instrument, InstrumentApplication
+from instruments.models import Instrument, InstrumentApplication
 from instruments.services import application_start, level_publish
 from missions.tests.factories import published_text
 from organisations.models import Organisation
-from tests.factories import MinistryUserFactory, StaffUserFactory, member_of
-from tests.mfa import login_staff
+from tests.factories import StaffUserFactory, member_of
 
 from .factories import InstrumentFactory, PhaseFactory, assess, links
 
@@ -119,16 +116,6 @@ def test_batch_goes_on_after_a_failure(monkeypatch):
     assert hasattr(Instrument.objects.get(pk=good.pk), "imvo_brochure")
 
 
-def test_registry_reports_instruments_without_an_imvo_page(client):
-    with_page = InstrumentFactory(code="MET-1")
-    instrument_brochure_publish(instrument=with_page, request_rendition=False)
-    InstrumentFactory(code="ZONDER-1")
-    login_staff(client, StaffUserFactory())
-    response = client.get(reverse("instrument_staff:list"))
-    report = response.context["missing"]
-    assert [i.code for i in report] == ["ZONDER-1"] and response.context["missing_count"] == 1
-
-
 def test_company_signs_the_declaration_for_a_level_two_instrument(client):
     staff = StaffUserFactory()
     published_text(kind="subsidy")
@@ -208,120 +195,6 @@ def test_a_colleague_reuses_the_endorsement_for_another_application_under_their_
     assert record.personal.signatory_name == "Karel Collega" and record.personal.signatory_position == "CFO"
 
 
-STAFF_URL_NAMES = [p.name for p in staff_urls.urlpatterns if isinstance(p, URLPattern)]
-
-
-def _world():
-    staff = StaffUserFactory()
-    instrument = InstrumentFactory(sectors="C")
-    assess(instrument, staff, size=2)
-    phase = PhaseFactory()
-    user = member_of()
-    application = application_start(
-        instrument=instrument,
-        organisation=Organisation.objects.get(memberships__user=user),
-        reference="R-1",
-        actor=user,
-    )
-    follow_up = FrameworkFollowUp.objects.create(application=application, reason="x", guidance="y")
-    return {"staff": staff, "instrument": instrument, "phase": phase, "follow_up": follow_up}
-
-
-ROUTES = {
-    "list": (None, {}, None),
-    "create": (None, {}, None),
-    "import": (None, {}, None),
-    "phases": (None, {}, None),
-    "phase_create": (None, {}, None),
-    "phase_edit": ("phase", {}, None),
-    "follow_up_resolve": ("follow_up", {}, {}),
-    "detail": ("instrument", {}, None),
-    "edit": ("instrument", {}, None),
-    "assess": ("instrument", {}, None),
-    "assessment": ("instrument", {"version": 1}, None),
-    "level": ("instrument", {}, None),
-}
-
-
-def test_every_staff_instrument_url_is_covered():
-    assert sorted(STAFF_URL_NAMES) == sorted(ROUTES)
-
-
-@pytest.mark.parametrize("name", sorted(ROUTES))
-def test_staff_instrument_url_access(client, name):
-    world = _world()
-    source, kwargs, post_data = ROUTES[name]
-    if source:
-        kwargs = {"pk": world[source].pk, **kwargs}
-    url = reverse(f"instrument_staff:{name}", kwargs=kwargs)
-    send = client.get if post_data is None else client.post
-    data = {} if post_data is None else post_data
-    response = send(url, data)
-    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")), name
-    client.force_login(member_of())
-    assert send(url, data).status_code == 403, name
-    login_staff(client, MinistryUserFactory())
-    assert send(url, data).status_code == 403, name
-    login_staff(client, User.objects.create_superuser(email="root@example.org", password="x" * 14, full_name="Root"))
-    assert send(url, data).status_code == 403, name
-    login_staff(client, world["staff"])
-    if post_data is None:
-        assert client.get(url).status_code == 200, name
-    else:
-        assert client.get(url).status_code == 405, name
-        response = client.post(url, post_data)
-        assert response.status_code == 302 and response["Location"].startswith("/staff/"), name
-
-
-def test_staff_assess_and_publish_through_the_pages(client):
-    staff = StaffUserFactory()
-    instrument = InstrumentFactory(sectors="C")
-    phase = PhaseFactory(effective_from=timezone.localdate())
-    login_staff(client, staff)
-    form = {"change_reason": "Eerste beoordeling"}
-    for criterion, score in (
-        ("admin_burden", 2),
-        ("level_playing_field", 2),
-        ("implementation_cost", 2),
-        ("imvo_risk", 4),
-        ("support_size", 2),
-    ):
-        form[criterion] = score
-        form[f"{criterion}_reason"] = "Toelichting"
-    response = client.post(reverse("instrument_staff:assess", args=[instrument.pk]), form)
-    assert response.status_code == 302
-    missing_awb = client.post(
-        reverse("instrument_staff:level", args=[instrument.pk]), {"level": 2, "phase": phase.pk, "purpose_1": "Doel"}
-    )
-    assert missing_awb.status_code == 400
-    instrument.refresh_from_db()
-    assert instrument.published_level is None
-    ok = client.post(
-        reverse("instrument_staff:level", args=[instrument.pk]),
-        {"level": 2, "phase": phase.pk, "purpose_1": "Doel", "purpose_2": "Doel 2"},
-    )
-    assert ok.status_code == 302
-    instrument.refresh_from_db()
-    assert instrument.published_level == 2 and instrument.level_now == 2
-    earlier = client.get(reverse("instrument_staff:assessment", args=[instrument.pk, 1]))
-    assert earlier.status_code == 200 and "Eerste beoordeling" in earlier.text
-
-
-def test_staff_import_page_dry_run_and_errors(client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from .test_imports import GOOD
-
-    login_staff(client, StaffUserFactory())
-    upload = SimpleUploadedFile("lijst.csv", GOOD.encode(), content_type="text/csv")
-    response = client.post(reverse("instrument_staff:import"), {"file": upload, "dry_run": "on"})
-    assert response.status_code == 200 and response.context["report"].count("create") == 2
-    assert Instrument.objects.count() == 0
-    bad = SimpleUploadedFile("lijst.csv", GOOD.replace("subsidy", "lottery").encode(), content_type="text/csv")
-    response = client.post(reverse("instrument_staff:import"), {"file": bad})
-    assert response.status_code == 400 and "lottery" in response.text
-
-
 def test_beat_leaves_superseded_instrument_versions_to_on_demand_rendering(django_capture_on_commit_callbacks):
     from brochures.services import renditions_queue_missing
 
@@ -337,16 +210,3 @@ def test_beat_leaves_superseded_instrument_versions_to_on_demand_rendering(djang
         renditions_queue_missing()
     rendered = set(Rendition.objects.values_list("version__number", flat=True))
     assert rendered == {2} and Rendition.objects.count() == 2
-
-
-def test_staff_action_refreshes_every_instrument_brochure_in_the_worker(client, django_capture_on_commit_callbacks):
-    InstrumentFactory.create_batch(3)
-    url = reverse("brochures:instruments_render")
-    client.force_login(member_of())
-    assert client.post(url).status_code == 403
-    login_staff(client, StaffUserFactory())
-    assert client.get(url).status_code == 405
-    response = client.post(url)  # Celery is eager in tests: the task runs now
-    assert response.status_code == 302 and response["Location"] == reverse("instrument_staff:list")
-    assert Instrument.objects.filter(imvo_brochure__isnull=True).count() == 0
-    assert Rendition.objects.filter(version__brochure__kind="instrument").count() == 6

@@ -10,8 +10,12 @@ from django.urls import URLPattern, reverse
 from accounts.models import User
 from declarations.constants import Decision, ReceiptStatus
 from declarations.models import Receipt
+from instruments.models import FrameworkFollowUp
+from instruments.services import application_start
+from instruments.tests.factories import InstrumentFactory, PhaseFactory, assess
 from missions.constants import RegistrationStatus
 from notifications.models import OutboxMessage, OutboxStatus
+from organisations.models import Organisation
 from staff import urls as staff_urls
 from staff.models import AgendaItem, FollowUpAction
 from staff.services import session_agenda_ensure
@@ -39,7 +43,19 @@ def _world():
     failed_mail = OutboxMessage.objects.create(
         to=["a@example.org"], subject="Bevestiging", body_text="x", status=OutboxStatus.FAILED, attempts=1
     )
+    instrument = InstrumentFactory(sectors="C")
+    assess(instrument, staff, size=2)
+    applicant = member_of()
+    application = application_start(
+        instrument=instrument,
+        organisation=Organisation.objects.get(memberships__user=applicant),
+        reference="R-1",
+        actor=applicant,
+    )
     return {
+        "instrument": instrument,
+        "phase": PhaseFactory(),
+        "instrument_follow_up": FrameworkFollowUp.objects.create(application=application, reason="x", guidance="y"),
         "failed_mail": failed_mail,
         "failed_receipt": Receipt.objects.get(declaration=declaration),
         "mission": mission,
@@ -77,6 +93,19 @@ ROUTES = {
     "follow_up_list": (None, {}, None),
     "follow_up_edit": ("follow_up", {}, None),
     "follow_up_done": ("follow_up", {}, {"done": "1"}),
+    "instrument_list": (None, {}, None),
+    "instrument_create": (None, {}, None),
+    "instrument_import": (None, {}, None),
+    "instrument_brochures_refresh": (None, {}, {}),
+    "instrument_phases": (None, {}, None),
+    "instrument_phase_create": (None, {}, None),
+    "instrument_phase_edit": ("phase", {}, None),
+    "instrument_follow_up_resolve": ("instrument_follow_up", {}, {}),
+    "instrument_detail": ("instrument", {}, None),
+    "instrument_edit": ("instrument", {}, None),
+    "instrument_assess": ("instrument", {}, None),
+    "instrument_assessment": ("instrument", {"version": 1}, None),
+    "instrument_level": ("instrument", {}, None),
     "audit": (None, {}, None),
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),

@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from organisations.policies import PolicyRequiredMixin
@@ -26,9 +25,7 @@ class StaffPageMixin(PolicyRequiredMixin):
     section = ""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            section=self.section, brochure_management_url=reverse("brochures:manage"), **kwargs
-        )
+        return super().get_context_data(section=self.section, **kwargs)
 
 
 class MissionMixin(StaffPageMixin):

@@ -52,7 +52,8 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
         page.locator(f"#id_{criterion}").select_option(score)
         page.locator(f"#id_{criterion}_reason").fill("Onderbouwing voor de test.")
     page.locator("#id_change_reason").fill("Eerste beoordeling")
-    page.locator("main form [type=submit]").click()
+    page.locator("#level-preview", has_text="niveau 2").wait_for()  # the live preview (level_preview.js)
+    page.locator("#assess-save").click()
     page.wait_for_load_state()
     assert f"/staff/instruments/{instrument.pk}/level/" in page.url
     assert "niveau 2" in page.locator("#suggested").inner_text()
