@@ -29,3 +29,22 @@ class RiskOverrideNeedsReason(FrameworkError):
 
 class ConditionNotAsked(DomainError):
     message = _("This instrument's level does not ask for this condition.")
+
+
+class SignatureNotNeeded(DomainError):
+    message = _("The declaration for this application has been endorsed already: nothing is left to sign.")
+
+
+class SignatureAlreadyRequested(DomainError):
+    message = _("The signatories were asked today already. You can ask them again tomorrow.")
+
+
+class NoSignatory(DomainError):
+    message = _(
+        "Your organisation has no authorised signatory in the portal yet. Ask an administrator of your "
+        "organisation to mark one."
+    )
+
+
+class SignatoryCanSign(DomainError):
+    message = _("You are an authorised signatory yourself: you can sign the declaration on this page.")

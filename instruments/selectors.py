@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from declarations.references import verification_code
 from organisations.policies import can
 
 from .constants import FrameworkStage
@@ -90,3 +93,27 @@ def application_get_for(*, user, pk) -> InstrumentApplication:
 
 def applications_of_organisation(organisation_id: int) -> QuerySet[InstrumentApplication]:
     return InstrumentApplication.objects.filter(organisation_id=organisation_id).select_related("instrument")
+
+
+def receipt_facts(declaration) -> dict:
+    """Reference, verification code and the prefilled ``/verify/`` link of a declaration's receipt
+    (empty when there is no declaration or it has no reference)."""
+    if declaration is None or not declaration.reference:
+        return {"declaration": declaration, "reference": "", "verification_code": "", "verify_url": ""}
+    code = verification_code(declaration)
+    query = {"reference": declaration.reference, **({"code": code} if code else {})}
+    return {
+        "declaration": declaration,
+        "reference": declaration.reference,
+        "verification_code": code,
+        "verify_url": f"{reverse('verify')}?{urlencode(query)}",
+    }
+
+
+def signature_requests_of(application: InstrumentApplication) -> list:
+    """The application's requests to its signatories, newest first, with who asked and who was asked."""
+    return list(
+        application.signature_requests.select_related("requested_by")
+        .prefetch_related("recipients")
+        .order_by("-requested_at")
+    )

@@ -22,6 +22,7 @@ from organisations.policies import require
 from ..constants import ApplicationStatus, FrameworkLevel
 from ..exceptions import ConditionNotAsked
 from ..models import FrameworkFollowUp, Instrument, InstrumentApplication, SelfAssessment
+from .notices import conditions_complete_mail, declaration_recorded_mail
 
 #: The level-3 self-assessment: short, one answer (yes / partly / not yet) per due-diligence step.
 SELF_ASSESSMENT_QUESTIONS = (
@@ -69,6 +70,19 @@ def _refresh_status(application: InstrumentApplication) -> None:
     if application.status != status:
         application.status = status
         application.save(update_fields=["status"])
+
+
+def application_progress_notify(application: InstrumentApplication, *, declaration=None) -> int:
+    """After a change by the applicant: the confirmation once the conditions are complete (once per
+    application), else the recorded declaration (once per declaration). Level 0 asks nothing: no mail.
+    Inside the change's transaction; the outbox sends on commit."""
+    if application.level < FrameworkLevel.CONFIRM_READ:
+        return 0
+    if conditions_met(application):
+        return conditions_complete_mail(application)
+    if declaration is not None:
+        return declaration_recorded_mail(application, declaration)
+    return 0
 
 
 def application_start(
@@ -145,6 +159,7 @@ def application_confirm_read(*, application: InstrumentApplication, actor, broch
                 details={"brochure_version": application.imvo_brochure_version},
             )
         _refresh_status(application)
+        application_progress_notify(application)
     return application
 
 
@@ -165,7 +180,7 @@ def application_declaration_sign(
         application = _locked(application)
         if application.level < FrameworkLevel.DECLARATION:
             raise ConditionNotAsked()
-        declaration_sign(
+        declaration = declaration_sign(
             answer=answer,
             organisation=application.organisation,
             actor=actor,
@@ -184,6 +199,7 @@ def application_declaration_sign(
                 request=request,
             )
         _refresh_status(application)
+        application_progress_notify(application, declaration=declaration)
     return application
 
 
@@ -232,6 +248,7 @@ def application_self_assessment_submit(
                 request=request,
             )
         _refresh_status(application)
+        application_progress_notify(application)
     return assessment
 
 
