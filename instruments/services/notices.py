@@ -114,8 +114,9 @@ def signature_request_create(*, application: InstrumentApplication, actor, reque
     if can(actor, "declaration.sign", application):
         raise SignatoryCanSign()
     with transaction.atomic():
+        # Only the application row is locked: its starter and declaration are joined for the mail.
         application = (
-            InstrumentApplication.objects.select_for_update()
+            InstrumentApplication.objects.select_for_update(of=("self",))
             .select_related("instrument", "organisation", "created_by", "current_declaration")
             .get(pk=application.pk)
         )

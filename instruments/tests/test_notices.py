@@ -231,3 +231,37 @@ def test_beat_runs_the_instrument_reminders():
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "instruments.tasks.send_signature_reminders" in schedule
     assert send_signature_reminders.name == "instruments.tasks.send_signature_reminders"
+
+
+def test_a_declined_declaration_is_mailed_with_what_happens_instead():
+    published_text()
+    application, signer = started(2)
+    application_confirm_read(application=application, actor=signer)
+    _sign(application, signer, decision=Decision.NOT_ENDORSED, explanation="Nog geen beleid.")
+    [recorded] = _mails("declaration_recorded")
+    assert ": Nog niet onderschreven." in recorded.body_text
+    assert "Uw aanvraag verandert hierdoor niet" in recorded.body_text
+    assert "andere IMVO-voorwaarden" not in recorded.body_text
+    assert not _mails("conditions_complete")
+
+
+def test_the_application_page_reads_its_requests_in_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    published_text()
+    application, _signer = started(2)
+    member = _member(application)
+    for days in range(5):
+        MembershipFactory(organisation=application.organisation)
+        request = signature_request_create(application=application, actor=member)
+        SignatureRequest.objects.filter(pk=request.pk).update(
+            requested_on=timezone.localdate() - timedelta(days=days + 1)
+        )
+    client.force_login(member)
+    url = reverse("instruments:application", args=[application.pk])
+    client.get(url)
+    with django_assert_max_num_queries(30) as captured:
+        page = client.get(url).text
+    assert page.count("Gevraagd op") == 5
+    few = len(captured)
+    signature_request_create(application=application, actor=member)
+    with django_assert_max_num_queries(few):
+        assert client.get(url).text.count("Gevraagd op") == 6
