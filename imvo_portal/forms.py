@@ -28,26 +28,29 @@ ADMIN_URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 FAILED_POST_SESSION_KEY = "_failed_post"
 
 
-def failed_post_redirect(request, form: forms.BaseForm) -> HttpResponseRedirect | None:
+def failed_post_redirect(request, form: forms.BaseForm, *, to: str = "", key: str = "") -> HttpResponseRedirect | None:
     """Keep ``form``'s input and errors for the next GET of this page and redirect there.
 
+    ``to``: the path of the page that shows the form, when the form posts to a URL of its own;
+    ``key``: which of several forms on that page failed (``failed_post_restore`` asks for it).
     Returns None, and keeps nothing, for a form with a password or file field: the caller then
     renders the form in answer to the POST as usual.
     """
     if form.is_multipart() or any(isinstance(f.widget, forms.PasswordInput) for f in form.fields.values()):
         return None
     request.session[FAILED_POST_SESSION_KEY] = {
-        "path": request.path,
-        "data": {key: values for key, values in form.data.lists() if key != "csrfmiddlewaretoken"},
+        "path": to or request.path,
+        "key": key,
+        "data": {name: values for name, values in form.data.lists() if name != "csrfmiddlewaretoken"},
         "errors": {field: [str(message) for message in messages] for field, messages in form.errors.items()},
     }
-    return HttpResponseRedirect(request.get_full_path())
+    return HttpResponseRedirect(to or request.get_full_path())
 
 
-def failed_post_restore(request, form_class, **kwargs) -> forms.BaseForm | None:
-    """The form of a failed submit of this page, bound again and with its errors; once, then None."""
+def failed_post_restore(request, form_class, *, key: str = "", **kwargs) -> forms.BaseForm | None:
+    """The form of a failed submit of this page (and ``key``), bound again and with its errors; once, then None."""
     stored = request.session.get(FAILED_POST_SESSION_KEY)
-    if not stored or stored.get("path") != request.path:
+    if not stored or stored.get("path") != request.path or stored.get("key", "") != key:
         return None
     del request.session[FAILED_POST_SESSION_KEY]
     form = form_class(data=MultiValueDict(stored["data"]), **kwargs)

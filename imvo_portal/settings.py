@@ -336,6 +336,7 @@ CELERY_BEAT_SCHEDULE = {
     "queue-missing-renditions": {"task": "brochures.tasks.renditions_queue_missing", "schedule": 120.0},
     "session-reminders": {"task": "staff.tasks.send_session_reminders", "schedule": 60.0 * 30},
     "signature-reminders": {"task": "missions.tasks.send_signature_reminders", "schedule": 60.0 * 60},
+    "instrument-signature-reminders": {"task": "instruments.tasks.send_signature_reminders", "schedule": 60.0 * 60},
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},

@@ -33,3 +33,22 @@ class ConditionNotAsked(DomainError):
 
 class InvalidApplicationState(DomainError):
     message = _("The IMVO conditions of this application are already fulfilled; nothing more is needed.")
+
+
+class SignatureNotNeeded(DomainError):
+    message = _("The declaration for this application has been endorsed already: nothing is left to sign.")
+
+
+class SignatureAlreadyRequested(DomainError):
+    message = _("The signatories were asked today already. You can ask them again tomorrow.")
+
+
+class NoSignatory(DomainError):
+    message = _(
+        "Your organisation has no authorised signatory in the portal yet. Ask an administrator of your "
+        "organisation to mark one."
+    )
+
+
+class SignatoryCanSign(DomainError):
+    message = _("You are an authorised signatory yourself: you can sign the declaration on this page.")

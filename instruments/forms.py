@@ -1,7 +1,10 @@
+import re
 from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
@@ -9,7 +12,7 @@ from declarations.constants import Decision
 from .conditions import CONDITIONS
 from .constants import Criterion, FrameworkLevel, FrameworkStage, InstrumentKind, PolicyArea, SelfAssessmentAnswer
 from .exceptions import HigherLevelNeedsReason, PhaseRequired, RiskOverrideNeedsReason
-from .models import Instrument, RolloutPhase
+from .models import Instrument, InstrumentApplication, RolloutPhase
 from .rules import (
     SCORE_MAX,
     SCORE_MIN,
@@ -216,19 +219,60 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(label=_("Dry run: only check, write nothing"), required=False, initial=True)
 
 
+#: What an application reference may look like (the reference of the application at RVO).
+REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{2,}$")
+REFERENCE_MIN = 3
+
+
+def _too_long_message(what) -> str:
+    return gettext("%(what)s can be at most %%(limit_value)d characters long; it has %%(show_value)d.") % {"what": what}
+
+
+#: A limit message that names the field, for ``error_messages["max_length"]`` (Django fills in
+#: ``limit_value`` and ``show_value``); lazy, so it is in the language of the request.
+_too_long = lazy(_too_long_message, str)
+
+
 class ApplicationStartForm(forms.Form):
-    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
-    reference = forms.RegexField(
+    """Start an application: the organisation and the reference at RVO, each problem one message."""
+
+    organisation = forms.TypedChoiceField(
+        label=_("Organisation"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the organisation that applies."),
+            "invalid_choice": _("Choose one of the organisations you are a member of."),
+        },
+    )
+    # No max_length on the field: a value over the limit gets one message (``clean_reference``),
+    # not Django's length message beside the format message.
+    reference = forms.CharField(
         label=_("Application reference"),
-        max_length=40,
-        regex=r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{2,39}$",
         help_text=_("The reference of your application at RVO, e.g. MIT-2026-01234."),
-        error_messages={"invalid": _("Use 3 to 40 letters, digits, spaces, dots, slashes or dashes.")},
+        error_messages={"required": _("Enter the reference of your application at RVO.")},
     )
 
     def __init__(self, *args, memberships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [(m.organisation_id, m.organisation.name) for m in memberships]
+
+    def clean_reference(self) -> str:
+        reference = " ".join(self.cleaned_data["reference"].split())
+        limit = InstrumentApplication._meta.get_field("reference").max_length
+        if len(reference) > limit:
+            raise forms.ValidationError(
+                _("The application reference can be at most %(limit)s characters long; it has %(count)s.")
+                % {"limit": limit, "count": len(reference)}
+            )
+        if len(reference) < REFERENCE_MIN or not REFERENCE_RE.match(reference):
+            raise forms.ValidationError(
+                _(
+                    "Write the application reference with 3 to %(limit)s letters, digits, spaces, dots, slashes "
+                    "or dashes, starting with a letter or digit, e.g. MIT-2026-01234."
+                )
+                % {"limit": limit}
+            )
+        return reference
 
 
 class ConfirmReadForm(forms.Form):
@@ -246,9 +290,21 @@ class InstrumentDeclarationForm(forms.Form):
             (Decision.ENDORSED, _("We endorse this declaration")),
             (Decision.NOT_ENDORSED, _("We cannot endorse this yet")),
         ],
+        error_messages={
+            "required": _("Choose whether your organisation endorses the declaration, or cannot endorse it yet."),
+            "invalid_choice": _("Choose whether your organisation endorses the declaration, or cannot endorse it yet."),
+        },
     )
-    signatory_name = forms.CharField(label=_("Your name"), max_length=150)
-    signatory_position = forms.CharField(label=_("Your position"), max_length=150)
+    signatory_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        error_messages={"required": _("Enter your name."), "max_length": _too_long(_("Your name"))},
+    )
+    signatory_position = forms.CharField(
+        label=_("Your position"),
+        max_length=150,
+        error_messages={"required": _("Enter your position."), "max_length": _too_long(_("Your position"))},
+    )
     confirms_authority = forms.BooleanField(
         label=_("I confirm that I am authorised to bind the organisation with this declaration."),
         error_messages={"required": _("Confirm that you are authorised to bind the organisation.")},
@@ -259,13 +315,33 @@ class InstrumentDeclarationForm(forms.Form):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required if you cannot endorse the declaration yet. Your application is not affected."),
+        error_messages={"max_length": _too_long(_("The explanation"))},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Required when the organisation cannot endorse yet (its help text says so): no "(optional)".
+        self.fields["explanation"].mark_optional = False
 
     def clean(self):
         data = super().clean()
         if data.get("decision") == Decision.NOT_ENDORSED and not (data.get("explanation") or "").strip():
             self.add_error("explanation", _("Please explain what stands in the way."))
         return data
+
+
+class ReuseDeclarationForm(forms.Form):
+    """Confirm the organisation's earlier endorsement again for this application, under one's own name."""
+
+    reused_from = forms.IntegerField(widget=forms.HiddenInput)
+    reuse_position = forms.CharField(
+        label=_("Your position"),
+        max_length=150,
+        error_messages={
+            "required": _("Fill in your position to confirm the earlier declaration again."),
+            "max_length": _too_long(_("Your position")),
+        },
+    )
 
 
 class SelfAssessmentForm(forms.Form):
@@ -295,5 +371,19 @@ class SelfAssessmentForm(forms.Form):
         widget=forms.RadioSelect,
     )
     notes = forms.CharField(
-        label=_("Notes (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _too_long(_("The notes"))},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                # The message names the question: the error summary lists it without the label.
+                message = _("Choose an answer to the question: %(question)s") % {"question": field.label}
+                field.error_messages.update(required=message, invalid_choice=message)
+        # The label already says "(optional)".
+        self.fields["notes"].mark_optional = False

@@ -379,3 +379,33 @@ class FrameworkFollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class SignatureRequest(models.Model):
+    """A member who cannot sign asked the organisation's authorised signatories to sign the
+    declaration for an application: at most one request per application per (Amsterdam) day."""
+
+    application = models.ForeignKey(
+        InstrumentApplication,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="signature_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_on = models.DateField(_("requested on"))
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("signatories asked"), related_name="+")
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature request")
+        verbose_name_plural = _("signature requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "requested_on"], name="signature_request_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"signature request {self.pk} for {self.application_id}"

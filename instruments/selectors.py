@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
+from declarations.references import verification_code
 from organisations.policies import can
 
 from .conditions import Condition, application_facts, conditions_asked, next_step
@@ -140,3 +143,27 @@ def instrument_conditions(instrument: Instrument, decision: LevelDecision | None
     """The conditions of the instrument's published level, each with how it relates to the purpose."""
     links = decision.purpose_links if decision else {}
     return [(c, links.get(str(c.level), "")) for c in conditions_asked(instrument.published_level or 0)]
+
+
+def receipt_facts(declaration) -> dict:
+    """Reference, verification code and the prefilled ``/verify/`` link of a declaration's receipt
+    (empty when there is no declaration or it has no reference)."""
+    if declaration is None or not declaration.reference:
+        return {"declaration": declaration, "reference": "", "verification_code": "", "verify_url": ""}
+    code = verification_code(declaration)
+    query = {"reference": declaration.reference, **({"code": code} if code else {})}
+    return {
+        "declaration": declaration,
+        "reference": declaration.reference,
+        "verification_code": code,
+        "verify_url": f"{reverse('verify')}?{urlencode(query)}",
+    }
+
+
+def signature_requests_of(application: InstrumentApplication) -> list:
+    """The application's requests to its signatories, newest first, with who asked and who was asked."""
+    return list(
+        application.signature_requests.select_related("requested_by")
+        .prefetch_related("recipients")
+        .order_by("-requested_at")
+    )

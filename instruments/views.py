@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_for, declarations_of_subject
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
+from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from imvo_portal.page_cache import AnonymousPageCacheMixin
 from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin, can
@@ -30,6 +31,7 @@ from .forms import (
     ConfirmReadForm,
     InstrumentDeclarationForm,
     InstrumentFilterForm,
+    ReuseDeclarationForm,
     SelfAssessmentForm,
 )
 from .selectors import (
@@ -40,13 +42,17 @@ from .selectors import (
     instrument_get,
     instrument_list,
     level_decision_current,
+    receipt_facts,
+    signature_requests_of,
 )
 from .services import (
     application_confirm_read,
     application_declaration_sign,
     application_self_assessment_submit,
     application_start,
+    signature_request_create,
 )
+from .services.applications import application_conditions_met
 
 
 def _language() -> str:
@@ -125,19 +131,33 @@ class InstrumentDetailView(AnonymousPageCacheMixin, TemplateView):
 
 
 class ApplicationStartView(PolicyRequiredMixin, View):
-    """Start (or open again) an application's IMVO conditions for this instrument (members)."""
+    """Start (or open again) an application's IMVO conditions for this instrument (members).
+
+    The instrument page posts here; a failed submit comes back here (GET) with the error summary
+    and what was typed (``failed_post_redirect``)."""
 
     policy = "portal.use"
 
+    def _memberships(self, request):
+        return list(Membership.objects.filter(user=request.user).select_related("organisation"))
+
+    def get(self, request, slug):
+        instrument = instrument_get(slug=slug)
+        memberships = self._memberships(request)
+        form = failed_post_restore(request, ApplicationStartForm, memberships=memberships)
+        form = form or ApplicationStartForm(memberships=memberships)
+        return render(
+            request,
+            "instruments/application_start.html",
+            {"instrument": instrument, "form": form if memberships else None, "imvo_url": imvo_url(instrument)},
+        )
+
     def post(self, request, slug):
         instrument = instrument_get(slug=slug)
-        memberships = list(Membership.objects.filter(user=request.user).select_related("organisation"))
+        memberships = self._memberships(request)
         form = ApplicationStartForm(request.POST, memberships=memberships)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect(instrument.get_absolute_url())
+            return failed_post_redirect(request, form)
         organisation = next(
             m.organisation for m in memberships if m.organisation_id == form.cleaned_data["organisation"]
         )
@@ -152,6 +172,15 @@ class ApplicationStartView(PolicyRequiredMixin, View):
         return redirect("instruments:application", pk=application.pk)
 
 
+#: The forms of the application page, by the key a failed submit is kept under.
+PAGE_FORMS = {
+    "read_form": ConfirmReadForm,
+    "declaration_form": InstrumentDeclarationForm,
+    "reuse_form": ReuseDeclarationForm,
+    "self_form": SelfAssessmentForm,
+}
+
+
 class ApplicationMixin(PolicyRequiredMixin):
     policy = "instrument.application_view"
 
@@ -159,7 +188,14 @@ class ApplicationMixin(PolicyRequiredMixin):
         self.application = application_get_for(user=self.request.user, pk=self.kwargs["pk"])
         return self.application
 
-    def page(self, request, **extra):
+    def failed(self, request, key: str, form, error: DomainError | None = None):
+        """Back to the application page, which shows ``form`` again with its errors (and ``error``)."""
+        if error is not None:
+            form.add_error(None, error.message)
+        url = reverse("instruments:application", args=[self.application.pk])
+        return failed_post_redirect(request, form, to=url, key=key)
+
+    def page(self, request):
         application = self.application
         shown = declaration_text_for(application, language=_language())
         text = shown.text if shown else None
@@ -168,6 +204,15 @@ class ApplicationMixin(PolicyRequiredMixin):
             reusable = declaration_reusable_for(
                 organisation=application.organisation, text=text, exclude_subject=application
             )
+        forms = {
+            key: failed_post_restore(request, form_class, key=key) or form_class()
+            for key, form_class in PAGE_FORMS.items()
+        }
+        personal = getattr(reusable, "personal", None) if reusable else None
+        if not forms["reuse_form"].is_bound and personal and reusable.user_id == request.user.pk:
+            forms["reuse_form"] = ReuseDeclarationForm(initial={"reuse_position": personal.signatory_position})
+        may_sign = can(request.user, "declaration.sign", application)
+        may_act = can(request.user, "instrument.apply", application)
         context = {
             "application": application,
             "instrument": application.instrument,
@@ -176,17 +221,20 @@ class ApplicationMixin(PolicyRequiredMixin):
             "text": text,
             "text_body": shown.body if shown else "",
             "reusable": reusable,
-            "may_sign": can(request.user, "declaration.sign", application),
-            "may_act": can(request.user, "instrument.apply", application),
-            "read_form": ConfirmReadForm(),
-            "declaration_form": InstrumentDeclarationForm(),
-            "self_form": SelfAssessmentForm(),
+            "may_sign": may_sign,
+            "may_act": may_act,
+            **forms,
             "follow_ups": application.follow_ups.order_by("-created_at"),
             "self_assessments": application.self_assessments.order_by("-submitted_at"),
             "declarations": declarations_of_subject(application).select_related("receipt", "text"),
-            **extra,
+            # The confirmation (instruments/_confirmation.html) and the request to the signatories
+            # (instruments/_ask_signatory.html).
+            "conditions_met": application_conditions_met(application),
+            "receipt": receipt_facts(application.current_declaration),
+            "signature_requests": signature_requests_of(application),
+            "may_ask_signatory": may_act and not may_sign,
         }
-        return render(request, "instruments/application.html", context, status=400 if extra else 200)
+        return render(request, "instruments/application.html", context)
 
 
 class ApplicationDetailView(ApplicationMixin, View):
@@ -198,7 +246,7 @@ class ApplicationConfirmReadView(ApplicationMixin, View):
     def post(self, request, pk):
         form = ConfirmReadForm(request.POST)
         if not form.is_valid():
-            return self.page(request, read_form=form)
+            return self.failed(request, "read_form", form)
         try:
             application_confirm_read(
                 application=self.application,
@@ -207,9 +255,8 @@ class ApplicationConfirmReadView(ApplicationMixin, View):
                 request=request,
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Recorded: you have read the IMVO information."))
+            return self.failed(request, "read_form", form, exc)
+        messages.success(request, _("Recorded: you have read the IMVO information."))
         return redirect("instruments:application", pk=pk)
 
 
@@ -220,6 +267,9 @@ class ApplicationSignView(ApplicationMixin, View):
         shown = declaration_text_for(self.application, language=_language())
         text = shown.text if shown else None
         if request.POST.get("action") == "reuse":
+            key, form = "reuse_form", ReuseDeclarationForm(request.POST)
+            if not form.is_valid():
+                return self.failed(request, key, form)
             earlier = (
                 declaration_reusable_for(
                     organisation=self.application.organisation, text=text, exclude_subject=self.application
@@ -227,42 +277,34 @@ class ApplicationSignView(ApplicationMixin, View):
                 if text
                 else None
             )
-            if earlier is None or str(earlier.pk) != request.POST.get("reused_from"):
-                messages.error(request, ReuseNoLongerValid.message)
-                return redirect("instruments:application", pk=pk)
-            position = (request.POST.get("reuse_position") or "").strip()[:150]
-            if not position:
-                messages.error(request, _("Fill in your position to confirm the earlier declaration again."))
-                return redirect("instruments:application", pk=pk)
+            if earlier is None or earlier.pk != form.cleaned_data["reused_from"]:
+                return self.failed(request, key, form, ReuseNoLongerValid())
             # The new record names the signatory who acts now, and the earlier record it rests on.
             answer = DeclarationInput(
                 decision=Decision.ENDORSED,
                 signatory_name=request.user.full_name or request.user.email,
-                signatory_position=position,
+                signatory_position=form.cleaned_data["reuse_position"].strip(),
                 confirms_authority=True,
                 text_id=text.pk,
                 reused_from_id=earlier.pk,
             )
         else:
-            form = InstrumentDeclarationForm(request.POST)
+            key, form = "declaration_form", InstrumentDeclarationForm(request.POST)
             if not form.is_valid():
-                return self.page(request, declaration_form=form)
+                return self.failed(request, key, form)
             answer = DeclarationInput(**form.cleaned_data, text_id=text.pk if text else None)
         try:
             application_declaration_sign(
                 application=self.application, actor=request.user, answer=answer, request=request
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
+            return self.failed(request, key, form, exc)
+        if answer.decision == Decision.ENDORSED:
+            messages.success(request, _("Thank you: the declaration has been recorded. Your receipt is being made."))
         else:
-            if answer.decision == Decision.ENDORSED:
-                messages.success(
-                    request, _("Thank you: the declaration has been recorded. Your receipt is being made.")
-                )
-            else:
-                messages.info(
-                    request, _("Your answer has been recorded. Your application is not affected; RVO will contact you.")
-                )
+            messages.info(
+                request, _("Your answer has been recorded. Your application is not affected; RVO will contact you.")
+            )
         return redirect("instruments:application", pk=pk)
 
 
@@ -270,19 +312,34 @@ class ApplicationSelfAssessmentView(ApplicationMixin, View):
     def post(self, request, pk):
         form = SelfAssessmentForm(request.POST)
         if not form.is_valid():
-            return self.page(request, self_form=form)
+            return self.failed(request, "self_form", form)
         try:
             assessment = application_self_assessment_submit(
                 application=self.application, actor=request.user, answers=form.cleaned_data, request=request
             )
-        except (DomainError, ValidationError) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
+        except DomainError as exc:
+            return self.failed(request, "self_form", form, exc)
+        if assessment.falls_short:
+            messages.info(
+                request,
+                _("Recorded. RVO will send you guidance on the steps still to take; your application goes on."),
+            )
         else:
-            if assessment.falls_short:
-                messages.info(
-                    request,
-                    _("Recorded. RVO will send you guidance on the steps still to take; your application goes on."),
-                )
-            else:
-                messages.success(request, _("Your self-assessment has been recorded."))
+            messages.success(request, _("Your self-assessment has been recorded."))
         return redirect("instruments:application", pk=pk)
+
+
+class ApplicationAskSignatoryView(ApplicationMixin, View):
+    """A member who cannot sign asks the organisation's authorised signatories by e-mail."""
+
+    def post(self, request, pk):
+        try:
+            signature_request = signature_request_create(
+                application=self.application, actor=request.user, request=request
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            names = ", ".join(user.full_name or user.email for user in signature_request.recipients.all())
+            messages.success(request, _("We have asked by e-mail: %(names)s.") % {"names": names})
+        return redirect(reverse("instruments:application", args=[pk]) + "#sign")

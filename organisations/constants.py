@@ -46,3 +46,7 @@ class Sector(models.TextChoices):
 
 ACTIVE_ORGANISATION_SESSION_KEY = "active_organisation_id"
 INVITATION_VALID_DAYS = 14
+
+# Signatories asked to sign (for a mission registration or an instrument application) are reminded
+# once when the request has waited this many days.
+SIGNATURE_REMINDER_AFTER_DAYS = 3

@@ -47,3 +47,12 @@ def memberships_of_request(request) -> list[Membership]:
 
 def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__full_name", "user__email")
+
+
+def signatories_active(*, organisation_id: int) -> list:
+    """The users asked to sign for the organisation: its standing authorised signatories with an
+    active account. Every signature request and reminder (missions, instruments) uses this list."""
+    memberships = Membership.objects.filter(
+        organisation_id=organisation_id, is_authorised_signatory=True, user__is_active=True
+    ).select_related("user")
+    return [m.user for m in memberships.order_by("user__full_name", "user__email")]

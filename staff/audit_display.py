@@ -98,6 +98,7 @@ ACTION_LABELS = {
     "instrument.self_assessment": _("Self-assessment submitted"),
     "instrument.follow_up": _("IMVO follow-up opened"),
     "instrument.follow_up_resolve": _("IMVO follow-up resolved"),
+    "instrument.signature_request": _("Signatories asked to sign for an application"),
     # back-office
     "session.create": _("Preparation session planned"),
     "session.update": _("Preparation session changed"),

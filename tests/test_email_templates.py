@@ -42,6 +42,11 @@ def _context() -> dict:
         "participant": _person(),
         "organisation": SimpleNamespace(name=NASTY),
         "mission": mission,
+        "instrument": SimpleNamespace(name=NASTY),
+        "application": SimpleNamespace(reference="MIT-2026-01234"),
+        "declaration": SimpleNamespace(get_decision_display=NASTY),
+        "reference": "IMVO-2026-000001",
+        "verification_code": "ABCD-EFGH-JKLM",
         "registration": SimpleNamespace(get_status_display=NASTY, waitlist_position=3, mission=mission),
         "session": SimpleNamespace(
             title=NASTY, starts_at=starts, ends_at=starts.replace(hour=10), location=NASTY, online_url=""
@@ -58,7 +63,17 @@ def _context() -> dict:
 
 
 def _url_names() -> tuple[str, ...]:
-    return ("login_url", "confirm_url", "reset_url", "registration_url", "sign_url", "mission_url", "accept_url")
+    return (
+        "login_url",
+        "confirm_url",
+        "reset_url",
+        "registration_url",
+        "sign_url",
+        "mission_url",
+        "accept_url",
+        "application_url",
+        "verify_url",
+    )
 
 
 def test_the_email_templates_are_found():

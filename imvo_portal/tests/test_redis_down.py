@@ -322,7 +322,7 @@ def world(db, settings, _seeded_world) -> World:
     return World(
         mission=Mission.objects.get(pk=pks.mission),
         registration=Registration.objects.get(pk=pks.registration),
-        declaration=Declaration.objects.select_related("registration").get(pk=pks.declaration),
+        declaration=Declaration.objects.get(pk=pks.declaration),
         membership=Membership.objects.select_related("user", "organisation").get(pk=pks.membership),
         session=PreparationSession.objects.get(pk=pks.session),
         agenda_item=AgendaItem.objects.get(pk=pks.agenda_item),

@@ -10,6 +10,7 @@ from .applications import (
 )
 from .framework import assessment_create, level_publish, phase_save
 from .imports import ImportReport, instruments_import_csv
+from .notices import signature_reminders_send, signature_request_create
 from .registry import instrument_pages_retire, instrument_save
 
 __all__ = [
@@ -25,4 +26,6 @@ __all__ = [
     "instruments_import_csv",
     "level_publish",
     "phase_save",
+    "signature_reminders_send",
+    "signature_request_create",
 ]

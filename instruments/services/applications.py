@@ -22,11 +22,12 @@ from declarations.constants import Decision
 from declarations.services import DeclarationInput, declaration_sign
 from organisations.policies import require
 
-from ..conditions import application_facts, asks
+from ..conditions import application_facts, asks, conditions_asked, conditions_met
 from ..constants import ApplicationStatus
 from ..exceptions import ConditionNotAsked
 from ..lifecycle import application_status, application_transition_check
 from ..models import FrameworkFollowUp, Instrument, InstrumentApplication, SelfAssessment
+from .notices import conditions_complete_mail, declaration_recorded_mail
 
 #: The level-3 self-assessment: short, one answer (yes / partly / not yet) per due-diligence step.
 SELF_ASSESSMENT_QUESTIONS = (
@@ -59,11 +60,29 @@ def _status(application: InstrumentApplication) -> str:
     return application_status(application.level, application_facts(application))
 
 
+def application_conditions_met(application: InstrumentApplication) -> bool:
+    """Whether every condition the application's level asks is met (``instruments.conditions``)."""
+    return conditions_met(application.level, application_facts(application))
+
+
 def _refresh_status(application: InstrumentApplication) -> None:
     status = _status(application)
     if application.status != status:
         application.status = status
         application.save(update_fields=["status"])
+
+
+def application_progress_notify(application: InstrumentApplication, *, declaration=None) -> int:
+    """After a change by the applicant: the confirmation once the conditions are complete (once per
+    application), else the recorded declaration (once per declaration). Level 0 asks nothing: no mail.
+    Inside the change's transaction; the outbox sends on commit."""
+    if not conditions_asked(application.level):
+        return 0
+    if application_conditions_met(application):
+        return conditions_complete_mail(application)
+    if declaration is not None:
+        return declaration_recorded_mail(application, declaration)
+    return 0
 
 
 def application_start(
@@ -146,6 +165,7 @@ def application_confirm_read(*, application: InstrumentApplication, actor, broch
                 details={"brochure_version": application.imvo_brochure_version},
             )
         _refresh_status(application)
+        application_progress_notify(application)
     return application
 
 
@@ -171,7 +191,7 @@ def application_declaration_sign(
         status = _status(application)
         complete_on_other_text = other_text and status == ApplicationStatus.COMPLETE
         application_transition_check("sign_right_text" if complete_on_other_text else "sign", status)
-        declaration_sign(answer=answer, subject=application, actor=actor, request=request)
+        declaration = declaration_sign(answer=answer, subject=application, actor=actor, request=request)
         if answer.decision == Decision.NOT_ENDORSED:
             _follow_up(
                 application,
@@ -184,6 +204,7 @@ def application_declaration_sign(
                 request=request,
             )
         _refresh_status(application)
+        application_progress_notify(application, declaration=declaration)
     return application
 
 
@@ -233,6 +254,7 @@ def application_self_assessment_submit(
                 request=request,
             )
         _refresh_status(application)
+        application_progress_notify(application)
     return assessment
 
 

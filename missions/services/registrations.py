@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_event_record
 from declarations.constants import Decision
 from declarations.services import DeclarationInput, declaration_record, declaration_sign
-from organisations.models import Membership
+from organisations.constants import SIGNATURE_REMINDER_AFTER_DAYS
 from organisations.policies import can, require
+from organisations.selectors import signatories_active
 
-from ..constants import MAX_PARTICIPANTS, SIGNATURE_REMINDER_AFTER_DAYS, RegistrationStatus
+from ..constants import MAX_PARTICIPANTS, RegistrationStatus
 from ..exceptions import (
     AlreadyRegistered,
     DeclarationIncomplete,
@@ -197,20 +198,11 @@ def registration_submit(*, registration: Registration, actor, request=None) -> R
     return registration
 
 
-def _signatories(registration: Registration) -> list:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organisation_id=registration.organisation_id, is_authorised_signatory=True, user__is_active=True
-        ).select_related("user")
-    ]
-
-
 def _request_signature(registration: Registration, *, template: str = "signature_requested", dedupe: str = "") -> int:
     return registration_mail(
         registration,
         template,
-        recipients=_signatories(registration),
+        recipients=signatories_active(organisation_id=registration.organisation_id),
         context={
             "sign_url": settings.PORTAL_BASE_URL + reverse("my:sign", args=[registration.pk]),
             "requested_by": registration.submitted_by,

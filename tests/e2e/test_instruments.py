@@ -76,6 +76,15 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
     page.wait_for_load_state()
     assert "IMVO-informatie: Regeling ketenverduurzaming" in page.content()
     page.go_back()
+    # A reference that is too long: the start page with the error summary, focused, and the text kept.
+    page.locator("#id_reference").fill("KETEN-2026-001-" + "X" * 30)
+    page.locator("form[action$='/apply/'] [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/instruments/{instrument.slug}/apply/") and page.title().startswith("Fout: ")
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-error-summary')")
+    assert page.locator("[data-error-summary] li").count() == 1
+    assert page.locator("#id_reference").input_value() == "KETEN-2026-001-" + "X" * 30
+    assert_accessible(page, label="instrument application start with an error")
     page.locator("#id_reference").fill("KETEN-2026-001")
     page.locator("form[action$='/apply/'] [type=submit]").click()
     page.wait_for_load_state()
@@ -90,6 +99,8 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
     page.wait_for_load_state()
     assert "Vastgelegd" in page.locator("#declaration-done").inner_text()
     assert "Voorwaarden vervuld" in page.locator("#application-status").inner_text()
+    confirmation = page.locator("#confirmation").inner_text()
+    assert "KETEN-2026-001" in confirmation and "IMVO-" in page.locator("#confirmation-reference").inner_text()
     assert_accessible(page, label="instrument application")
     screenshot(page, "instrument-company-signed")
     page.context.close()
