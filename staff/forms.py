@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import RVO_STAFF_GROUP
 from accounts.models import User
-from declarations.constants import Decision
+from declarations.constants import UNDERTAKING_PLACEHOLDER, Decision
 from imvo_portal.forms import formfield_https_urls
 from missions.constants import RegistrationStatus
 from missions.lifecycle import MISSION_TRANSITIONS, STAFF_REGISTRATION_ACTIONS
@@ -15,6 +15,9 @@ from organisations.constants import OrganisationKind, SizeClass
 
 from .models import FollowUpAction
 from .services import SESSION_FIELDS
+
+#: The longest declaration text a staff member may publish (the current texts are about 1,800 characters).
+DECLARATION_TEXT_MAX = 20_000
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -219,3 +222,58 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
+
+
+class DeclarationTextVersionForm(forms.Form):
+    """A new version of the declaration text of one kind, in Dutch and English at once."""
+
+    body_nl = forms.CharField(
+        label=_("Text in Dutch"),
+        max_length=DECLARATION_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Markdown. Write {undertaking} where the name of the mission or instrument goes."),
+        error_messages={"required": _("Write the Dutch text of the declaration.")},
+    )
+    body_en = forms.CharField(
+        label=_("Text in English"),
+        max_length=DECLARATION_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Markdown. Write {undertaking} where the name of the mission or instrument goes."),
+        error_messages={"required": _("Write the English text of the declaration.")},
+    )
+    oecd_edition = forms.CharField(
+        label=_("Edition of the OECD Guidelines"),
+        max_length=20,
+        error_messages={"required": _("Give the edition of the OECD Guidelines the text refers to, e.g. 2023.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that a published text can never be changed; a correction is a new version."),
+        error_messages={"required": _("Confirm that you understand a published text cannot be changed.")},
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current or {}
+        for name in ("body_nl", "body_en"):
+            self.fields[name].error_messages["max_length"] = _("The text can be at most %(max)s characters long.") % {
+                "max": DECLARATION_TEXT_MAX
+            }
+        self.helper = FormHelper()
+        self.helper.form_tag = True
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.add_input(Submit("publish", _("Publish this version")))
+
+    def clean(self):
+        data = super().clean()
+        for name, language in (("body_nl", "nl"), ("body_en", "en")):
+            body = (data.get(name) or "").strip()
+            if not body:
+                continue
+            if UNDERTAKING_PLACEHOLDER not in body:
+                self.add_error(
+                    name,
+                    _("Name the undertaking: write {undertaking} where the name of the mission or instrument goes."),
+                )
+            elif language in self.current and body == self.current[language].strip():
+                self.add_error(name, _("This is the wording of the current version; change it or publish nothing."))
+        return data

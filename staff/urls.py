@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import instruments
+from .views import instruments, texts
 
 app_name = "staff"
 
@@ -59,6 +59,12 @@ urlpatterns = [
         name="instrument_assessment",
     ),
     path("instruments/<int:pk>/level/", instruments.InstrumentLevelView.as_view(), name="instrument_level"),
+    path("declaration-texts/", texts.DeclarationTextListView.as_view(), name="declaration_texts"),
+    path(
+        "declaration-texts/<str:kind>/new/",
+        texts.DeclarationTextPublishView.as_view(),
+        name="declaration_text_publish",
+    ),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("mail/", views.MailListView.as_view(), name="mail_list"),
     path("mail/<int:pk>/resend/", views.MailResendView.as_view(), name="mail_resend"),

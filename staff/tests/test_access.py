@@ -106,6 +106,8 @@ ROUTES = {
     "instrument_assess": ("instrument", {}, None),
     "instrument_assessment": ("instrument", {"version": 1}, None),
     "instrument_level": ("instrument", {}, None),
+    "declaration_texts": (None, {}, None),
+    "declaration_text_publish": (None, {"kind": "subsidy"}, None),
     "audit": (None, {}, None),
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),
