@@ -12,7 +12,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from declarations.selectors import declaration_text_current
+from declarations.subjects import text_for
 from imvo_portal.i18n import localised
+from missions.subjects import mission_undertaking
 
 from .constants import GENERAL_SLUG, MISSION_PACK_PREFIX, BrochureKind, VersionStatus
 from .content import BrochureText, Section, load_bundled
@@ -36,15 +38,16 @@ def _imvo_chapter(language: str) -> Section:
     return Section(title="IMVO", body=load_bundled("imvo", language).summary)
 
 
-def _declaration_section(language: str) -> Section | None:
+def _declaration_section(mission, language: str) -> Section | None:
     text = declaration_text_current(language=language)
     if text is None:
         return None
+    body = text_for(text.body, mission_undertaking(mission), language=text.language)
     return Section(
         title=_("The declaration (version %(version)s)") % {"version": text.version},
         body=_("When you register, an authorised signatory of your organisation is asked to sign this text:")
         + "\n\n"
-        + "\n".join(f"> {line}" if line.strip() else ">" for line in text.body.strip().splitlines()),
+        + "\n".join(f"> {line}" if line.strip() else ">" for line in body.strip().splitlines()),
     )
 
 
@@ -103,7 +106,7 @@ def mission_pack_text(*, mission, language: str) -> BrochureText:
         contact_lines.append(f"- {desk_label}: {settings.SUPPORT_EMAIL}")
         sections.append(Section(title=_("Contact"), body="\n".join(contact_lines)))
         sections.append(_imvo_chapter(language))
-        declaration = _declaration_section(language)
+        declaration = _declaration_section(mission, language)
         if declaration is not None:
             sections.append(declaration)
         summary = _(

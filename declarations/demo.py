@@ -1,4 +1,8 @@
-"""Publish version 1 of the declaration text of every kind, in Dutch and English (see imvo_portal/demo.py)."""
+"""Publish the current declaration text of every kind, in Dutch and English (see imvo_portal/demo.py).
+
+``texts/<kind>_<language>.md`` is the current wording of each kind; ``texts/mission_v1_*.md`` keeps
+the missions' first wording (signed before texts named their undertaking) for the record.
+"""
 
 from pathlib import Path
 
@@ -6,18 +10,24 @@ from .constants import TextKind
 from .services import declaration_text_publish
 
 TEXTS = Path(__file__).resolve().parent / "texts"
+#: The version each shipped wording is published as.
+CURRENT_VERSIONS = {TextKind.MISSION: 2}
 CURRENT_VERSION = 1
 
 
-def text_body(kind: str, language: str) -> str:
-    """The shipped wording of version 1 of ``kind`` in ``language`` (``texts/<kind>_<language>.md``)."""
-    return (TEXTS / f"{kind}_{language}.md").read_text(encoding="utf-8").strip()
+def text_body(kind: str, language: str, *, version: int | None = None) -> str:
+    """The shipped wording of ``kind`` in ``language``: the current one, or the missions' version 1."""
+    name = f"{kind}_v1_{language}.md" if (kind, version) == (TextKind.MISSION, 1) else f"{kind}_{language}.md"
+    return (TEXTS / name).read_text(encoding="utf-8").strip()
 
 
 def seed(*, companies: int, password: str, log) -> None:
     for kind in TextKind.values:
         for language in ("nl", "en"):
             text = declaration_text_publish(
-                version=CURRENT_VERSION, language=language, body=text_body(kind, language), kind=kind
+                version=CURRENT_VERSIONS.get(kind, CURRENT_VERSION),
+                language=language,
+                body=text_body(kind, language),
+                kind=kind,
             )
             log(f"declaration text {kind} v{text.version} {language} sha256={text.sha256[:12]}")

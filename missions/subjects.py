@@ -11,6 +11,16 @@ from .models import Registration
 from .selectors import registration_overview_for
 
 
+def mission_undertaking(mission) -> Undertaking:
+    """A mission as the undertaking a declaration names (the same for every registration of it)."""
+    return Undertaking(
+        text_kind=TextKind.MISSION,
+        code=mission.slug,
+        name_nl=mission.title_nl,
+        name_en=mission.title_en or mission.title_nl,
+    )
+
+
 class RegistrationSubject:
     key = "mission_registration"
     model_label = "missions.registration"
@@ -27,13 +37,7 @@ class RegistrationSubject:
         return subject.organisation_id
 
     def undertaking(self, subject: Registration) -> Undertaking:
-        mission = subject.mission
-        return Undertaking(
-            text_kind=TextKind.MISSION,
-            code=mission.slug,
-            name_nl=mission.title_nl,
-            name_en=mission.title_en or mission.title_nl,
-        )
+        return mission_undertaking(subject.mission)
 
     def brochure_version(self, subject: Registration) -> str:
         return subject.imvo_brochure_version

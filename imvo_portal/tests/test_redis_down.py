@@ -113,6 +113,7 @@ ROUTE_KWARGS = {
     "instruments:application": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_sign": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_ask": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_self_assessment": lambda w: {"pk": w.instrument_application.pk},
     "staff:instrument_detail": lambda w: {"pk": w.instrument.pk},
     "staff:instrument_edit": lambda w: {"pk": w.instrument.pk},
@@ -121,6 +122,7 @@ ROUTE_KWARGS = {
     "staff:instrument_level": lambda w: {"pk": w.instrument.pk},
     "staff:instrument_phase_edit": lambda w: {"pk": w.instrument.level_decisions.first().phase_id},
     "staff:instrument_follow_up_resolve": lambda w: {"pk": w.instrument_follow_up.pk},
+    "staff:declaration_text_publish": lambda w: {"kind": "subsidy"},
 }
 # Object pages of the Django admin: generic Django code that never touches Redis.
 NOT_WALKED_NAMESPACES = ("admin",)

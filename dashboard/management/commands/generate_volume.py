@@ -37,12 +37,13 @@ from dashboard.services import rollups_rebuild
 from declarations.checkpoints import chain_lock, checkpoint_write
 from declarations.constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, Decision, TextKind
 from declarations.hashing import personal_hash, record_hash
-from declarations.models import Declaration, DeclarationPersonalData, DeclarationText
+from declarations.models import Declaration, DeclarationPersonalData, DeclarationText, text_sha256
 from declarations.references import REFERENCE_RE, reference_format, reference_year
 from declarations.services import declaration_text_publish
+from declarations.subjects import text_for
 from missions.constants import MissionStatus, RegistrationStatus, Theme
 from missions.models import Mission, Participant, PreparationSession, Registration
-from missions.subjects import RegistrationSubject
+from missions.subjects import RegistrationSubject, mission_undertaking
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
 from staff.models import Attendance
@@ -272,7 +273,6 @@ class Command(BaseCommand):
             salt="", name=SIGNATORY[0], position=SIGNATORY[1], ip_address=None, user_agent=SIGNATORY[2]
         )
         self.record = self._record_template(text)
-        subject_type = RegistrationSubject()
         per_mission = -(-target // len(missions))
         made = 0
         write_registration = self.writers[Registration].add
@@ -283,7 +283,10 @@ class Command(BaseCommand):
             # The last mission takes as many organisations as it needs to reach the target exactly.
             chosen = rng.sample(org_ids, len(org_ids) if index == len(missions) - 1 else per_mission)
             attending = []
-            snapshot = subject_type.undertaking(Registration(mission=mission)).snapshot()
+            undertaking = mission_undertaking(mission)
+            snapshot = undertaking.snapshot()
+            # The text as shown names the mission: its hash is the same for every record of the mission.
+            self.record.signed_text_sha256 = text_sha256(text_for(text.body, undertaking, language=text.language))
             for org_id in chosen:
                 if made >= target:
                     break
@@ -342,7 +345,7 @@ class Command(BaseCommand):
             subject_type=RegistrationSubject.key,
             text=text,
             text_kind=text.kind,
-            signed_text_sha256=text.sha256,  # the missions' text names no undertaking: shown as published
+            signed_text_sha256="",  # set per mission: the text as shown names it
             text_version=text.version,
             text_language=text.language,
             text_sha256=text.sha256,
