@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "declaration.receipt_retry": _("Receipt prepared again"),
     "declaration_text.publish": _("Declaration text published"),
     "declaration.verify": _("Declaration checked on the verification page"),
+    "declaration.right_text_invite": _("Signatories invited to sign the right declaration text"),
     "privacy.retention_erase": _("Personal data erased after the retention period"),
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
     # brochures

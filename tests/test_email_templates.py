@@ -43,6 +43,10 @@ def _context() -> dict:
         "organisation": SimpleNamespace(name=NASTY),
         "mission": mission,
         "instrument": SimpleNamespace(name=NASTY),
+        "undertaking": SimpleNamespace(name=NASTY, code="WBSO", reference="MIT-2026-01234"),
+        "organisation_name": NASTY,
+        "text_kind": "Subsidie",
+        "signed_kind": "Innovatiemissie",
         "application": SimpleNamespace(reference="MIT-2026-01234"),
         "declaration": SimpleNamespace(get_decision_display=NASTY),
         "reference": "IMVO-2026-000001",
@@ -73,6 +77,7 @@ def _url_names() -> tuple[str, ...]:
         "accept_url",
         "application_url",
         "verify_url",
+        "subject_url",
     )
 
 

@@ -24,7 +24,7 @@ from instruments.services import (
 )
 from missions.tests.factories import published_text
 
-from .factories import InstrumentFactory, application_at_level
+from .factories import InstrumentFactory, PhaseFactory, application_at_level
 from .test_services import _sign
 
 # Written out by hand from the letter's levels, so that a change to the table shows up here.
@@ -89,7 +89,7 @@ def _fulfil(key, application, user):
 @pytest.mark.parametrize("level", FrameworkLevel.values)
 @pytest.mark.parametrize("key", ["read", "declaration", "self_assessment"])
 def test_the_services_take_exactly_the_conditions_the_level_asks(level, key):
-    published_text()
+    published_text(kind="subsidy")
     application, user = application_at_level(level)
     assert application.level == level
     if key in ASKED[level]:
@@ -99,8 +99,10 @@ def test_the_services_take_exactly_the_conditions_the_level_asks(level, key):
             _fulfil(key, application, user)
 
 
+@pytest.mark.django_db
 def test_the_level_form_asks_how_each_condition_relates_to_the_purpose():
-    form = LevelForm(data={"level": 2, "purpose_1": "Doel 1", "purpose_2": "Doel 2"})
+    phase = PhaseFactory()
+    form = LevelForm(data={"level": 2, "purpose_1": "Doel 1", "purpose_2": "Doel 2", "phase": phase.pk})
     assert form.is_valid(), form.errors
     assert form.purpose_links() == {"1": "Doel 1", "2": "Doel 2", "3": "", "4": ""}
     with translation.override("en"):

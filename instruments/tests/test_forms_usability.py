@@ -155,7 +155,7 @@ def test_a_failed_read_confirmation_is_shown_in_the_summary(client):
 
 
 def test_a_failed_declaration_keeps_its_answers_and_names_each_problem(client):
-    published_text()
+    published_text(kind="subsidy")
     application, user = started(2)
     client.force_login(user)
     sign = reverse("instruments:application_sign", args=[application.pk])
@@ -172,7 +172,7 @@ def test_a_failed_declaration_keeps_its_answers_and_names_each_problem(client):
 
 
 def test_a_failed_reuse_is_shown_in_the_summary(client):
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     client.force_login(signer)
     client.post(reverse("instruments:application_read", args=[application.pk]), {"confirm": "on"})

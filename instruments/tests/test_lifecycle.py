@@ -63,7 +63,7 @@ def test_the_status_rule(level):
 
 @pytest.mark.django_db
 def test_level_two_open_then_follow_up_after_declining_then_complete_after_endorsing():
-    published_text()
+    published_text(kind="subsidy")
     staff = StaffUserFactory()
     application, user = application_at_level(2)
     assert application.status == ApplicationStatus.OPEN
@@ -85,7 +85,7 @@ def test_level_two_open_then_follow_up_after_declining_then_complete_after_endor
 
 @pytest.mark.django_db
 def test_level_four_follows_up_until_rvo_agrees_the_plan():
-    published_text()
+    published_text(kind="subsidy")
     staff = StaffUserFactory()
     application, user = application_at_level(4)
     assert application.status == ApplicationStatus.FOLLOW_UP
@@ -105,7 +105,7 @@ def test_level_four_follows_up_until_rvo_agrees_the_plan():
 
 @pytest.mark.django_db
 def test_the_application_page_offers_the_actions_of_the_state_and_says_what_happens_next(client):
-    published_text()
+    published_text(kind="subsidy")
     staff = StaffUserFactory()
     application, user = application_at_level(3)
     client.force_login(user)

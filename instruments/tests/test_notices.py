@@ -60,7 +60,7 @@ def _mails(kind):
 def test_completing_the_conditions_mails_the_applicant_and_the_signatory_once_in_their_language(
     django_capture_on_commit_callbacks,
 ):
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2, name_nl="Innovatiekrediet", name_en="Innovation credit")
     applicant = _member(application, language="en")
     application.created_by = applicant
@@ -91,7 +91,7 @@ def test_completing_the_conditions_mails_the_applicant_and_the_signatory_once_in
 
 
 def test_a_declaration_before_the_other_conditions_gets_its_own_mail_then_the_confirmation():
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(3)
     application = _sign(application, signer)
     [recorded] = _mails("declaration_recorded")
@@ -117,7 +117,7 @@ def test_level_one_is_confirmed_without_a_receipt_and_level_zero_sends_nothing()
 
 
 def test_the_page_confirms_with_the_references_the_code_the_receipt_and_a_prefilled_check(client):
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     client.force_login(signer)
     url = reverse("instruments:application", args=[application.pk])
@@ -145,7 +145,7 @@ def test_the_page_confirms_with_the_references_the_code_the_receipt_and_a_prefil
 
 
 def test_a_member_who_cannot_sign_asks_every_active_signatory_once_a_day(client):
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     second = MembershipFactory(organisation=application.organisation, role="member").user
     MembershipFactory(organisation=application.organisation, user__is_active=False)  # no mail to a closed account
@@ -176,7 +176,7 @@ def test_a_member_who_cannot_sign_asks_every_active_signatory_once_a_day(client)
 
 
 def test_the_service_refuses_what_the_button_does_not_offer():
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     member = _member(application)
     with pytest.raises(SignatoryCanSign):
@@ -208,7 +208,7 @@ def test_a_level_without_a_declaration_offers_no_button(client):
 
 
 def test_signatories_are_reminded_once_after_three_days_while_the_declaration_is_missing():
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     member = _member(application)
     signature_request_create(application=application, actor=member)
@@ -234,7 +234,7 @@ def test_beat_runs_the_instrument_reminders():
 
 
 def test_a_declined_declaration_is_mailed_with_what_happens_instead():
-    published_text()
+    published_text(kind="subsidy")
     application, signer = started(2)
     application_confirm_read(application=application, actor=signer)
     _sign(application, signer, decision=Decision.NOT_ENDORSED, explanation="Nog geen beleid.")
@@ -246,7 +246,7 @@ def test_a_declined_declaration_is_mailed_with_what_happens_instead():
 
 
 def test_the_application_page_reads_its_requests_in_a_bounded_number_of_queries(client, django_assert_max_num_queries):
-    published_text()
+    published_text(kind="subsidy")
     application, _signer = started(2)
     member = _member(application)
     for days in range(5):
