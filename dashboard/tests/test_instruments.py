@@ -36,7 +36,7 @@ def test_reach_page_counts_brochures_levels_and_declarations_of_the_pseudo_data_
 ):
     settings.DASHBOARD_MIN_CELL = 3
     staff = StaffUserFactory()
-    published_text()
+    published_text(kind="subsidy")
     one, two = InstrumentFactory(sectors="C", code="A-1"), InstrumentFactory(sectors="C", code="B-2")
     InstrumentFactory(code="C-3")
     for instrument in (one, two):
