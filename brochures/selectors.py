@@ -2,9 +2,12 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+
+from missions.models import Mission
 
 from .constants import PDF_TEMPLATE_VERSION, BrochureKind, StaffListState, VersionStatus
 from .models import LANGUAGE_CHOICES, Brochure, BrochureVersion, Rendition
@@ -100,6 +103,12 @@ def brochure_list_for_staff(*, filters: StaffBrochureFilters | None = None) -> Q
     elif filters.state == StaffListState.UNPUBLISHED:
         brochures = brochures.filter(~published)
     return brochures.order_by("position", "slug", "pk")
+
+
+def missions_without_pack(*, today: date) -> QuerySet:
+    """Missions that have not ended and have no information pack yet, the first to start first
+    (a mission long past needs none: the list stays short whatever the years of history)."""
+    return Mission.objects.filter(information_pack__isnull=True, ends_on__gte=today).order_by("starts_on", "pk")
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,18 @@ def test_the_list_is_in_the_back_office_menu(staff_client):
     page = staff_client.get(reverse("brochures:manage")).content.decode()
     assert 'aria-current="page" href="/brochures/manage/"' in page
     assert reverse("staff:instrument_list") in page and reverse("staff:mission_list") in page
+
+
+def test_missions_without_a_pack_are_the_ones_not_ended(staff_client):
+    from datetime import timedelta
+
+    from missions.tests.factories import MissionFactory
+
+    today = timezone.localdate()
+    MissionFactory(title_nl="Lang voorbij", starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=395))
+    coming = MissionFactory(
+        title_nl="Binnenkort", starts_on=today + timedelta(days=20), ends_on=today + timedelta(days=25)
+    )
+    response = staff_client.get(reverse("brochures:manage"))
+    assert [m.pk for m in response.context["missions_without_pack"]] == [coming.pk]
+    assert response.context["missions_without_pack_count"] == 1

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,7 @@ from ..selectors import (
     brochure_rows_for_staff,
     brochure_version_sections,
     draft_get,
+    missions_without_pack,
     rendition_for_version,
 )
 from ..services import (
@@ -51,6 +53,9 @@ def _staff_version(pk: int) -> BrochureVersion:
     return get_object_or_404(BrochureVersion.objects.select_related("brochure__mission", "brochure__instrument"), pk=pk)
 
 
+MISSIONS_WITHOUT_PACK_SHOWN = 10
+
+
 class ManageListView(BrochureManageMixin, ListView):
     """Every brochure per language, searched, filtered and paged (``brochure_rows_for_staff``:
     a bounded number of queries per page, whatever the number of brochures and versions)."""
@@ -68,8 +73,12 @@ class ManageListView(BrochureManageMixin, ListView):
         context = super().get_context_data(filter_form=self.filter_form, **kwargs)
         context["rows"] = brochure_rows_for_staff(context["brochures"], language=self.filters.language)
         context["filtered"] = any(getattr(self.filters, name) for name in self.filter_form.fields)
-        context["missions_without_pack"] = list(
-            Mission.objects.filter(information_pack__isnull=True).order_by("starts_on")[:50]
+        missions = missions_without_pack(today=timezone.localdate())
+        context["missions_without_pack"] = list(missions[:MISSIONS_WITHOUT_PACK_SHOWN])
+        context["missions_without_pack_count"] = (
+            len(context["missions_without_pack"])
+            if len(context["missions_without_pack"]) < MISSIONS_WITHOUT_PACK_SHOWN
+            else missions.count()
         )
         return context
 

@@ -4,7 +4,15 @@ import itertools
 
 import pytest
 
-from instruments.rules import Scores, framework_level, framework_points, imvo_risk_suggestion
+from instruments.rules import (
+    LevelNeeds,
+    Scores,
+    framework_level,
+    framework_points,
+    imvo_risk_suggestion,
+    level_needs,
+    risk_override_needs_reason,
+)
 
 
 def scores(burden=1, lpf=1, cost=1, risk=1, size=1):
@@ -84,3 +92,25 @@ def test_scores_outside_the_scale_are_refused():
 )
 def test_imvo_risk_suggestion(sectors, countries, kind, abroad, expected):
     assert imvo_risk_suggestion(sectors=sectors, countries=countries, kind=kind, used_abroad=abroad) == expected
+
+
+@pytest.mark.parametrize(
+    ("level", "suggested", "purposes", "phase", "reason"),
+    [
+        (0, 2, (), False, False),
+        (1, 2, (1,), True, False),
+        (2, 2, (1, 2), True, False),
+        (3, 2, (1, 2, 3), True, True),  # one above the suggestion
+        (4, 4, (1, 2, 3, 4), True, False),
+        (1, None, (1,), True, False),  # no assessment: no suggestion to be above
+    ],
+)
+def test_what_a_level_needs(level, suggested, purposes, phase, reason):
+    assert level_needs(level=level, suggested_level=suggested) == LevelNeeds(
+        purposes=purposes, phase=phase, higher_reason=reason
+    )
+
+
+def test_a_risk_other_than_the_suggestion_needs_a_reason():
+    assert risk_override_needs_reason(imvo_risk=3, suggested_risk=4)
+    assert not risk_override_needs_reason(imvo_risk=4, suggested_risk=4)

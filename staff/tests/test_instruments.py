@@ -168,3 +168,10 @@ def test_staff_action_refreshes_every_instrument_brochure_in_the_worker(staff_cl
     assert response.status_code == 302 and response["Location"] == reverse("staff:instrument_list")
     assert Instrument.objects.filter(imvo_brochure__isnull=True).count() == 0
     assert Rendition.objects.filter(version__brochure__kind="instrument").count() == 6
+
+
+def test_the_instrument_list_has_a_bounded_number_of_queries(staff_client, django_assert_max_num_queries):
+    InstrumentFactory.create_batch(60)
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(reverse("staff:instrument_list"))
+    assert response.status_code == 200 and len(response.context["instruments"]) == 50
