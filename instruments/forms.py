@@ -46,6 +46,11 @@ class InstrumentForm(forms.ModelForm):
             "summary_nl": forms.Textarea(attrs={"rows": 3}),
             "summary_en": forms.Textarea(attrs={"rows": 3}),
         }
+        # Never Django's "Er bestaat al een Instrument met eenzelfde Code.": say what to do instead.
+        error_messages = {
+            "code": {"unique": _("Another instrument already has this code. RVO codes are unique: check the code.")},
+            "slug": {"unique": _("Another instrument already uses this web address. Choose another one.")},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,6 +217,7 @@ class PhaseForm(forms.ModelForm):
         model = RolloutPhase
         fields = ["number", "name_nl", "name_en", "effective_from", "description"]
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        error_messages = {"number": {"unique": _("There is a phase with this number already. Choose another number.")}}
 
 
 class ImportForm(forms.Form):

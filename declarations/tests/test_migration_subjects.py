@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from declarations.constants import GENESIS_HASH
-from declarations.hashing import personal_hash, record_hash
+from declarations.hashing import FORMAT_FIELDS, personal_hash, record_hash
 from declarations.invitations import declarations_right_text_invite
 from declarations.keys import current_chain_key
 from declarations.models import Declaration
@@ -31,34 +31,8 @@ from organisations.models import Organisation
 from tests.factories import member_of
 
 BEFORE = [("declarations", "0010_merge_reference_and_authority")]
-OLD_COLUMNS = (
-    "sequence",
-    "reference",
-    "registration_id",
-    "instrument_application_id",
-    "instrument_code",
-    "application_reference",
-    "framework_level",
-    "organisation_id",
-    "organisation_name",
-    "organisation_kvk",
-    "text_id",
-    "text_version",
-    "text_language",
-    "text_sha256",
-    "decision",
-    "explanation",
-    "confirms_authority",
-    "authority",
-    "user_id",
-    "signed_at",
-    "brochure_version",
-    "reused_from_id",
-    "personal_hash",
-    "previous_hash",
-    "key_id",
-    "record_hash",
-)
+# The columns the previous release wrote: format 1 names its fields by their columns.
+OLD_COLUMNS = (*FORMAT_FIELDS[1], "key_id", "record_hash")
 
 
 def _migrate(target):

@@ -363,12 +363,38 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
+def _changes_common(record, chain) -> dict:
+    """A different value for each column every format commits to."""
+    return {
+        "organisation_id": record.organisation_id + 1000,
+        "organisation_name": record.organisation_name + ".",
+        "organisation_kvk": "00000000",
+        "text_id": record.text_id + 1000,
+        "text_version": record.text_version + 1,
+        "text_language": "en",
+        "text_sha256": "0" * 64,
+        "decision": "withdrawn",
+        "explanation": "Toegevoegd",
+        "confirms_authority": not record.confirms_authority,
+        "user_id": (record.user_id or 0) + 1000,
+        "signed_at": record.signed_at + timedelta(microseconds=1),
+        "brochure_version": "v9",
+        "reused_from_id": chain[1].pk,
+        "personal_hash": "1" * 64,
+        "previous_hash": "2" * 64,
+        "record_hash": "3" * 64,
+        "key_id": LEGACY_KEY_ID,
+        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
+    }
+
+
 def test_every_evidential_column_is_covered(chain, capsys):
     """Besides the random draws: each column of a record, a personal row and a checkpoint, changed once."""
     figures = Figures(capsys, "every column once")
     middle, checkpoint = chain[7], Checkpoint.objects.get(number=2)
     assert (chain[2].format_version, middle.format_version) == (1, 2)
     changes = {
+        **_changes_common(middle, chain),
         "format_version": 1,
         "subject_type": "instrument_application",
         "subject_id": middle.subject_id + 1000,
@@ -376,56 +402,19 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "text_kind": "subsidy",
         "signed_text_sha256": "4" * 64,
         "sequence": 999,
-        "organisation_id": middle.organisation_id + 1000,
-        "organisation_name": middle.organisation_name + ".",
-        "organisation_kvk": "00000000",
-        "text_id": middle.text_id + 1000,
-        "text_version": middle.text_version + 1,
-        "text_language": "en",
-        "text_sha256": "0" * 64,
-        "decision": "withdrawn",
-        "explanation": "Toegevoegd",
-        "confirms_authority": not middle.confirms_authority,
-        "user_id": (middle.user_id or 0) + 1000,
-        "signed_at": middle.signed_at + timedelta(microseconds=1),
-        "brochure_version": "v9",
-        "reused_from_id": chain[1].pk,
-        "personal_hash": "1" * 64,
-        "previous_hash": "2" * 64,
-        "record_hash": "3" * 64,
-        "key_id": LEGACY_KEY_ID,
         "reference": "",  # format 2 hashes it empty or not
-        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
     }
     assert set(changes) == set(RECORD_COLUMNS)
     legacy = chain[2]
     changes_1 = {
+        **_changes_common(legacy, chain),
         "sequence": 998,
         "registration_id": legacy.legacy_registration_id + 1000,
         "instrument_application_id": 5,
         "instrument_code": "X",
         "application_reference": "R-1",
         "framework_level": 2,
-        "organisation_id": legacy.organisation_id + 1000,
-        "organisation_name": legacy.organisation_name + ".",
-        "organisation_kvk": "00000000",
-        "text_id": legacy.text_id + 1000,
-        "text_version": legacy.text_version + 1,
-        "text_language": "en",
-        "text_sha256": "0" * 64,
-        "decision": "withdrawn",
-        "explanation": "Toegevoegd",
-        "confirms_authority": not legacy.confirms_authority,
-        "user_id": (legacy.user_id or 0) + 1000,
-        "signed_at": legacy.signed_at + timedelta(microseconds=1),
-        "brochure_version": "v9",
-        "reused_from_id": chain[1].pk,
-        "personal_hash": "1" * 64,
-        "previous_hash": "2" * 64,
-        "record_hash": "3" * 64,
-        "key_id": LEGACY_KEY_ID,
         "reference": "",  # posing as a record from before references (format 1 leaves it out when empty)
-        "authority": "eherkenning;urn:etoegang:core:assurance-class:loa4;2026-01-01T00:00:00+00:00",
     }
     assert set(changes_1) == set(FORMAT_1_COLUMNS)
     # The subject copy of a format 1 record is outside its hash: verification compares it instead.

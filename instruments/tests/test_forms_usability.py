@@ -213,3 +213,32 @@ def test_a_person_without_an_organisation_is_told_what_to_do_first(client):
     client.force_login(user)
     page = client.get(reverse("instruments:apply", args=[instrument.slug])).content.decode()
     assert "Alleen leden van een organisatie" in page and '<form method="post" action="/instruments/' not in page
+
+
+@pytest.mark.django_db
+def test_a_taken_code_or_phase_number_gets_the_portals_own_message_not_djangos():
+    from instruments.forms import InstrumentForm, PhaseForm
+
+    from .factories import InstrumentFactory, PhaseFactory
+
+    taken = InstrumentFactory(code="WBSO-1")
+    form = InstrumentForm(
+        data={
+            "code": taken.code,
+            "name_nl": "Nieuw",
+            "name_en": "New",
+            "kind": taken.kind,
+            "policy_area": taken.policy_area,
+            "status": taken.status,
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors["code"] == [
+        "Een ander instrument heeft deze code al. Codes van RVO zijn uniek: controleer de code."
+    ]
+    phase = PhaseFactory()
+    form = PhaseForm(
+        data={"number": phase.number, "name_nl": "Fase", "name_en": "Phase", "effective_from": "2027-01-01"}
+    )
+    assert not form.is_valid()
+    assert "eenzelfde" not in str(form.errors) and "Er is al een fase met dit nummer" in str(form.errors)
