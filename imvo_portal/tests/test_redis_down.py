@@ -114,6 +114,7 @@ ROUTE_KWARGS = {
     "instruments:application_read": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_sign": lambda w: {"pk": w.instrument_application.pk},
     "instruments:application_self_assessment": lambda w: {"pk": w.instrument_application.pk},
+    "instruments:application_ask": lambda w: {"pk": w.instrument_application.pk},
     "instrument_staff:detail": lambda w: {"pk": w.instrument.pk},
     "instrument_staff:edit": lambda w: {"pk": w.instrument.pk},
     "instrument_staff:assess": lambda w: {"pk": w.instrument.pk},
