@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
+from declarations.exceptions import ReuseNoLongerValid
 
 from .conditions import CONDITIONS
 from .constants import Criterion, FrameworkLevel, FrameworkStage, InstrumentKind, PolicyArea, SelfAssessmentAnswer
@@ -339,7 +340,10 @@ class InstrumentDeclarationForm(forms.Form):
 class ReuseDeclarationForm(forms.Form):
     """Confirm the organisation's earlier endorsement again for this application, under one's own name."""
 
-    reused_from = forms.IntegerField(widget=forms.HiddenInput)
+    reused_from = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": ReuseNoLongerValid.message, "invalid": ReuseNoLongerValid.message},
+    )
     reuse_position = forms.CharField(
         label=_("Your position"),
         max_length=150,

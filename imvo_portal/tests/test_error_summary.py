@@ -140,3 +140,29 @@ def test_looking_for_forms_evaluates_no_lazy_value(client):
     without a form is never made, so an anonymous page sets no cookie."""
     response = client.get("/privacy/")
     assert "csrftoken" not in response.cookies
+
+
+def test_a_form_posted_elsewhere_comes_back_on_its_page_to_its_own_form_only(rf):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from imvo_portal.forms import failed_post_redirect, failed_post_restore
+
+    class Confirm(forms.Form):
+        confirm = forms.BooleanField()
+
+    class Answer(forms.Form):
+        answer = forms.CharField()
+
+    session = SessionStore()
+    post = rf.post("/things/5/answer/", {"answer": ""})
+    post.session = session
+    form = Answer(post.POST)
+    assert not form.is_valid()
+    response = failed_post_redirect(post, form, to="/things/5/", key="answer")
+    assert response.url == "/things/5/"
+    get = rf.get("/things/5/")
+    get.session = session
+    assert failed_post_restore(get, Confirm, key="confirm") is None  # another form of the page stays clean
+    restored = failed_post_restore(get, Answer, key="answer")
+    assert restored is not None and "answer" in restored.errors
+    assert failed_post_restore(get, Answer, key="answer") is None  # once

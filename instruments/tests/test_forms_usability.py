@@ -83,6 +83,8 @@ def test_no_company_form_shows_a_django_default_message(language):
         InstrumentDeclarationForm(data={"signatory_name": long, "signatory_position": long, "explanation": long}),
         ReuseDeclarationForm(data={"reused_from": "1", "reuse_position": ""}),
         ReuseDeclarationForm(data={"reused_from": "1", "reuse_position": long}),
+        ReuseDeclarationForm(data={"reused_from": "x", "reuse_position": "CFO"}),
+        ReuseDeclarationForm(data={"reuse_position": "CFO"}),
         SelfAssessmentForm(data={"policy": "maybe", "notes": long}),
     ]
     with translation.override(language):
