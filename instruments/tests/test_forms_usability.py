@@ -4,6 +4,7 @@ never one of Django's default messages."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from declarations.models import Declaration
 from instruments.forms import (
@@ -21,6 +22,14 @@ from tests.factories import MembershipFactory, member_of
 from .journey import instrument_at, started, summary, title
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _dutch():
+    """Forms built outside a request speak the thread's language: these tests read Dutch messages."""
+    with translation.override("nl"):
+        yield
+
 
 #: Django's own messages (Dutch and English) that a company user must never read.
 DJANGO_DEFAULTS = (
