@@ -43,7 +43,7 @@ from .models import (
 )
 from .references import reference_next, reference_prefix, verification_code
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
-from .subjects import subject_key_for, subject_type_get, text_for, undertaking_of
+from .subjects import subject_key_for, subject_type_get, text_as_signed, text_for, undertaking_of
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
 
 logger = logging.getLogger(__name__)
@@ -367,7 +367,7 @@ def receipt_render(*, receipt_id: int) -> bool:
         "undertaking": undertaking,
         "subject_label": subject_type_get(declaration.subject_type).label(),
         "text": declaration.text,
-        "text_body": text_for(declaration.text.body, undertaking, language=declaration.text.language),
+        "text_body": text_as_signed(declaration),
         "verification_code": code,
         "verify_url": verify_url,
         "verify_link": verify_link,

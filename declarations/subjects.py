@@ -161,6 +161,12 @@ def text_for(body: str, undertaking: Undertaking | None, *, language: str) -> st
     return body.replace(UNDERTAKING_PLACEHOLDER, f"{undertaking.name(language)} ({undertaking.code})")
 
 
+def text_as_signed(declaration) -> str:
+    """The text its signatory read and signed: the body with the undertaking as recorded, in the
+    language it was signed in (receipts and e-mails show it; ``signed_text_sha256`` hashes it)."""
+    return text_for(declaration.text.body, undertaking_of(declaration), language=declaration.text.language)
+
+
 def is_current(declaration, subject=None) -> bool:
     subject = subject if subject is not None else subject_of(declaration)
     if subject is None:

@@ -4,6 +4,7 @@
   complete; to the user who started it and the signatory of its declaration.
 - A declaration recorded (``declaration_recorded``): once per declaration, when it does not
   complete the conditions (else the confirmation carries it).
+  Both carry the declaration's text as signed, in the language it was signed in.
 - A member who cannot sign asks the organisation's signatories (``signature_request_create``):
   at most once per application per day; one reminder per request after
   ``SIGNATURE_REMINDER_AFTER_DAYS`` while the declaration is still missing.
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
+from declarations.subjects import text_as_signed
 from notifications.services import email_queue
 from organisations.constants import SIGNATURE_REMINDER_AFTER_DAYS
 from organisations.policies import can, require
@@ -77,13 +79,25 @@ def conditions_complete_mail(application: InstrumentApplication) -> int:
     """The confirmation that the application's conditions are complete: once per application."""
     declaration = application.current_declaration
     recipients = _recipients(application, declaration.user if declaration else None)
-    return _mail(application, "conditions_complete", recipients, dedupe=f"instrument-complete:{application.pk}")
+    return _mail(
+        application,
+        "conditions_complete",
+        recipients,
+        dedupe=f"instrument-complete:{application.pk}",
+        context={"signed_text": text_as_signed(declaration) if declaration else ""},
+    )
 
 
 def declaration_recorded_mail(application: InstrumentApplication, declaration) -> int:
     """The signatory's answer was recorded for the application: once per declaration."""
     recipients = _recipients(application, declaration.user)
-    return _mail(application, "declaration_recorded", recipients, dedupe=f"instrument-declaration:{declaration.pk}")
+    return _mail(
+        application,
+        "declaration_recorded",
+        recipients,
+        dedupe=f"instrument-declaration:{declaration.pk}",
+        context={"signed_text": text_as_signed(declaration)},
+    )
 
 
 def _signature_mail(signature_request: SignatureRequest, template: str, recipients) -> int:

@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from declarations.constants import Decision
+from declarations.constants import Decision, TextKind
+from declarations.demo import text_body
 from declarations.references import verification_code
-from declarations.services import DeclarationInput
+from declarations.services import DeclarationInput, declaration_text_publish
+from declarations.subjects import text_for
+from instruments.constants import InstrumentKind
 from instruments.exceptions import NoSignatory, SignatoryCanSign, SignatureAlreadyRequested, SignatureNotNeeded
 from instruments.models import SignatureRequest
 from instruments.services import (
@@ -102,6 +105,44 @@ def test_a_declaration_before_the_other_conditions_gets_its_own_mail_then_the_co
     application_self_assessment_submit(application=application, actor=signer, answers=answers)
     [complete] = _mails("conditions_complete")
     assert complete.to == [signer.email]
+
+
+def test_the_mails_after_signing_carry_the_text_as_signed_in_the_language_it_was_signed_in():
+    """A signatory who reads English signs the English subsidy text; the Dutch applicant's mail
+    is in Dutch around it, but the declaration text in it is the English one that was signed."""
+    texts = {
+        language: declaration_text_publish(
+            version=1, language=language, kind=TextKind.SUBSIDY, body=text_body(TextKind.SUBSIDY, language)
+        )
+        for language in ("nl", "en")
+    }
+    application, signer = started(2, kind=InstrumentKind.SUBSIDY, name_nl="Groeiregeling", name_en="Growth scheme")
+    signer.language = "en"
+    signer.save(update_fields=["language"])
+    applicant = _member(application, language="nl")
+    application.created_by = applicant
+    application.save(update_fields=["created_by"])
+    application_confirm_read(application=application, actor=applicant)
+    application = _sign(application, signer, text_id=texts["en"].pk)
+    undertaking = application.current_declaration.undertaking
+    signed = text_for(texts["en"].body, undertaking, language="en")
+    assert "Growth scheme (" + application.instrument.code + ")" in signed
+    mails = {tuple(m.to): m.body_text for m in _mails("conditions_complete")}
+    english, dutch = mails[(signer.email,)], mails[(applicant.email,)]
+    assert "The text as signed:\n\n" + signed + "\n" in english
+    assert "De tekst zoals ondertekend:\n\n" + signed + "\n" in dutch
+    assert text_for(texts["nl"].body, undertaking, language="nl") not in dutch
+
+
+def test_a_declaration_recorded_mail_carries_the_text_as_signed():
+    text = declaration_text_publish(
+        version=1, language="nl", kind=TextKind.FINANCE, body=text_body(TextKind.FINANCE, "nl")
+    )
+    application, signer = started(3, kind=InstrumentKind.LOAN, name_nl="Groeifaciliteit")
+    application = _sign(application, signer)
+    [recorded] = _mails("declaration_recorded")
+    signed = text_for(text.body, application.current_declaration.undertaking, language="nl")
+    assert "Groeifaciliteit (" in signed and "De tekst zoals ondertekend:\n\n" + signed + "\n" in recorded.body_text
 
 
 def test_level_one_is_confirmed_without_a_receipt_and_level_zero_sends_nothing():
