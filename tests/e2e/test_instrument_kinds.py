@@ -45,7 +45,7 @@ UI = {
 
 
 def test_every_kind_of_text_is_covered():
-    assert set(TEXT_KIND_OF_INSTRUMENT[kind] for kind in INSTRUMENTS) == set(TextKind.values)
+    assert {TEXT_KIND_OF_INSTRUMENT[kind] for kind in INSTRUMENTS} == set(TextKind.values)
 
 
 def _normalised(text: str) -> str:
@@ -70,17 +70,19 @@ def _blocks(markdown: str) -> list[str]:
     return blocks
 
 
-def _new_page(browser, live_server, email: str, language: str):
-    """A fresh browser (own cookies) logged in as ``email``, switched to English by the language link if asked."""
+def _new_page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="nl-NL", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15000)
-    login(page, email, PASSWORD)
+    return page
+
+
+def _to_english(page, language: str) -> None:
+    """For the English run: the language link in the header (it keeps the page and its query)."""
     if language == "en":
         page.locator(".language-switch a[hreflang=en]").click()
         page.wait_for_load_state()
         assert page.locator("html").get_attribute("lang") == "en"
-    return page
 
 
 def _step(page, label: str) -> None:
@@ -105,6 +107,7 @@ def test_a_company_applies_and_signs_the_text_of_the_instruments_kind(
     undertaking = f"{name} ({instrument.code})"
     text_kind = TEXT_KIND_OF_INSTRUMENT[kind]
     signed = text_body(text_kind, language).replace("{undertaking}", undertaking)
+    assert undertaking in signed  # every kind's current text names its undertaking
     organisation = OrganisationFactory(name="Ketenbouw B.V.")
     member = MembershipFactory(
         organisation=organisation,
@@ -123,7 +126,9 @@ def test_a_company_applies_and_signs_the_text_of_the_instruments_kind(
     reference = f"APP-{kind.value.upper()}-{language.upper()}-1"
 
     # The member finds the instrument, applies and confirms the IMVO information.
-    page = _new_page(browser, live_server, member.email, language)
+    page = _new_page(browser, live_server)
+    login(page, member.email, PASSWORD)
+    _to_english(page, language)
     page.goto("/instruments/")
     page.locator("#id_q").fill(name)
     page.locator("form[role=search] [type=submit]").click()
@@ -152,19 +157,24 @@ def test_a_company_applies_and_signs_the_text_of_the_instruments_kind(
     link = re.search(r"(http://\S+/instruments/applications/\d+/#sign)", asked.body_text).group(1)
     assert link.startswith(live_server.url) and reference in asked.subject
 
-    # The signatory follows the link and reads the text of this kind of undertaking, word for word.
-    signer = _new_page(browser, live_server, signatory.email, language)
+    # The signatory follows the link, logs in and reads the text of this kind of undertaking, word for word.
+    signer = _new_page(browser, live_server)
     signer.goto(link)
+    assert "/accounts/login/" in signer.url
+    _to_english(signer, language)
+    signer.locator("#id_username").fill(signatory.email)
+    signer.locator("#id_password").fill(PASSWORD)
+    signer.locator("main form [type=submit]").first.click()
+    signer.wait_for_load_state()
+    assert signer.url.split("#")[0] == link.split("#")[0]  # back on the application after logging in
     text = signer.locator("#declaration-text")
     assert text.get_attribute("lang") == language
     shown = [_normalised(t) for t in text.locator("p, li").all_inner_texts()]
     assert shown == _blocks(signed)
     assert text.locator("ol > li").count() == len(re.findall(r"^\d+\. ", signed, re.M))
-    if text_kind == TextKind.MISSION:
-        assert MISSION_WORDING[language] in text.inner_text()
-    else:
-        assert undertaking in text.inner_text()
-        assert MISSION_WORDING[language] not in text.inner_text().lower()
+    assert undertaking in text.inner_text()
+    # Only the missions' text speaks of an innovation mission.
+    assert (MISSION_WORDING[language] in text.inner_text().lower()) == (text_kind == TextKind.MISSION)
     _step(signer, "the text to sign")
     signer.locator("input[name=decision][value=endorsed]").check()
     signer.locator("#id_signatory_name").fill(signatory.full_name)
@@ -188,7 +198,8 @@ def test_a_company_applies_and_signs_the_text_of_the_instruments_kind(
     pdf = tmp_path / "receipt.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
-    receipt = _normalised(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout)
+    receipt = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
+    receipt = _normalised(receipt)
     # pdftotext joins a word broken at a line end and drops its hyphen ("E2E-" + "SUBSIDY"): compared without hyphens.
     for block in _blocks(signed):
         assert _unhyphenated(block) in _unhyphenated(receipt)
