@@ -239,6 +239,8 @@ def test_a_company_applies_and_signs_the_text_of_the_instruments_kind(
     # The signatory's data: the page and the JSON, with the declaration listed.
     response = signer.goto("/accounts/my-data/")
     assert response.status == 200
+    listed = signer.locator("main li", has_text=declaration.reference)
+    assert f"({instrument.code})" in listed.inner_text()
     _step(signer, "my data")
     download_url = signer.locator("#download-json").get_attribute("href")
     response = signer.request.get(download_url)
