@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from declarations.models import Declaration
+from instruments.subjects import text_kind_for
 from instruments.tests.factories import InstrumentFactory, PhaseFactory
 from missions.tests.factories import published_text
 from tests.e2e.conftest import CHROMIUM_ARGS, assert_accessible, login, screenshot  # noqa: F401
@@ -26,8 +27,8 @@ def _page(browser, live_server):
 def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_server, settings, transactional_db):
     settings.DASHBOARD_MIN_CELL = 1
     settings.DASHBOARD_CACHE_SECONDS = 0
-    published_text()
     instrument = InstrumentFactory(sectors="C", name_nl="Regeling ketenverduurzaming", name_en="Chain scheme")
+    published_text(kind=text_kind_for(instrument))  # the text of the instrument's kind of undertaking
     phase = PhaseFactory(number=1, name_nl="Fase 1", name_en="Phase 1", effective_from=timezone.localdate())
     staff = StaffUserFactory(email="rvo-e2e@example.org")
     ministry = MinistryUserFactory(email="min-e2e@example.org")
@@ -105,7 +106,7 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
     screenshot(page, "instrument-company-signed")
     page.context.close()
     declaration = Declaration.objects.get(subject_snapshot__reference="KETEN-2026-001")
-    assert declaration.framework_level == 2 and declaration.instrument_code == instrument.code
+    assert declaration.undertaking.extra["framework_level"] == 2 and declaration.undertaking.code == instrument.code
 
     # The ministry's page counts it.
     page = _page(browser, live_server)
