@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from declarations.models import Declaration
 from declarations.references import verification_code
+from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,10 +48,10 @@ def test_a_downloaded_receipt_is_verified_on_the_public_page_in_dutch_and_englis
     call_command("seed_demo", companies=2, force=True)
     login(page, "bedrijf1@demo.example")
     _register_and_sign(page)
-    declaration = Declaration.objects.get(
-        registration__mission__slug="waterstof-japan",
-        registration__organisation__memberships__user__email="bedrijf1@demo.example",
+    registration = Registration.objects.get(
+        mission__slug="waterstof-japan", organisation__memberships__user__email="bedrijf1@demo.example"
     )
+    declaration = Declaration.objects.for_subject(registration).get()
     code = verification_code(declaration)
 
     # The confirmation: short reference and code up front, hashes only under "technical details".
