@@ -283,7 +283,7 @@ def _seeded_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Simpl
             for language in ("nl", "en"):
                 version = BrochureVersion.objects.get(brochure__slug="imvo", language=language, number=1)
                 rendition_render(rendition_id=rendition_for_version(version=version).pk)
-            declaration = Declaration.objects.select_related("registration").order_by("pk").first()
+            declaration = Declaration.objects.filter(subject_type="mission_registration").order_by("pk").first()
             registration = declaration.subject
             membership = (
                 Membership.objects.filter(organisation=registration.organisation).order_by("user__email").first()
