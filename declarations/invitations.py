@@ -17,7 +17,7 @@ from organisations.models import Membership
 
 from .constants import RECORD_FORMAT_LEGACY, Decision, TextKind
 from .models import Declaration
-from .subjects import is_current, subject_type_get, subject_types, subjects_of, undertaking_of
+from .subjects import is_current, other_kind_of_text, subject_type_get, subject_types, subjects_of, undertaking_of
 
 #: How many candidate records one run reads at a time.
 BATCH = 500
@@ -60,7 +60,7 @@ def declarations_right_text_invite() -> int:
             if subject is None or not is_current(declaration, subject):
                 continue
             undertaking = undertaking_of(declaration, subject)
-            if undertaking.text_kind == (declaration.text_kind or declaration.text.kind):
+            if not other_kind_of_text(declaration, undertaking):
                 continue
             queued += _invite(declaration, subject, undertaking)
 

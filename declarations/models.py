@@ -15,7 +15,7 @@ from .constants import (
     TextKind,
 )
 from .keys import current_chain_key_id
-from .subjects import subject_key_for, subject_of, undertaking_of
+from .subjects import other_kind_of_text, subject_key_for, subject_of, undertaking_of
 
 
 def text_sha256(body: str) -> str:
@@ -261,8 +261,7 @@ class Declaration(models.Model):
 
         Shown on the receipt page and on ``/verify/``; the record itself is never rewritten.
         """
-        expected = self.undertaking.text_kind
-        return bool(expected) and expected != (self.text_kind or self.text.kind)
+        return other_kind_of_text(self, self.undertaking)
 
 
 class DeclarationPersonalData(models.Model):

@@ -26,7 +26,7 @@ from .references import (
     reference_normalise,
     verification_code_matches,
 )
-from .subjects import Undertaking, is_current, subject_of, subject_type_get, undertaking_of
+from .subjects import Undertaking, is_current, other_kind_of_text, subject_of, subject_type_get, undertaking_of
 
 logger = logging.getLogger("imvo.security")
 
@@ -53,8 +53,7 @@ class ReceiptCheck:
 
     @property
     def signed_with_other_kind_of_text(self) -> bool:
-        expected = self.undertaking.text_kind
-        return bool(expected) and expected != (self.declaration.text_kind or self.declaration.text.kind)
+        return other_kind_of_text(self.declaration, self.undertaking)
 
     @property
     def signed_at(self) -> datetime:

@@ -108,7 +108,6 @@ def declaration_reusable_for(*, organisation, text: DeclarationText, exclude_sub
     for candidate in candidates:
         subject = subjects.get((candidate.subject_type, candidate.subject_id))
         if subject is not None and is_current(candidate, subject):
-            candidate.subject_instance = subject
             return candidate
     return None
 

@@ -167,6 +167,14 @@ def text_as_signed(declaration) -> str:
     return text_for(declaration.text.body, undertaking_of(declaration), language=declaration.text.language)
 
 
+def other_kind_of_text(declaration, undertaking: Undertaking) -> bool:
+    """Whether the record was signed on the text of another kind of undertaking than ``undertaking``'s
+    (an instrument signed on the missions' text, before texts had kinds). One rule for the receipt,
+    ``/verify/``, the application page and the invitations."""
+    expected = undertaking.text_kind
+    return bool(expected) and expected != (declaration.text_kind or declaration.text.kind)
+
+
 def is_current(declaration, subject=None) -> bool:
     subject = subject if subject is not None else subject_of(declaration)
     if subject is None:
