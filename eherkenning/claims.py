@@ -71,12 +71,23 @@ def minimum_rank() -> int:
 
 
 def _text(claims: dict, name: str, limit: int) -> str:
+    """The claim as text; longer than ``limit`` refuses the login (a cut-off pseudonym could
+    merge two people into one account, so nothing is ever truncated)."""
     value = claims.get(name) if name else None
     if value is None:
         return ""
     if not isinstance(value, str | int):
         return ""
-    return str(value).strip()[:limit]
+    text = str(value).strip()
+    if len(text) > limit:
+        raise LoginRefused(
+            "claim_too_long",
+            _(
+                "eHerkenning sent a value that is longer than this portal can store. The login is refused "
+                "so that nothing is cut off. Please contact the helpdesk."
+            ),
+        )
+    return text
 
 
 def _services(value) -> list[str]:

@@ -4,8 +4,13 @@ Why Authlib (and not mozilla-django-oidc): it reads the provider's discovery doc
 (``.well-known/openid-configuration``) instead of needing every endpoint as a setting, validates
 the ID token's ``iss``, ``aud``, ``exp``, ``iat``, ``nbf``, ``nonce``, ``azp`` and ``at_hash`` with
 a leeway we choose (mozilla-django-oidc 5 checks the signature and the nonce, not the issuer,
-audience or expiry), does PKCE (S256), refetches the JWKS when a token names an unknown key
-(rotation), and supports ``private_key_jwt`` client authentication.
+audience or expiry), does PKCE (S256) and supports ``private_key_jwt`` client authentication.
+
+Keys (``fetch_jwk_set``): the provider's key set is kept per process for at most
+``OIDC_JWKS_MAX_AGE`` seconds, so a key the provider revokes stops being accepted within that time;
+a token naming an unknown ``kid`` (a new key) or failing its signature with a known one (a key
+replaced under the same ``kid``) fetches the set again, at most once per ``OIDC_JWKS_MIN_REFRESH``
+seconds. Audience (``audience_check``): OpenID Connect Core 3.1.3.7, items 3 to 5.
 
 Discovery happens lazily on the first login and is kept per process (one client per
 configuration); every call to the provider has a timeout (``OIDC_TIMEOUT``).
@@ -13,6 +18,7 @@ configuration); every call to the provider has a timeout (``OIDC_TIMEOUT``).
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from authlib.integrations.django_client import DjangoOAuth2App
@@ -22,7 +28,7 @@ from authlib.oidc.core import CodeIDToken, UserInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError
+from joserfc.errors import BadSignatureError, InvalidClaimError, InvalidKeyIdError, MissingClaimError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
@@ -39,12 +45,34 @@ class DiscoveryError(Exception):
     """The discovery document is not the configured issuer's (or not usable)."""
 
 
+def audience_check(claims: dict, client_id: str) -> None:
+    """OpenID Connect Core 3.1.3.7, items 3 to 5: ``aud`` contains our client id and no audience
+    we do not trust (``OIDC_TRUSTED_AUDIENCES``); with several audiences ``azp`` is present; when
+    ``azp`` is present it is our client id. Raises joserfc's claim errors (``claim`` names it)."""
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not audiences:
+        raise MissingClaimError("aud")
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise InvalidClaimError("aud")
+    trusted = {client_id, *settings.OIDC_TRUSTED_AUDIENCES}
+    if client_id not in audiences or any(a not in trusted for a in audiences):
+        raise InvalidClaimError("aud")
+    azp = claims.get("azp")
+    if len(audiences) > 1 and azp is None:
+        raise MissingClaimError("azp")
+    if azp is not None and azp != client_id:
+        raise InvalidClaimError("azp")
+
+
 class BrokerClient(DjangoOAuth2App):
     """Authlib's Django client with the ID token algorithms pinned to our allow-list and the
     discovery document checked against the configured issuer."""
 
     algorithms: tuple[str, ...] = ("RS256", "ES256")
     expected_issuer: str = ""
+    #: ``time.monotonic()`` when ``server_metadata["jwks"]`` was fetched; None: not yet.
+    jwks_fetched_at: float | None = None
 
     def load_server_metadata(self):
         metadata = super().load_server_metadata()
@@ -55,16 +83,30 @@ class BrokerClient(DjangoOAuth2App):
             raise DiscoveryError(f"discovery document of {self.expected_issuer!r} names another issuer")
         return metadata
 
+    def fetch_jwk_set(self, force=False):
+        """The provider's key set, kept at most ``OIDC_JWKS_MAX_AGE`` seconds; ``force`` (an
+        unknown ``kid``, a failed signature) fetches it again unless that was done in the last
+        ``OIDC_JWKS_MIN_REFRESH`` seconds."""
+        now = time.monotonic()
+        age = float("inf") if self.jwks_fetched_at is None else now - self.jwks_fetched_at
+        cached = self.server_metadata.get("jwks")
+        if cached and age < settings.OIDC_JWKS_MAX_AGE and (not force or age < settings.OIDC_JWKS_MIN_REFRESH):
+            return cached
+        jwk_set = super().fetch_jwk_set(force=True)
+        self.jwks_fetched_at = now
+        return jwk_set
+
     def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None, leeway=60):
         metadata = self.load_server_metadata()
         registry = JWSRegistry(algorithms=list(self.algorithms), strict_check_header=False)
         try:
             decoded = jwt.decode(token["id_token"], key=KeySet.import_key_set(self.fetch_jwk_set()), registry=registry)
-        except InvalidKeyIdError:
+        except (InvalidKeyIdError, BadSignatureError):
+            # A new key (unknown kid) or a key replaced under the same kid: once more with a fresh set.
             keys = KeySet.import_key_set(self.fetch_jwk_set(force=True))
             decoded = jwt.decode(token["id_token"], key=keys, registry=registry)
-        # Authlib checks ``aud`` only through ``azp``: a token for another client that names us as
-        # ``azp`` would pass. The audience must contain our client id.
+        # Authlib checks ``aud`` only through ``azp``, and accepts a list with other audiences.
+        audience_check(decoded.claims, self.client_id)
         options = claims_options or {
             "iss": {"essential": True, "values": [metadata["issuer"]]},
             "aud": {"essential": True, "values": [self.client_id]},

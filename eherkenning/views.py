@@ -88,7 +88,12 @@ def _token_failure_reason(error: Exception) -> str:
         return "signature_invalid"
     if isinstance(error, InvalidClaimError | MissingClaimError):
         claim = getattr(error, "claim", "")
-        named = {"nonce": "nonce_mismatch", "iss": "issuer_mismatch", "aud": "audience_mismatch"}
+        named = {
+            "nonce": "nonce_mismatch",
+            "iss": "issuer_mismatch",
+            "aud": "audience_mismatch",
+            "azp": "audience_mismatch",
+        }
         if claim in named:
             return named[claim]
         if claim in ("iat", "nbf"):

@@ -383,6 +383,14 @@ OIDC_SIGNING_ALGORITHMS = env.list("OIDC_SIGNING_ALGORITHMS", default=["RS256", 
 OIDC_LEEWAY = env.int("OIDC_LEEWAY", default=60)
 # Seconds to wait for the provider (discovery, keys, token endpoint).
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5)
+# The provider's key set is kept at most this many seconds per process (a revoked key stops working
+# within it); an unknown ``kid`` or a failed signature fetches it again, at most once per
+# OIDC_JWKS_MIN_REFRESH seconds (a stream of forged tokens cannot make the portal hammer the broker).
+OIDC_JWKS_MAX_AGE = env.int("OIDC_JWKS_MAX_AGE", default=600)
+OIDC_JWKS_MIN_REFRESH = env.int("OIDC_JWKS_MIN_REFRESH", default=60)
+# Audiences besides OIDC_CLIENT_ID that an ID token may also name (OIDC Core 3.1.3.7: a token whose
+# ``aud`` lists an untrusted audience is refused). Empty: the audience must be our client id alone.
+OIDC_TRUSTED_AUDIENCES = env.list("OIDC_TRUSTED_AUDIENCES", default=[])
 # Claim names, with defaults for an eHerkenning broker.
 OIDC_CLAIM_SUBJECT = env.str("OIDC_CLAIM_SUBJECT", default="sub")
 OIDC_CLAIM_KVK = env.str("OIDC_CLAIM_KVK", default="urn:etoegang:core:LegalSubjectID")

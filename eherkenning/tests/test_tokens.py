@@ -38,6 +38,7 @@ def trusted_key(oidc):
     key = RSAKey.generate_key(2048, parameters={"kid": "test-trusted", "alg": "RS256", "use": "sig"})
     keys = oidc.fetch_jwk_set()
     oidc.server_metadata["jwks"] = {"keys": [*keys["keys"], key.as_dict(private=False)]}
+    oidc.jwks_fetched_at = time.monotonic()  # kept as if fetched now (within OIDC_JWKS_MAX_AGE)
     return key
 
 
@@ -175,8 +176,27 @@ def test_wrong_issuer_is_refused(client, oidc, trusted_key, monkeypatch):
 
 @pytest.mark.parametrize(
     "extra",
-    [{"aud": "another-client"}, {"aud": ["another-client"], "azp": "imvo-portal-test"}, {"aud": None}],
-    ids=["other-client", "other-client-naming-us-as-azp", "no-audience"],
+    [
+        {"aud": "another-client"},
+        {"aud": ["another-client"], "azp": "imvo-portal-test"},
+        {"aud": None},
+        # OIDC Core 3.1.3.7: a list with an audience we do not trust is refused, azp or not.
+        {"aud": ["imvo-portal-test", "another-client"], "azp": "imvo-portal-test"},
+        {"aud": ["imvo-portal-test", "another-client"]},
+        {"aud": ["imvo-portal-test"], "azp": "another-client"},
+        {"aud": [], "azp": "imvo-portal-test"},
+        {"aud": [1]},
+    ],
+    ids=[
+        "other-client",
+        "other-client-naming-us-as-azp",
+        "no-audience",
+        "us-and-an-untrusted-audience",
+        "us-and-an-untrusted-audience-without-azp",
+        "azp-names-another-client",
+        "empty-list",
+        "not-a-string",
+    ],
 )
 def test_wrong_audience_is_refused(client, oidc, trusted_key, monkeypatch, extra):
     state, nonce = started(client)
@@ -239,3 +259,29 @@ def test_unreachable_provider_is_a_clear_503(client, oidc_settings):
     assert response.status_code == 503
     assert "niet bereikbaar" in response.content.decode()
     client_module._client_for.cache_clear()
+
+
+def test_a_trusted_second_audience_is_accepted_with_azp(client, oidc, trusted_key, monkeypatch, settings):
+    settings.OIDC_TRUSTED_AUDIENCES = ["rvo-gateway"]
+    state, nonce = started(client)
+    token = sign(trusted_key, claims(oidc, nonce, aud=["imvo-portal-test", "rvo-gateway"], azp="imvo-portal-test"))
+    assert callback_with(client, monkeypatch, state, token).status_code == 302
+    assert OIDCIdentity.objects.filter(subject="pseudo-crafted").exists()
+
+
+def test_a_trusted_second_audience_needs_azp(client, oidc, trusted_key, monkeypatch, settings):
+    settings.OIDC_TRUSTED_AUDIENCES = ["rvo-gateway"]
+    state, nonce = started(client)
+    token = sign(trusted_key, claims(oidc, nonce, aud=["imvo-portal-test", "rvo-gateway"]))
+    response = callback_with(client, monkeypatch, state, token)
+    assert response.status_code == 400
+    assert not OIDCIdentity.objects.exists()
+
+
+@pytest.mark.parametrize("claim", ["sub", KVK, "name", "email", "loa"])
+def test_an_over_long_claim_refuses_the_login_instead_of_being_cut(client, oidc, trusted_key, monkeypatch, claim):
+    """Two pseudonyms that differ only after character 255 must never become one account."""
+    state, nonce = started(client)
+    long_values = {"sub": "pseudo-" + "x" * 300, KVK: "9" * 21, "name": "N" * 151, "email": "a" * 250 + "@x.nl"}
+    token = sign(trusted_key, claims(oidc, nonce, **{claim: long_values.get(claim, "l" * 201)}))
+    assert_refused(client, callback_with(client, monkeypatch, state, token), "claim_too_long")

@@ -66,8 +66,11 @@ class RunningProvider:
             self.process.kill()
 
 
-def start_provider(portal_urls: list[str]) -> RunningProvider:
-    port = _free_port()
+def start_provider(portal_urls: list[str], *, port: int | None = None, jwks: dict | None = None) -> RunningProvider:
+    """Start the provider on ``port`` (default: a free one) with its signing keys ``jwks`` (a
+    private JWK set; default: fresh keys). Stopping it and starting it again on the same port with
+    other keys is a key rotation as the portal sees it."""
+    port = port or _free_port()
     env = {
         **os.environ,
         "OIDC_PROVIDER_PORT": str(port),
@@ -77,6 +80,8 @@ def start_provider(portal_urls: list[str]) -> RunningProvider:
         "OIDC_POST_LOGOUT_REDIRECT_URIS": " ".join(f"{u}/" for u in portal_urls),
         "OIDC_PKJWT_JWKS": json.dumps({"keys": [_PKJWT_KEY.as_dict(private=False)]}),
     }
+    if jwks is not None:
+        env["OIDC_PROVIDER_JWKS"] = json.dumps(jwks)
     log = open(HERE.parents[1] / "test-artifacts" / f"oidc-provider-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(["node", str(HERE / "provider.mjs")], env=env, stdout=log, stderr=subprocess.STDOUT)
     issuer = f"http://127.0.0.1:{port}"

@@ -4,7 +4,8 @@
 //   OIDC_PROVIDER_PORT (9090), OIDC_PROVIDER_HOST (127.0.0.1), OIDC_CLIENT_ID (imvo-portal),
 //   OIDC_CLIENT_SECRET (imvo-demo-secret), OIDC_REDIRECT_URIS and OIDC_POST_LOGOUT_REDIRECT_URIS
 //   (space separated; defaults for `make run` on 127.0.0.1:8000 and localhost:8000), OIDC_PKJWT_JWKS
-//   (public keys of a second client, "<client id>-pkjwt", that authenticates with private_key_jwt).
+//   (public keys of a second client, "<client id>-pkjwt", that authenticates with private_key_jwt),
+//   OIDC_PROVIDER_JWKS (the provider's own signing keys as a private JWK set; default: new ones).
 // Its built-in login page accepts any password; the login name picks one of ACCOUNTS below.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
@@ -83,7 +84,10 @@ if (process.env.OIDC_PKJWT_JWKS) {
 
 const configuration = {
   clients,
-  jwks: { keys: [{ ...rsa, kid: "rsa-1", use: "sig", alg: "RS256" }, { ...ec, kid: "ec-1", use: "sig", alg: "ES256" }] },
+  // OIDC_PROVIDER_JWKS (private keys, JWK set) lets a test restart the provider with other keys (rotation).
+  jwks: process.env.OIDC_PROVIDER_JWKS
+    ? JSON.parse(process.env.OIDC_PROVIDER_JWKS)
+    : { keys: [{ ...rsa, kid: "rsa-1", use: "sig", alg: "RS256" }, { ...ec, kid: "ec-1", use: "sig", alg: "ES256" }] },
   cookies: { keys: [randomBytes(32).toString("hex")] },
   pkce: { required: () => true },
   claims: { openid: ["sub"], eherkenning: CLAIMS },
