@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from .mfa import has_confirmed_device, mfa_required, session_is_verified
 
@@ -46,3 +47,23 @@ class MFARequiredMiddleware:
                     url += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(url)
         return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """Every response to a logged-in user is ``Cache-Control: no-store, private``.
+
+    A page that shows a person's data must never be kept by a shared proxy or by the browser's
+    back/forward cache on a shared computer; rather than trusting every view to say so, any
+    response to a request with a logged-in user (second factor pending or not) is marked. Static
+    files (WhiteNoise, earlier in the chain) and anonymous pages keep their own caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -11,12 +11,14 @@ number of times: a list with a hundred rows needs one detail page checked, not a
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from django.urls import Resolver404, resolve
+from django.contrib.admindocs.views import extract_views_from_urlpatterns, simplify_regex
+from django.urls import Resolver404, get_resolver, resolve
 
 # Links that are not pages of the portal's roles, or that would end the session being crawled.
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/", "/media/")
@@ -75,12 +77,24 @@ def pattern_of(path: str) -> str | None:
     return (match.view_name or match.route) + ("?" + "&".join(keys) if keys else "")
 
 
+def all_url_paths() -> list[str]:
+    """Every URL pattern of the portal as a path, with sample values for its parameters (the whole
+    URL configuration, linked or not; most sample values answer 404, which is still an answer)."""
+    paths = []
+    for _view, regex, _namespace, _name in extract_views_from_urlpatterns(get_resolver().url_patterns):
+        path = simplify_regex(regex)
+        path = re.sub(r"<(int:)?(pk|\w*_id|number|year|page)>", "1", path)
+        paths.append(re.sub(r"<[^>]+>", "x", path))
+    return sorted(set(paths))
+
+
 @dataclass
 class Visit:
     path: str
     status: int
     found_on: str
     content_type: str = ""
+    cache_control: str = ""
 
 
 @dataclass
@@ -127,7 +141,9 @@ def crawl(client, *, start: str = "/", per_pattern: int = 3, by_query: bool = Tr
             result.visits.append(Visit(path, 500, f"{found_on}; {exc.__class__.__name__}: {exc}"))
             continue
         content_type = response.get("Content-Type", "")
-        result.visits.append(Visit(path, response.status_code, found_on, content_type))
+        result.visits.append(
+            Visit(path, response.status_code, found_on, content_type, response.get("Cache-Control", ""))
+        )
         if response.status_code in (301, 302, 303, 307, 308):
             target = links_in(f'<a href="{response["Location"]}">', "http://testserver" + path)
             queue.extend((link, path) for link in target)

@@ -50,6 +50,9 @@ def test_every_linked_page_answers_for(role, language, crawl_state, client, sett
     assert not result.broken, f"broken links for {role}:\n{result.report()}"
     reached = {pattern_of(v.path).split("?")[0] for v in result.visits if v.status == 200}
     assert MUST_REACH[role] <= reached, f"{role} did not reach {MUST_REACH[role] - reached}"
+    if role != "anonymous":  # a logged-in person's pages are never stored by a browser or proxy
+        stored = [v.path for v in result.visits if v.status != 404 and "no-store" not in v.cache_control]
+        assert not stored, f"pages of {role} without Cache-Control: no-store: {stored}"
 
 
 def test_the_crawl_reports_a_broken_link(client, monkeypatch):

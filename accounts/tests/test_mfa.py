@@ -4,14 +4,14 @@ import base64
 import re
 
 import pytest
-from django.contrib.admindocs.views import extract_views_from_urlpatterns, simplify_regex
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from audit.models import AuditEvent
+from tests.crawl import all_url_paths
 from tests.factories import MinistryUserFactory, StaffUserFactory, UserFactory
 from tests.mfa import login_staff, totp_code
 
@@ -31,21 +31,11 @@ def _password_login(client, user):
     return response
 
 
-def _all_paths() -> list[str]:
-    """Every URL of the portal, with sample values for its parameters."""
-    paths = []
-    for _view, regex, _namespace, _name in extract_views_from_urlpatterns(get_resolver().url_patterns):
-        path = simplify_regex(regex)
-        path = re.sub(r"<(int:)?(pk|\w*_id|number|year|page)>", "1", path)
-        paths.append(re.sub(r"<[^>]+>", "x", path))
-    return sorted(set(paths))
-
-
 @pytest.mark.parametrize("make_user", [StaffUserFactory, MinistryUserFactory, _superuser])
 def test_without_a_second_factor_no_page_answers(client, make_user):
     user = make_user()
     _password_login(client, user)
-    paths = _all_paths()
+    paths = all_url_paths()
     assert {"/staff/", "/dashboard/", "/admin/", "/brochures/manage/"} <= set(paths)
     for path in paths:
         if path.startswith(OPEN):
