@@ -207,7 +207,9 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RateLimitMixin, auth_views.PasswordChangeView):
+    # The current password is checked here too: someone holding a session cannot guess it freely.
+    ratelimits = [("password_change", "user"), ("password_change", "ip")]
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:profile")
@@ -412,3 +414,21 @@ class MFAManageView(LoginRequiredMixin, TemplateView):
             else:
                 messages.success(request, _("Two-step verification is off."))
         return redirect("accounts:mfa_manage")
+
+
+@never_cache
+def admin_login(request):
+    """``/admin/login/`` is the portal's login, not Django's own view: one door for passwords, with
+    the same rate limit, per-account throttle, lockout and second factor (the admin's ``next`` is kept)."""
+    target = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("admin:index")
+    return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
+@never_cache
+def admin_password_change(request):
+    """The admin's password change is the portal's (rate limited, audited)."""
+    return HttpResponseRedirect(reverse("accounts:password_change"))

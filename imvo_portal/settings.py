@@ -202,6 +202,7 @@ RATE_LIMITS = {
     "verify": "60/m",
     "oidc": "30/m",
     "account_delete": "10/h",
+    "password_change": "10/h",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login, admin_password_change
 from declarations.views import VerifyView
 from privacy.views import PrivacyStatementView
 
@@ -33,6 +34,9 @@ urlpatterns = [
     path("privacy/", PrivacyStatementView.as_view(), name="privacy"),
     path("accessibility/", views.PageView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
     path("contact/", views.PageView.as_view(template_name="pages/contact.html"), name="contact"),
+    # One door for passwords: the admin's login and password change are the portal's (limits, lockout, 2FA).
+    path("admin/login/", admin_login, name="admin_login"),
+    path("admin/password_change/", admin_password_change, name="admin_password_change"),
     path("admin/", admin.site.urls),
 ]
 
