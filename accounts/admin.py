@@ -6,10 +6,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .mfa import mfa_reset
-from .models import User
+from .models import RecoveryCodeDevice, User
 
 # Second factors are reset only through the audited action below, and their secrets are never shown.
-for model in (TOTPDevice, StaticDevice):
+for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

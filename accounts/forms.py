@@ -154,3 +154,23 @@ class MFACodeForm(forms.Form):
         if help_text:
             self.fields["code"].help_text = help_text
         self.helper = _helper(submit_label or _("Verify"))
+
+
+class ReauthForm(forms.Form):
+    """The step-up: the password and/or a fresh code, as the account has them."""
+
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, asks_password: bool, asks_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not asks_password:
+            del self.fields["password"]
+        if not asks_code:
+            del self.fields["code"]

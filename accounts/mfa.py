@@ -5,10 +5,18 @@ turn it on from the account page, and then needs it at every login too. ``accoun
 MFARequiredMiddleware`` is the one place that enforces it: until the session is verified, such a
 user reaches only the pages of this flow, logout, static files, language switch and health checks.
 
-Devices (django-otp): one ``TOTPDevice`` (confirmed once the user typed a first code) and one
-``StaticDevice`` holding the recovery codes; each code works once (django-otp deletes it while the
-device row is locked). Wrong codes are throttled per device by django-otp (1, 2, 4 … seconds,
-``OTP_TOTP_THROTTLE_FACTOR``), which holds across sessions and IP addresses.
+Devices (django-otp): one ``TOTPDevice`` and one ``RecoveryCodeDevice`` (``accounts.models``)
+holding the recovery codes as salted, keyed hashes (``accounts.recovery``); each code works once.
+
+Enrolment belongs to the session that started it: the pending secret lives in that session only
+(never in the database), is dropped at the next login, and the first session to confirm a code
+gets the device; another session's code then never passes (it is told the account is enrolled).
+
+Wrong codes slow down the session that sends them (1, 2, 4 … seconds, at most
+``MFA_THROTTLE_MAX_DELAY``) and the address (the ``mfa`` rate limit per IP), never the account:
+the real user's right code from their own browser is not refused because of someone else's
+guesses. After ``MFA_NOTIFY_AFTER_FAILURES`` wrong codes for an account in an hour, its owner
+gets an e-mail (once an hour).
 
 Every enrolment, verification, failed code, recovery-code use, new set of codes, switch-off and
 reset by an administrator is a security event (audit trail and JSON log); codes are never logged.
@@ -18,28 +26,42 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import django_otp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from audit.services import audit_event_record
 from imvo_portal.exceptions import DomainError
+from notifications.services import email_queue
 
 from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
+from .models import RecoveryCode, RecoveryCodeDevice, User
+from .recovery import format_recovery_code, recovery_code_digest, recovery_code_new
 from .security_log import security_event
+from .throttle import hashed, throttle_hit
 
 #: Set at login for a user who enrolled voluntarily, so the middleware need not ask the database.
 MFA_ENROLLED_SESSION_KEY = "_mfa_enrolled"
 #: Recovery codes just made, shown once on the next page and then dropped from the session.
 NEW_CODES_SESSION_KEY = "_mfa_new_codes"
+#: The secret of an enrolment this session started (hex); nowhere else until a code confirms it.
+PENDING_KEY_SESSION_KEY = "_mfa_pending_key"
+#: This session's wrong codes: [count, Unix time of the latest].
+FAILURES_SESSION_KEY = "_mfa_failures"
+#: Unix time this session last proved password and second factor (``accounts.reauth``).
+REAUTH_SESSION_KEY = "_reauth_at"
+#: Unix time this session last proved the password (or logged in with eHerkenning).
+PASSWORD_AT_SESSION_KEY = "_password_at"
 
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery"
@@ -65,6 +87,13 @@ class TooManyAttempts(MFAError):
 
 class NotAllowed(MFAError):
     message = _("Two-step verification cannot be switched off for your role.")
+
+
+class AlreadyEnrolled(MFAError):
+    message = _(
+        "Two-step verification was just set up for your account in another session. Give a code from the "
+        "authenticator app used there. If that was not you, contact the helpdesk at once."
+    )
 
 
 # --- who -------------------------------------------------------------------------------------
@@ -97,20 +126,35 @@ def totp_device(user, *, confirmed: bool = True) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
 
 
-def recovery_device(user) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+def recovery_device(user) -> RecoveryCodeDevice | None:
+    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def has_confirmed_device(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def totp_device_pending(user) -> TOTPDevice:
-    """The user's unconfirmed authenticator (made on first visit to the set-up page, kept until confirmed)."""
-    device = totp_device(user, confirmed=False)
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    return device
+def totp_device_pending(request) -> TOTPDevice:
+    """The authenticator this session is enrolling: an unsaved device whose secret lives in this
+    session only, made on its first visit to the set-up page (another session gets another one)."""
+    key = request.session.get(PENDING_KEY_SESSION_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[PENDING_KEY_SESSION_KEY] = key
+    return TOTPDevice(user=request.user, name=TOTP_DEVICE_NAME, key=key, confirmed=False)
+
+
+def _totp_step(device: TOTPDevice, code: str) -> int | None:
+    """The time step ``code`` belongs to within the device's tolerance, or None (nothing saved)."""
+    if not _TOTP_PATTERN.match(code):
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    for offset in range(-device.tolerance, device.tolerance + 1):
+        totp.drift = device.drift + offset
+        if totp.token() == int(code):
+            return totp.t()
+    return None
 
 
 def totp_secret(device: TOTPDevice) -> str:
@@ -131,17 +175,13 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]+", "", code or "").lower()
 
 
-def format_recovery_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
-
-
 def _recovery_codes_make(user) -> list[str]:
     device = recovery_device(user)
     if device is None:
-        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(settings.MFA_RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+        device = RecoveryCodeDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    device.codes.all().delete()
+    codes = [recovery_code_new() for _ in range(settings.MFA_RECOVERY_CODES)]
+    RecoveryCode.objects.bulk_create(RecoveryCode(device=device, digest=recovery_code_digest(c)) for c in codes)
     return [format_recovery_code(code) for code in codes]
 
 
@@ -149,61 +189,94 @@ def _session_verified(request, device) -> None:
     """Mark the session verified by ``device``; a new session key for the raised privilege (ASVS 7.2.4)."""
     request.session.cycle_key()
     django_otp.login(request, device)
+    request.session.pop(FAILURES_SESSION_KEY, None)
+    request.session[REAUTH_SESSION_KEY] = time.time()
 
 
-def _throttle_check(device, *, request, stage: str) -> None:
-    allowed, info = device.verify_is_allowed()
-    if not allowed:
+def _session_wait(request) -> float:
+    """Seconds this session must wait before its next code (its own wrong codes, capped)."""
+    count, last = request.session.get(FAILURES_SESSION_KEY) or (0, 0.0)
+    if not count:
+        return 0.0
+    delay = min(2 ** (count - 1) * settings.MFA_THROTTLE_FACTOR, settings.MFA_THROTTLE_MAX_DELAY)
+    return max(0.0, last + delay - time.time())
+
+
+def _throttle_check(*, request, stage: str) -> None:
+    wait = _session_wait(request)
+    if wait > 0:
         security_event(
             "auth.mfa_throttled",
             request=request,
             user=request.user,
             outcome="failure",
             stage=stage,
-            failures=(info or {}).get("failure_count"),
+            failures=(request.session.get(FAILURES_SESSION_KEY) or (0,))[0],
         )
-        raise TooManyAttempts((info or {}).get("locked_until"))
+        raise TooManyAttempts(timezone.now() + timedelta(seconds=wait))
 
 
-def _failed(device, *, request, stage: str, method: str) -> None:
-    device.refresh_from_db(fields=["throttling_failure_count"])
+def _failed(*, request, stage: str, method: str) -> None:
+    """Count a wrong code against this session (and tell the owner when the account gets many)."""
+    count = (request.session.get(FAILURES_SESSION_KEY) or (0,))[0] + 1
+    request.session[FAILURES_SESSION_KEY] = [count, time.time()]
+    user = request.user
     security_event(
-        "auth.mfa_failed",
-        request=request,
-        user=request.user,
-        outcome="failure",
-        stage=stage,
-        method=method,
-        failures=device.throttling_failure_count,
+        "auth.mfa_failed", request=request, user=user, outcome="failure", stage=stage, method=method, failures=count
     )
+    window = 60 * 60
+    account_failures = throttle_hit("mfa-account:" + hashed(str(user.pk)), period=window).count
+    if account_failures == settings.MFA_NOTIFY_AFTER_FAILURES:
+        _failures_notify(user, request=request, window=window)
     raise InvalidCode()
+
+
+def _failures_notify(user, *, request, window: int) -> None:
+    with transaction.atomic():
+        email_queue(
+            to=user.email,
+            template="accounts/email/mfa_failures",
+            context={"user": user, "count": settings.MFA_NOTIFY_AFTER_FAILURES},
+            language=user.language,
+            kind="mfa_failures",
+            dedupe_key=f"mfa-failures:{user.pk}:{int(time.time()) // window}",
+        )
+        security_event("auth.mfa_failures_notified", request=request, user=user, outcome="failure")
 
 
 # --- services ----------------------------------------------------------------------------------
 
 
 def mfa_enrol_confirm(*, request, code: str) -> list[str]:
-    """Confirm the user's pending authenticator with a first code; answer new recovery codes.
+    """Confirm the authenticator this session is enrolling with a first code; answer new recovery codes.
 
+    Only the session that was shown the secret can confirm it, and only while the account has no
+    authenticator yet (the first session to confirm wins; ``AlreadyEnrolled`` for the others).
     The session becomes verified; the codes are also kept in the session until shown once.
-    Raises ``InvalidCode`` or ``TooManyAttempts``.
+    Raises ``InvalidCode``, ``TooManyAttempts`` or ``AlreadyEnrolled``.
     """
     user = request.user
     code = normalise_code(code)
+    _throttle_check(request=request, stage="enrol")
+    if not request.session.get(PENDING_KEY_SESSION_KEY):
+        _failed(request=request, stage="enrol", method="totp")
+    device = totp_device_pending(request)
+    step = _totp_step(device, code)
+    if step is None:
+        _failed(request=request, stage="enrol", method="totp")
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
-        if device is None:
-            raise InvalidCode()
-        _throttle_check(device, request=request, stage="enrol")
-        ok = bool(_TOTP_PATTERN.match(code)) and device.verify_token(code)
-    if not ok:
-        _failed(device, request=request, stage="enrol", method="totp")
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        User.objects.select_for_update().only("pk").get(pk=user.pk)  # one enrolment of an account at a time
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            request.session.pop(PENDING_KEY_SESSION_KEY, None)
+            security_event("auth.mfa_enrol_refused", request=request, user=user, outcome="failure")
+            raise AlreadyEnrolled()
+        TOTPDevice.objects.filter(user=user).delete()  # unconfirmed leftovers of the old scheme
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.last_t = step  # the code that confirmed it cannot be used again to log in
+        device.save()
         codes = _recovery_codes_make(user)
         security_event("auth.mfa_enrolled", request=request, user=user, method="totp")
+    request.session.pop(PENDING_KEY_SESSION_KEY, None)
     _session_verified(request, device)
     request.session[MFA_ENROLLED_SESSION_KEY] = True
     request.session[NEW_CODES_SESSION_KEY] = codes
@@ -220,21 +293,31 @@ def mfa_verify(*, request, code: str) -> str:
     is_totp = bool(_TOTP_PATTERN.match(code))
     device = totp_device(user) if is_totp else recovery_device(user)
     method = "totp" if is_totp else "recovery"
-    if device is None:
-        security_event("auth.mfa_failed", request=request, user=user, outcome="failure", stage="verify", method=method)
-        raise InvalidCode()
-    _throttle_check(device, request=request, stage="verify")
+    _throttle_check(request=request, stage="verify")
     # django_otp.verify_token locks the device row: a recovery code cannot be used twice at once.
-    verified = django_otp.verify_token(user, device.persistent_id, code) if code else None
+    verified = django_otp.verify_token(user, device.persistent_id, code) if code and device else None
     if verified is None:
-        _failed(device, request=request, stage="verify", method=method)
+        _failed(request=request, stage="verify", method=method)
     _session_verified(request, verified)
     if method == "recovery":
-        remaining = verified.token_set.count()
+        remaining = verified.codes.count()
         security_event("auth.mfa_recovery_code_used", request=request, user=user, method=method, remaining=remaining)
     else:
         security_event("auth.mfa_verified", request=request, user=user, method=method)
     return method
+
+
+def mfa_code_check(*, request, code: str) -> None:
+    """A fresh code from the user's authenticator for a step-up (``accounts.reauth``), with the same
+    per-session throttle as login; the session's verification is unchanged. Raises like ``mfa_verify``."""
+    device = totp_device(request.user)
+    _throttle_check(request=request, stage="reauth")
+    code = normalise_code(code)
+    if device is None or not _TOTP_PATTERN.match(code):
+        _failed(request=request, stage="reauth", method="totp")
+    if django_otp.verify_token(request.user, device.persistent_id, code) is None:
+        _failed(request=request, stage="reauth", method="totp")
+    request.session.pop(FAILURES_SESSION_KEY, None)
 
 
 def recovery_codes_regenerate(*, request) -> list[str]:
@@ -248,7 +331,7 @@ def recovery_codes_regenerate(*, request) -> list[str]:
 
 def recovery_codes_remaining(user) -> int:
     device = recovery_device(user)
-    return device.token_set.count() if device else 0
+    return device.codes.count() if device else 0
 
 
 def mfa_disable(*, request) -> None:
@@ -258,7 +341,7 @@ def mfa_disable(*, request) -> None:
         raise NotAllowed()
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
         security_event("auth.mfa_disabled", request=request, user=user)
     request.session.pop(MFA_ENROLLED_SESSION_KEY, None)
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
@@ -267,16 +350,31 @@ def mfa_disable(*, request) -> None:
 def mfa_reset(*, user, actor, request=None) -> None:
     """An administrator removes a user's second factor (lost phone): the user enrols again at the next login.
 
-    Sessions already verified with the removed device lose their verification at once.
+    Every session of the account ends at once (``session_epoch``), so a session that passed only
+    the password cannot enrol an authenticator of its own meanwhile; the user is told by e-mail.
     """
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+        email_queue(
+            to=user.email,
+            template="accounts/email/mfa_reset",
+            context={"user": user},
+            language=user.language,
+            kind="mfa_reset",
+        )
         security_event("auth.mfa_reset", request=request, user=actor, audit=False, username=user.email)
         audit_event_record(action="auth.mfa_reset", actor=actor, obj=user, request=request)
 
 
-def mfa_login_started(request, user) -> None:
-    """At password login: remember whether a voluntarily enrolled user must give a code."""
-    if not mfa_mandatory(user) and has_confirmed_device(user):
+def mfa_login_started(request, user, *, method: str = "password") -> None:
+    """At login: drop an enrolment a previous login started; after a password, remember whether a
+    voluntarily enrolled user must give a code (an eHerkenning login is multi-factor already); a
+    login that needs no code of the portal counts as fresh for a step-up (``accounts.reauth``)."""
+    request.session.pop(PENDING_KEY_SESSION_KEY, None)
+    if method == "password" and not mfa_mandatory(user) and has_confirmed_device(user):
         request.session[MFA_ENROLLED_SESSION_KEY] = True
+    request.session[PASSWORD_AT_SESSION_KEY] = time.time()
+    if not (mfa_mandatory(user) or request.session.get(MFA_ENROLLED_SESSION_KEY)):
+        request.session[REAUTH_SESSION_KEY] = time.time()

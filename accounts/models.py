@@ -2,11 +2,14 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from .constants import LANGUAGE_CHOICES
 from .identity import normalise_email
+from .recovery import recovery_code_matches
 
 
 class UserManager(BaseUserManager):
@@ -52,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(_("admin site access"), default=False)
     email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
+    # Raised to end every session of the account at once (e.g. an administrator resets its second
+    # factor): it is part of the session auth hash that Django checks on every request.
+    session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -90,6 +96,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def group_names(self) -> frozenset[str]:
         return frozenset(self.groups.values_list("name", flat=True))
 
+    def _get_session_auth_hash(self, secret=None):
+        """Django's HMAC of the password hash, with the session generation once it was raised, so
+        that raising ``session_epoch`` ends every session (generation 0 keeps Django's value)."""
+        value = self.password if not self.session_epoch else f"{self.password}|epoch:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
 
 class ThrottleCounter(models.Model):
     """A rate-limit counter kept in the database while the cache (Redis) is unreachable.
@@ -110,3 +127,34 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window_start}: {self.count}"
+
+
+class RecoveryCodeDevice(Device):
+    """The user's recovery codes as a django-otp device; the codes are kept only as salted, keyed
+    hashes (ASVS 6.5.2), each works once (its row is deleted under the device's row lock)."""
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def verify_token(self, token) -> bool:
+        for code in self.codes.all():
+            if recovery_code_matches(code.digest, token):
+                code.delete()
+                return True
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(
+        _("hash"), max_length=120, help_text=_("Salt and keyed hash; the code itself is not kept.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk}"

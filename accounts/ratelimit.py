@@ -53,6 +53,9 @@ def _identity(request, key: str | KeyFunc) -> str | None:
     if key == "user":
         user = getattr(request, "user", None)
         return f"user:{user.pk}" if user is not None and user.is_authenticated else None
+    if key == "session":  # a logged-in session (its key changes when its privilege does)
+        session = getattr(request, "session", None)
+        return f"session:{session.session_key}" if session is not None and session.session_key else None
     if key == "user_or_ip":
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -25,8 +25,7 @@ def _log_login(sender, request, user, **kwargs):
     method = getattr(request, "login_method", "password")
     if request is not None and hasattr(request, "session"):
         session_lifetime_start(request)
-        if method == "password":
-            mfa_login_started(request, user)
+        mfa_login_started(request, user, method=method)
     security_event("auth.login", request=request, user=user, method=method, **getattr(request, "login_details", {}))
 
 

@@ -26,11 +26,13 @@ from .forms import (
     PortalPasswordResetForm,
     PortalSetPasswordForm,
     ProfileForm,
+    ReauthForm,
     SignupForm,
 )
 from .identity import normalise_email
 from .mfa import (
     NEW_CODES_SESSION_KEY,
+    AlreadyEnrolled,
     MFAError,
     has_confirmed_device,
     mfa_disable,
@@ -47,6 +49,7 @@ from .mfa import (
 )
 from .oidc import oidc_enabled
 from .ratelimit import RateLimitMixin, too_many_requests
+from .reauth import ReauthFailed, password_is_fresh, reauth_confirm, reauth_is_fresh, reauth_needs
 from .security import known_device_cookie_set, login_throttle_success, login_throttle_wait
 from .security_log import security_event
 from .services import confirmation_link_check, user_confirm_email, user_profile_update, user_signup
@@ -285,7 +288,7 @@ class ProfileView(LoginRequiredMixin, RedirectAfterFailedPostMixin, FormView):
 class MFAVerifyView(LoginRequiredMixin, RateLimitMixin, FormView):
     """After the password: a code from the authenticator app, or one recovery code."""
 
-    ratelimits = [("mfa", "user")]
+    ratelimits = [("mfa", "session"), ("mfa", "ip")]
     template_name = "accounts/mfa_verify.html"
     form_class = MFACodeForm
 
@@ -331,7 +334,7 @@ class MFAVerifyView(LoginRequiredMixin, RateLimitMixin, FormView):
 class MFASetupView(LoginRequiredMixin, RateLimitMixin, FormView):
     """Enrol an authenticator app: QR code and secret, confirmed with a first code."""
 
-    ratelimits = [("mfa", "user")]
+    ratelimits = [("mfa", "session"), ("mfa", "ip")]
     template_name = "accounts/mfa_setup.html"
     form_class = MFACodeForm
 
@@ -341,13 +344,16 @@ class MFASetupView(LoginRequiredMixin, RateLimitMixin, FormView):
                 messages.info(request, _("Two-step verification is already on for your account."))
                 return redirect("accounts:mfa_manage")
             return redirect(_with_next("accounts:mfa_verify", next_url(request, start_url(request.user))))
+        if request.user.is_authenticated and not password_is_fresh(request):
+            # Adding a first authenticator to a session that only stayed logged in: prove the password first.
+            return redirect(_with_next("accounts:reauth", request.get_full_path()))
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "submit_label": _("Turn on two-step verification")}
 
     def get_context_data(self, **kwargs):
-        device = totp_device_pending(self.request.user)
+        device = totp_device_pending(self.request)
         return super().get_context_data(
             qr_code=totp_qr_data_uri(device),
             secret=totp_secret(device),
@@ -359,6 +365,9 @@ class MFASetupView(LoginRequiredMixin, RateLimitMixin, FormView):
     def form_valid(self, form):
         try:
             mfa_enrol_confirm(request=self.request, code=form.cleaned_data["code"])
+        except AlreadyEnrolled as error:
+            messages.error(self.request, error.message)
+            return redirect(_with_next("accounts:mfa_verify", next_url(self.request, start_url(self.request.user))))
         except MFAError as error:
             form.add_error("code", error.message)
             return self.form_invalid(form)
@@ -403,6 +412,11 @@ class MFAManageView(LoginRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not has_confirmed_device(request.user):
             return redirect("accounts:mfa_setup")
+        if not reauth_is_fresh(request):
+            messages.info(
+                request, _("For your security, confirm it is you before you change your two-step verification.")
+            )
+            return redirect(_with_next("accounts:reauth", reverse("accounts:mfa_manage")))
         if "regenerate" in request.POST:
             recovery_codes_regenerate(request=request)
             return redirect(_with_next("accounts:mfa_recovery_codes", reverse("accounts:mfa_manage")))
@@ -414,6 +428,45 @@ class MFAManageView(LoginRequiredMixin, TemplateView):
             else:
                 messages.success(request, _("Two-step verification is off."))
         return redirect("accounts:mfa_manage")
+
+
+@method_decorator(never_cache, name="dispatch")
+class ReauthView(LoginRequiredMixin, RateLimitMixin, FormView):
+    """Step-up before a sensitive action (``accounts.reauth``): the password and a fresh code."""
+
+    ratelimits = [("reauth", "user"), ("reauth", "ip")]
+    template_name = "accounts/reauth.html"
+    form_class = ReauthForm
+
+    def get_form_kwargs(self):
+        asks_password, asks_code = reauth_needs(self.request.user)
+        return {**super().get_form_kwargs(), "asks_password": asks_password, "asks_code": asks_code}
+
+    def get_context_data(self, **kwargs):
+        asks_password, asks_code = reauth_needs(self.request.user)
+        return super().get_context_data(
+            next=next_url(self.request, reverse("accounts:profile")),
+            asks_password=asks_password,
+            asks_code=asks_code,
+            minutes=max(1, settings.REAUTH_MAX_AGE // 60),
+            oidc_enabled=oidc_enabled(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            reauth_confirm(
+                request=self.request,
+                password=form.cleaned_data.get("password", ""),
+                code=form.cleaned_data.get("code", ""),
+            )
+        except ReauthFailed as error:
+            form.add_error("password", error.message)
+            return self.form_invalid(form)
+        except MFAError as error:
+            form.add_error("code", error.message)
+            return self.form_invalid(form)
+        return redirect(next_url(self.request, reverse("accounts:profile")))
 
 
 @never_cache

@@ -117,7 +117,9 @@ class LoginStartView(EnabledMixin, View):
         request.session[NEXT_SESSION_KEY] = safe_next_url(request, request.GET.get("next"), "")
         redirect_uri = request.build_absolute_uri(reverse("eherkenning:callback"))
         try:
-            return broker_client().authorize_redirect(request, redirect_uri)
+            # A step-up (accounts/reauth.py) asks the broker to authenticate the person again.
+            extra = {"prompt": "login"} if request.GET.get("reauth") else {}
+            return broker_client().authorize_redirect(request, redirect_uri, **extra)
         except DiscoveryError:
             return _refused(request, "issuer_mismatch", MESSAGES["provider_unreachable"])
         except (requests.RequestException, ValueError, KeyError):

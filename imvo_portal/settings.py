@@ -186,9 +186,17 @@ LOGIN_DEVICE_COOKIE_AGE = 60 * 60 * 24 * 180
 
 # Second factor (django-otp): mandatory for RVO staff, the ministry and superusers (accounts/mfa.py).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="IMVO-missieportaal")
-OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubling with each wrong code in a row
-OTP_STATIC_THROTTLE_FACTOR = 1
+# Wrong codes slow down the session that sends them (accounts/mfa.py), not the device: someone
+# with only the password cannot lock the real user out. django-otp's per-device throttle is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+MFA_THROTTLE_FACTOR = 1  # seconds, doubling with each wrong code of the session
+MFA_THROTTLE_MAX_DELAY = env.int("MFA_THROTTLE_MAX_DELAY", default=60)
+# Wrong codes for one account in an hour (all sessions) after which its owner is told by e-mail.
+MFA_NOTIFY_AFTER_FAILURES = env.int("MFA_NOTIFY_AFTER_FAILURES", default=5)
 MFA_RECOVERY_CODES = 10
+# Seconds a proof of password and second factor counts for sensitive actions (accounts/reauth.py).
+REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=300)
 
 # Rate limits: "count/period" with period s, m, h or d; per IP address or per user (accounts/ratelimit.py).
 RATE_LIMITS = {
@@ -203,6 +211,7 @@ RATE_LIMITS = {
     "oidc": "30/m",
     "account_delete": "10/h",
     "password_change": "10/h",
+    "reauth": "10/h",
 }
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 

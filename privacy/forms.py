@@ -22,6 +22,8 @@ class AccountDeleteForm(forms.Form):
         self.request = request
         if not has_confirmed_device(request.user):
             del self.fields["code"]
+        else:  # an empty code is a missing field, not a wrong code that slows the session down
+            self.fields["code"].required = True
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]

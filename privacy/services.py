@@ -282,11 +282,12 @@ def account_delete(*, user, token: str, request=None) -> dict[str, int]:
         OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)]).update(
             to=[], body_text="", body_html="", attachments=[], status="failed", next_attempt_at=None
         )
-        from django_otp.plugins.otp_static.models import StaticDevice
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        from accounts.models import RecoveryCodeDevice
+
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
         user.groups.clear()
         user.email = f"deleted-{user.pk}@{ERASED_DOMAIN}"
         user.full_name = ""

@@ -13,12 +13,11 @@ import urllib.request
 
 import pytest
 import time_machine
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notifications.models import OutboxMessage
 from tests.factories import StaffUserFactory, UserFactory
-from tests.mfa import totp_code
+from tests.mfa import recovery_codes_for, totp_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -137,7 +136,7 @@ def test_a_session_ends_at_the_absolute_limit_while_in_use(server, settings):
 
 
 def test_staff_without_a_second_factor_reach_no_staff_page(server):
-    from accounts.tests.test_mfa import _all_paths
+    from tests.crawl import all_url_paths as _all_paths
 
     staff = StaffUserFactory()
     browser = Browser(server.url)
@@ -153,7 +152,7 @@ def test_staff_without_a_second_factor_reach_no_staff_page(server):
 def test_a_recovery_code_works_once(server):
     staff = StaffUserFactory()
     TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
-    StaticDevice.objects.create(user=staff, name="recovery", confirmed=True).token_set.create(token="k3y7abcd")
+    recovery_codes_for(staff, ["k3y7abcd"])
 
     first = Browser(server.url)
     assert first.login(staff.email)[1].startswith("/accounts/mfa/verify/")
@@ -175,10 +174,11 @@ def test_enrolment_over_http(server):
     _status, location, _body = browser.login(staff.email)
     _status, _location, body = browser.get(location)
     secret = re.search(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)<', body).group(1).replace(" ", "")
-    device = TOTPDevice.objects.get(user=staff, confirmed=False)
-    assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
-    status, location, _body = browser.post(location, {"code": totp_code(device)})
+    assert not TOTPDevice.objects.filter(user=staff).exists()  # the pending secret is in this session only
+    pending = TOTPDevice(user=staff, key=base64.b32decode(secret + "=" * (-len(secret) % 8)).hex())
+    status, location, _body = browser.post(location, {"code": totp_code(pending)})
     assert status == 302 and location.startswith("/accounts/mfa/recovery-codes/")
+    assert TOTPDevice.objects.get(user=staff).bin_key == pending.bin_key
     _status, _location, body = browser.get(location)
-    assert len(re.findall(r"<code>[a-z2-7]{4}-[a-z2-7]{4}</code>", body)) == 10
+    assert len(re.findall(r"<code>[a-z2-7]{5}-[a-z2-7]{5}</code>", body)) == 10
     assert browser.get("/staff/")[0] == 200

@@ -6,14 +6,15 @@ import re
 import pytest
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import RecoveryCode, User
+from accounts.recovery import recovery_code_matches
 from audit.models import AuditEvent
+from notifications.models import OutboxMessage
 from tests.crawl import all_url_paths
 from tests.factories import MinistryUserFactory, StaffUserFactory, UserFactory
-from tests.mfa import login_staff, totp_code
+from tests.mfa import login_staff, mfa_pause_over, recovery_codes_for, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +75,12 @@ def test_staff_enrol_with_a_code_and_get_recovery_codes_once(client):
     assert wrong.status_code == 200 and "klopt niet" in wrong.content.decode()
     assert AuditEvent.objects.filter(action="auth.mfa_failed", actor=user, details__stage="enrol").exists()
 
-    device = TOTPDevice.objects.get(user=user)
-    device.throttle_reset()  # the wrong code above asked for a one-second pause
+    assert not TOTPDevice.objects.filter(user=user).exists()  # the pending secret is in the session only
+    mfa_pause_over(client)  # the wrong code above asked this session for a one-second pause
     response = client.post(reverse("accounts:mfa_setup") + "?next=/staff/", {"code": _code(key)})
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:mfa_recovery_codes"))
     codes_page = client.get(response["Location"])
-    codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", codes_page.content.decode())
+    codes = re.findall(r"<code>([a-z2-7]{5}-[a-z2-7]{5})</code>", codes_page.content.decode())
     assert len(codes) == 10
     assert client.get(response["Location"]).status_code == 302  # shown once only
     assert client.get("/staff/").status_code == 200
@@ -113,10 +114,8 @@ def test_a_code_works_only_once(client):
 
 def _enrolled_with_recovery_codes(user) -> list[str]:
     TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
     codes = ["abcd2345", "efgh2345"]
-    for code in codes:
-        static.token_set.create(token=code)
+    recovery_codes_for(user, codes)
     return codes
 
 
@@ -192,10 +191,14 @@ def test_new_recovery_codes_replace_the_old_ones(client):
     old = _enrolled_with_recovery_codes(user)
     login_staff(client, user)
     response = client.post(reverse("accounts:mfa_manage"), {"regenerate": "1"}, follow=True)
-    new = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", response.content.decode())
+    new = re.findall(r"<code>([a-z2-7]{5}-[a-z2-7]{5})</code>", response.content.decode())
     assert len(new) == 10
-    tokens = set(StaticDevice.objects.get(user=user).token_set.values_list("token", flat=True))
-    assert tokens == {code.replace("-", "") for code in new} and not tokens & set(old)
+    digests = list(RecoveryCode.objects.filter(device__user=user).values_list("digest", flat=True))
+    assert len(digests) == 10
+    for code in new:  # kept only as hashes, each new code matches one, no old code matches any
+        assert code.replace("-", "") not in " ".join(digests)
+        assert sum(recovery_code_matches(d, code.replace("-", "")) for d in digests) == 1
+    assert not any(recovery_code_matches(d, code) for d in digests for code in old)
     assert AuditEvent.objects.filter(action="auth.mfa_recovery_codes_regenerated", actor=user).exists()
 
 
@@ -216,14 +219,19 @@ def test_an_admin_resets_a_second_factor_with_an_audited_action(client):
     assert not TOTPDevice.objects.filter(user=staff).exists()
     event = AuditEvent.objects.get(action="auth.mfa_reset")
     assert event.actor == operator and event.object_id == str(staff.pk)
-    # The session verified with the removed device is no longer verified: enrol again.
-    assert target.get("/staff/")["Location"].startswith(reverse("accounts:mfa_setup"))
+    # Every session of the account has ended (nobody can enrol in a session that passed only the
+    # password before the reset), and the user is told by e-mail.
+    assert target.get("/staff/")["Location"].startswith(reverse("accounts:login"))
+    assert "_auth_user_id" not in target.session
+    mail = OutboxMessage.objects.get(kind="mfa_reset")
+    assert mail.to == [staff.email] and "opnieuw ingesteld" in mail.subject
 
 
 def test_the_admin_does_not_show_second_factor_secrets(client):
     login_staff(client, _superuser())
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+    assert client.get("/admin/accounts/recoverycodedevice/").status_code == 404
 
 
 def test_unverified_sessions_see_no_role_navigation(client):

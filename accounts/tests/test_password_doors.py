@@ -24,6 +24,7 @@ ROOT = Path(django_settings.BASE_DIR)
 #: Every place in the portal's own code that checks a password, and what limits it.
 PASSWORD_CHECKS = {
     "privacy/forms.py": "account deletion: RATE_LIMITS['account_delete'] per user (AccountDeleteView)",
+    "accounts/reauth.py": "step-up: RATE_LIMITS['reauth'] per user and per address (ReauthView)",
     "organisations/demo.py": "seed_demo compares the demo password with a stored hash; no request reaches it",
 }
 _CHECK = re.compile(r"\b(authenticate|check_password)\(")

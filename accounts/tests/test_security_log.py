@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.log_format import JsonFormatter, TokenRedactingFilter
 from tests.factories import StaffUserFactory, UserFactory
-from tests.mfa import totp_code
+from tests.mfa import mfa_pause_over, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_no_password_token_or_code_reaches_a_log(client, logs, settings, django_
     right = totp_code(device)
     wrong = "000000" if right != "000000" else "111111"
     other.post(reverse("accounts:mfa_verify"), {"code": wrong})
-    device.throttle_reset()
+    mfa_pause_over(other)
     other.post(reverse("accounts:mfa_verify"), {"code": right})
     secrets += [PASSWORD, right, wrong]
 

@@ -59,7 +59,7 @@ def test_staff_member_enrols_and_reaches_the_back_office(page, live_server):
 
     assert reverse("accounts:mfa_recovery_codes") in page.url
     codes = page.locator("#recovery-codes code").all_inner_texts()
-    assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-7]{4}-[a-z2-7]{4}", c) for c in codes)
+    assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-7]{5}-[a-z2-7]{5}", c) for c in codes)
     assert_accessible(page, label="recovery codes")
     screenshot(page, "mfa-recovery-codes")
     page.get_by_role("link", name="Ik heb mijn herstelcodes bewaard").click()
@@ -80,12 +80,13 @@ def test_staff_member_enrols_and_reaches_the_back_office(page, live_server):
 
 
 def test_a_lost_phone_is_replaced_by_a_recovery_code_that_works_once(page, live_server):
-    from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.mfa import recovery_codes_for
 
     user = _new_staff_member()
     TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    StaticDevice.objects.create(user=user, name="recovery", confirmed=True).token_set.create(token="m4ak7x2q")
+    recovery_codes_for(user, ["m4ak7x2q"])
     _password_step(page)
     page.locator("#id_code").fill("M4AK-7X2Q")
     page.locator("main form [type=submit]").first.click()
