@@ -168,9 +168,11 @@ class ReauthForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, asks_password: bool, asks_code: bool, **kwargs):
+    def __init__(self, *args, asks_password: bool, asks_code: bool, offers_passkey: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not asks_password:
             del self.fields["password"]
         if not asks_code:
             del self.fields["code"]
+        elif offers_passkey:  # a passkey used on the page instead of a code
+            self.fields["code"].required = False

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.services import audit_event_record
 from imvo_portal.exceptions import DomainError
@@ -62,6 +63,8 @@ FAILURES_SESSION_KEY = "_mfa_failures"
 REAUTH_SESSION_KEY = "_reauth_at"
 #: Unix time this session last proved the password (or logged in with eHerkenning).
 PASSWORD_AT_SESSION_KEY = "_password_at"
+#: Unix time a passkey was last used in this already verified session (the factor of a step-up).
+FACTOR_AT_SESSION_KEY = "_factor_at"
 
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery"
@@ -131,7 +134,16 @@ def recovery_device(user) -> RecoveryCodeDevice | None:
 
 
 def has_confirmed_device(user) -> bool:
+    """An authenticator app or a passkey (recovery codes alone are not a second factor)."""
+    return has_totp(user) or has_passkey(user)
+
+
+def has_totp(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_passkey(user) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
 def totp_device_pending(request) -> TOTPDevice:
@@ -266,7 +278,7 @@ def mfa_enrol_confirm(*, request, code: str) -> list[str]:
         _failed(request=request, stage="enrol", method="totp")
     with transaction.atomic():
         User.objects.select_for_update().only("pk").get(pk=user.pk)  # one enrolment of an account at a time
-        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if has_confirmed_device(user):
             request.session.pop(PENDING_KEY_SESSION_KEY, None)
             security_event("auth.mfa_enrol_refused", request=request, user=user, outcome="failure")
             raise AlreadyEnrolled()
@@ -320,6 +332,33 @@ def mfa_code_check(*, request, code: str) -> None:
     request.session.pop(FAILURES_SESSION_KEY, None)
 
 
+def passkey_enrolled(request, device, *, first: bool, was_verified: bool) -> None:
+    """After django-otp-webauthn saved a passkey: audit it; as the account's first factor, make
+    recovery codes and verify the session, as enrolling an authenticator app does."""
+    user = request.user
+    with transaction.atomic():
+        security_event("auth.passkey_added", request=request, user=user, method="passkey")
+        if first:
+            codes = _recovery_codes_make(user)
+            security_event("auth.mfa_enrolled", request=request, user=user, method="passkey")
+    if first:
+        request.session[MFA_ENROLLED_SESSION_KEY] = True
+        request.session[NEW_CODES_SESSION_KEY] = codes
+    if not was_verified:
+        _session_verified(request, device)
+
+
+def passkey_used(request, device) -> None:
+    """A passkey verified this session (after the password), or, in a verified session, is the
+    fresh second factor of a step-up (``accounts.reauth``)."""
+    if session_is_verified(request):
+        request.session[FACTOR_AT_SESSION_KEY] = time.time()
+        security_event("auth.reauth_factor", request=request, user=request.user, method="passkey")
+        return
+    _session_verified(request, device)
+    security_event("auth.mfa_verified", request=request, user=request.user, method="passkey")
+
+
 def recovery_codes_regenerate(*, request) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working); shown once."""
     with transaction.atomic():
@@ -341,6 +380,7 @@ def mfa_disable(*, request) -> None:
         raise NotAllowed()
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         security_event("auth.mfa_disabled", request=request, user=user)
     request.session.pop(MFA_ENROLLED_SESSION_KEY, None)
@@ -355,6 +395,7 @@ def mfa_reset(*, user, actor, request=None) -> None:
     """
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
         email_queue(

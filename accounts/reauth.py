@@ -23,12 +23,24 @@ from django.utils.translation import gettext_lazy as _
 
 from imvo_portal.exceptions import DomainError
 
-from .mfa import PASSWORD_AT_SESSION_KEY, REAUTH_SESSION_KEY, has_confirmed_device, mfa_code_check
+from .mfa import (
+    FACTOR_AT_SESSION_KEY,
+    PASSWORD_AT_SESSION_KEY,
+    REAUTH_SESSION_KEY,
+    MFAError,
+    has_passkey,
+    has_totp,
+    mfa_code_check,
+)
 from .security_log import security_event
 
 
 class ReauthFailed(DomainError):
     message = _("This password is not correct.")
+
+
+class PasskeyNeeded(MFAError):
+    message = _("Confirm with your passkey (the button above) or give a code from your authenticator app.")
 
 
 def _fresh(request, key: str) -> bool:
@@ -46,21 +58,27 @@ def password_is_fresh(request) -> bool:
     return _fresh(request, PASSWORD_AT_SESSION_KEY) or reauth_is_fresh(request)
 
 
-def reauth_needs(user) -> tuple[bool, bool]:
-    """(asks the password, asks a code) for this account."""
-    return user.has_usable_password(), has_confirmed_device(user)
+def reauth_needs(user) -> tuple[bool, bool, bool]:
+    """(asks the password, asks an authenticator code, offers a passkey) for this account."""
+    return user.has_usable_password(), has_totp(user), has_passkey(user)
 
 
 def reauth_confirm(*, request, password: str, code: str) -> None:
-    """Check the password and a fresh code; mark the session. Raises ``ReauthFailed`` or an ``MFAError``."""
+    """Check the password and a fresh second factor (a code, or a passkey used on the page just
+    before); mark the session. Raises ``ReauthFailed`` or an ``MFAError``."""
     user = request.user
-    asks_password, asks_code = reauth_needs(user)
+    asks_password, asks_code, offers_passkey = reauth_needs(user)
     if asks_password and not user.check_password(password or ""):
         security_event("auth.reauth_failed", request=request, user=user, outcome="failure", reason="bad_password")
         raise ReauthFailed()
-    if asks_code:
-        mfa_code_check(request=request, code=code)
+    passkey_fresh = offers_passkey and _fresh(request, FACTOR_AT_SESSION_KEY)
+    if not (passkey_fresh and not code):
+        if offers_passkey and not code:
+            raise PasskeyNeeded()
+        if asks_code or code:
+            mfa_code_check(request=request, code=code)
     now = time.time()
     request.session[REAUTH_SESSION_KEY] = now
     request.session[PASSWORD_AT_SESSION_KEY] = now
+    request.session.pop(FACTOR_AT_SESSION_KEY, None)
     security_event("auth.reauth", request=request, user=user)

@@ -31,10 +31,13 @@ from .forms import (
 )
 from .identity import normalise_email
 from .mfa import (
+    FACTOR_AT_SESSION_KEY,
     NEW_CODES_SESSION_KEY,
     AlreadyEnrolled,
     MFAError,
     has_confirmed_device,
+    has_passkey,
+    has_totp,
     mfa_disable,
     mfa_enrol_confirm,
     mfa_mandatory,
@@ -309,7 +312,10 @@ class MFAVerifyView(LoginRequiredMixin, RateLimitMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(next=next_url(self.request, ""), **kwargs)
+        user = self.request.user
+        return super().get_context_data(
+            next=next_url(self.request, ""), has_totp=has_totp(user), has_passkey=has_passkey(user), **kwargs
+        )
 
     def form_valid(self, form):
         try:
@@ -359,6 +365,10 @@ class MFASetupView(LoginRequiredMixin, RateLimitMixin, FormView):
             secret=totp_secret(device),
             mandatory=mfa_mandatory(self.request.user),
             next=next_url(self.request, ""),
+            # Where the page goes once a passkey is registered (static/js/passkeys.js).
+            passkey_done_url=_with_next(
+                "accounts:mfa_recovery_codes", next_url(self.request, start_url(self.request.user))
+            ),
             **kwargs,
         )
 
@@ -404,6 +414,9 @@ class MFAManageView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         return super().get_context_data(
             enrolled=has_confirmed_device(user),
+            has_totp=has_totp(user),
+            passkeys=list(user.webauthncredential_set.filter(confirmed=True).order_by("created_at")),
+            fresh=reauth_is_fresh(self.request),
             mandatory=mfa_mandatory(user),
             remaining=recovery_codes_remaining(user),
             **kwargs,
@@ -439,15 +452,22 @@ class ReauthView(LoginRequiredMixin, RateLimitMixin, FormView):
     form_class = ReauthForm
 
     def get_form_kwargs(self):
-        asks_password, asks_code = reauth_needs(self.request.user)
-        return {**super().get_form_kwargs(), "asks_password": asks_password, "asks_code": asks_code}
+        asks_password, asks_code, offers_passkey = reauth_needs(self.request.user)
+        return {
+            **super().get_form_kwargs(),
+            "asks_password": asks_password,
+            "asks_code": asks_code,
+            "offers_passkey": offers_passkey,
+        }
 
     def get_context_data(self, **kwargs):
-        asks_password, asks_code = reauth_needs(self.request.user)
+        asks_password, asks_code, offers_passkey = reauth_needs(self.request.user)
         return super().get_context_data(
             next=next_url(self.request, reverse("accounts:profile")),
             asks_password=asks_password,
             asks_code=asks_code,
+            offers_passkey=offers_passkey,
+            passkey_fresh=offers_passkey and bool(self.request.session.get(FACTOR_AT_SESSION_KEY)),
             minutes=max(1, settings.REAUTH_MAX_AGE // 60),
             oidc_enabled=oidc_enabled(),
             **kwargs,

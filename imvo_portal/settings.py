@@ -6,6 +6,7 @@ console e-mail, local media and DEBUG on. Every production concern is switched o
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "csp",
     "django_countries",
     "accounts",
@@ -300,6 +302,20 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IMVO-missieportaal <noreply@imvo-portal.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Passkeys (django-otp-webauthn, accounts/passkeys.py): a second factor only, never a login alone.
+# The relying party is the portal's host name (an IP address cannot hold passkeys: use localhost in
+# development); PASSKEY_ORIGINS lists the exact origins that may use them.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = env.str("PASSKEY_RP_NAME", default="IMVO-missieportaal")
+_portal = urlsplit(PORTAL_BASE_URL)
+OTP_WEBAUTHN_RP_ID = env.str(
+    "PASSKEY_RP_ID", default="localhost" if _portal.hostname in ("127.0.0.1", "::1", None) else _portal.hostname
+)
+_portal_origin = f"{_portal.scheme}://{_portal.netloc}"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "PASSKEY_ORIGINS",
+    default=[_portal_origin] if _portal.scheme == "https" else [_portal_origin.replace("127.0.0.1", "localhost")],
+)
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="imvo-steunpunt@rvo.example")
 
 # --- Celery ---------------------------------------------------------------------------

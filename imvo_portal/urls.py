@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/language/<str:language>/", views.language_switch, name="language_switch"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/eherkenning/", include("eherkenning.urls")),
+    # Passkey ceremonies under mfa/: reachable before the session's second factor, like its pages.
+    path("accounts/mfa/passkeys/", include("accounts.passkey_urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("privacy.urls")),
     path("organisation/", include("organisations.urls")),
