@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.files.storage import default_storage
@@ -15,6 +17,8 @@ from .forms import VerifyForm
 from .receipt_check import ReceiptTooCostly, UnreadableReceipt, receipt_check, receipt_upload_check
 from .receipt_sandbox import SandboxBusy
 from .selectors import declaration_get_for_download
+
+logger = logging.getLogger("imvo.security")
 
 
 class ReceiptDownloadView(LoginRequiredMixin, View):
@@ -94,6 +98,10 @@ class VerifyView(View):
             )
             response = self._render(request, form, status=503)
             response["Retry-After"] = str(VERIFY_BUSY_RETRY_AFTER_SECONDS)
+            # An expected answer under load, not a server error: keep django.request from logging
+            # every one at ERROR (a flood of hostile uploads would flood the logs and Sentry too).
+            response._has_been_logged = True
+            logger.info("declaration.verify: every parse slot busy, answered 503")
             return response
         except ReceiptTooCostly:
             form.add_error(

@@ -111,3 +111,28 @@ def test_email_queue_puts_placeholders_in_the_context_and_keeps_other_values(set
     assert message.body_text == f"Code {placeholder} voor Anna" and placeholder.startswith("imvosecret")
     assert outbox_message_send(message_id=message.pk)
     assert mail.outbox[-1].body == f"Code {SECRET} voor Anna"
+
+
+def test_the_migration_takes_codes_out_of_mail_already_sent():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0004_outbox_secret_values_filled_at_sending")
+    body = f"Referentie: IMVO-2027-000001\nVerificatiecode: {SECRET}\nhttps://x/verify/?reference=IMVO-2027-000001&code={SECRET}\n"
+    sent = OutboxMessage.objects.create(
+        to=["a@example.org"], subject="s", body_text=body, kind="registration.confirmed", status=OutboxStatus.SENT
+    )
+    pending = OutboxMessage.objects.create(
+        to=["a@example.org"], subject="s", body_text=body, kind="registration.confirmed"
+    )
+    other = OutboxMessage.objects.create(
+        to=["a@example.org"], subject="s", body_text=body, kind="session.invitation", status=OutboxStatus.SENT
+    )
+    migration.codes_out_of_sent_mail(apps, None)
+    sent.refresh_from_db()
+    assert SECRET not in sent.body_text and "IMVO-2027-000001" in sent.body_text
+    assert "Verificatiecode: [verification code removed]" in sent.body_text and sent.body_text.endswith("&code=\n")
+    pending.refresh_from_db()
+    other.refresh_from_db()
+    assert pending.body_text == body and other.body_text == body  # unsent mail still needs it; other kinds carry none
