@@ -19,7 +19,7 @@ def codes_out_of_sent_mail(apps, schema_editor):
         models.Q(kind__startswith=KINDS[0]) | models.Q(kind__startswith=KINDS[1])
     )
     for message in sent.only("pk", "body_text", "body_html").iterator():
-        text, html = (CODE_PARAM_RE.sub(r"\1", CODE_RE.sub(REMOVED, body)) for body in (message.body_text, message.body_html))
+        text, html = (CODE_RE.sub(REMOVED, CODE_PARAM_RE.sub(r"\1", body)) for body in (message.body_text, message.body_html))
         if (text, html) != (message.body_text, message.body_html):
             OutboxMessage.objects.filter(pk=message.pk).update(body_text=text, body_html=html)
 
