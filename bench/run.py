@@ -9,7 +9,9 @@ counts), so a busy machine slows baseline and portal alike and the ratios stay c
 The database (``--database``, default ``imvo_bench``) is built once with ``generate_volume`` at
 ``--declarations`` (default 1,000,000) plus ``seed_demo``; later runs reuse it (``--rebuild`` to
 start again). The build's timings are kept in ``bench/.state/<database>.json`` and reported.
-Also measured in-process: the incremental dashboard refresh after a batch of changes, the first
+``/verify/ under 20 PDF bombs`` posts twenty hostile PDFs at once (and again as each is answered)
+to a portal of its own and measures ``/healthz`` and ``/instruments/`` meanwhile, against the
+same without the bombs. Also measured in-process: the incremental dashboard refresh after a batch of changes, the first
 (cold) dashboard request after it, and ``seed_demo`` on the big database. ``EXPLAIN ANALYZE`` of
 each list query follows the table.
 
@@ -359,6 +361,136 @@ def explain_lists() -> str:
     return "\n".join(parts)
 
 
+# --- /verify/ under hostile uploads -------------------------------------------------------
+
+#: The name ``--only`` matches for the row below.
+BOMBS_TARGET = "/verify/ under 20 PDF bombs"
+BOMBS = 20
+#: What is measured meanwhile, one request after the other, and how long each phase lasts.
+BOMB_PROBES = ("/healthz", "/instruments/")
+BOMB_PHASE_SECONDS = 15
+
+
+def _multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="receipt"; filename="{file_name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _verify_form(port: int) -> tuple[str, str]:
+    """A CSRF cookie and the form's token, as a browser gets them from GET /verify/."""
+    import re
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/verify/")
+    response = conn.getresponse()
+    body = response.read().decode()
+    conn.close()
+    cookie = next(
+        c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [] if c.startswith("csrftoken=")
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    return cookie, token
+
+
+def _probe(port: int, seconds: float) -> dict[str, list[float]]:
+    """Latencies (ms) of the probe pages, requested one after the other for ``seconds``."""
+    found: dict[str, list[float]] = {path: [] for path in BOMB_PROBES}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in BOMB_PROBES:
+            status, _body, elapsed = get(port, path)
+            found[path].append(elapsed if status == 200 else float("inf"))
+    return found
+
+
+def verify_under_bombs(env: dict) -> dict:
+    """Latency of /healthz and /instruments/ without bombs, while twenty PDF bombs posted at once
+    to /verify/ are answered (each posted once), and under a flood (each bomb posted again as soon as
+    it is answered), on a portal of its own (same gunicorn configuration and production settings;
+    per-IP rate limits off, as for an attacker with many addresses). Returns the probe latencies of
+    the phases and the bombs' answers."""
+    import threading
+
+    from declarations.tests import hostile_pdfs
+
+    bombs = [
+        hostile_pdfs.content_stream_bomb(),
+        hostile_pdfs.deep_nesting(),
+        hostile_pdfs.huge_xref(),
+        hostile_pdfs.metadata_decompression_bomb(),
+    ]
+    port = free_port()
+    server = gunicorn("imvo_portal.wsgi:application", {**env, "RATE_LIMITS_ENABLED": "0"}, ROOT, port)
+    try:
+        for path in BOMB_PROBES:  # warm up
+            for _ in range(3):
+                get(port, path)
+        baseline = _probe(port, BOMB_PHASE_SECONDS)
+        cookie, token = _verify_form(port)
+        phases = {}
+        for phase, again in (("burst", False), ("flood", True), ("control", True)):
+            answers: list[tuple[int, float]] = []
+            lock = threading.Lock()
+            start = threading.Barrier(BOMBS + 1)
+            stop = threading.Event()
+
+            def bomber(
+                number: int, again=again, answers=answers, lock=lock, start=start, stop=stop, phase=phase
+            ) -> None:
+                content = bombs[number % len(bombs)]
+                body, content_type = _multipart({"csrfmiddlewaretoken": token}, "bomb.pdf", content)
+                headers = {"Cookie": cookie, "Content-Type": content_type, "Referer": f"http://127.0.0.1:{port}/"}
+                start.wait()
+                while True:
+                    began = time.monotonic()
+                    try:
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                        if phase == "control":  # the same flood of plain page requests, for comparison
+                            conn.request("GET", "/verify/", headers={"Cookie": cookie})
+                        else:
+                            conn.request("POST", "/verify/", body=body, headers=headers)
+                        response = conn.getresponse()
+                        response.read()
+                        conn.close()
+                        status = response.status
+                    except OSError:
+                        status = 0
+                    with lock:
+                        answers.append((status, (time.monotonic() - began) * 1000))
+                    if not again or stop.is_set():
+                        return
+
+            threads = [threading.Thread(target=bomber, args=(n,), daemon=True) for n in range(BOMBS)]
+            for thread in threads:
+                thread.start()
+            start.wait()  # twenty at once
+            probes = _probe(port, BOMB_PHASE_SECONDS)
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+            phases[phase] = {"probes": probes, "answers": answers}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"baseline": baseline, **phases}
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return pick(0.5), pick(0.95), ordered[-1]
+
+
 # --- The table ---------------------------------------------------------------------------
 
 
@@ -419,6 +551,7 @@ def main() -> int:
             "/brochures/imvo/ anonymous": (portal_port, "/brochures/imvo/", ""),
             "PDF (immutable URL)": (portal_port, pdf_url, ""),
         }
+        bombs_wanted = not args.only or any(text in BOMBS_TARGET for text in args.only)
         if args.only:
             targets = {n: t for n, t in targets.items() if n == "hello" or any(text in n for text in args.only)}
         for name, (port, path, cookie) in targets.items():  # warm up, and check each answers
@@ -436,6 +569,7 @@ def main() -> int:
                 )
         if not args.only:
             figures = dashboard_figures(portal_port, ministry, args.rounds)
+        bombs = verify_under_bombs(env) if bombs_wanted else None
     finally:
         for server in servers:
             server.terminate()
@@ -479,6 +613,46 @@ def main() -> int:
                 pdf_ratio <= 1.5,
             )
         )
+    if bombs is not None:
+        # The goal (issue 22): twenty hostile uploads at once delay the other pages by at most a
+        # second. A sustained flood of twenty clients (rate limits off) queues any request behind
+        # theirs on two sync workers, bombs or not: it is compared with the same flood of plain
+        # GET /verify/ requests.
+        for phase, words, against in (
+            ("burst", "posted at once", "baseline"),
+            ("flood", "posted again and again", "control"),
+        ):
+            for path in BOMB_PROBES:
+                reference = bombs["baseline"][path] if against == "baseline" else bombs["control"]["probes"][path]
+                before, during = _percentiles(reference), _percentiles(bombs[phase]["probes"][path])
+                rows.append(
+                    row(
+                        f"{path} p95 with {BOMBS} PDF bombs {words} <= +1 s over "
+                        + ("no bombs" if against == "baseline" else f"{BOMBS} clients flooding GET /verify/"),
+                        f"p50/p95/max {during[0]:.0f}/{during[1]:.0f}/{during[2]:.0f} ms "
+                        f"vs {before[0]:.0f}/{before[1]:.0f}/{before[2]:.0f} ms",
+                        None,
+                        during[1] - before[1] <= 1000 and during[2] != float("inf"),
+                    )
+                )
+            answers = bombs[phase]["answers"]
+            counts = {s: sum(1 for status, _ in answers if status == s) for s in {a for a, _ in answers}}
+            bomb_ms = _percentiles([ms for _, ms in answers]) if answers else (0, 0, 0)
+            rows.append(
+                row(
+                    f"bombs {words}: each refused with the message (200) or busy (503)",
+                    f"{len(answers)} answers {dict(sorted(counts.items()))}, "
+                    f"p50/p95/max {bomb_ms[0]:.0f}/{bomb_ms[1]:.0f}/{bomb_ms[2]:.0f} ms",
+                    None,
+                    bool(counts) and set(counts) <= {200, 503},
+                )
+            )
+        for path in BOMB_PROBES:
+            p50, p95, top = _percentiles(bombs["control"]["probes"][path])
+            print(
+                f"{path} while {BOMBS} clients flood GET /verify/ (no bombs): "
+                f"p50/p95/max {p50:.0f}/{p95:.0f}/{top:.0f} ms"
+            )
     if not args.only:
         refresh_ms, cold_ms, changes, decision_ms, decision_changes = figures
         rows += [

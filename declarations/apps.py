@@ -9,8 +9,10 @@ class DeclarationsConfig(AppConfig):
 
     def ready(self):
         from .keys import evidence_keys_check
+        from .mail_secrets import mail_secrets_register
         from .protection import declarations_protect_sqlite
 
         # A missing or malformed evidence key stops start-up with a clear message.
         evidence_keys_check()
+        mail_secrets_register()  # e-mails get the verification code only as they are sent
         post_migrate.connect(declarations_protect_sqlite, sender=self, dispatch_uid="declarations_protect_sqlite")

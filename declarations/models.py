@@ -374,7 +374,7 @@ class Receipt(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
     file_name = models.CharField(_("stored file"), max_length=300, blank=True)
-    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
     pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
     size_bytes = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, default="nl")

@@ -1,5 +1,11 @@
 """Public verification of a receipt (``/verify/``): reference + code, or the receipt PDF itself.
 
+An uploaded file is shown as "in the register" only when it is byte for byte the receipt the
+portal issued (its SHA-256 equals ``Receipt.sha256``). Any other file (a hand-made PDF with a
+real record's metadata, the real receipt with an incremental update painted over it) is "not the
+receipt the portal issued", with the register's facts about the record it names, if its
+reference and code match one. Uploads are read only in the sandbox (``receipt_sandbox``).
+
 The answer says only what the receipt says (reference, decision, organisation name at signing,
 text version, date) plus what the register adds: whether the record is still the current
 declaration of its registration and which signed checkpoint anchors it. A wrong reference and a
@@ -7,7 +13,7 @@ wrong code get exactly the same answer, so the page cannot be used to find out w
 exist. Every lookup is audited without personal data (no IP address, no user).
 """
 
-import io
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,39 +23,55 @@ from django.conf import settings
 from audit.services import audit_event_record
 
 from .checkpoints import checkpoint_covering
+from .constants import ReceiptStatus
 from .keys import current_chain_key_id
-from .models import Checkpoint, Declaration
-from .references import (
-    CODE_FIND_RE,
-    REFERENCE_FIND_RE,
-    code_normalise,
-    reference_normalise,
-    verification_code_matches,
+from .models import Checkpoint, Declaration, Receipt
+from .receipt_sandbox import (
+    META_CODE,
+    META_REFERENCE,
+    SandboxRefused,
+    SandboxUnreadable,
+    metadata_read,
+    parse_slot,
 )
+from .references import code_normalise, reference_normalise, verification_code_matches
 from .subjects import Undertaking, is_current, other_kind_of_text, subject_of, subject_type_get, undertaking_of
 
 logger = logging.getLogger("imvo.security")
 
 #: PDF metadata keys the receipt carries (``receipt_pdf.html``), read back on upload.
-PDF_META_REFERENCE = "/imvoreference"  # WeasyPrint keeps only the letters of the meta name
-PDF_META_CODE = "/imvoverificationcode"
+PDF_META_REFERENCE = META_REFERENCE
+PDF_META_CODE = META_CODE
 PDF_MAGIC = b"%PDF-"
-PDF_TEXT_PAGES = 3  # the reference and code are on page 1; never parse a long document
 
 
 class UnreadableReceipt(ValueError):
     """The upload is not a receipt of this portal (no PDF, too large, no reference and code in it)."""
 
 
+class ReceiptTooCostly(ValueError):
+    """Reading the upload exceeded the sandbox's CPU, memory or time limit."""
+
+
 @dataclass(frozen=True)
 class ReceiptCheck:
-    """What ``/verify/`` shows about one receipt that matched."""
+    """What ``/verify/`` shows about one record whose reference and code matched.
+
+    ``file_is_issued_receipt`` says what an uploaded file is: True when its SHA-256 equals the
+    SHA-256 of the receipt the portal issued for this record (the only case shown as "in the
+    register"), False when it differs (the page then shows the register's facts about the record,
+    never as a confirmation of the file), None when no file was uploaded (reference and code typed).
+    """
 
     declaration: Declaration
     undertaking: Undertaking
     subject_label: str
     is_current: bool
     checkpoint: Checkpoint | None
+    file_is_issued_receipt: bool | None = None
+    #: The result of ``receipt_seal_validate(content)`` (PAdES seal of the receipt) for an uploaded
+    #: file, shown in the "seal" row of ``verify.html``; None until the seal check is wired in.
+    seal: object | None = None
 
     @property
     def signed_with_other_kind_of_text(self) -> bool:
@@ -59,62 +81,96 @@ class ReceiptCheck:
     def signed_at(self) -> datetime:
         return self.declaration.signed_at
 
+    @property
+    def confirms_the_file_or_code(self) -> bool:
+        """The green "this declaration is in the register" answer: code typed, or the file is the issued one."""
+        return self.file_is_issued_receipt is not False
 
-def receipt_pdf_read(content: bytes) -> tuple[str, str]:
-    """The (reference, code) in an uploaded receipt PDF: from its metadata, else from its text.
 
-    Raises ``UnreadableReceipt`` for anything that is not a readable PDF of at most
-    ``VERIFY_RECEIPT_MAX_BYTES`` holding both.
+def receipt_metadata_read(content: bytes) -> tuple[str, str]:
+    """The (reference, code) in an uploaded PDF's document information, read in the sandbox.
+
+    Never reads content streams (the page text) or the XMP stream. Raises ``UnreadableReceipt``
+    for anything that is not a PDF of at most ``VERIFY_RECEIPT_MAX_BYTES`` holding both,
+    ``ReceiptTooCostly`` when a sandbox limit was hit, and ``SandboxBusy`` when every parse slot
+    of this node is taken.
     """
     if len(content) > settings.VERIFY_RECEIPT_MAX_BYTES or not content.startswith(PDF_MAGIC):
         raise UnreadableReceipt()
-    from pypdf import PdfReader  # only this page parses PDFs; keep web start-up light
-    from pypdf.errors import PyPdfError
-
     try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        meta = reader.metadata or {}
-        reference = reference_normalise(str(meta.get(PDF_META_REFERENCE, "") or ""))
-        code = code_normalise(str(meta.get(PDF_META_CODE, "") or ""))
-        if not (reference and code):
-            text = "\n".join((page.extract_text() or "") for page in reader.pages[:PDF_TEXT_PAGES])
-            found_reference = REFERENCE_FIND_RE.search(text)
-            found_code = CODE_FIND_RE.search(text)
-            reference = reference_normalise(found_reference.group(0)) if found_reference else ""
-            code = code_normalise(found_code.group(0)) if found_code else ""
-    except (PyPdfError, RecursionError):
+        with parse_slot(folder=settings.VERIFY_SANDBOX_SLOT_DIR, slots=settings.VERIFY_SANDBOX_SLOTS):
+            found = metadata_read(
+                content,
+                cpu_seconds=settings.VERIFY_SANDBOX_CPU_SECONDS,
+                memory_bytes=settings.VERIFY_SANDBOX_MEMORY_MB * 1024 * 1024,
+                wall_seconds=settings.VERIFY_SANDBOX_WALL_SECONDS,
+            )
+    except SandboxUnreadable:
         raise UnreadableReceipt() from None
-    except Exception:  # noqa: BLE001  an uploaded file is hostile input: any parser failure means "unreadable"
-        logger.info("declaration.verify: unreadable PDF upload", exc_info=True)
-        raise UnreadableReceipt() from None
+    except SandboxRefused as refused:
+        logger.info("declaration.verify: upload refused by the sandbox (%s)", refused)
+        raise ReceiptTooCostly() from None
+    reference, code = reference_normalise(found["reference"]), code_normalise(found["code"])
     if not (reference and code):
         raise UnreadableReceipt()
     return reference, code
 
 
-def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:
-    """The record with this reference if ``code`` is its verification code, else None. Audited."""
+def _issued_receipt_of(content: bytes) -> Receipt | None:
+    """The receipt the portal issued with exactly these bytes, if any (hashing is cheap; no parsing)."""
+    digest = hashlib.sha256(content).hexdigest()
+    return (
+        Receipt.objects.select_related("declaration__text")
+        .filter(sha256=digest, status=ReceiptStatus.DONE)
+        .exclude(sha256="")
+        .first()
+    )
+
+
+def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
+    """What ``/verify/`` says about an uploaded file. Audited like every lookup.
+
+    The file is "in the register" only when its SHA-256 equals that of a receipt the portal issued.
+    Otherwise the reference and code in its document information (read in the sandbox, see
+    ``receipt_metadata_read`` for what it raises) find the record, which is then shown with
+    ``file_is_issued_receipt=False``; without a matching record the answer is None.
+    """
+    issued = _issued_receipt_of(content)
+    if issued is not None:
+        _audited(declaration=issued.declaration, method="pdf", outcome="match")
+        return _check_of(issued.declaration, file_is_issued_receipt=True)
+    reference, code = receipt_metadata_read(content)
+    declaration = _declaration_matching(reference=reference, code=code)
+    _audited(declaration=declaration, method="pdf", outcome="not_issued_file" if declaration else "no_match")
+    return _check_of(declaration, file_is_issued_receipt=False) if declaration else None
+
+
+def _declaration_matching(*, reference: str, code: str) -> Declaration | None:
+    """The record with this reference if ``code`` is its verification code. A missing record
+    costs the same keyed hash as a wrong code."""
     normalised = reference_normalise(reference)
     declaration = (
         Declaration.objects.select_related("text").filter(reference=normalised).first() if normalised else None
     )
-    # A missing record costs the same keyed hash as a wrong code.
     probe = declaration or Declaration(
         reference="IMVO-0000-000000", record_hash="0" * 64, key_id=current_chain_key_id()
     )
-    matches = verification_code_matches(probe, code) and declaration is not None
+    return declaration if verification_code_matches(probe, code) and declaration is not None else None
+
+
+def _audited(*, declaration: Declaration | None, method: str, outcome: str) -> None:
     audit_event_record(
         action="declaration.verify",
-        obj=declaration if matches else None,
-        organisation_id=declaration.organisation_id if matches else None,
-        details={"method": method, "outcome": "match" if matches else "no_match"},  # no IP, no user
+        obj=declaration,
+        organisation_id=declaration.organisation_id if declaration else None,
+        details={"method": method, "outcome": outcome},  # no IP, no user
     )
-    outcome = "match" if matches else "no_match"
     logger.info(
         "declaration.verify", extra={"security": {"event": "declaration.verify", "method": method, "outcome": outcome}}
     )
-    if not matches:
-        return None
+
+
+def _check_of(declaration: Declaration, *, file_is_issued_receipt: bool | None) -> ReceiptCheck:
     subject = subject_of(declaration)
     return ReceiptCheck(
         declaration=declaration,
@@ -122,4 +178,12 @@ def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | N
         subject_label=subject_type_get(declaration.subject_type).label(),
         is_current=is_current(declaration, subject),
         checkpoint=checkpoint_covering(sequence=declaration.sequence),
+        file_is_issued_receipt=file_is_issued_receipt,
     )
+
+
+def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:
+    """The record with this reference if ``code`` is its verification code, else None. Audited."""
+    declaration = _declaration_matching(reference=reference, code=code)
+    _audited(declaration=declaration, method=method, outcome="match" if declaration else "no_match")
+    return _check_of(declaration, file_is_issued_receipt=None) if declaration else None

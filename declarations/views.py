@@ -1,17 +1,24 @@
+import logging
+
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 
 from .constants import ReceiptStatus
 from .forms import VerifyForm
-from .receipt_check import UnreadableReceipt, receipt_check, receipt_pdf_read
+from .receipt_check import ReceiptTooCostly, UnreadableReceipt, receipt_check, receipt_upload_check
+from .receipt_sandbox import SandboxBusy
 from .selectors import declaration_get_for_download
+
+logger = logging.getLogger("imvo.security")
 
 
 class ReceiptDownloadView(LoginRequiredMixin, View):
@@ -38,14 +45,31 @@ class ReceiptDownloadView(LoginRequiredMixin, View):
         return response
 
 
+#: Room for the form fields and multipart headers around an upload of ``VERIFY_RECEIPT_MAX_BYTES``.
+VERIFY_FORM_OVERHEAD_BYTES = 16 * 1024
+#: How long a client is asked to wait when every parse slot of the node is taken.
+VERIFY_BUSY_RETRY_AFTER_SECONDS = 5
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in dispatch, after the size check
 class VerifyView(View):
     """``/verify/``: anyone checks a receipt by its reference and code, or by uploading the PDF.
 
     No login; every lookup (a GET with ``reference`` and ``code``, as in a link or QR code, or a
     POST of the CSRF-protected form) counts against ``RATE_LIMITS["verify"]`` per client IP.
+    A body larger than an upload may be is refused (413) before anything reads it; an upload is
+    hashed and compared with the issued receipts, and read only in the sandbox
+    (``receipt_sandbox``): over its limits the page says so, with every slot busy it answers 503.
     """
 
     template_name = "declarations/verify.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and _content_length(request) > (
+            settings.VERIFY_RECEIPT_MAX_BYTES + VERIFY_FORM_OVERHEAD_BYTES
+        ):
+            return self._render(request, VerifyForm(), status=413, page_error=self._too_large_message())
+        return csrf_protect(super().dispatch)(request, *args, **kwargs)
 
     def get(self, request):
         if "reference" in request.GET or "code" in request.GET:
@@ -61,24 +85,59 @@ class VerifyView(View):
             return too_many_requests(request, retry_after)
         if not form.is_valid():
             return self._render(request, form)
-        if form.cleaned_data.get("receipt"):
-            try:
-                reference, code = receipt_pdf_read(form.cleaned_data["receipt"])
-            except UnreadableReceipt:
-                form.add_error(
-                    "receipt",
-                    _("No reference and verification code could be read from this file. Type them from the receipt."),
-                )
-                return self._render(request, form)
-            method = "pdf"
-        else:
-            reference, code, method = form.cleaned_data["reference"], form.cleaned_data["code"], "code"
-        result = receipt_check(reference=reference, code=code, method=method)
-        return self._render(request, form, checked=True, result=result, reference=reference)
+        if not form.cleaned_data.get("receipt"):
+            reference, code = form.cleaned_data["reference"], form.cleaned_data["code"]
+            result = receipt_check(reference=reference, code=code, method="code")
+            return self._render(request, form, checked=True, result=result)
+        try:
+            result = receipt_upload_check(form.cleaned_data["receipt"])
+        except SandboxBusy:
+            form.add_error(
+                "receipt",
+                _("Many files are being checked right now. Try again in a few seconds; what you typed is kept."),
+            )
+            response = self._render(request, form, status=503)
+            response["Retry-After"] = str(VERIFY_BUSY_RETRY_AFTER_SECONDS)
+            # An expected answer under load, not a server error: keep django.request from logging
+            # every one at ERROR (a flood of hostile uploads would flood the logs and Sentry too).
+            response._has_been_logged = True
+            logger.info("declaration.verify: every parse slot busy, answered 503")
+            return response
+        except ReceiptTooCostly:
+            form.add_error(
+                "receipt",
+                _(
+                    "This file could not be read within the limits for an upload (time and memory), so it is "
+                    "not a receipt the portal issued. Type the reference and verification code from the receipt."
+                ),
+            )
+            return self._render(request, form)
+        except UnreadableReceipt:
+            form.add_error(
+                "receipt",
+                _("This file is not a receipt the portal issued.")
+                + " "
+                + _("No reference and verification code could be read from this file. Type them from the receipt."),
+            )
+            return self._render(request, form)
+        return self._render(request, form, checked=True, result=result, uploaded=True)
 
-    def _render(self, request, form, **context):
+    @staticmethod
+    def _too_large_message() -> str:
+        return _("The file is too large (at most %(mb)s MB); a receipt is much smaller.") % {
+            "mb": settings.VERIFY_RECEIPT_MAX_BYTES // (1024 * 1024)
+        }
+
+    def _render(self, request, form, *, status: int = 200, **context):
         max_mb = settings.VERIFY_RECEIPT_MAX_BYTES // (1024 * 1024)
-        response = render(request, self.template_name, {"form": form, "max_mb": max_mb, **context})
+        response = render(request, self.template_name, {"form": form, "max_mb": max_mb, **context}, status=status)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

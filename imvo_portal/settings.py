@@ -5,6 +5,7 @@ console e-mail, local media and DEBUG on. Every production concern is switched o
 ``DJANGO_DEBUG=0``, which then insists on a secret key and allowed hosts.
 """
 
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -507,6 +508,16 @@ ACCOUNT_DELETE_LINK_MAX_AGE = 24 * 60 * 60
 RECEIPT_STORAGE_PREFIX = "private/receipts"
 # /verify/: the largest receipt PDF that may be uploaded to check it (receipts are ~100 kB).
 VERIFY_RECEIPT_MAX_BYTES = env.int("VERIFY_RECEIPT_MAX_BYTES", default=2 * 1024 * 1024)
+# /verify/ reads an upload that is not an issued receipt in a child process with these limits
+# (declarations/receipt_sandbox.py), at most VERIFY_SANDBOX_SLOTS at once per node; over that the
+# page answers 503 "busy, try again" with Retry-After at once.
+VERIFY_SANDBOX_SLOTS = env.int("VERIFY_SANDBOX_SLOTS", default=1)
+VERIFY_SANDBOX_SLOT_DIR = env.str(
+    "VERIFY_SANDBOX_SLOT_DIR", default=str(Path(tempfile.gettempdir()) / "imvo-verify-slots")
+)
+VERIFY_SANDBOX_CPU_SECONDS = env.int("VERIFY_SANDBOX_CPU_SECONDS", default=2)
+VERIFY_SANDBOX_MEMORY_MB = env.int("VERIFY_SANDBOX_MEMORY_MB", default=256)
+VERIFY_SANDBOX_WALL_SECONDS = env.float("VERIFY_SANDBOX_WALL_SECONDS", default=4.0)
 # --- Declaration evidence (README: "Evidence and database roles") ---
 # DEV-ONLY keys, public in this repository: used only while DEBUG is on, refused when it is off.
 DEV_DECLARATION_CHAIN_KEY = "afc7943e10c3f5bc71f322cb4e7683b535308cb22291a2997e687162fd5fbfca"

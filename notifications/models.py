@@ -27,6 +27,9 @@ class OutboxMessage(models.Model):
     Once sent, nothing reads the bodies or attachments again, so they may be cleared. A message
     that ``contains_secret`` (a confirmation or password-reset link) has its bodies replaced by
     ``REDACTED_BODY`` in the same statement that marks it sent, and the admin never shows them.
+    A value that must not be stored at all (a declaration's verification code) is not in the row:
+    the bodies hold a random placeholder and ``secret_values`` says how to compute the value, which
+    is filled in only in the e-mail handed to the mail server (``services.secret_resolver_register``).
     """
 
     to = models.JSONField(_("recipients"))
@@ -41,6 +44,15 @@ class OutboxMessage(models.Model):
         _("contains a secret link"),
         default=False,
         help_text=_("Confirmation or reset link: the text is erased once sent and never shown in the admin."),
+    )
+    secret_values = models.JSONField(
+        _("values filled in at sending"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Placeholders in the subject and bodies that are replaced only in the e-mail as it is sent "
+            "(e.g. a verification code), so the value itself is never stored here."
+        ),
     )
     dedupe_key = models.CharField(
         _("deduplication key"),

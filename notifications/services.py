@@ -18,8 +18,11 @@ Delivery guarantees (``outbox_message_send``):
 """
 
 import base64
+import html
 import logging
+import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -59,6 +62,42 @@ class Attachment:
     content: bytes
 
 
+@dataclass(frozen=True)
+class SecretValue:
+    """A context value computed only when the e-mail is sent, never stored in the outbox: the
+    name of a resolver registered with ``secret_resolver_register`` and the id it takes."""
+
+    resolver: str
+    object_id: int
+
+
+_SECRET_RESOLVERS: dict[str, Callable[[int], str]] = {}
+
+
+def secret_resolver_register(name: str, resolver: Callable[[int], str]) -> None:
+    """Register how a secret value is computed at send time (a higher app registers it in its
+    ``AppConfig.ready``; this app never imports it). The resolver gets the object id and returns
+    the text; it raises when the object is gone, which fails the attempt like an SMTP error."""
+    _SECRET_RESOLVERS[name] = resolver
+
+
+def _secret_placeholder() -> str:
+    """Letters and digits only (unchanged by HTML escaping and URL encoding), unguessable, so that
+    text typed by a user can never be mistaken for it."""
+    return "imvosecret" + secrets.token_hex(16)
+
+
+def _secrets_fill(message: OutboxMessage) -> tuple[str, str, str]:
+    """The subject and bodies with every placeholder replaced by its value, computed now."""
+    subject, body_text, body_html = message.subject, message.body_text, message.body_html
+    for placeholder, (name, object_id) in (message.secret_values or {}).items():
+        value = _SECRET_RESOLVERS[name](object_id)
+        subject = subject.replace(placeholder, value)
+        body_text = body_text.replace(placeholder, value)
+        body_html = body_html.replace(placeholder, html.escape(value))
+    return subject, body_text, body_html
+
+
 def email_queue(
     *,
     to: list[str] | str,
@@ -69,6 +108,7 @@ def email_queue(
     dedupe_key: str | None = None,
     attachments: list[Attachment] | None = None,
     contains_secret: bool = False,
+    secret_context: dict[str, SecretValue] | None = None,
 ) -> OutboxMessage | None:
     """Render ``<template>_subject.txt`` / ``_body.txt`` (plain text, not HTML-escaped) and
     ``_body.html`` if present (escaped) in the recipient's language and queue it. Returns None if
@@ -78,9 +118,18 @@ def email_queue(
     asked to send it on commit. A template that exists but does not render raises.
     ``contains_secret`` marks a message with a confirmation or reset link: its bodies are erased
     once it is sent, the admin never shows them, and it cannot be resent after sending.
+    ``secret_context`` names context values that must never be stored (a verification code): the
+    templates render a random placeholder for each, and the value is computed and filled in only
+    in the e-mail handed to the mail server, on every attempt (``_secrets_fill``).
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    context = {"portal_url": settings.PORTAL_BASE_URL, "support_email": settings.SUPPORT_EMAIL, **context}
+    placeholders = {key: _secret_placeholder() for key in secret_context or {}}
+    context = {
+        "portal_url": settings.PORTAL_BASE_URL,
+        "support_email": settings.SUPPORT_EMAIL,
+        **context,
+        **placeholders,
+    }
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context, using=TEXT_ENGINE).split())
         body_text = render_to_string(f"{template}_body.txt", context, using=TEXT_ENGINE)
@@ -96,6 +145,9 @@ def email_queue(
         body_html=body_html,
         kind=kind,
         contains_secret=contains_secret,
+        secret_values={
+            placeholders[key]: [value.resolver, value.object_id] for key, value in (secret_context or {}).items()
+        },
         dedupe_key=dedupe_key,
         attachments=[
             {"filename": a.filename, "mimetype": a.mimetype, "content_b64": base64.b64encode(a.content).decode()}
@@ -162,14 +214,15 @@ def _give_up_abandoned(message_id: int, now) -> None:
 
 
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
+    subject, body_text, body_html = _secrets_fill(message)
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
+        subject=subject,
+        body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=message.to,
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if body_html:
+        email.attach_alternative(body_html, "text/html")
     for attachment in message.attachments:
         email.attach(attachment["filename"], base64.b64decode(attachment["content_b64"]), attachment["mimetype"])
     return email
@@ -253,7 +306,7 @@ def outbox_message_send(*, message_id: int) -> bool:
     if message is None:
         return False
     try:
-        _deliver(_email(message))
+        _deliver(_email(message))  # secret values are computed here, in memory only
     except Exception as exc:  # every way a delivery can fail is recorded on the row and retried or failed
         _mark_failed_attempt(message, token, exc)
         return False

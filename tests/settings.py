@@ -26,3 +26,6 @@ BROCHURE_COUNT_BUFFER_URL = ""
 EVIDENCE_FLUSH_ALLOWED = True
 PAGE_CACHE_SECONDS = 0  # pages are live in tests; imvo_portal/tests/test_page_cache.py turns it on
 OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)
+# /verify/ parse slots are per node (flock files); each test process gets its own, so parallel
+# processes never take each other's slots.
+VERIFY_SANDBOX_SLOT_DIR = tempfile.mkdtemp(prefix="imvo-test-verify-slots-")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from audit.services import audit_event_record
 from declarations.constants import Decision
+from declarations.mail_secrets import code_secret, verify_link_secret
 from declarations.subjects import text_as_signed
 from notifications.services import email_queue
 from organisations.constants import SIGNATURE_REMINDER_AFTER_DAYS
@@ -51,7 +52,14 @@ def _recipients(application: InstrumentApplication, *users) -> list:
 
 def _mail(application: InstrumentApplication, template: str, recipients, *, dedupe: str, context=None) -> int:
     facts = receipt_facts(application.current_declaration)
-    if facts["verify_url"]:
+    # The code and the link that carries it are filled in only as each e-mail is sent: never
+    # stored in the outbox (README); the placeholders replace them in the context.
+    secret_context = None
+    if facts["verification_code"]:
+        declaration = facts["declaration"]
+        secret_context = {"verification_code": code_secret(declaration), "verify_url": verify_link_secret(declaration)}
+        facts = {**facts, "verification_code": "", "verify_url": ""}
+    elif facts["verify_url"]:
         facts["verify_url"] = settings.PORTAL_BASE_URL + facts["verify_url"]
     queued = 0
     for user in recipients:
@@ -70,6 +78,7 @@ def _mail(application: InstrumentApplication, template: str, recipients, *, dedu
             language=user.language,
             kind=f"instrument_application.{template}",
             dedupe_key=f"{dedupe}:{user.pk}",
+            secret_context=secret_context,
         )
         queued += message is not None
     return queued

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
+from django.core import mail as django_mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from instruments.services import (
 )
 from missions.tests.factories import published_text
 from notifications.models import OutboxMessage
+from notifications.services import outbox_message_send
 from organisations.models import Membership
 from organisations.policies import NotAllowed
 from tests.factories import MembershipFactory, UserFactory
@@ -82,10 +84,16 @@ def test_completing_the_conditions_mails_the_applicant_and_the_signatory_once_in
     assert english.subject == "IMVO conditions complete: Innovation credit (MIT-2026-01234)"
     assert dutch.subject == "IMVO-voorwaarden vervuld: Innovatiekrediet (MIT-2026-01234)"
     page = settings.PORTAL_BASE_URL + reverse("instruments:application", args=[application.pk])
-    for mail in (english, dutch):
-        assert declaration.reference in mail.body_text and code in mail.body_text
-        assert "MIT-2026-01234" in mail.body_text and page in mail.body_text
-        assert f"/verify/?reference={declaration.reference}&code={code}" in mail.body_text
+    for message in (english, dutch):
+        # The code and the link carrying it are filled in only as the e-mail is sent.
+        assert declaration.reference in message.body_text and code not in message.body_text
+        assert outbox_message_send(message_id=message.pk)
+        sent = django_mail.outbox[-1].body
+        assert declaration.reference in sent and code in sent
+        assert "MIT-2026-01234" in sent and page in sent
+        assert f"/verify/?reference={declaration.reference}&code={code}" in sent
+        message.refresh_from_db()
+        assert code not in message.body_text
     # The signing completed the conditions: the confirmation carries the declaration, no second mail.
     assert not _mails("declaration_recorded")
     # Idempotent: a repeated confirmation sends nothing again.

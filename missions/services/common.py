@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from declarations.mail_secrets import code_secret
 from declarations.references import verification_code
 from notifications.services import email_queue
 from organisations.constants import MembershipRole
@@ -85,10 +86,12 @@ def registration_mail(
     receipt_context = {
         "declaration": declaration,
         "reference": declaration.reference if declaration else "",
-        "verification_code": verification_code(declaration) if declaration else "",
         "verify_url": settings.PORTAL_BASE_URL + reverse("verify"),
         "sessions": list(registration.mission.preparation_sessions.all()),
     }
+    # The code is filled in only as each e-mail is sent: never stored in the outbox (README).
+    has_code = declaration is not None and bool(verification_code(declaration))
+    secret_context = {"verification_code": code_secret(declaration)} if has_code else None
     queued = 0
     for user in registration_recipients(registration) if recipients is None else recipients:
         message = email_queue(
@@ -107,6 +110,7 @@ def registration_mail(
             language=user.language,
             kind=f"registration.{template}",
             dedupe_key=f"{dedupe}:{user.pk}" if dedupe else None,
+            secret_context=secret_context,
         )
         queued += message is not None
     return queued

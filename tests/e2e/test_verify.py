@@ -1,6 +1,7 @@
 """Receipts anyone can verify, in Chromium: a company signs, downloads the receipt PDF, and an
 anonymous visitor checks it on /verify/ by uploading the PDF (Dutch) and by typing the reference
-and the code (English). Screenshots of the confirmation page and both answers; axe on each page."""
+and the code (English), then uploads an edited copy (not green, plain words) and the real one
+again. Screenshots of the confirmation page and the answers; axe on each page."""
 
 import re
 
@@ -9,6 +10,7 @@ from django.core.management import call_command
 
 from declarations.models import Declaration
 from declarations.references import verification_code
+from declarations.tests.hostile_pdfs import overprinted
 from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
@@ -116,3 +118,25 @@ def test_a_downloaded_receipt_is_verified_on_the_public_page_in_dutch_and_englis
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("#verify-result").get_by_role("heading", name="No declaration found").is_visible()
+
+    # An edited copy of the same receipt (its decision painted over in an incremental update, so
+    # every byte of the original is still in it): never the green box, and plain words why.
+    edited = tmp_path / "ontvangstbewijs-bewerkt.pdf"
+    edited.write_bytes(overprinted(receipt.read_bytes(), words="Besluit: Niet onderschreven"))
+    page.goto("/verify/")
+    page.locator("#id_receipt").set_input_files(str(edited))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    result = page.locator("#verify-result")
+    assert result.get_by_role("heading", name="This file is not the receipt the portal issued").is_visible()
+    assert result.locator(".alert-success").count() == 0
+    assert "in the register" not in result.inner_text().replace("What the register itself says", "")
+    assert result.locator("#register-facts [data-field=decision]").inner_text() == "Endorsed"
+    screenshot(page, "verify-04-edited-copy-en")
+    assert_accessible(page, label="verify edited copy")  # fails on any violation, at 1280, 375 and 320 px
+
+    # The real receipt again: green.
+    page.locator("#id_receipt").set_input_files(str(receipt))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#verify-result [data-verdict=issued-receipt]").is_visible()
