@@ -119,7 +119,9 @@ def demo_organisation(
         defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
     )
     if verified_by is not None and not organisation.is_verified:
-        organisation = organisation_verify(actor=verified_by, organisation=organisation, reason=DEMO_VERIFICATION_REASON)
+        organisation = organisation_verify(
+            actor=verified_by, organisation=organisation, reason=DEMO_VERIFICATION_REASON
+        )
     return organisation
 
 

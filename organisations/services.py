@@ -98,7 +98,10 @@ def organisation_create(
 
 
 def organisation_update(*, actor, organisation: Organisation, data: dict, request=None) -> Organisation:
-    """Change the profile; only the organisation's admins may (``organisation.edit``)."""
+    """Change the profile; only the organisation's admins may (``organisation.edit``).
+
+    A new KvK number is not the one that was proven: the organisation becomes unverified again.
+    """
     require(actor, "organisation.edit", organisation)
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -108,6 +111,11 @@ def organisation_update(*, actor, organisation: Organisation, data: dict, reques
             and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists()
         ):
             raise OrganisationExists()
+        if "kvk_number" in changed and organisation.is_verified:
+            changed["verification"] = [organisation.verification, OrganisationVerification.UNVERIFIED.value]
+            organisation.verification = OrganisationVerification.UNVERIFIED
+            organisation.verified_at = None
+            organisation.verified_by = None
         organisation.full_clean()
         organisation.save()
         audit_event_record(
