@@ -230,7 +230,7 @@ def _eherkenning_takeover(
             email_queue(
                 to=other.user.email,
                 template="organisations/email/kvk_takeover",
-                context={"organisation": organisation, "recipient": other.user, "was": was},
+                context={"organisation": organisation, "user": other.user, "was": was},
                 language=other.user.language,
                 kind="kvk_takeover",
             )
