@@ -232,12 +232,10 @@ def require(user, action: str, obj=None) -> None:
     if user is not None:
         user.__dict__.pop(_CACHE, None)
     rule = POLICIES[action]
-    if rule.check(user, obj) and not rule.allows(user, obj):
-        raise OrganisationUnverified()
+    if not rule.check(user, obj):
+        raise NotAllowed(_("You are not allowed to do this. It is reserved for: %(who)s.") % {"who": rule.who})
     if not rule.allows(user, obj):
-        raise NotAllowed(
-            _("You are not allowed to do this. It is reserved for: %(who)s.") % {"who": POLICIES[action].who}
-        )
+        raise OrganisationUnverified()
 
 
 # --- views ----------------------------------------------------------------------------------------
