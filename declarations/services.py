@@ -133,7 +133,12 @@ def declaration_sign(*, answer: DeclarationInput, subject, actor, request=None) 
     earlier declaration may have stopped qualifying since it was offered. Then nothing is written
     (``ReuseNoLongerValid``) and a fresh signature is needed. Must run inside the caller's
     transaction; see ``declaration_record`` for what is written.
+
+    The actor must be allowed to sign for the subject's organisation (``declaration.sign``: an
+    authorised signatory of a *verified* organisation), asked again here on fresh data whatever
+    the caller checked; else ``NotAllowed`` (``OrganisationUnverified``) and nothing is written.
     """
+    require(actor, "declaration.sign", subject)
     undertaking = subject_type_get(subject_key_for(subject)).undertaking(subject)
     text = declaration_text_published_get(pk=answer.text_id) if answer.text_id else None
     if text is not None and text.kind != undertaking.text_kind:

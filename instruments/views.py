@@ -21,7 +21,7 @@ from imvo_portal.exceptions import DomainError
 from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from imvo_portal.page_cache import AnonymousPageCacheMixin
 from organisations.models import Membership
-from organisations.policies import PolicyRequiredMixin, can
+from organisations.policies import OrganisationUnverified, PolicyRequiredMixin, can, organisation_unverified
 
 from . import resources
 from .conditions import asks
@@ -212,6 +212,7 @@ class ApplicationMixin(PolicyRequiredMixin):
         if not forms["reuse_form"].is_bound and personal and reusable.user_id == request.user.pk:
             forms["reuse_form"] = ReuseDeclarationForm(initial={"reuse_position": personal.signatory_position})
         may_sign = can(request.user, "declaration.sign", application)
+        unverified = organisation_unverified(request.user, application)
         may_act = can(request.user, "instrument.apply", application)
         context = {
             "application": application,
@@ -222,6 +223,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "text_body": shown.body if shown else "",
             "reusable": reusable,
             "may_sign": may_sign,
+            "organisation_unverified": unverified,
             "may_act": may_act,
             **forms,
             "follow_ups": application.follow_ups.order_by("-created_at"),
@@ -232,7 +234,7 @@ class ApplicationMixin(PolicyRequiredMixin):
             "conditions_met": application_conditions_met(application),
             "receipt": receipt_facts(application.current_declaration),
             "signature_requests": signature_requests_of(application),
-            "may_ask_signatory": may_act and not may_sign,
+            "may_ask_signatory": may_act and not may_sign and not unverified,
         }
         return render(request, "instruments/application.html", context)
 
@@ -262,6 +264,9 @@ class ApplicationConfirmReadView(ApplicationMixin, View):
 
 class ApplicationSignView(ApplicationMixin, View):
     def post(self, request, pk):
+        if organisation_unverified(request.user, self.application):
+            messages.error(request, OrganisationUnverified.message)
+            return redirect(reverse("instruments:application", kwargs={"pk": pk}) + "#sign")
         if not can(request.user, "declaration.sign", self.application):
             raise PermissionDenied(_("Only an authorised signatory of the organisation can sign the declaration."))
         shown = declaration_text_for(self.application, language=_language())

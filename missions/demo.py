@@ -144,6 +144,8 @@ def seed_registrations(*, companies: int, password: str, log) -> None:
     """Register the demo participants through the real services (idempotent)."""
 
     now = timezone.now()
+    # The demo participants sign, so RVO staff verify their organisations (``organisations.demo``).
+    staff = User.objects.get(email="rvo@demo.example")
     people = []
     for number, (name, kvk, city, sector, kind, employees, turnover, balance) in enumerate(DEMO_PARTICIPANTS, 1):
         user = _user(f"deelnemer{number}@demo.example", f"Deelnemer {number}", password, email_confirmed_at=now)
@@ -157,6 +159,7 @@ def seed_registrations(*, companies: int, password: str, log) -> None:
             employees=employees,
             turnover=turnover,
             balance=balance,
+            verified_by=staff,
         )
         people.append((user, organisation))
 

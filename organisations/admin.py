@@ -14,11 +14,18 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     formfield_overrides = ADMIN_URL_OVERRIDES
-    list_display = ("name", "kvk_number", "kind", "sector", "size_class", "city")
-    list_filter = ("kind", "sector", "size_class")
+    list_display = ("name", "kvk_number", "kind", "sector", "size_class", "city", "verification")
+    list_filter = ("kind", "sector", "size_class", "verification")
     search_fields = ("name", "kvk_number", "city")
-    readonly_fields = ("size_class", "created_at", "updated_at")
+    # Verification changes only through its audited services (staff: /staff/organisations/).
+    readonly_fields = ("size_class", "verification", "verified_at", "verified_by", "created_at", "updated_at")
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A changed KvK number would keep a verification made for the old one (the portal's own
+        # form makes it unverified again: ``organisation_update``).
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "kvk_number") if obj is not None else readonly
 
 
 @admin.register(Invitation)

@@ -18,6 +18,14 @@ class MembershipRole(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
+class OrganisationVerification(models.TextChoices):
+    """Whether the organisation's KvK number is proven to belong to the people who run it here."""
+
+    UNVERIFIED = "unverified", _("Not verified")
+    EHERKENNING = "eherkenning", _("Verified by eHerkenning")
+    STAFF = "staff", _("Verified by RVO")
+
+
 class Sector(models.TextChoices):
     """Sections of the Dutch Standard Industrial Classification (SBI 2008)."""
 
@@ -46,6 +54,7 @@ class Sector(models.TextChoices):
 
 ACTIVE_ORGANISATION_SESSION_KEY = "active_organisation_id"
 INVITATION_VALID_DAYS = 14
+VERIFICATION_REASON_MAX_LENGTH = 500
 
 # Signatories asked to sign (for a mission registration or an instrument application) are reminded
 # once when the request has waited this many days.

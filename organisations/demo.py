@@ -11,6 +11,10 @@ from accounts.services import user_add_to_group
 
 from .constants import MembershipRole, OrganisationKind
 from .models import Membership, Organisation
+from .services import organisation_verify
+
+# Why RVO "verified" the demo companies: they are made up, so nobody logs in with eHerkenning for them.
+DEMO_VERIFICATION_REASON = "Demo company made by seed_demo (test data, no real KvK number)."
 
 # name, city, sector, kind, employees, turnover, balance-sheet total
 DEMO_COMPANIES = [
@@ -80,9 +84,22 @@ def _user(email: str, full_name: str, password: str, **extra) -> User:
 
 
 def demo_organisation(
-    *, admin: User, kvk_number: str, name: str, city: str, sector: str, kind: str, employees: int, turnover, balance
+    *,
+    admin: User,
+    kvk_number: str,
+    name: str,
+    city: str,
+    sector: str,
+    kind: str,
+    employees: int,
+    turnover,
+    balance,
+    verified_by: User | None = None,
 ) -> Organisation:
-    """An organisation with complete figures of last year; ``admin`` is its admin and signatory."""
+    """An organisation with complete figures of last year; ``admin`` is its admin and signatory.
+
+    With ``verified_by`` (an RVO staff account) it is verified by staff as any organisation would be
+    (``organisation_verify``, audited), once, so the demo companies can sign."""
     organisation, _ = Organisation.objects.update_or_create(
         kvk_number=kvk_number,
         defaults={
@@ -101,6 +118,10 @@ def demo_organisation(
         organisation=organisation,
         defaults={"role": MembershipRole.ADMIN, "is_authorised_signatory": True},
     )
+    if verified_by is not None and not organisation.is_verified:
+        organisation = organisation_verify(
+            actor=verified_by, organisation=organisation, reason=DEMO_VERIFICATION_REASON
+        )
     return organisation
 
 
@@ -132,5 +153,6 @@ def seed(*, companies: int, password: str, log) -> None:
             employees=employees,
             turnover=turnover,
             balance=balance,
+            verified_by=staff,
         )
     log(f"Users and {companies} demo organisations ready.")

@@ -24,3 +24,11 @@ class InvitationInvalid(OrganisationError):
 
 class InvitationWrongAccount(OrganisationError):
     message = _("This invitation was sent to another e-mail address. Log in with that address to accept it.")
+
+
+class OrganisationAlreadyVerified(OrganisationError):
+    message = _("This organisation has already been verified.")
+
+
+class VerificationReasonInvalid(OrganisationError):
+    message = _("Say how the KvK number was checked (for example: KvK extract and a call to the company).")

@@ -3,7 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import MembershipRole, OrganisationKind, Sector, SizeClass
+from .constants import MembershipRole, OrganisationKind, OrganisationVerification, Sector, SizeClass
 from .rules import is_large_company
 from .validators import validate_kvk_number
 
@@ -54,6 +54,27 @@ class Organisation(models.Model):
         db_index=True,
         help_text=_("Derived from the figures by the large-company rule."),
     )
+    # Who proved that the KvK number is theirs: an eHerkenning login for it, or RVO staff. Until
+    # then the organisation cannot sign declarations (``policies``); set only by
+    # ``services.organisation_verify`` and ``organisation_create`` (eHerkenning).
+    verification = models.CharField(
+        _("verification"),
+        max_length=12,
+        choices=OrganisationVerification.choices,
+        default=OrganisationVerification.UNVERIFIED,
+        db_index=True,
+        help_text=_("Whether the KvK number is proven by an eHerkenning login for it or by RVO staff."),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The eHerkenning user who logged in for the KvK number, or the RVO staff member."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -63,6 +84,13 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verification=OrganisationVerification.UNVERIFIED, verified_at__isnull=True)
+                | (~models.Q(verification=OrganisationVerification.UNVERIFIED) & models.Q(verified_at__isnull=False)),
+                name="organisation_verified_has_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -80,6 +108,10 @@ class Organisation(models.Model):
             turnover_eur=self.annual_turnover_eur,
             balance_sheet_total_eur=self.balance_sheet_total_eur,
         )
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification != OrganisationVerification.UNVERIFIED
 
     @property
     def missing_profile_fields(self) -> list[str]:

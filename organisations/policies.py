@@ -13,6 +13,11 @@ the lowest layer that knows every role; apps above it import it, it imports noth
 
 An object's organisation is found through ``organisation_id`` (registrations, declarations,
 follow-ups) or is the object itself (an ``Organisation``).
+
+Some rules also need the organisation to be *verified* (its KvK number proven by an eHerkenning
+login or by RVO staff, ``Organisation.verification``): a password account can type any KvK number,
+so an unverified organisation may prepare, but not sign. Such a refusal raises
+``OrganisationUnverified``, which says what to do.
 """
 
 from collections.abc import Callable
@@ -34,6 +39,14 @@ from .models import Membership, Organisation
 
 class NotAllowed(DomainError):
     message = _("You are not allowed to do this.")
+
+
+class OrganisationUnverified(NotAllowed):
+    message = _(
+        "Your organisation cannot sign declarations yet: its KvK number has not been verified. Log in with "
+        "eHerkenning for this KvK number (the organisation is then verified at once), or ask RVO to verify "
+        "the organisation. You can already prepare registrations and applications."
+    )
 
 
 # --- roles ------------------------------------------------------------------------------------
@@ -84,7 +97,9 @@ def membership_of(user, obj) -> Membership | None:
         return None
     memberships = user.__dict__.get(_CACHE)
     if memberships is None:
-        memberships = {m.organisation_id: m for m in Membership.objects.filter(user=user)}
+        memberships = {
+            m.organisation_id: m for m in Membership.objects.filter(user=user).select_related("organisation")
+        }
         user.__dict__[_CACHE] = memberships
     return memberships.get(organisation_id)
 
@@ -107,6 +122,14 @@ def is_signatory(user, obj) -> bool:
     )
 
 
+def organisation_unverified(user, obj) -> bool:
+    """The user is a member of the organisation and its KvK number is not proven yet: the reason a
+    rule with ``verified_organisation`` refuses (pages say so, ``require`` raises
+    ``OrganisationUnverified``)."""
+    membership = membership_of(user, obj)
+    return membership is not None and not membership.organisation.is_verified
+
+
 def is_admin_or_signatory(user, obj) -> bool:
     membership = membership_of(user, obj)
     return membership is not None and (membership.role == MembershipRole.ADMIN or is_signatory(user, obj))
@@ -121,6 +144,10 @@ class Policy:
     who: str  # translated description, for the domain document and error messages
     check: Callable[[object, object], bool]
     object_level: bool = False  # denied object-level checks answer 404: existence is not revealed
+    verified_organisation: bool = False  # also needs the object's organisation to be verified
+
+    def allows(self, user, obj) -> bool:
+        return self.check(user, obj) and not (self.verified_organisation and organisation_unverified(user, obj))
 
 
 def _any(*checks):
@@ -152,6 +179,7 @@ POLICIES: dict[str, Policy] = {
         Policy("brochure.manage", _("RVO staff"), _STAFF),
         Policy("mail.manage", _("RVO staff"), _STAFF),
         Policy("instrument.manage", _("RVO staff"), _STAFF),
+        Policy("organisation.verify", _("RVO staff"), _STAFF),
         Policy("dashboard.view", _("ministry or RVO staff"), _any(_role(is_ministry), _STAFF)),
         Policy("admin.access", _("superuser"), _role(is_superuser)),
         # A company's own data.
@@ -167,7 +195,15 @@ POLICIES: dict[str, Policy] = {
             object_level=True,
         ),
         Policy("registration.discard_draft", _("member of the organisation"), is_member, object_level=True),
-        Policy("declaration.sign", _("authorised signatory of the organisation"), is_signatory, object_level=True),
+        # Only for an organisation whose KvK number is proven (eHerkenning or RVO staff): a
+        # declaration is evidence that counts toward the ministry's figures.
+        Policy(
+            "declaration.sign",
+            _("authorised signatory of a verified organisation"),
+            is_signatory,
+            object_level=True,
+            verified_organisation=True,
+        ),
         Policy("instrument.apply", _("member of the organisation"), is_member, object_level=True),
         Policy(
             "instrument.application_view",
@@ -187,7 +223,7 @@ POLICIES: dict[str, Policy] = {
 
 def can(user, action: str, obj=None) -> bool:
     """Whether ``user`` may do ``action`` (a key of ``POLICIES``) on ``obj``."""
-    return POLICIES[action].check(user, obj)
+    return POLICIES[action].allows(user, obj)
 
 
 def require(user, action: str, obj=None) -> None:
@@ -195,10 +231,11 @@ def require(user, action: str, obj=None) -> None:
     fresh data)."""
     if user is not None:
         user.__dict__.pop(_CACHE, None)
-    if not can(user, action, obj):
-        raise NotAllowed(
-            _("You are not allowed to do this. It is reserved for: %(who)s.") % {"who": POLICIES[action].who}
-        )
+    rule = POLICIES[action]
+    if not rule.check(user, obj):
+        raise NotAllowed(_("You are not allowed to do this. It is reserved for: %(who)s.") % {"who": rule.who})
+    if not rule.allows(user, obj):
+        raise OrganisationUnverified()
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -232,7 +269,7 @@ class PolicyRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         obj = self.get_policy_object()  # may choose self.policy from the object
         rule = POLICIES[self.policy]
-        if not rule.check(request.user, obj):
+        if not rule.allows(request.user, obj):
             if rule.object_level and not (is_member(request.user, obj) or is_rvo_staff(request.user)):
                 raise Http404
             raise PermissionDenied(self.permission_denied_message)

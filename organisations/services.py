@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,8 +14,21 @@ from accounts.models import User
 from audit.services import actor_label, audit_event_record, changes_apply
 from notifications.services import email_queue
 
-from .constants import ACTIVE_ORGANISATION_SESSION_KEY, INVITATION_VALID_DAYS, MembershipRole
-from .exceptions import InvitationInvalid, InvitationWrongAccount, LastAdministrator, OrganisationExists
+from .constants import (
+    ACTIVE_ORGANISATION_SESSION_KEY,
+    INVITATION_VALID_DAYS,
+    VERIFICATION_REASON_MAX_LENGTH,
+    MembershipRole,
+    OrganisationVerification,
+)
+from .exceptions import (
+    InvitationInvalid,
+    InvitationWrongAccount,
+    LastAdministrator,
+    OrganisationAlreadyVerified,
+    OrganisationExists,
+    VerificationReasonInvalid,
+)
 from .models import Invitation, Membership, Organisation
 from .policies import require
 from .selectors import membership_get
@@ -41,6 +54,11 @@ def organisation_create(
     ``authorised_signatory`` is False: an eHerkenning login, whose authority to sign comes from the
     broker per session) authorised signatory.
 
+    Created from an eHerkenning login (``source="eherkenning"``: the KvK number came from the
+    broker) it is verified at once; created with a password account it is unverified and cannot
+    sign until an eHerkenning login for its KvK number or RVO staff verify it
+    (``organisation_verify``, ``membership_link``).
+
     Raises OrganisationExists when the KvK number is taken (without saying by whom).
     """
     if Organisation.objects.filter(kvk_number=data.get("kvk_number")).exists():
@@ -48,6 +66,10 @@ def organisation_create(
     try:
         with transaction.atomic():
             organisation = Organisation(**{k: v for k, v in data.items() if k in PROFILE_FIELDS})
+            if source == OrganisationVerification.EHERKENNING:
+                organisation.verification = OrganisationVerification.EHERKENNING
+                organisation.verified_at = timezone.now()
+                organisation.verified_by = actor
             organisation.full_clean(validate_unique=False)
             organisation.save()
             Membership.objects.create(
@@ -61,7 +83,12 @@ def organisation_create(
                 actor=actor,
                 obj=organisation,
                 request=request,
-                details={"kvk_number": organisation.kvk_number, "name": organisation.name, "source": source},
+                details={
+                    "kvk_number": organisation.kvk_number,
+                    "name": organisation.name,
+                    "source": source,
+                    "verification": organisation.verification,
+                },
             )
     except IntegrityError:
         raise OrganisationExists() from None
@@ -71,7 +98,10 @@ def organisation_create(
 
 
 def organisation_update(*, actor, organisation: Organisation, data: dict, request=None) -> Organisation:
-    """Change the profile; only the organisation's admins may (``organisation.edit``)."""
+    """Change the profile; only the organisation's admins may (``organisation.edit``).
+
+    A new KvK number is not the one that was proven: the organisation becomes unverified again.
+    """
     require(actor, "organisation.edit", organisation)
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -81,6 +111,11 @@ def organisation_update(*, actor, organisation: Organisation, data: dict, reques
             and Organisation.objects.filter(kvk_number=organisation.kvk_number).exclude(pk=organisation.pk).exists()
         ):
             raise OrganisationExists()
+        if "kvk_number" in changed and organisation.is_verified:
+            changed["verification"] = [organisation.verification, OrganisationVerification.UNVERIFIED.value]
+            organisation.verification = OrganisationVerification.UNVERIFIED
+            organisation.verified_at = None
+            organisation.verified_by = None
         organisation.full_clean()
         organisation.save()
         audit_event_record(
@@ -96,10 +131,15 @@ def membership_link(*, user, organisation: Organisation, source: str, request=No
     The first such user of an organisation without an administrator becomes its administrator;
     later ones are members. Never grants a standing signatory flag. Audited (``membership.link``)
     when a membership is made.
+
+    An eHerkenning login for an *unverified* organisation (one typed in by a password account)
+    proves the KvK number instead: ``_eherkenning_takeover``.
     """
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         membership = Membership.objects.filter(user=user, organisation=organisation).first()
+        if source == OrganisationVerification.EHERKENNING and not organisation.is_verified:
+            return _eherkenning_takeover(organisation=organisation, user=user, membership=membership, request=request)
         if membership is not None:
             return membership, False
         has_admin = Membership.objects.filter(organisation=organisation, role=MembershipRole.ADMIN).exists()
@@ -117,6 +157,144 @@ def membership_link(*, user, organisation: Organisation, source: str, request=No
             details={"source": source, "role": membership.role, "kvk_number": organisation.kvk_number},
         )
     return membership, True
+
+
+def _eherkenning_takeover(
+    *, organisation: Organisation, user, membership: Membership | None, request=None
+) -> tuple[Membership, bool]:
+    """The first eHerkenning login for an unverified organisation's KvK number. Runs inside
+    ``membership_link``'s transaction, the organisation locked.
+
+    The broker vouches that ``user`` acts for the legal subject with this KvK number, which nobody
+    here had proven before. So, in one transaction:
+
+    - the organisation becomes verified (by eHerkenning, by ``user``, now): ``organisation.verify``;
+    - ``user`` becomes its administrator (no standing signatory flag: that authority comes from
+      the broker per session): ``membership.link`` or ``membership.update``;
+    - every earlier administrator becomes a member and every standing signatory flag is dropped,
+      since they were given by people whose claim to the KvK number was never proven; each of them
+      is told by e-mail in their language (``organisations/email/kvk_takeover``) and audited
+      (``membership.demote``); the new administrator may appoint them again;
+    - open invitations (sent under the unproven administration, possibly as admin) are withdrawn.
+    """
+    now = timezone.now()
+    created = membership is None
+    if created:
+        membership = Membership(user=user, organisation=organisation)
+    before = {"role": membership.role, "is_authorised_signatory": membership.is_authorised_signatory}
+    membership.role = MembershipRole.ADMIN
+    membership.is_authorised_signatory = False
+    membership.full_clean(validate_unique=False)
+    membership.save()
+    audit_event_record(
+        action="membership.link" if created else "membership.update",
+        actor=user,
+        obj=membership,
+        organisation_id=organisation.pk,
+        request=request,
+        details={
+            "source": OrganisationVerification.EHERKENNING.value,
+            "role": membership.role,
+            "kvk_number": organisation.kvk_number,
+            **({} if created else {"before": before}),
+        },
+    )
+    demoted = []
+    earlier = (
+        Membership.objects.select_for_update(of=("self",))
+        .filter(organisation=organisation)
+        .exclude(pk=membership.pk)
+        .filter(models.Q(role=MembershipRole.ADMIN) | models.Q(is_authorised_signatory=True))
+        .select_related("user")
+        .order_by("pk")
+    )
+    for other in earlier:
+        was = {"role": other.role, "is_authorised_signatory": other.is_authorised_signatory}
+        other.role = MembershipRole.MEMBER
+        other.is_authorised_signatory = False
+        other.save(update_fields=["role", "is_authorised_signatory"])
+        audit_event_record(
+            action="membership.demote",
+            actor=user,
+            obj=other,
+            organisation_id=organisation.pk,
+            request=request,
+            details={
+                "reason": "kvk_verified_by_eherkenning",
+                "before": was,
+                "after": {"role": other.role, "is_authorised_signatory": False},
+                "user": actor_label(other.user),
+            },
+        )
+        if other.user.is_active:
+            email_queue(
+                to=other.user.email,
+                template="organisations/email/kvk_takeover",
+                context={"organisation": organisation, "user": other.user, "was": was},
+                language=other.user.language,
+                kind="kvk_takeover",
+            )
+        demoted.append(actor_label(other.user))
+    withdrawn = Invitation.objects.filter(organisation=organisation, accepted_at=None, revoked_at=None).update(
+        revoked_at=now
+    )
+    organisation.verification = OrganisationVerification.EHERKENNING
+    organisation.verified_at = now
+    organisation.verified_by = user
+    organisation.save(update_fields=["verification", "verified_at", "verified_by", "updated_at"])
+    audit_event_record(
+        action="organisation.verify",
+        actor=user,
+        obj=organisation,
+        request=request,
+        details={
+            "method": OrganisationVerification.EHERKENNING.value,
+            "kvk_number": organisation.kvk_number,
+            "demoted": demoted,
+            "invitations_withdrawn": withdrawn,
+        },
+    )
+    return membership, created
+
+
+def organisation_verify(*, actor, organisation: Organisation, reason: str, request=None) -> Organisation:
+    """RVO staff confirm that the organisation's KvK number belongs to the people who run it here
+    (checked outside the portal, e.g. against a KvK extract); from then on it can sign.
+
+    Only RVO staff may (``organisation.verify``); the reason is required (at most
+    ``VERIFICATION_REASON_MAX_LENGTH`` characters, never cut) and kept in the audit trail
+    (``organisation.verify``, method ``staff``). Raises ``OrganisationAlreadyVerified`` when it
+    is verified already (by eHerkenning or staff); memberships are not changed.
+    """
+    require(actor, "organisation.verify", organisation)
+    reason = (reason or "").strip()
+    if not reason:
+        raise VerificationReasonInvalid()
+    if len(reason) > VERIFICATION_REASON_MAX_LENGTH:
+        raise VerificationReasonInvalid(
+            _("The reason can be at most %(limit)s characters long; it has %(count)s.")
+            % {"limit": VERIFICATION_REASON_MAX_LENGTH, "count": len(reason)}
+        )
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if organisation.is_verified:
+            raise OrganisationAlreadyVerified()
+        organisation.verification = OrganisationVerification.STAFF
+        organisation.verified_at = timezone.now()
+        organisation.verified_by = actor
+        organisation.save(update_fields=["verification", "verified_at", "verified_by", "updated_at"])
+        audit_event_record(
+            action="organisation.verify",
+            actor=actor,
+            obj=organisation,
+            request=request,
+            details={
+                "method": OrganisationVerification.STAFF.value,
+                "kvk_number": organisation.kvk_number,
+                "reason": reason,
+            },
+        )
+    return organisation
 
 
 def organisation_set_active(*, request, organisation_id: int) -> Membership:

@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "membership.remove": _("Member removed"),
     "membership.update": _("Member's role changed"),
     "membership.link": _("Member linked through eHerkenning"),
+    "membership.demote": _("Member's role taken back when the KvK number was proven"),
+    "organisation.verify": _("Organisation verified (KvK number proven)"),
     # missions and registrations
     "mission.create": _("Mission created"),
     "mission.update": _("Mission changed"),
@@ -135,6 +137,9 @@ DETAIL_LABELS = {
     "format": _("Format"),
     "kind": _("Kind"),
     "count": _("Number"),
+    "method": _("Method"),
+    "demoted": _("Demoted"),
+    "invitations_withdrawn": _("Invitations withdrawn"),
 }
 
 
@@ -194,6 +199,7 @@ _OBJECT_VIEWS = {
     ),
     "brochures.brochure": (("mission", "instrument"), lambda o: _url("brochures:manage")),
     "notifications.outboxmessage": ((), lambda o: _url("staff:mail_list")),
+    "organisations.organisation": ((), lambda o: _url("staff:organisation_detail", o.pk)),
     "organisations.membership": (("user", "organisation"), lambda o: ""),
 }
 

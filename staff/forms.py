@@ -11,7 +11,7 @@ from missions.constants import RegistrationStatus
 from missions.lifecycle import MISSION_TRANSITIONS, STAFF_REGISTRATION_ACTIONS
 from missions.models import Mission, PreparationSession
 from missions.services import MISSION_FIELDS
-from organisations.constants import OrganisationKind, SizeClass
+from organisations.constants import VERIFICATION_REASON_MAX_LENGTH, OrganisationKind, SizeClass
 
 from .models import FollowUpAction
 from .services import SESSION_FIELDS
@@ -277,3 +277,22 @@ class DeclarationTextVersionForm(forms.Form):
             elif language in self.current and body == self.current[language].strip():
                 self.add_error(name, _("This is the wording of the current version; change it or publish nothing."))
         return data
+
+
+class OrganisationVerifyForm(forms.Form):
+    """RVO staff confirm that an organisation's KvK number belongs to the people who run it here."""
+
+    reason = forms.CharField(
+        label=_("How was the KvK number checked?"),
+        max_length=VERIFICATION_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: KvK extract checked and the company called on its public number. Kept in the audit trail."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm that the people who administer this organisation in the portal act for the company "
+            "with this KvK number. From now on it can sign declarations."
+        ),
+    )

@@ -2,19 +2,20 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from declarations.constants import Decision
+from eherkenning.models import OIDCIdentity
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
 from missions.lifecycle import SEAT_HOLDING
 from missions.models import Mission, Participant, PreparationSession, Registration
 from missions.selectors import seat_counts_attach, status_counts, with_seat_counts
-from organisations.constants import OrganisationKind, SizeClass
-from organisations.models import Organisation
+from organisations.constants import OrganisationKind, OrganisationVerification, SizeClass
+from organisations.models import Membership, Organisation
 
 from .constants import OVERVIEW_SESSION_DAYS
 from .models import AgendaItem, Attendance, FollowUpAction
@@ -366,3 +367,36 @@ def audit_action_prefixes() -> list[str]:
 
 def organisation_names(ids) -> dict[int, str]:
     return dict(Organisation.objects.filter(pk__in={i for i in ids if i}).values_list("pk", "name"))
+
+
+# --- organisations and their verification -------------------------------------------------------
+
+ORGANISATION_VERIFICATION_FILTERS = ("all", "unverified", "verified")
+
+
+def organisation_list_for_staff(*, verification: str = "all", query: str = "") -> QuerySet[Organisation]:
+    """Organisations for the back-office, unverified first, with their member count; ``verification``
+    narrows to ``unverified`` or ``verified`` ones, ``query`` to an exact KvK number or a name part."""
+    organisations = Organisation.objects.select_related("verified_by").annotate(member_count=Count("memberships"))
+    if verification == "unverified":
+        organisations = organisations.filter(verification=OrganisationVerification.UNVERIFIED)
+    elif verification == "verified":
+        organisations = organisations.exclude(verification=OrganisationVerification.UNVERIFIED)
+    query = query.strip()
+    if query:
+        organisations = organisations.filter(Q(kvk_number=query) | Q(name__icontains=query))
+    unverified_first = Case(When(verification=OrganisationVerification.UNVERIFIED, then=0), default=1)
+    return organisations.order_by(unverified_first, "name", "pk")
+
+
+def organisation_get_for_staff(*, pk: int) -> Organisation:
+    return get_object_or_404(Organisation.objects.select_related("verified_by"), pk=pk)
+
+
+def organisation_memberships_for_staff(*, organisation: Organisation) -> QuerySet[Membership]:
+    """Its members, administrators first, each marked when the account logs in with eHerkenning."""
+    return (
+        organisation.memberships.select_related("user")
+        .annotate(eherkenning=Exists(OIDCIdentity.objects.filter(user_id=OuterRef("user_id"))))
+        .order_by("role", "user__full_name", "pk")
+    )

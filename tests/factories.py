@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 from accounts.models import User
-from organisations.constants import MembershipRole, OrganisationKind
+from organisations.constants import MembershipRole, OrganisationKind, OrganisationVerification
 from organisations.models import Membership, Organisation
 
 
@@ -54,11 +55,16 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     annual_turnover_eur = Decimal("5000000")
     balance_sheet_total_eur = Decimal("2000000")
     figures_year = 2025
+    # Verified (as RVO staff would), so that tests sign; ``unverified=True`` for one a password
+    # account made by typing a KvK number.
+    verification = OrganisationVerification.STAFF
+    verified_at = factory.LazyFunction(timezone.now)
 
     class Params:
         large = factory.Trait(
             employees=800, annual_turnover_eur=Decimal("90000000"), balance_sheet_total_eur=Decimal("50000000")
         )
+        unverified = factory.Trait(verification=OrganisationVerification.UNVERIFIED, verified_at=None)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

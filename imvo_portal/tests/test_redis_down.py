@@ -92,6 +92,8 @@ ROUTE_KWARGS = {
     "staff:session_create": lambda w: {"pk": w.mission.pk},
     "staff:follow_up_create": lambda w: {"pk": w.mission.pk},
     "staff:registration_detail": lambda w: {"pk": w.registration.pk},
+    "staff:organisation_detail": lambda w: {"pk": w.membership.organisation_id},
+    "staff:organisation_verify": lambda w: {"pk": w.membership.organisation_id},
     "staff:registration_action": lambda w: {"pk": w.registration.pk},
     "staff:session_detail": lambda w: {"pk": w.session.pk},
     "staff:session_edit": lambda w: {"pk": w.session.pk},

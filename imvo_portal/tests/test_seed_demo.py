@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from audit.models import AuditEvent
 from instruments.models import Instrument
 from organisations import demo as organisations_demo
+from organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,6 +52,13 @@ def _check_seed_demo():
     assert users.count() > 5
     assert len(set(users.values_list("password", flat=True))) == 1  # hashed once, not once per user
     assert all(user.check_password(settings.DEMO_PASSWORD) for user in users)
+    # The demo companies sign, so RVO staff verified them, audited as any staff verification.
+    demo_organisations = Organisation.objects.filter(memberships__user__email__endswith="@demo.example").distinct()
+    staff = users.get(email="rvo@demo.example")
+    assert demo_organisations.count() > 2
+    assert set(demo_organisations.values_list("verification", "verified_by")) == {("staff", staff.pk)}
+    verified = AuditEvent.objects.filter(action="organisation.verify", actor=staff, details__method="staff")
+    assert sorted(verified.values_list("organisation_id", flat=True)) == sorted(d.pk for d in demo_organisations)
 
     counts, state = _row_counts(), _demo_state()
     second = _seed()

@@ -16,7 +16,7 @@ from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_for
 from imvo_portal.exceptions import DomainError
 from imvo_portal.forms import failed_post_redirect, failed_post_restore
-from organisations.policies import PolicyRequiredMixin, can
+from organisations.policies import PolicyRequiredMixin, can, organisation_unverified
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 
 from .. import resources
@@ -192,6 +192,7 @@ class RegistrationStepView(PolicyRequiredMixin, TemplateView):
             context["undertaking"] = shown.undertaking if shown else None
             context["answer"] = self.registration.draft_data.get("declaration")
             context["is_signatory"] = self._is_signatory()
+            context["organisation_unverified"] = organisation_unverified(self.request.user, self.registration)
         if self.step == 4:
             context["reusable"] = reusable = self._reusable(context["text"])
             if reusable is not None:

@@ -11,7 +11,7 @@ from declarations.selectors import declaration_text_for
 from declarations.services import DeclarationInput
 from imvo_portal.exceptions import DomainError
 from imvo_portal.forms import RedirectAfterFailedPostMixin
-from organisations.policies import PolicyRequiredMixin, can
+from organisations.policies import OrganisationUnverified, PolicyRequiredMixin, can, organisation_unverified
 
 from ..constants import RegistrationStatus
 from ..forms import DeclarationForm
@@ -61,6 +61,7 @@ class SignView(PolicyRequiredMixin, RateLimitMixin, RedirectAfterFailedPostMixin
             text=self.text,
             text_body=self.shown.body if self.shown else "",
             is_signatory=can(self.request.user, "declaration.sign", self.registration),
+            organisation_unverified=organisation_unverified(self.request.user, self.registration),
             **kwargs,
         )
 
@@ -68,6 +69,9 @@ class SignView(PolicyRequiredMixin, RateLimitMixin, RedirectAfterFailedPostMixin
         waiting = self._waiting()
         if waiting:
             return waiting
+        if organisation_unverified(request.user, self.registration):
+            messages.error(request, OrganisationUnverified.message)
+            return redirect("my:registration", self.registration.pk)
         if not can(request.user, "declaration.sign", self.registration):
             messages.error(
                 request, _("Only an authorised signatory of the organisation can sign or decline the declaration.")

@@ -19,7 +19,7 @@ from organisations.models import Organisation
 from staff import urls as staff_urls
 from staff.models import AgendaItem, FollowUpAction
 from staff.services import session_agenda_ensure
-from tests.factories import MinistryUserFactory, StaffUserFactory, member_of
+from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, member_of
 from tests.mfa import login_staff
 
 from .factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory, declare
@@ -53,6 +53,8 @@ def _world():
         actor=applicant,
     )
     return {
+        "organisation": registration.organisation,
+        "unverified_organisation": OrganisationFactory(unverified=True),
         "instrument": instrument,
         "phase": PhaseFactory(),
         "instrument_follow_up": FrameworkFollowUp.objects.create(application=application, reason="x", guidance="y"),
@@ -108,6 +110,13 @@ ROUTES = {
     "instrument_level": ("instrument", {}, None),
     "declaration_texts": (None, {}, None),
     "declaration_text_publish": (None, {"kind": "subsidy"}, None),
+    "organisation_list": (None, {}, None),
+    "organisation_detail": ("organisation", {}, None),
+    "organisation_verify": (
+        "unverified_organisation",
+        {},
+        {"reason": "KvK-uittreksel gecontroleerd", "confirm": "on"},
+    ),
     "audit": (None, {}, None),
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),

@@ -6,6 +6,7 @@ from .exports import ExportView
 from .follow_ups import FollowUpCreateView, FollowUpDoneView, FollowUpEditView, FollowUpListView
 from .mail import MailListView, MailResendView
 from .missions import MissionCreateView, MissionDetailView, MissionEditView, MissionListView, MissionTransitionView
+from .organisations import OrganisationDetailView, OrganisationListView, OrganisationVerifyView
 from .overview import OverviewView
 from .receipts import ReceiptRetryView
 from .registrations import RegistrationActionView, RegistrationDetailView, RegistrationListView
@@ -38,6 +39,9 @@ __all__ = [
     "MissionEditView",
     "MissionListView",
     "MissionTransitionView",
+    "OrganisationDetailView",
+    "OrganisationListView",
+    "OrganisationVerifyView",
     "OverviewView",
     "ReceiptRetryView",
     "RegistrationActionView",
