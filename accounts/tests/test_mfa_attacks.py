@@ -23,6 +23,7 @@ from tests.mfa import recovery_codes_for, totp_code
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SETUP = "/accounts/mfa/setup/"
 VERIFY = "/accounts/mfa/verify/"
+PASSWORD = "correct-horse-battery"
 HOUR_START = 1_900_000_800  # a whole hour in Unix time: the hourly counters start fresh here
 
 
@@ -184,3 +185,28 @@ def test_recovery_codes_are_stored_only_as_hashes(server):
     other = Browser(server.url, ip="198.51.100.27")
     other.login(staff.email)
     assert other.post(VERIFY + "?next=/staff/", {"code": codes[0].upper()})[1] == "/staff/"
+
+
+def test_admin_login_from_many_addresses_meets_the_portals_limits(server, settings):
+    """The finding: 14 wrong passwords from 14 addresses, then the right one, landed on /admin/."""
+    settings.LOGIN_THROTTLE_FREE_ATTEMPTS = 3
+    root = StaffUserFactory(email="beheer@example.org", is_superuser=True)
+    TOTPDevice.objects.create(user=root, name="app", confirmed=True)
+    for number in range(14):
+        guesser = Browser(server.url, ip=f"203.0.113.{100 + number}")
+        status, location, _body = guesser.post(
+            "/admin/login/", {"username": root.email, "password": "wrong"}, form_path="/accounts/login/"
+        )
+        assert status == 302 and location.startswith("/accounts/login/")  # Django's own view is gone
+        guesser.login(root.email, "wrong")
+    attacker = Browser(server.url, ip="203.0.113.200")
+    status, _location, _body = attacker.post(
+        "/admin/login/", {"username": root.email, "password": PASSWORD}, form_path="/accounts/login/"
+    )
+    assert status == 302 and not attacker.logged_in()
+    assert attacker.get("/admin/")[1].startswith("/admin/login/")  # and /admin/login/ leads to the portal login
+    assert attacker.login(root.email)[0] == 429  # the per-account throttle holds across addresses
+    one_address = Browser(server.url, ip="203.0.113.201")
+    limit = int(settings.RATE_LIMITS["login"].split("/")[0])
+    statuses = [one_address.login(f"user{n}@example.org", "x")[0] for n in range(limit + 4)]
+    assert statuses[-1] == 429  # many usernames from one address
