@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from declarations.checkpoints import checkpoint_write
 from declarations.keys import checkpoint_signing_key, public_key_text
 
 from .chain_tools import build_chain
@@ -34,7 +33,6 @@ def _run(bundle_path: Path, *args: str) -> subprocess.CompletedProcess:
 def exported(settings, tmp_path):
     settings.DECLARATION_CHECKPOINT_EVERY = 3
     records = build_chain(7)
-    checkpoint_write()  # the hourly one: covers the head
     path = tmp_path / "bundle.json"
     call_command("export_verification_bundle", output=str(path))
     return records, path
@@ -49,7 +47,9 @@ def test_the_bundle_holds_keys_checkpoints_and_hashes_but_nothing_personal(expor
     bundle = json.loads(path.read_text())
     assert bundle["format"] == "imvo-verification-bundle/1"
     assert list(bundle["public_keys"].values()) == [_key()]
-    assert [c["payload"]["sequence"] for c in bundle["checkpoints"]] == [3, 6, 7]
+    # The genesis (before the first record), every 3 records, and the one export wrote over the head.
+    assert [c["payload"]["sequence"] for c in bundle["checkpoints"]] == [0, 3, 6, 7]
+    assert bundle["checkpoints"][-1]["payload"]["reason"] == "bundle"
     assert [r["sequence"] for r in bundle["records"]] == list(range(1, 8))
     assert set(bundle["records"][0]) == {"sequence", "reference", "previous_hash", "record_hash"}
     text = path.read_text()
