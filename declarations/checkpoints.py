@@ -114,16 +114,22 @@ def checkpoint_copy_names() -> list[str]:
 def checkpoint_number_next() -> int:
     """The number the next checkpoint gets: never one the table or the storage copies ever held.
 
-    One above the highest number in the table and among the storage copies' names (a database
-    restore rolls the table back, not the write-once copies); 0 (the genesis) when neither has any.
-    Call under ``chain_lock``.
+    A database restore rolls the table back, not the write-once copies. So the number after the
+    table's highest is checked against the storage, and skipped while a copy with that name exists
+    (the checkpoints a restore removed from the table); with an empty table the highest copy counts.
+    Normally one existence check. 0 (the genesis) when neither holds any. Call under ``chain_lock``.
     """
     highest = Checkpoint.objects.aggregate(highest=Max("number"))["highest"]
-    for file_name in checkpoint_copy_names():
-        match = COPY_NAME.fullmatch(file_name)
-        if match:
-            highest = max(highest if highest is not None else -1, int(match.group(1)))
-    return 0 if highest is None else highest + 1
+    if highest is None:
+        numbers = [int(match.group(1)) for name in checkpoint_copy_names() if (match := COPY_NAME.fullmatch(name))]
+        if not numbers:
+            return 0
+        highest = max(numbers)
+    number = highest + 1
+    storage = storages["evidence"]
+    while storage.exists(checkpoint_storage_name(number)):
+        number += 1
+    return number
 
 
 def checkpoint_document(checkpoint: Checkpoint) -> bytes:
@@ -170,6 +176,8 @@ def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> 
     number = checkpoint_number_next()
     if head is None and number != 0:
         raise ValueError("a genesis checkpoint can only start a chain that never had one")
+    if head is not None and number == 0:
+        number = 1  # records from before genesis checkpoints (or bulk-loaded): the first anchors them, as before
     sequence = head.sequence if head is not None else 0
     checkpoint = Checkpoint(
         number=number,

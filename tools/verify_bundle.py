@@ -122,6 +122,8 @@ def verify(bundle: dict, *, trusted: dict[str, Ed25519PublicKey], reference=None
             problems.append(f"checkpoint {payload.get('number')}: head record #{head['sequence']} has another hash")
         elif bisect.bisect_right(sequences, payload["sequence"]) != payload.get("record_count"):
             problems.append(f"checkpoint {payload.get('number')}: the number of records does not match")
+    if not checkpoints:
+        problems.append("no signed checkpoint: a register starts with its genesis checkpoint")
     anchored_to = max((p.get("sequence", 0) for p in checkpoints), default=0)
     if len(records) > anchored_to:
         # The portal writes a checkpoint over the head before it exports a bundle (reason "bundle").

@@ -79,6 +79,7 @@ def test_deleting_every_record_and_checkpoint_is_detected(chain):
     records_delete(range(1, 7))
     checkpoints_delete(range(4), with_copies=False)
     assert {code for code, *_ in _found(declarations_verify())} == {"checkpoint_missing", "records_missing"}
+    assert checkpoint_number_next() == 4  # the copies still hold numbers 0-3
     for number in range(4):
         copy_delete(number)
     assert _found(declarations_verify()) == [("checkpoint_none", None, None)]
