@@ -176,7 +176,12 @@ def _group(register, data, figures, *, rows_too: bool, copies_too: bool) -> None
     rows, copies = copy.deepcopy(original_rows), copy.deepcopy(original_copies)
     steps = data.draw(st.integers(min_value=1, max_value=3), label="steps")
     for _ in range(steps):
-        if rows_too and rows and (not copies_too or data.draw(st.booleans(), label="rows?")):
+        if rows_too and copies_too and rows and data.draw(st.integers(0, 2), label="both?") == 0:
+            # a checkpoint and its copy deleted together (an insider who may also delete the copies)
+            number = rows.pop(data.draw(st.integers(0, len(rows) - 1), label="index"))["payload"]["number"]
+            copies.pop(checkpoint_storage_name(number), None)
+            figures["row_and_copy_delete"] += 1
+        elif rows_too and rows and (not copies_too or data.draw(st.booleans(), label="rows?")):
             _tamper_rows(data, rows, figures)
         elif copies_too:
             _tamper_copies(data, copies, figures)
