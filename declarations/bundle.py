@@ -14,6 +14,11 @@ and the links between checkpoints, that the records form one unbroken hash chain
 checkpoint's head, and that a receipt's record hash lies in the chain up to a signed checkpoint.
 The record hashes themselves are keyed (HMAC): only the portal, which holds the chain key,
 recomputes them (``verify_declarations``).
+
+``export_verification_bundle`` first writes a checkpoint (reason ``bundle``) unless the latest one
+covers the head, so every exported record is covered by a signed checkpoint. A newer bundle (or
+the register itself: ``verify_declarations --since``) is checked against an older one with
+``tools/verify_bundle.py --since``: the same rule (``bundle_extension_problems``) for both.
 """
 
 import json
@@ -42,20 +47,28 @@ def verification_bundle_lines() -> Iterator[str]:
         "genesis_hash": GENESIS_HASH,
         "canonical_json": "json.dumps(payload, sort_keys=True, separators=(',', ':'), ensure_ascii=False), UTF-8",
         "public_keys": {key_id: public_key_text(key) for key_id, key in sorted(checkpoint_public_keys().items())},
-        "checkpoints": [
-            {"payload": checkpoint_payload(checkpoint), "signature": checkpoint.signature}
-            for checkpoint in Checkpoint.objects.order_by("number")
-        ],
+        "checkpoints": list(bundle_checkpoints()),
     }
     text = _dump(header)
     yield text[:-1] + ', "records": [\n'
-    rows = Declaration.objects.order_by("sequence").values_list("sequence", "reference", "previous_hash", "record_hash")
     first = True
-    for sequence, reference, previous_hash, record_hash in rows.iterator(chunk_size=5000):
-        record = {"sequence": sequence, "reference": reference, "previous_hash": previous_hash}
-        yield ("" if first else ",\n") + _dump({**record, "record_hash": record_hash})
+    for record in bundle_records():
+        yield ("" if first else ",\n") + _dump(record)
         first = False
     yield "\n]}\n"
+
+
+def bundle_checkpoints() -> Iterator[dict]:
+    """Every checkpoint in the table as the bundle holds it: signed payload and signature."""
+    for checkpoint in Checkpoint.objects.order_by("number"):
+        yield {"payload": checkpoint_payload(checkpoint), "signature": checkpoint.signature}
+
+
+def bundle_records() -> Iterator[dict]:
+    """Every record in sequence order as the bundle holds it (streamed)."""
+    rows = Declaration.objects.order_by("sequence").values_list("sequence", "reference", "previous_hash", "record_hash")
+    for sequence, reference, previous_hash, record_hash in rows.iterator(chunk_size=5000):
+        yield {"sequence": sequence, "reference": reference, "previous_hash": previous_hash, "record_hash": record_hash}
 
 
 def verification_bundle() -> dict:

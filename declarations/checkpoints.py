@@ -4,21 +4,31 @@ A checkpoint states "at ``created_at`` the chain had ``record_count`` records an
 record ``sequence`` with hash ``record_hash``", is linked to the previous checkpoint by hash and
 signed with the Ed25519 checkpoint key. It is written
 
+- as the **genesis** (number 0, sequence 0, no records) before the first record exists: by
+  ``declaration_record`` in the transaction of the first record, or earlier by
+  ``checkpoint_write`` (``manage.py checkpoint_declarations``, the hourly beat) on an empty chain,
+  so the chain is never an unanchored empty chain;
 - by ``declaration_record`` in the same transaction once the chain reaches the previous
-  checkpoint's ``next_due`` (``DECLARATION_CHECKPOINT_EVERY`` records later), and
-- every hour by beat (``checkpoint_hourly``) when the head has moved,
+  checkpoint's ``next_due`` (``DECLARATION_CHECKPOINT_EVERY`` records later),
+- every hour by beat (``checkpoint_hourly``) when the head has moved, and
+- before a verification bundle is exported (reason ``bundle``), so no exported record is unanchored,
 
 into the append-only ``Checkpoint`` table and, after commit, as a JSON copy into write-once
 storage (``STORAGES["evidence"]``, under ``checkpoints/``). ``declarations_verify`` checks the
 chain against every valid checkpoint of both places, so deleting records that a checkpoint covers,
 also the last ones, is detected. Records appended after the latest checkpoint are not yet anchored:
 at most ``DECLARATION_CHECKPOINT_EVERY`` - 1 records and about one hour (the beat interval).
+
+**A number is never issued twice**, not even after the database was restored from a backup: the
+next number is one above the highest in the table *and* the highest among the storage copies
+(``checkpoint_number_next``), which a database restore does not roll back.
 """
 
 import base64
 import hashlib
 import json
 import logging
+import re
 from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -27,6 +37,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import audit_event_record
@@ -34,7 +45,7 @@ from imvo_portal.tasks import enqueue_on_commit
 
 from .constants import GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text
-from .keys import checkpoint_signing_key, public_key_text
+from .keys import checkpoint_signing_key, current_chain_key, public_key_text
 from .models import Checkpoint, Declaration
 
 logger = logging.getLogger(__name__)
@@ -84,8 +95,41 @@ def checkpoint_signature_valid(checkpoint: Checkpoint, public_keys: dict[str, Ed
     return True
 
 
+COPY_NAME = re.compile(r"checkpoint-(\d{10})\.json")
+
+
 def checkpoint_storage_name(number: int) -> str:
     return f"{settings.CHECKPOINT_STORAGE_PREFIX}/checkpoint-{number:010d}.json"
+
+
+def checkpoint_copy_names() -> list[str]:
+    """The file names (without folder) in the checkpoint folder of the write-once storage."""
+    try:
+        _dirs, files = storages["evidence"].listdir(settings.CHECKPOINT_STORAGE_PREFIX)
+    except FileNotFoundError:
+        return []
+    return sorted(files)
+
+
+def checkpoint_number_next() -> int:
+    """The number the next checkpoint gets: never one the table or the storage copies ever held.
+
+    A database restore rolls the table back, not the write-once copies. So the number after the
+    table's highest is checked against the storage, and skipped while a copy with that name exists
+    (the checkpoints a restore removed from the table); with an empty table the highest copy counts.
+    Normally one existence check. 0 (the genesis) when neither holds any. Call under ``chain_lock``.
+    """
+    highest = Checkpoint.objects.aggregate(highest=Max("number"))["highest"]
+    if highest is None:
+        numbers = [int(match.group(1)) for name in checkpoint_copy_names() if (match := COPY_NAME.fullmatch(name))]
+        if not numbers:
+            return 0
+        highest = max(numbers)
+    number = highest + 1
+    storage = storages["evidence"]
+    while storage.exists(checkpoint_storage_name(number)):
+        number += 1
+    return number
 
 
 def checkpoint_document(checkpoint: Checkpoint) -> bytes:
@@ -121,18 +165,28 @@ def checkpoint_from_document(raw: bytes) -> Checkpoint:
     )
 
 
-def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpoint:
-    """Sign and append a checkpoint for ``head``. Call under ``chain_lock`` inside a transaction."""
+def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> Checkpoint:
+    """Sign and append a checkpoint for ``head`` (None: the genesis of an empty chain).
+
+    Call under ``chain_lock`` inside a transaction. The number comes from ``checkpoint_number_next``;
+    the link is to the latest checkpoint in the table.
+    """
     last = Checkpoint.objects.order_by("-number").first()
     key = checkpoint_signing_key()
+    number = checkpoint_number_next()
+    if head is None and number != 0:
+        raise ValueError("a genesis checkpoint can only start a chain that never had one")
+    if head is not None and number == 0:
+        number = 1  # records from before genesis checkpoints (or bulk-loaded): the first anchors them, as before
+    sequence = head.sequence if head is not None else 0
     checkpoint = Checkpoint(
-        number=(last.number + 1) if last else 1,
-        sequence=head.sequence,
-        record_hash=head.record_hash,
-        record_count=Declaration.objects.filter(sequence__lte=head.sequence).count(),
-        chain_key_id=head.key_id,
+        number=number,
+        sequence=sequence,
+        record_hash=head.record_hash if head is not None else GENESIS_HASH,
+        record_count=Declaration.objects.filter(sequence__lte=head.sequence).count() if head is not None else 0,
+        chain_key_id=head.key_id if head is not None else current_chain_key().key_id,
         created_at=timezone.now(),
-        next_due=head.sequence + settings.DECLARATION_CHECKPOINT_EVERY,
+        next_due=sequence + settings.DECLARATION_CHECKPOINT_EVERY,
         reason=reason,
         previous_hash=checkpoint_digest(last) if last else GENESIS_HASH,
         signing_key_id=key.key_id,
@@ -151,6 +205,17 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
     return checkpoint
 
 
+def checkpoint_genesis_ensure() -> Checkpoint | None:
+    """Write the genesis checkpoint when no checkpoint was ever issued (table and copies empty).
+
+    Called by ``declaration_record`` under the chain lock before the first record, and by
+    ``checkpoint_write`` on an empty chain. Returns the genesis when written now.
+    """
+    if Checkpoint.objects.exists() or any(COPY_NAME.fullmatch(name) for name in checkpoint_copy_names()):
+        return None
+    return _checkpoint_append(head=None, reason=CheckpointReason.GENESIS)
+
+
 def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
     """Append an interval checkpoint when ``head`` reached the latest checkpoint's ``next_due``.
 
@@ -164,15 +229,16 @@ def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
 
 
 def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Checkpoint | None:
-    """Checkpoint the current head unless the latest checkpoint already covers it (or the chain is empty).
+    """Checkpoint the current head unless the latest checkpoint already covers it.
 
-    Idempotent; audited; the storage copy is written by a task after commit.
+    On an empty chain that never had a checkpoint this writes the genesis instead. Idempotent;
+    audited; the storage copy is written by a task after commit.
     """
     with transaction.atomic():
         chain_lock()
         head = Declaration.objects.order_by("-sequence").only("sequence", "record_hash", "key_id").first()
         if head is None:
-            return None
+            return checkpoint_genesis_ensure()
         last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash").first()
         if last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash):
             return None
@@ -191,8 +257,12 @@ def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
                 logger.error("Storage copy %s differs from checkpoint %s; left untouched", name, checkpoint.number)
         return False
     stored = storage.save(name, ContentFile(content))
-    if stored != name:
-        logger.error("Checkpoint %s copy was stored as %s instead of %s", checkpoint.number, stored, name)
+    if stored != name:  # a concurrent writer stored it first; remove our duplicate under another name
+        logger.warning(
+            "Checkpoint %s copy was stored concurrently; removing the duplicate %s", checkpoint.number, stored
+        )
+        storage.delete(stored)
+        return False
     return True
 
 
@@ -215,12 +285,8 @@ def checkpoint_copies_read() -> tuple[list[tuple[str, Checkpoint]], list[str]]:
     """Every checkpoint copy in storage as (name, unsaved checkpoint), and the names that could not be read."""
     storage = storages["evidence"]
     prefix = settings.CHECKPOINT_STORAGE_PREFIX
-    try:
-        _dirs, files = storage.listdir(prefix)
-    except FileNotFoundError:
-        return [], []
     copies, unreadable = [], []
-    for file_name in sorted(files):
+    for file_name in checkpoint_copy_names():
         if not file_name.endswith(".json"):
             continue
         name = f"{prefix}/{file_name}"

@@ -19,6 +19,8 @@ class CheckpointReason(models.TextChoices):
     HOURLY = "hourly", _("Hourly")
     LEGACY = "legacy", _("Anchors records written before the chain was keyed")
     MANUAL = "manual", _("Written by an operator")
+    GENESIS = "genesis", _("Start of the chain, before its first record")
+    BUNDLE = "bundle", _("Before a verification bundle was exported")
 
 
 OECD_EDITION = "2023"

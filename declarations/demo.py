@@ -6,7 +6,8 @@ the missions' first wording (signed before texts named their undertaking) for th
 
 from pathlib import Path
 
-from .constants import TextKind
+from .checkpoints import checkpoint_write
+from .constants import CheckpointReason, TextKind
 from .services import declaration_text_publish
 
 TEXTS = Path(__file__).resolve().parent / "texts"
@@ -31,3 +32,10 @@ def seed(*, companies: int, password: str, log) -> None:
                 kind=kind,
             )
             log(f"declaration text {kind} v{text.version} {language} sha256={text.sha256[:12]}")
+
+
+def seed_checkpoint(*, companies: int, password: str, log) -> None:
+    """Right after the demo data a signed checkpoint covers every record (the genesis on an empty chain)."""
+    checkpoint = checkpoint_write(reason=CheckpointReason.MANUAL)
+    if checkpoint is not None:
+        log(f"Checkpoint {checkpoint.number} covers the declaration chain up to #{checkpoint.sequence}.")

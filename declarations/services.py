@@ -22,7 +22,7 @@ from imvo_portal.tasks import enqueue_on_commit
 from organisations.authority import authority_evidence
 from organisations.policies import require
 
-from .checkpoints import chain_lock, checkpoint_if_due
+from .checkpoints import chain_lock, checkpoint_genesis_ensure, checkpoint_if_due
 from .constants import GENESIS_HASH, OECD_EDITION, RECORD_FORMAT_CURRENT, Decision, ReceiptStatus, TextKind
 from .exceptions import (
     AuthorityNotConfirmed,
@@ -218,6 +218,8 @@ def declaration_record(
         if still is None or still.pk != reused_from.pk or decision != Decision.ENDORSED:
             raise ReuseNoLongerValid()
     last = Declaration.objects.order_by("-sequence").only("sequence", "record_hash").first()
+    if last is None:  # the first record: the chain starts with its signed genesis (checkpoints.py)
+        checkpoint_genesis_ensure()
     signed_at = timezone.now()
     # The highest reference of the signing year; the partial unique index on ``reference`` answers
     # this with one backward index step (the exclude matches the index's condition).

@@ -15,21 +15,36 @@ and from the write-once storage copies) and names each record or checkpoint that
 - a subject copy that disagrees with the hashed subject columns of a format 1 record
   (``subject_mismatch``), a text row that changed or vanished under its records
   (``text_mismatch``, ``text_missing``), an unknown record format (``unknown_format``);
-- a missing or bad checkpoint: a bad signature, a gap in the numbering or links, a copy in storage
-  whose row is gone, or a checkpoint that was due and is absent (``checkpoint_*``).
+- a missing or bad checkpoint (``checkpoints_check``, the one rule): a bad signature, a gap in the
+  numbering (numbers are never re-issued) or links, no checkpoint at all (not even the genesis), a
+  copy in storage whose row is gone, a row whose storage copy is missing or differs (a failure, not
+  a warning, once the copy task has had ``COPY_GRACE``), or a checkpoint that was due and is absent
+  (``checkpoint_*``);
+- with ``since`` (an earlier verification bundle): that the register extends what that bundle
+  showed, every checkpoint and record unchanged (``since_*``, ``bundle_extension_problems``).
 
-Not protected: records appended after the latest checkpoint (fewer than
-``DECLARATION_CHECKPOINT_EVERY`` and about an hour's worth) can be removed from the end of the chain
-by someone with the owner's database rights without detection, until the next checkpoint.
+Not protected here: the newest checkpoint(s) and the records after the one before them, removed
+together with their storage copies by someone who may delete those copies (local storage; not
+with S3 object lock). The number is then issued again and nothing left in the database or the
+storage shows it; only a copy kept outside the operator's reach does (an earlier bundle checked
+with ``since``, a mirrored ``/verify/checkpoints/`` feed, an RFC 3161 timestamp held elsewhere).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
-from .checkpoints import checkpoint_copies_read, checkpoint_digest, checkpoint_payload, checkpoint_signature_valid
+from tools.verify_bundle import bundle_extension_problems
+
+from .bundle import BUNDLE_FORMAT, bundle_checkpoints, bundle_records
+from .checkpoints import (
+    checkpoint_copies_read,
+    checkpoint_digest,
+    checkpoint_payload,
+    checkpoint_signature_valid,
+    checkpoint_storage_name,
+)
 from .constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, RECORD_FORMAT_LEGACY
 from .hashing import FORMAT_FIELDS, UnknownKey, erasure_mac, personal_hash, record_hash
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
@@ -107,57 +122,121 @@ class _Anchor:
     record_count: int
 
 
+#: How long after a checkpoint was written its storage copy may still be missing: the copy is written
+#: by a task right after the commit. Later a missing copy is a failure (deleted, or never written).
+COPY_GRACE = timedelta(minutes=10)
+
+
 def _checkpoints(result: VerificationResult) -> list[Checkpoint]:
-    """Check the table and the storage copies; return every checkpoint with a valid signature."""
-    public_keys = checkpoint_public_keys()
-    valid: dict[int, Checkpoint] = {}
-    previous: Checkpoint | None = None
-    expected = 1
-    rows = list(Checkpoint.objects.order_by("number"))
+    """Check the table against the storage copies; return every checkpoint with a valid signature."""
+    copies, unreadable = checkpoint_copies_read()
+    return checkpoints_check(
+        result,
+        rows=list(Checkpoint.objects.order_by("number")),
+        copies=copies,
+        unreadable=unreadable,
+        public_keys=checkpoint_public_keys(),
+        now=timezone.now(),
+    )
+
+
+def checkpoints_check(result: VerificationResult, *, rows, copies, unreadable, public_keys, now) -> list[Checkpoint]:
+    """The one rule for checkpoints, over the table's ``rows`` and the storage ``copies`` (name, checkpoint).
+
+    Failures: a bad signature; a copy that is not a checkpoint or is stored under another number's
+    name; a number held by the table and a copy with different payloads (re-issued or rewritten);
+    a copy whose row is gone (deleted); a row without its copy once ``COPY_GRACE`` has passed; a
+    number missing from both (a gap; numbers are never re-issued, so every number from the first
+    must be there); a checkpoint that does not link to the one before it; no checkpoint at all
+    (every chain starts with its genesis, number 0; a chain from before genesis checkpoints starts
+    at 1). Returns the validly signed checkpoints in number order (both versions when a number's
+    row and copy differ, so records are held against each).
+    """
+    valid_rows: dict[int, Checkpoint] = {}
+    rows_by_number: dict[int, Checkpoint] = {}
     for row in rows:
-        if row.number != expected:
-            missing = f"{expected}" if row.number == expected + 1 else f"{expected}-{row.number - 1}"
-            result.add("checkpoint_gap", f"checkpoint(s) {missing} missing from the database", checkpoint=expected)
-        elif previous is not None and row.previous_hash != checkpoint_digest(previous):
-            result.add("checkpoint_link", "does not link to the previous checkpoint", checkpoint=row.number)
-        elif previous is None and row.previous_hash != GENESIS_HASH:
-            result.add("checkpoint_link", "the first checkpoint does not start the chain", checkpoint=row.number)
-        if not checkpoint_signature_valid(row, public_keys):
+        rows_by_number[row.number] = row
+        if checkpoint_signature_valid(row, public_keys):
+            valid_rows[row.number] = row
+        else:
             reason = "signed with an unknown key" if row.signing_key_id not in public_keys else "bad signature"
             result.add("checkpoint_bad_signature", reason, checkpoint=row.number)
-        else:
-            valid[row.number] = row
-        previous, expected = row, row.number + 1
-    by_number = {row.number: row for row in rows}
-    copies, unreadable = checkpoint_copies_read()
     for name in unreadable:
         result.add("checkpoint_copy_unreadable", f"storage copy {name} is not a checkpoint")
-    seen_copies = set()
+    valid_copies: dict[int, Checkpoint] = {}
     for name, copy in copies:
-        seen_copies.add(copy.number)
-        if not checkpoint_signature_valid(copy, public_keys):
+        if name != checkpoint_storage_name(copy.number):
+            result.add("checkpoint_copy_misnamed", f"storage copy {name} holds another number", checkpoint=copy.number)
+        elif not checkpoint_signature_valid(copy, public_keys):
             result.add("checkpoint_bad_signature", f"storage copy {name} has a bad signature", checkpoint=copy.number)
-            continue
-        row = by_number.get(copy.number)
+        else:
+            valid_copies[copy.number] = copy
+    valid: list[Checkpoint] = []
+    for number in sorted(set(rows_by_number) | set(valid_copies)):
+        row, copy = rows_by_number.get(number), valid_copies.get(number)
+        name = checkpoint_storage_name(number)
         if row is None:
             result.add(
-                "checkpoint_missing",
-                f"exists in storage ({name}) but not in the database: it was deleted",
-                checkpoint=copy.number,
+                "checkpoint_missing", f"exists in storage ({name}) but not in the database: deleted", checkpoint=number
             )
-            valid.setdefault(copy.number, copy)
-        elif (checkpoint_payload(row), row.signature) != (checkpoint_payload(copy), copy.signature):
-            result.add("checkpoint_copy_differs", f"the database row differs from {name}", checkpoint=copy.number)
-            valid.setdefault(copy.number, copy)
-    for number in sorted(set(by_number) - seen_copies):
-        result.warnings.append(f"Checkpoint {number} has no copy in storage yet (beat writes missing copies hourly).")
-    result.checkpoints_verified = len(valid)
-    return [valid[n] for n in sorted(valid)]
+        elif copy is None and row.created_at <= now - COPY_GRACE:  # younger: its copy task may not have run yet
+            result.add("checkpoint_copy_missing", f"its storage copy {name} is missing", checkpoint=number)
+        elif copy is not None and (checkpoint_payload(row), row.signature) != (
+            checkpoint_payload(copy),
+            copy.signature,
+        ):
+            result.add(
+                "checkpoint_copy_differs",
+                f"the database row differs from its storage copy {name} (number re-issued or rewritten)",
+                checkpoint=number,
+            )
+        row = valid_rows.get(number)
+        if row is not None:
+            valid.append(row)
+        if copy is not None and (row is None or checkpoint_payload(row) != checkpoint_payload(copy)):
+            valid.append(copy)
+    _checkpoints_sequence(result, rows_by_number, valid_copies)
+    if not valid:
+        result.add(
+            "checkpoint_none",
+            "no valid checkpoint at all: every chain starts with a signed genesis checkpoint "
+            "(a new installation writes it with `manage.py checkpoint_declarations`)",
+        )
+    result.checkpoints_verified = len({c.number for c in valid})
+    return valid
 
 
-def declarations_verify() -> VerificationResult:
-    """Verify the whole evidence log; the result names every record or checkpoint that fails."""
+def _checkpoints_sequence(result, rows: dict[int, Checkpoint], copies: dict[int, Checkpoint]) -> None:
+    """Every number from the first (0, or 1 before genesis checkpoints) to the last, each linked to the one before."""
+    numbers = sorted(set(rows) | set(copies))
+    if not numbers:
+        return
+    expected = 0 if numbers[0] == 0 else 1
+    previous: Checkpoint | None = None
+    for number in numbers:
+        current = rows.get(number) or copies[number]
+        if number != expected:
+            missing = f"{expected}" if number == expected + 1 else f"{expected}-{number - 1}"
+            result.add(
+                "checkpoint_gap", f"checkpoint(s) {missing} missing from the database and storage", checkpoint=expected
+            )
+        elif previous is None and current.previous_hash != GENESIS_HASH:
+            result.add("checkpoint_link", "the first checkpoint does not start the chain", checkpoint=number)
+        elif previous is not None and current.previous_hash != checkpoint_digest(previous):
+            result.add("checkpoint_link", "does not link to the previous checkpoint", checkpoint=number)
+        if number == 0 and (current.sequence, current.record_count, current.record_hash) != (0, 0, GENESIS_HASH):
+            result.add("checkpoint_link", "checkpoint 0 is not a genesis (it names records)", checkpoint=number)
+        previous, expected = current, number + 1
+
+
+def declarations_verify(*, since: dict | None = None) -> VerificationResult:
+    """Verify the whole evidence log; the result names every record or checkpoint that fails.
+
+    ``since``: an earlier verification bundle (parsed JSON) that the register must extend.
+    """
     result = VerificationResult()
+    if since is not None:
+        _since(result, since)
     keys = chain_keys()
     checkpoints = _checkpoints(result)
     anchors: dict[int, list[_Anchor]] = {}
@@ -235,15 +314,26 @@ def declarations_verify() -> VerificationResult:
                 f"the chain is at #{head}: a checkpoint is missing",
                 checkpoint=latest.number,
             )
-    else:
+    else:  # reported as ``checkpoint_none``
         result.unanchored = head
-        if head >= settings.DECLARATION_CHECKPOINT_EVERY:
-            result.add("checkpoint_overdue", f"no valid checkpoint at all, the chain is at #{head}")
     if first_unanchored_at is not None and first_unanchored_at < timezone.now() - timedelta(hours=2):
         result.warnings.append(
             f"Records after #{anchored_up_to} have waited over two hours for a checkpoint: is beat running?"
         )
     return result
+
+
+def _since(result: VerificationResult, old: dict) -> None:
+    """The register extends an older bundle: its checkpoints and records are all here, unchanged."""
+    if old.get("format") != BUNDLE_FORMAT:
+        result.add("since_format", f"the older bundle is not a verification bundle ({old.get('format')!r})")
+        return
+    for kind, at, message in bundle_extension_problems(old, bundle_checkpoints(), bundle_records()):
+        at = at if isinstance(at, int) else None
+        if kind == "record":
+            result.add("since_record", message, sequence=at)
+        else:
+            result.add("since_checkpoint", message, checkpoint=at)
 
 
 def _format_1_subject(declaration) -> tuple[str, int | None]:

@@ -15,5 +15,6 @@ SEEDERS = [
     "brochures.demo.seed_mission_packs",  # after the missions and declarations seeders
     "instruments.demo.seed",  # after the missions: they are instruments of kind "mission"
     "brochures.demo.seed_instruments",  # after the instruments: their online IMVO brochures
+    "declarations.demo.seed_checkpoint",  # after every seeder that signs: a checkpoint covers every record
     "dashboard.demo.seed",  # keep last: rolls up what the seeders above created
 ]

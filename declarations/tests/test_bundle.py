@@ -7,12 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from declarations.checkpoints import checkpoint_write
 from declarations.keys import checkpoint_signing_key, public_key_text
+from declarations.services import declarations_verify
 
-from .chain_tools import build_chain
+from .chain_tools import (
+    build_chain,
+    bundle_file,
+    checkpoints_delete,
+    records_delete,
+    rewrite_with_keys,
+    sign,
+    store_all_copies,
+    verify_command,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +43,7 @@ def _run(bundle_path: Path, *args: str) -> subprocess.CompletedProcess:
 def exported(settings, tmp_path):
     settings.DECLARATION_CHECKPOINT_EVERY = 3
     records = build_chain(7)
-    checkpoint_write()  # the hourly one: covers the head
-    path = tmp_path / "bundle.json"
-    call_command("export_verification_bundle", output=str(path))
-    return records, path
+    return records, bundle_file(tmp_path / "bundle.json")
 
 
 def _key() -> str:
@@ -49,7 +55,9 @@ def test_the_bundle_holds_keys_checkpoints_and_hashes_but_nothing_personal(expor
     bundle = json.loads(path.read_text())
     assert bundle["format"] == "imvo-verification-bundle/1"
     assert list(bundle["public_keys"].values()) == [_key()]
-    assert [c["payload"]["sequence"] for c in bundle["checkpoints"]] == [3, 6, 7]
+    # The genesis (before the first record), every 3 records, and the one export wrote over the head.
+    assert [c["payload"]["sequence"] for c in bundle["checkpoints"]] == [0, 3, 6, 7]
+    assert bundle["checkpoints"][-1]["payload"]["reason"] == "bundle"
     assert [r["sequence"] for r in bundle["records"]] == list(range(1, 8))
     assert set(bundle["records"][0]) == {"sequence", "reference", "previous_hash", "record_hash"}
     text = path.read_text()
@@ -107,3 +115,91 @@ def test_a_receipt_not_in_the_chain_fails(exported):
     _records, path = exported
     result = _run(path, "--public-key", _key(), "--reference", "IMVO-2099-000001")
     assert result.returncode == 1 and "not in the bundle" in result.stderr
+
+
+# --since: a newer bundle, or the register itself, extends an older bundle.
+
+
+@pytest.fixture
+def old_and_new(exported, tmp_path):
+    """The bundle of 7 records, then 2 more records and a newer bundle."""
+    records, old = exported
+    sign(records[0].text)
+    sign(records[0].text)
+    new = bundle_file(tmp_path / "new.json")
+    return old, new
+
+
+def test_a_newer_bundle_extends_the_older_one(old_and_new):
+    old, new = old_and_new
+    result = _run(new, "--since", str(old), "--public-key", _key())
+    assert result.returncode == 0, result.stderr
+    assert "extends the older bundle: its 4 checkpoints and 7 records are unchanged" in result.stdout
+    assert _run(old, "--since", str(old), "--public-key", _key()).returncode == 0  # a bundle extends itself
+
+
+def _records_swapped(bundle):
+    bundle["records"][3], bundle["records"][4] = bundle["records"][4], bundle["records"][3]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("record edited", lambda b: b["records"][4].update(reference="IMVO-2099-000009"), "record #5 of the older"),
+        ("truncated", lambda b: b["records"].__delitem__(slice(5, None)), "record #6 of the older bundle is missing"),
+        ("reordered", _records_swapped, "record #4 of the older bundle differs in the newer one at position 4"),
+        ("checkpoint dropped", lambda b: b["checkpoints"].pop(2), "checkpoint 2 of the older bundle is missing"),
+        (
+            "checkpoint changed",
+            lambda b: b["checkpoints"][1]["payload"].update(created_at="2020-01-01T00:00:00.000000Z"),
+            "checkpoint 1 differs from the older bundle",
+        ),
+    ],
+)
+def test_a_newer_bundle_that_does_not_extend_the_older_one_names_the_first_divergence(
+    old_and_new, name, change, expected
+):
+    old, new = old_and_new
+    result = _run(_tampered(new, change), "--since", str(old), "--public-key", _key())
+    assert result.returncode == 1, name
+    assert expected in result.stderr, (name, result.stderr)
+
+
+def test_the_register_extends_an_older_bundle(old_and_new):
+    old, _new = old_and_new
+    code, out, _err = verify_command("--since", str(old))
+    assert code == 0 and f"extends {old}" in out
+
+
+def test_a_rewrite_with_every_key_verifies_on_its_own_but_not_since_an_older_bundle(exported):
+    """Level 3 (database, storage and both keys): record #5 rewritten, the chain re-hashed, checkpoints
+    re-signed and their copies replaced. Only a bundle exported before shows it."""
+    _records, old = exported
+    rewrite_with_keys(5, decision="not_endorsed", explanation="Rewritten.")
+    assert declarations_verify().ok
+    result = declarations_verify(since=json.loads(old.read_text()))
+    assert [(p.code, p.checkpoint, p.sequence) for p in result.problems] == [
+        ("since_checkpoint", 2, None),  # the first checkpoint over #5 (at #6), re-signed
+        ("since_record", None, 5),
+    ]
+    code, _out, err = verify_command("--since", str(old))
+    assert code == 1 and "record #5 of the older bundle differs" in err
+
+
+def test_the_newest_checkpoint_deleted_with_its_copy_and_records_shows_only_since_an_older_bundle(exported):
+    """Level 2 with a storage folder it may write (no object lock): the newest checkpoint, its copy and the
+    records after the checkpoint before it are deleted; the portal then issues that number again. Nothing
+    left in the database or storage shows it (verify_declarations passes); an earlier bundle does."""
+    records, old = exported
+    checkpoints_delete([3], with_copies=True)  # the bundle checkpoint over #7
+    records_delete([7])
+    sign(records[0].text)
+    reissued = checkpoint_write()
+    store_all_copies()
+    assert (reissued.number, reissued.sequence) == (3, 7)
+    assert declarations_verify().ok
+    result = declarations_verify(since=json.loads(old.read_text()))
+    assert [(p.code, p.checkpoint, p.sequence) for p in result.problems] == [
+        ("since_checkpoint", 3, None),
+        ("since_record", None, 7),
+    ]

@@ -3,13 +3,16 @@ import hashlib
 import importlib
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from declarations.checkpoints import (
@@ -26,6 +29,7 @@ from declarations.keys import LEGACY_KEY_ID, checkpoint_public_keys, checkpoint_
 from declarations.models import Checkpoint, Declaration
 from declarations.services import declarations_verify
 from declarations.tasks import checkpoint_hourly
+from declarations.verification import COPY_GRACE
 
 from .chain_tools import build_chain, sign, store_all_copies, tamper
 
@@ -36,14 +40,17 @@ def test_a_signed_checkpoint_every_n_records_linked_to_the_previous(settings, dj
     settings.DECLARATION_CHECKPOINT_EVERY = 3
     with django_capture_on_commit_callbacks(execute=True):
         records = build_chain(7)
-    checkpoints = list(Checkpoint.objects.order_by("number"))
+    genesis, *checkpoints = list(Checkpoint.objects.order_by("number"))
+    # The genesis was written before the first record (in its transaction): the chain was never unanchored.
+    assert (genesis.number, genesis.sequence, genesis.record_count, genesis.next_due) == (0, 0, 0, 3)
+    assert (genesis.record_hash, genesis.previous_hash, genesis.reason) == (GENESIS_HASH, GENESIS_HASH, "genesis")
     assert [(c.number, c.sequence, c.record_count, c.next_due) for c in checkpoints] == [(1, 3, 3, 6), (2, 6, 6, 9)]
     assert checkpoints[0].record_hash == records[2].record_hash
-    assert checkpoints[0].previous_hash == GENESIS_HASH
+    assert checkpoints[0].previous_hash == checkpoint_digest(genesis)
     assert checkpoints[1].previous_hash == checkpoint_digest(checkpoints[0])
     assert all(c.reason == CheckpointReason.INTERVAL for c in checkpoints)
-    assert all(checkpoint_signature_valid(c, checkpoint_public_keys()) for c in checkpoints)
-    assert AuditEvent.objects.filter(action="declaration_checkpoint.write").count() == 2
+    assert all(checkpoint_signature_valid(c, checkpoint_public_keys()) for c in [genesis, *checkpoints])
+    assert AuditEvent.objects.filter(action="declaration_checkpoint.write").count() == 3
     # The copies were written after commit, as read-only files, and carry the same signed payload.
     path = Path(settings.MEDIA_ROOT) / checkpoint_storage_name(2)
     document = json.loads(path.read_bytes())
@@ -52,7 +59,7 @@ def test_a_signed_checkpoint_every_n_records_linked_to_the_previous(settings, dj
     assert not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     result = declarations_verify()
     assert result.ok, result.problems
-    assert (result.checkpoints_verified, result.unanchored) == (2, 1)
+    assert (result.checkpoints_verified, result.unanchored) == (3, 1)
     assert result.warnings == []
 
 
@@ -73,11 +80,13 @@ def test_storage_copy_is_never_overwritten(settings):
 
 
 def test_hourly_checkpoint_only_when_the_head_moved_and_writes_missing_copies(settings):
-    assert checkpoint_hourly() is None  # empty chain: nothing to anchor
+    assert checkpoint_hourly() == 0  # empty chain: the genesis anchors it
+    assert checkpoint_hourly() is None
+    assert (Path(settings.MEDIA_ROOT) / checkpoint_storage_name(0)).exists()
     sign()
     assert checkpoint_hourly() == 1
     assert checkpoint_hourly() is None
-    assert Checkpoint.objects.get().reason == CheckpointReason.HOURLY
+    assert Checkpoint.objects.get(number=1).reason == CheckpointReason.HOURLY
     assert (Path(settings.MEDIA_ROOT) / checkpoint_storage_name(1)).exists()
     sign()
     assert checkpoint_hourly() == 2
@@ -94,12 +103,18 @@ def test_checkpoint_covering_a_record(settings):
     assert checkpoint_covering(sequence=5).number == 3
 
 
-def test_a_missing_copy_is_only_a_warning():
+def test_a_missing_copy_is_a_failure_once_its_task_had_time_to_write_it(settings):
     sign()
     checkpoint_write()
-    result = declarations_verify()
-    assert result.ok
-    assert result.warnings == ["Checkpoint 1 has no copy in storage yet (beat writes missing copies hourly)."]
+    assert declarations_verify().ok  # just written: the copy task runs right after commit
+    with time_machine.travel(timezone.now() + COPY_GRACE + timedelta(seconds=1)):
+        result = declarations_verify()
+        assert [(p.code, p.checkpoint) for p in result.problems] == [
+            ("checkpoint_copy_missing", 0),
+            ("checkpoint_copy_missing", 1),
+        ]
+        store_all_copies()
+        assert declarations_verify().ok
 
 
 def test_chain_key_rotation_keeps_old_records_verifiable(settings):
@@ -125,7 +140,10 @@ def test_checkpoint_key_rotation(settings):
     sign()
     checkpoint_write()
     result = declarations_verify()
-    assert [(p.checkpoint, p.code) for p in result.problems] == [(1, "checkpoint_bad_signature")]
+    assert [(p.checkpoint, p.code) for p in result.problems] == [
+        (0, "checkpoint_bad_signature"),
+        (1, "checkpoint_bad_signature"),
+    ]
     settings.DECLARATION_CHECKPOINT_PUBLIC_KEYS = [old_public]
     assert declarations_verify().ok
 
@@ -155,7 +173,7 @@ def test_legacy_records_are_anchored_by_the_migration_and_forged_legacy_records_
     _make_legacy(records)
     migration = importlib.import_module("declarations.migrations.0006_anchor_legacy_records")
     migration.anchor_legacy_records(apps, type("Editor", (), {"connection": connection})())
-    checkpoint = Checkpoint.objects.get()
+    checkpoint = Checkpoint.objects.get(number=1)
     assert (checkpoint.reason, checkpoint.sequence, checkpoint.chain_key_id) == ("legacy", 3, LEGACY_KEY_ID)
     assert declarations_verify().ok
     sign()  # new records are keyed and chain on from the legacy head

@@ -15,6 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
+from declarations.checkpoints import checkpoint_write
 from declarations.constants import GENESIS_HASH
 from declarations.hashing import FORMAT_FIELDS, personal_hash, record_hash
 from declarations.invitations import declarations_right_text_invite
@@ -134,6 +135,9 @@ def _records_of_the_previous_release_keep_verifying():
         cursor.execute(f"SELECT {', '.join(OLD_COLUMNS)} FROM declarations_declaration ORDER BY sequence")  # noqa: S608
         after = cursor.fetchall()
     assert after == [tuple(row[c] for c in OLD_COLUMNS) for row in before]
+    # A chain without any checkpoint fails until the upgrade step anchors it (checkpoint_declarations).
+    assert [p.code for p in declarations_verify().problems] == ["checkpoint_none"]
+    assert checkpoint_write().number == 1  # no genesis after records: the first checkpoint anchors them
     assert declarations_verify().ok
     # The instrument record was signed with the missions' text: flagged, not rewritten.
     assert instrument_record.signed_with_other_kind_of_text

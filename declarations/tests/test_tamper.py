@@ -253,7 +253,8 @@ def test_personal_data_restored_after_erasure_is_detected(chain):
             [("checkpoint_bad_signature", 2), ("checkpoint_link", 3)],  # 3 links to what 2 was
         ),
         ("UPDATE declarations_checkpoint SET signature = 'AAAA' WHERE number = 1", [("checkpoint_bad_signature", 1)]),
-        ("DELETE FROM declarations_checkpoint WHERE number = 2", [("checkpoint_gap", 2), ("checkpoint_missing", 2)]),
+        # Its storage copy fills the number: the row is named as deleted (no gap: the copy shows what it was).
+        ("DELETE FROM declarations_checkpoint WHERE number = 2", [("checkpoint_missing", 2)]),
     ],
 )
 def test_bad_or_missing_checkpoint_is_detected(chain, sql, codes):
@@ -283,7 +284,7 @@ def test_truncate_of_the_registrations_leaves_the_evidence_whole(chain):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE missions_registration CASCADE")
-        assert Declaration.objects.count() == CHAIN and Checkpoint.objects.count() == 3
+        assert Declaration.objects.count() == CHAIN and Checkpoint.objects.count() == 4  # with the genesis
         transaction.set_rollback(True)
 
 
@@ -303,4 +304,4 @@ def test_truncate_is_refused_even_for_the_owner(chain, sql):
     with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
         cursor.execute(sql)
-    assert Declaration.objects.count() == CHAIN and Checkpoint.objects.count() == 3
+    assert Declaration.objects.count() == CHAIN and Checkpoint.objects.count() == 4  # with the genesis

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from audit.models import AuditEvent
+from declarations.services import declarations_verify
 from instruments.models import Instrument
 from organisations import demo as organisations_demo
 from organisations.models import Organisation
@@ -48,6 +49,9 @@ def _check_seed_demo():
     """One first run (the costly one), then re-runs: idempotent, independent of other data, and the
     demo users' password hashed once."""
     call_command("seed_demo", companies=2, force=True, stdout=io.StringIO())
+    # Right after seed_demo a signed checkpoint covers every record (no unanchored tail to delete).
+    verified = declarations_verify()
+    assert verified.ok and verified.checked > 0 and verified.unanchored == 0, verified.problems
     users = User.objects.filter(email__endswith="@demo.example")
     assert users.count() > 5
     assert len(set(users.values_list("password", flat=True))) == 1  # hashed once, not once per user

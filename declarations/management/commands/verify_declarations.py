@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+import json
+
+from django.core.management.base import BaseCommand, CommandError
 
 from declarations.services import declarations_verify
 
@@ -9,8 +11,25 @@ class Command(BaseCommand):
         "(database and storage copies), personal data and erasures. Exit 1 with a report on any mismatch."
     )
 
-    def handle(self, *args, **options):
-        result = declarations_verify()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--since",
+            metavar="OLD_BUNDLE",
+            help="an earlier verification bundle (export_verification_bundle): the register must extend it, "
+            "every checkpoint and record in it unchanged; the first divergence is named",
+        )
+
+    def handle(self, *args, since=None, **options):
+        old = None
+        if since:
+            try:
+                with open(since, encoding="utf-8") as handle:
+                    old = json.load(handle)
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"cannot read the older bundle: {exc}") from exc
+            if not isinstance(old, dict):
+                raise CommandError("the older bundle is not a JSON object")
+        result = declarations_verify(since=old)
         latest = result.latest_checkpoint
         anchored = (
             f"latest checkpoint {latest.number} covers #{latest.sequence} ({latest.created_at:%Y-%m-%d %H:%M} UTC)"
@@ -24,7 +43,8 @@ class Command(BaseCommand):
         for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
         if result.ok:
-            self.stdout.write(f"{result.checked} declarations verified ({summary})")
+            extends = f"; extends {since}" if since else ""
+            self.stdout.write(f"{result.checked} declarations verified ({summary}{extends})")
             return
         self.stderr.write(f"Declaration evidence does NOT verify: {len(result.problems)} problem(s)")
         for problem in result.problems:
