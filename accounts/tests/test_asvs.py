@@ -176,10 +176,41 @@ def test_7_2_3_and_7_2_4_login_issues_a_new_random_session_key_and_ends_the_old_
     assert other.cookies[django_settings.SESSION_COOKIE_NAME].value != after
 
 
+def test_7_2_4_re_authentication_issues_a_new_session_key_too(client, settings):
+    user = UserFactory()
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        _login(client, user.email, PASSWORD)
+        client.post(reverse("accounts:mfa_verify"), {"code": totp_code(device)})
+        clock.shift(settings.REAUTH_MAX_AGE + 31)
+        before = client.session.session_key
+        response = client.post(
+            reverse("accounts:reauth") + "?next=/accounts/mfa/", {"password": PASSWORD, "code": totp_code(device)}
+        )
+        assert response.status_code == 302 and response["Location"] == "/accounts/mfa/"
+        assert client.session.session_key != before
+        assert not Session.objects.filter(session_key=before).exists()
+        assert _logged_in(client)
+
+
 def test_7_2_1_a_session_key_the_server_never_issued_is_not_a_session(client):
     UserFactory()
     client.cookies[django_settings.SESSION_COOKIE_NAME] = "a" * 32
     assert not _logged_in(client)
+
+
+# --- V7.5 changes to what authenticates ----------------------------------------------------------
+
+
+def test_7_5_1_a_user_cannot_change_their_own_e_mail_address(client):
+    user = UserFactory(email="vast@example.org")
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:profile"), {"full_name": "Nieuwe Naam", "language": "nl", "email": "ander@example.org"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.full_name == "Nieuwe Naam" and user.email == "vast@example.org"
 
 
 # --- V7.4 session termination ---------------------------------------------------------------------
