@@ -77,6 +77,7 @@ def reauth_confirm(*, request, password: str, code: str) -> None:
             raise PasskeyNeeded()
         if asks_code or code:
             mfa_code_check(request=request, code=code)
+    request.session.cycle_key()  # a new session key for each authentication, re-authentication too (ASVS 7.2.4)
     now = time.time()
     request.session[REAUTH_SESSION_KEY] = now
     request.session[PASSWORD_AT_SESSION_KEY] = now
