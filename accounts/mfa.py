@@ -33,6 +33,7 @@ import django_otp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -197,6 +198,16 @@ def _recovery_codes_make(user) -> list[str]:
     return [format_recovery_code(code) for code in codes]
 
 
+def _other_sessions_end(request) -> None:
+    """The second factor changed: every other session of the account ends (ASVS 7.4.3), this
+    one goes on under a new key."""
+
+    user = request.user
+    User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    update_session_auth_hash(request, user)
+
+
 def _session_verified(request, device) -> None:
     """Mark the session verified by ``device``; a new session key for the raised privilege (ASVS 7.2.4)."""
     request.session.cycle_key()
@@ -289,6 +300,7 @@ def mfa_enrol_confirm(*, request, code: str) -> list[str]:
         codes = _recovery_codes_make(user)
         security_event("auth.mfa_enrolled", request=request, user=user, method="totp")
     request.session.pop(PENDING_KEY_SESSION_KEY, None)
+    _other_sessions_end(request)  # e.g. a session that passed only the password elsewhere
     _session_verified(request, device)
     request.session[MFA_ENROLLED_SESSION_KEY] = True
     request.session[NEW_CODES_SESSION_KEY] = codes
@@ -341,6 +353,7 @@ def passkey_enrolled(request, device, *, first: bool, was_verified: bool) -> Non
         if first:
             codes = _recovery_codes_make(user)
             security_event("auth.mfa_enrolled", request=request, user=user, method="passkey")
+    _other_sessions_end(request)
     if first:
         request.session[MFA_ENROLLED_SESSION_KEY] = True
         request.session[NEW_CODES_SESSION_KEY] = codes
@@ -364,6 +377,7 @@ def recovery_codes_regenerate(*, request) -> list[str]:
     with transaction.atomic():
         codes = _recovery_codes_make(request.user)
         security_event("auth.mfa_recovery_codes_regenerated", request=request, user=request.user)
+    _other_sessions_end(request)
     request.session[NEW_CODES_SESSION_KEY] = codes
     return codes
 
@@ -383,6 +397,7 @@ def mfa_disable(*, request) -> None:
         WebAuthnCredential.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         security_event("auth.mfa_disabled", request=request, user=user)
+    _other_sessions_end(request)
     request.session.pop(MFA_ENROLLED_SESSION_KEY, None)
     request.session.pop(django_otp.DEVICE_ID_SESSION_KEY, None)
 

@@ -216,6 +216,13 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(RateLimitMixin, auth_views.PasswordChangeView):
     # The current password is checked here too: someone holding a session cannot guess it freely.
     ratelimits = [("password_change", "user"), ("password_change", "ip")]
+
+    def dispatch(self, request, *args, **kwargs):
+        # With a second factor, a new password also needs a fresh code (ASVS 7.5.1): a step-up first.
+        if request.user.is_authenticated and has_confirmed_device(request.user) and not reauth_is_fresh(request):
+            return redirect(_with_next("accounts:reauth", request.get_full_path()))
+        return super().dispatch(request, *args, **kwargs)
+
     template_name = "accounts/form_page.html"
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:profile")

@@ -283,3 +283,52 @@ def test_7_4_4_every_page_for_a_logged_in_person_offers_logout(role):
             missing.append(path)
     assert pages > 20
     assert not missing, f"no logout button: {missing}"
+
+
+@pytest.mark.parametrize(
+    "password", ["Imvo-portaal-2026!", "welkom-bij-RVO-2026", "1MV0 missieportaal", "Ministerie-van-EZK-99"]
+)
+def test_6_2_11_passwords_built_on_the_portals_context_words_are_refused(password):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validate_password(password)
+    assert any(e.code == "password_context_word" for e in error.value.error_list)
+
+
+def test_6_2_11_an_ordinary_long_password_is_accepted():
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password("paarse-fiets-onder-de-brug-42")
+
+
+def test_7_4_3_a_second_factor_change_ends_the_other_sessions_but_keeps_this_one(client):
+    from django.test import Client
+
+    from tests.mfa import login_staff, recovery_codes_for
+
+    user = StaffUserFactory()
+    other = Client()
+    login_staff(other, user)
+    login_staff(client, user)
+    recovery_codes_for(user, ["abcde23456"])
+    assert other.get("/staff/").status_code == 200
+    response = client.post(reverse("accounts:mfa_manage"), {"regenerate": "1"})
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200  # this session goes on
+    assert other.get("/staff/")["Location"].startswith(reverse("accounts:login"))  # the other one ended
+
+
+def test_7_5_1_a_password_change_with_a_second_factor_needs_a_fresh_code(client):
+    import time_machine
+
+    from tests.mfa import login_staff
+
+    user = StaffUserFactory()
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        login_staff(client, user)
+        assert client.get(reverse("accounts:password_change")).status_code == 200  # just verified: fresh
+        clock.shift(django_settings.REAUTH_MAX_AGE + 1)
+        response = client.get(reverse("accounts:password_change"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:reauth"))
