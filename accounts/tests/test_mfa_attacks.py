@@ -62,7 +62,11 @@ def test_two_sessions_enrolling_one_account_get_different_secrets_and_only_the_f
     (device,) = TOTPDevice.objects.filter(user=staff)
     assert device.confirmed and device.bin_key == user_key
 
-    # The attacker's enrolment is dead: its code is refused, at enrolment and at verification.
+    # The attacker's session ended with the enrolment (ASVS 7.4.3), and its enrolment is dead:
+    # logged in again, its code is refused at enrolment and at verification.
+    status, location, _body = attacker.post(SETUP, {"code": _code(attacker_key)})
+    assert status == 302 and location.startswith("/accounts/login/")
+    attacker.login(staff.email)
     status, location, _body = attacker.post(SETUP, {"code": _code(attacker_key)})
     assert status == 302 and location.startswith(VERIFY)
     assert attacker.post(VERIFY, {"code": _code(attacker_key)})[0] == 200
