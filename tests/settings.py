@@ -26,3 +26,8 @@ BROCHURE_COUNT_BUFFER_URL = ""
 EVIDENCE_FLUSH_ALLOWED = True
 PAGE_CACHE_SECONDS = 0  # pages are live in tests; imvo_portal/tests/test_page_cache.py turns it on
 OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)
+# Secrets the embedded default generates (dashboard rounding key) go to a folder of this test run.
+LOCAL_STATE_DIR = Path(tempfile.mkdtemp(prefix="imvo-test-state-"))  # noqa: F405
+# A fixed, public, test-only rounding key, so dashboard tests draw the same way in every run
+# (dashboard/tests/test_keys.py tests the embedded default's generated key and the refusals).
+DASHBOARD_ROUNDING_KEY = bytes(range(32)).hex()
