@@ -107,6 +107,7 @@ def account_data_export(*, user) -> dict:
                 "status": r.status,
                 "submitted_at": _iso(r.submitted_at),
                 "motivation": r.motivation,
+                "withdrawal_reason": r.withdrawal_reason,
             }
             for r in registrations
         ],
@@ -142,6 +143,7 @@ def account_data_export(*, user) -> dict:
                 "signed_at": _iso(d.signed_at),
                 "signatory_name": d.personal.signatory_name,
                 "signatory_position": d.personal.signatory_position,
+                "explanation": d.typed_explanation,
                 "ip_address": d.personal.ip_address,
                 "user_agent": d.personal.user_agent,
                 "personal_data_erased_at": _iso(d.personal.erased_at),
