@@ -65,3 +65,43 @@ def test_migration_moves_old_personal_data_out_of_the_events():
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_old_personal_data_out_of_the_events_on_postgresql():
     _moves_old_personal_data()
+
+
+def _event_at_0005(action: str, details: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (actor_id, actor_label, action, object_type, object_id, created_at,"
+            " details) VALUES (NULL, '', %s, '', '', CURRENT_TIMESTAMP, %s)",
+            [action, details],
+        )
+
+
+def _moves_typed_reasons():
+    try:
+        _migrate([("audit", "0005_personal_subject_exact")])
+        _event_at_0005("registration.withdraw", '{"reason": "Jan Jansen is ziek"}')
+        _event_at_0005("mission.cancel", '{"from": "published", "to": "cancelled", "reason": "Piet trekt zich terug"}')
+        _event_at_0005("auth.login_failed", '{"reason": "bad_password"}')
+    finally:
+        _migrate()
+    withdraw, cancel, login = AuditEvent.objects.order_by("pk").select_related("personal")
+    assert withdraw.details == {} and withdraw.personal.details == {"reason_text": "Jan Jansen is ziek"}
+    assert cancel.details == {"from": "published", "to": "cancelled"}
+    assert cancel.personal.details == {"reason_text": "Piet trekt zich terug"}
+    assert login.details == {"reason": "bad_password"}  # a code, not typed text: stays
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT details FROM audit_auditevent")
+        assert not any("Jansen" in str(row) or "Piet" in str(row) for row in cursor.fetchall())
+    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'changed'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_typed_reasons_out_of_the_events():
+    _moves_typed_reasons()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_typed_reasons_out_of_the_events_on_postgresql():
+    _moves_typed_reasons()
