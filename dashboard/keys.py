@@ -37,7 +37,19 @@ def rounding_key_decode(value: str) -> bytes:
     derived = (secret_key, hashlib.sha256(_OLD_DERIVATION_PREFIX + secret_key).digest())
     if raw in derived or force_bytes(value.strip()) == secret_key:
         raise ImproperlyConfigured(f"{SETTING} must not be derived from SECRET_KEY")
+    if raw in _evidence_keys():
+        raise ImproperlyConfigured(f"{SETTING} must be a key of its own, not an evidence key")
     return raw
+
+
+def _evidence_keys() -> set[bytes]:
+    keys = set()
+    for value in (settings.DECLARATION_CHAIN_KEY, *settings.DECLARATION_CHAIN_KEYS):
+        try:
+            keys.add(_decode_secret(value, name="DECLARATION_CHAIN_KEY"))
+        except ImproperlyConfigured:
+            continue  # reported by the evidence keys' own check
+    return keys
 
 
 @lru_cache(maxsize=8)

@@ -57,6 +57,12 @@ def test_a_key_derived_from_the_secret_key_is_refused(settings):
             rounding_key_decode(value)
 
 
+def test_an_evidence_key_is_not_a_key_of_its_own(settings):
+    settings.DECLARATION_CHAIN_KEY = GOOD.hex()
+    with pytest.raises(ImproperlyConfigured, match="of its own"):
+        rounding_key_decode(base64.b64encode(GOOD).decode())
+
+
 def test_the_key_no_longer_follows_the_secret_key(settings):
     settings.DEBUG = True
     settings.DASHBOARD_ROUNDING_KEY = ""
