@@ -145,3 +145,26 @@ def test_check_deploy_fails_on_a_missing_or_short_key(overrides, error):
 def test_check_deploy_accepts_a_key_of_its_own():
     result = _deploy_check(DASHBOARD_ROUNDING_KEY=GOOD.hex())
     assert "dashboard.E00" not in result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_the_page_cache_key_names_the_key_by_its_id_only(client, settings):
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from dashboard.services import rollups_refresh
+    from tests.factories import MinistryUserFactory
+    from tests.mfa import login_staff
+
+    rollups_refresh()
+    login_staff(client, MinistryUserFactory())
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    settings.DASHBOARD_ROUNDING_KEY = GOOD.hex()
+    cache.clear()
+    assert client.get(reverse("dashboard:index")).status_code == 200
+    first = {key for key in cache._cache if "dashboard:body:" in key}  # LocMemCache, tests only
+    assert len(first) == 1
+    assert not any(GOOD.hex() in key or base64.b64encode(GOOD).decode() in key for key in first)
+    settings.DASHBOARD_ROUNDING_KEY = bytes(range(1, 33)).hex()  # another key: another cache entry
+    client.get(reverse("dashboard:index"))
+    assert len({key for key in cache._cache if "dashboard:body:" in key}) == 2
