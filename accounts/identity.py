@@ -7,10 +7,7 @@ same address in capitals or with a trailing space.
 
 from django.conf import settings
 
-
-def normalise_email(value: str | None) -> str:
-    """The stored form of an e-mail address: surrounding white space removed, lower case."""
-    return (value or "").strip().lower()
+from imvo_portal.addresses import normalise_email  # noqa: F401  (defined below accounts, for every layer)
 
 
 def axes_username(request, credentials: dict | None = None) -> str:

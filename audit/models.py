@@ -94,6 +94,23 @@ class AuditEventPersonal(models.Model):
         blank=True,
         help_text=_("Details of the event that are personal data (e-mail addresses, names)."),
     )
+    subject_email = models.CharField(
+        _("about address"),
+        max_length=254,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The normalised address the event is about (the address of a failed login), as a whole value; "
+            "the privacy pages select by it. Erased with the rest."
+        ),
+    )
+    subject_user_id = models.BigIntegerField(
+        _("about user id"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The account the event is about, when it is about an account (a pseudonymous id, kept)."),
+    )
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, db_index=True)
 
     class Meta:

@@ -11,19 +11,36 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from imvo_portal.addresses import normalise_email
 from imvo_portal.net import client_ip, user_agent
 
 from .models import AuditEvent, AuditEventPersonal
 
-#: Detail keys whose values are personal data whatever they look like.
+#: Detail keys whose values are personal data whatever they look like. ``reason_text`` and
+#: ``explanation`` are what a person typed (a withdrawal, rejection or cancellation reason, a
+#: "not endorsed" explanation): free text that may name anyone, so never in the append-only event.
 PERSONAL_DETAIL_KEYS = frozenset(
-    {"username", "email", "user_email", "full_name", "signatory_name", "ip", "ip_address", "user_agent"}
+    {
+        "username",
+        "email",
+        "user_email",
+        "full_name",
+        "signatory_name",
+        "ip",
+        "ip_address",
+        "user_agent",
+        "reason_text",
+        "explanation",
+    }
 )
+#: Personal detail keys that name the person an event is about by their address (first one set wins).
+SUBJECT_EMAIL_KEYS = ("email", "username", "user_email")
 # Anything that looks like an e-mail address, wherever it sits in a detail's value.
 EMAIL_PATTERN = re.compile(r"[^@\s\"'<>,;:]+@[^@\s\"'<>,;:]+\.[^@\s\"'<>,;:]+")
 
@@ -59,6 +76,19 @@ def details_split(details: dict[str, Any] | None) -> tuple[dict[str, Any], dict[
         target = personal if key in PERSONAL_DETAIL_KEYS or _mentions_email(value) else kept
         target[key] = value
     return kept, personal
+
+
+def subject_email_of(personal_details: dict[str, Any]) -> str:
+    """The normalised address a personal part is about (``SUBJECT_EMAIL_KEYS``), or "".
+
+    Stored in ``AuditEventPersonal.subject_email`` when the event is written, so a person's
+    records are selected by their whole address, never by searching text for it.
+    """
+    for key in SUBJECT_EMAIL_KEYS:
+        value = personal_details.get(key)
+        if isinstance(value, str) and "@" in value:
+            return normalise_email(value)[:254]
+    return ""
 
 
 def audit_event_record(
@@ -101,21 +131,35 @@ def audit_event_record(
         return event
     actor_email = getattr(actor, "email", "") if actor is not None else ""
     if actor_email or ip_address or agent or personal_details:
+        is_user = obj is not None and obj._meta.label_lower == settings.AUTH_USER_MODEL.lower()
         AuditEventPersonal.objects.create(
-            event=event, actor_email=actor_email, ip_address=ip_address, user_agent=agent, details=personal_details
+            event=event,
+            actor_email=actor_email,
+            ip_address=ip_address,
+            user_agent=agent,
+            details=personal_details,
+            subject_email=subject_email_of(personal_details),
+            subject_user_id=obj.pk if is_user else None,
         )
     return event
 
 
 def audit_personal_about(*, user, email: str = "") -> QuerySet[AuditEventPersonal]:
     """The personal parts of the audit trail about ``user``: events they did, events on their
-    account, and any that name their address ``email`` (failed logins, details of older events).
+    account, and those about their address ``email`` (failed logins at it).
 
-    ``privacy`` uses this one selection both to export a user's data and to erase it.
+    Exact identity only: the user by id, the address as a whole normalised value in the indexed
+    ``subject_email`` (never a substring search, which would also select ``probe-a@x.nl`` for
+    ``a@x.nl``). ``privacy`` uses this one selection both to export a user's data and to erase it.
     """
-    about = Q(event__actor=user) | Q(event__object_type=user._meta.label_lower, event__object_id=str(user.pk))
-    if email:
-        about |= Q(actor_email__iexact=email) | Q(details__icontains=email)
+    about = (
+        Q(event__actor=user)
+        | Q(event__object_type=user._meta.label_lower, event__object_id=str(user.pk))
+        | Q(subject_user_id=user.pk)
+    )
+    address = normalise_email(email)
+    if address:
+        about |= Q(subject_email=address)
     return AuditEventPersonal.objects.filter(about)
 
 
@@ -126,7 +170,12 @@ def audit_personal_erase(*, rows: QuerySet[AuditEventPersonal], now: datetime | 
     (``privacy.retention_erase``, ``account.delete``) in the same transaction.
     """
     return rows.filter(erased_at__isnull=True).update(
-        actor_email="", ip_address=None, user_agent="", details={}, erased_at=now or timezone.now()
+        actor_email="",
+        ip_address=None,
+        user_agent="",
+        details={},
+        subject_email="",
+        erased_at=now or timezone.now(),
     )
 
 

@@ -97,6 +97,7 @@ def production_env(args, state: dict, static_root: Path) -> dict:
             "secret": secrets.token_urlsafe(40),
         },
     )
+    keys.setdefault("rounding", secrets.token_hex(32))
     postgres = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     return {
@@ -111,6 +112,7 @@ def production_env(args, state: dict, static_root: Path) -> dict:
         "CELERY_QUEUE": "bench",
         "DECLARATION_CHAIN_KEY": keys["chain"],
         "DECLARATION_CHECKPOINT_PRIVATE_KEY": keys["checkpoint"],
+        "DASHBOARD_ROUNDING_KEY": keys["rounding"],
         "MEDIA_ROOT": str(STATE / f"{args.database}-media"),
         "STATIC_ROOT": str(static_root),
         "EMAIL_URL": "consolemail://",

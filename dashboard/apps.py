@@ -8,6 +8,7 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboard")
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the rounding key checks)
         from .changes import dashboard_install_triggers
 
         post_migrate.connect(dashboard_install_triggers, sender=self, dispatch_uid="dashboard_install_triggers")

@@ -9,7 +9,7 @@ all have a size that is a multiple of the base B** (``DASHBOARD_MIN_CELL``, 5 by
 - A profile with X organisations gets P organisations in the pseudo data set: X rounded to a
   multiple of B by **unbiased random rounding** (up with probability (X mod B) / B, so the
   expected P is X). The draw is deterministic and keyed: HMAC-SHA-256 of a server key
-  (``DASHBOARD_ROUNDING_KEY``, by default derived from ``SECRET_KEY``), the profile and X, so the
+  (``DASHBOARD_ROUNDING_KEY``, a key of its own: ``dashboard.keys``), the profile and X, so the
   same data always publishes the same figures and reloading averages nothing away.
 - Every published figure is the figure of the pseudo data set: the same formula as the true
   figure, with each profile counted P times instead of X times. Totals, breakdowns, filtered
@@ -34,11 +34,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.utils.encoding import force_bytes
 
 from declarations.constants import Decision
 
 from .constants import MEASURES, SCOPES
+from .keys import rounding_key
 
 # A registration's decision as the figures count it.
 ENDORSED, NOT_ENDORSED, PENDING, OTHER = "e", "n", "p", "x"
@@ -54,10 +54,7 @@ def share_minimum() -> int:
 
 
 def _key() -> bytes:
-    key = getattr(settings, "DASHBOARD_ROUNDING_KEY", "")
-    if key:
-        return force_bytes(key)
-    return hashlib.sha256(b"imvo-dashboard-rounding:" + force_bytes(settings.SECRET_KEY)).digest()
+    return rounding_key()
 
 
 def random_round(label: str, value: int) -> int:

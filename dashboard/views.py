@@ -16,6 +16,7 @@ from organisations.policies import PolicyRequiredMixin
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .disclosure import share_minimum
 from .forms import DashboardFilterForm
+from .keys import rounding_key_id
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
 from .services import rollups_refresh_if_stale
 
@@ -61,7 +62,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                         sorted(selection.items()),
                         settings.DASHBOARD_MIN_CELL,
                         settings.LARGE_COMPANY_TARGET_PERCENT,
-                        getattr(settings, "DASHBOARD_ROUNDING_KEY", ""),
+                        rounding_key_id(),  # never the key itself
                     )
                 ).encode()
             ).hexdigest()

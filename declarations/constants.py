@@ -42,6 +42,10 @@ UNDERTAKING_PLACEHOLDER = "{undertaking}"
 
 #: Record formats (``hashing.py``): 1 = records written before formats were named (subject as
 #: foreign-key columns, fields added later hashed only when set); 2 = every field always hashed,
-#: the subject as (type, id, snapshot), the kind of text and the hash of the text as shown.
+#: the subject as (type, id, snapshot), the kind of text and the hash of the text as shown;
+#: 3 = format 2 without free text in the record: the explanation a person typed (not endorsed,
+#: withdrawal reason) is in the erasable personal part, committed by the salted ``personal_hash``.
 RECORD_FORMAT_LEGACY = 1
-RECORD_FORMAT_CURRENT = 2
+RECORD_FORMAT_2 = 2
+RECORD_FORMAT_3 = 3
+RECORD_FORMAT_CURRENT = RECORD_FORMAT_3

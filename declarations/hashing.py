@@ -20,7 +20,7 @@ import hmac
 import json
 from datetime import UTC, datetime
 
-from .constants import RECORD_FORMAT_CURRENT, RECORD_FORMAT_LEGACY
+from .constants import RECORD_FORMAT_2, RECORD_FORMAT_3, RECORD_FORMAT_LEGACY
 from .keys import LEGACY_KEY_ID, chain_keys
 
 #: Format 1: the records written before formats were named. Their serialisation is kept exactly:
@@ -90,10 +90,15 @@ FORMAT_2_FIELDS = (
     "previous_hash",
 )
 
+#: Format 3: format 2 without the free text a person typed. The explanation is committed through
+#: ``personal_hash`` (salted, with the signatory's personal data), so erasing it keeps the chain.
+FORMAT_3_FIELDS = tuple(name for name in FORMAT_2_FIELDS if name != "explanation")
+
 #: The fields each format commits to (the tamper tests change each of them once).
 FORMAT_FIELDS = {
     RECORD_FORMAT_LEGACY: (*FORMAT_1_FIELDS, *FORMAT_1_SUBJECT_FIELDS, *FORMAT_1_OPTIONAL_FIELDS),
-    RECORD_FORMAT_CURRENT: FORMAT_2_FIELDS,
+    RECORD_FORMAT_2: FORMAT_2_FIELDS,
+    RECORD_FORMAT_3: FORMAT_3_FIELDS,
 }
 
 
@@ -113,9 +118,26 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def personal_hash(*, salt: str, name: str, position: str, ip_address: str | None, user_agent: str) -> str:
+def personal_hash(
+    *,
+    salt: str,
+    name: str,
+    position: str,
+    ip_address: str | None,
+    user_agent: str,
+    explanation: str | None = None,
+) -> str:
+    """Salted SHA-256 of the personal part. ``explanation`` is committed from format 3 on (pass it,
+    even empty, for those records; ``None`` for formats 1 and 2, whose hashes stay as they were)."""
     payload = {"name": name, "position": position, "ip_address": ip_address or "", "user_agent": user_agent}
+    if explanation is not None:
+        payload["explanation"] = explanation
     return hashlib.sha256(salt.encode("utf-8") + b"\x00" + canonical(payload)).hexdigest()
+
+
+def commits_explanation_personally(format_version: int) -> bool:
+    """Whether a record of this format commits its explanation through ``personal_hash``."""
+    return format_version >= RECORD_FORMAT_3
 
 
 def _value(value):
@@ -142,14 +164,14 @@ def _format_1_data(declaration) -> dict:
 
 
 def _format_2_data(declaration) -> dict:
-    return {name: _value(getattr(declaration, name)) for name in FORMAT_2_FIELDS}
+    return {name: _value(getattr(declaration, name)) for name in FORMAT_FIELDS[declaration.format_version]}
 
 
 def record_data(declaration) -> dict:
     """The data a record's hash covers, in the record's own format."""
     if declaration.format_version == RECORD_FORMAT_LEGACY:
         return _format_1_data(declaration)
-    if declaration.format_version == RECORD_FORMAT_CURRENT:
+    if declaration.format_version in (RECORD_FORMAT_2, RECORD_FORMAT_3):
         return _format_2_data(declaration)
     raise UnknownFormat(declaration.format_version)
 

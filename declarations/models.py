@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .constants import (
     OECD_EDITION,
+    RECORD_FORMAT_2,
+    RECORD_FORMAT_3,
     RECORD_FORMAT_CURRENT,
     RECORD_FORMAT_LEGACY,
     CheckpointReason,
@@ -163,7 +165,11 @@ class Declaration(models.Model):
         help_text=_("The text with the undertaking's name filled in, as the signatory read it (format 2)."),
     )
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
-    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Required when not endorsing."))
+    explanation = models.TextField(
+        _("explanation (formats 1 and 2)"),
+        blank=True,
+        help_text=_("Empty from format 3 on: the explanation is in the erasable personal data."),
+    )
     confirms_authority = models.BooleanField(
         _("confirms authority"),
         default=False,
@@ -223,7 +229,7 @@ class Declaration(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(format_version__gte=RECORD_FORMAT_CURRENT)
+                    models.Q(format_version__gte=RECORD_FORMAT_2)
                     & models.Q(legacy_registration_id__isnull=True, legacy_instrument_application_id__isnull=True)
                     & models.Q(instrument_code="", application_reference="", framework_level__isnull=True)
                 )
@@ -231,6 +237,11 @@ class Declaration(models.Model):
                 name="declaration_format2_no_legacy_subject",
             ),
             models.CheckConstraint(condition=~models.Q(subject_type=""), name="declaration_has_subject"),
+            # From format 3 on, typed text lives in the erasable personal part, never in the record.
+            models.CheckConstraint(
+                condition=models.Q(format_version__lt=RECORD_FORMAT_3) | models.Q(explanation=""),
+                name="declaration_format3_no_free_text",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,6 +265,18 @@ class Declaration(models.Model):
     def undertaking(self):
         """The undertaking as signed (``subjects.undertaking_of``)."""
         return undertaking_of(self)
+
+    @property
+    def typed_explanation(self) -> str:
+        """The explanation the signatory typed (not endorsed, withdrawal reason), while it exists.
+
+        Formats 1 and 2 hold it in the record (for ever); from format 3 on it is in the erasable
+        personal part (select_related ``personal`` to read many) and gone once that is erased.
+        """
+        if self.explanation or self.format_version < RECORD_FORMAT_3:
+            return self.explanation
+        personal = getattr(self, "personal", None)
+        return personal.explanation if personal is not None else ""
 
     @property
     def signed_with_other_kind_of_text(self) -> bool:
@@ -282,6 +305,16 @@ class DeclarationPersonalData(models.Model):
     signatory_position = models.CharField(_("signatory position"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    explanation = models.TextField(
+        _("explanation"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "What the signatory typed (not endorsed, reason for a withdrawal), from record format 3 on; "
+            "committed by the salted hash, erased with the rest."
+        ),
+    )
     salt = models.CharField(_("salt"), max_length=64, blank=True, help_text=_("Erased together with the data."))
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 

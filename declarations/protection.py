@@ -31,6 +31,7 @@ ERASE_SHAPE = f"""
     AND NEW.declaration_id = OLD.declaration_id
     AND NEW.signatory_name = '' AND NEW.signatory_position = ''
     AND NEW.user_agent = '' AND NEW.salt = '' AND NEW.ip_address IS NULL
+    AND NEW.explanation = ''
     AND EXISTS (
         SELECT 1 FROM {ERASURE_TABLE} e
         WHERE e.declaration_id = NEW.declaration_id AND e.erased_at = NEW.erased_at

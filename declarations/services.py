@@ -179,7 +179,7 @@ def declaration_record(
     reused_from: Declaration | None = None,
     request=None,
 ) -> Declaration:
-    """Append one declaration record (format 2) and its erasable personal row to the chain.
+    """Append one declaration record (format 3) and its erasable personal row to the chain.
 
     Must run inside the caller's transaction. Under the chain lock the record gets the next
     ``sequence`` and the next reference of the signing year (``references.py``), both unique under
@@ -196,6 +196,10 @@ def declaration_record(
     checked again under the chain lock and must still qualify (``declaration_reusable_for``), else
     ``ReuseNoLongerValid`` is raised and nothing is written; both the acting user and the
     earlier record are part of the hashed record.
+
+    ``explanation`` (what the signatory typed: why not endorsed, a withdrawal reason) is free text
+    that may name people: it goes into the erasable personal row, committed by the salted
+    ``personal_hash``, never into the record itself.
     """
     subject_type = subject_type_get(subject_key_for(subject))
     undertaking = subject_type.undertaking(subject)
@@ -207,6 +211,7 @@ def declaration_record(
         explanation=explanation,
     ).validate()
     organisation = subject.organisation
+    explanation = explanation.strip()
     ip = client_ip(request) if request is not None else None
     agent = user_agent(request) if request is not None else ""
     salt = secrets.token_hex(16)
@@ -246,7 +251,6 @@ def declaration_record(
         text_sha256=text.sha256,
         signed_text_sha256=text_sha256(text_for(text.body, undertaking, language=text.language)),
         decision=decision,
-        explanation=explanation.strip(),
         confirms_authority=confirms_authority,
         authority=authority_evidence(actor, organisation.pk),
         user=actor,
@@ -254,7 +258,12 @@ def declaration_record(
         brochure_version=subject_type.brochure_version(subject),
         reused_from=reused_from,
         personal_hash=personal_hash(
-            salt=salt, name=signatory_name, position=signatory_position, ip_address=ip, user_agent=agent
+            salt=salt,
+            name=signatory_name,
+            position=signatory_position,
+            ip_address=ip,
+            user_agent=agent,
+            explanation=explanation,
         ),
         previous_hash=last.record_hash if last else GENESIS_HASH,
         key_id=current_chain_key().key_id,
@@ -267,6 +276,7 @@ def declaration_record(
         signatory_position=signatory_position,
         ip_address=ip,
         user_agent=agent,
+        explanation=explanation,
         salt=salt,
     )
     language = getattr(actor, "language", None) or settings.LANGUAGE_CODE
@@ -301,6 +311,9 @@ def declaration_record(
 def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> bool:
     """Erase the personal fields of one declaration (retention policy); the chain stays verifiable.
 
+    The personal fields: signatory name and position, IP address, user agent and (format 3) the
+    typed explanation.
+
     The one path that may change a personal-data row: it appends a keyed ``PersonalDataErasure``
     (the verifiable erasure event) and then empties every personal field and the salt and sets
     ``erased_at``, which is the only UPDATE the database triggers allow on that row. Idempotent:
@@ -324,6 +337,7 @@ def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> 
             ),
         ).save()
         personal.signatory_name = personal.signatory_position = personal.user_agent = personal.salt = ""
+        personal.explanation = ""
         personal.ip_address = None
         personal.erased_at = erased_at
         personal.save()

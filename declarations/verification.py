@@ -45,8 +45,15 @@ from .checkpoints import (
     checkpoint_signature_valid,
     checkpoint_storage_name,
 )
-from .constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, RECORD_FORMAT_LEGACY
-from .hashing import FORMAT_FIELDS, UnknownKey, erasure_mac, personal_hash, record_hash
+from .constants import GENESIS_HASH, RECORD_FORMAT_2, RECORD_FORMAT_LEGACY
+from .hashing import (
+    FORMAT_FIELDS,
+    UnknownKey,
+    commits_explanation_personally,
+    erasure_mac,
+    personal_hash,
+    record_hash,
+)
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
 from .models import Checkpoint, Declaration, DeclarationText, text_sha256
 from .subjects import Undertaking, text_for
@@ -362,7 +369,7 @@ def _check_subject_and_text(result, declaration, texts: dict) -> None:
     ) or text_sha256(text.body) != text.sha256:
         result.add("text_mismatch", "the declaration text it was signed on has changed", sequence=seq)
         return
-    if declaration.format_version == RECORD_FORMAT_CURRENT:
+    if declaration.format_version >= RECORD_FORMAT_2:
         shown = text_for(text.body, Undertaking.from_snapshot(declaration.subject_snapshot), language=text.language)
         if text.kind != declaration.text_kind or text_sha256(shown) != declaration.signed_text_sha256:
             result.add("text_mismatch", "the text as shown differs from the one signed", sequence=seq)
@@ -425,8 +432,10 @@ def _check_personal(result, declaration) -> None:
             position=personal.signatory_position,
             ip_address=personal.ip_address,
             user_agent=personal.user_agent,
+            explanation=(personal.explanation if commits_explanation_personally(declaration.format_version) else None),
         )
-        if recomputed != declaration.personal_hash:
+        uncommitted = personal.explanation and not commits_explanation_personally(declaration.format_version)
+        if recomputed != declaration.personal_hash or uncommitted:
             result.add("personal_mismatch", "personal data do not match their salted hash", sequence=seq)
         return
     if erasure is None:

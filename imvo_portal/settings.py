@@ -484,8 +484,13 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
 LARGE_COMPANY_TARGET_PERCENT = 90
 DECLARATION_REUSE_DAYS = 365
 DASHBOARD_MIN_CELL = 5
-# Key of the dashboard's keyed random rounding (dashboard/disclosure.py); empty: derived from SECRET_KEY.
+# Key of the dashboard's keyed random rounding (dashboard/keys.py): hex or base64 of >= 32 random
+# bytes, never derived from SECRET_KEY. Required in production (`check --deploy` fails without it);
+# empty while DEBUG is on: a key generated at first use and kept in LOCAL_STATE_DIR.
 DASHBOARD_ROUNDING_KEY = env.str("DASHBOARD_ROUNDING_KEY", default="")
+# Secrets the embedded default generates for itself (imvo_portal/local_state.py), in files only their
+# owner may read (0600); never in the database or the repository.
+LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / "local-state")))
 # --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
 # Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
 RETENTION_DAYS = {

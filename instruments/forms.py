@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
 from declarations.exceptions import ReuseNoLongerValid
+from declarations.typed_text import typed_text_notice_lazy
 
 from .conditions import CONDITIONS
 from .constants import Criterion, FrameworkLevel, FrameworkStage, InstrumentKind, PolicyArea, SelfAssessmentAnswer
@@ -321,7 +323,11 @@ class InstrumentDeclarationForm(forms.Form):
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required if you cannot endorse the declaration yet. Your application is not affected."),
+        help_text=format_lazy(
+            "{} {}",
+            _("Required if you cannot endorse the declaration yet. Your application is not affected."),
+            typed_text_notice_lazy(),
+        ),
         error_messages={"max_length": _too_long(_("The explanation"))},
     )
 

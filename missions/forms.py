@@ -1,9 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from declarations.constants import Decision
+from declarations.typed_text import typed_text_notice_lazy
 
 from .constants import MAX_PARTICIPANTS, Theme
 
@@ -177,9 +179,13 @@ class DeclarationForm(forms.Form):
         required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Required if you cannot endorse the declaration yet: what stands in the way, and what are you "
-            "doing about it?"
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "Required if you cannot endorse the declaration yet: what stands in the way, and what are you "
+                "doing about it?"
+            ),
+            typed_text_notice_lazy(),
         ),
     )
 
@@ -211,6 +217,7 @@ class WithdrawForm(forms.Form):
         label=_("Reason for withdrawal"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=typed_text_notice_lazy(),
     )
 
     def __init__(self, *args, **kwargs):

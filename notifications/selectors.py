@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from imvo_portal.addresses import normalise_email, recipient_addresses
+
 from .models import OutboxMessage, OutboxStatus
 
 # Pending this long means the worker never got it (the flush would have handed it over by now).
@@ -26,3 +28,18 @@ def outbox_messages_needing_attention(*, now=None) -> QuerySet[OutboxMessage]:
         .defer("body_text", "body_html", "attachments")
         .order_by("-created_at", "-pk")
     )
+
+
+def outbox_messages_to(*, email: str) -> QuerySet[OutboxMessage]:
+    """The outgoing e-mail that has ``email`` as one of its recipients, compared as whole addresses.
+
+    Each message's recipient list is parsed (``"Name <a@x.nl>"`` too) and every address normalised
+    as login does, so ``A@X.nl`` is the same person as ``a@x.nl`` and ``probe-a@x.nl`` or
+    ``a@x.nl.evil`` are not. The text search only narrows the candidates in the database (the
+    recipients are a JSON list); the decision is the exact comparison.
+    """
+    address = normalise_email(email)
+    if not address:
+        return OutboxMessage.objects.none()
+    candidates = OutboxMessage.objects.filter(to__icontains=address).values_list("pk", "to")
+    return OutboxMessage.objects.filter(pk__in=[pk for pk, to in candidates if address in recipient_addresses(to)])

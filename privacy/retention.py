@@ -7,6 +7,8 @@ Each kind of data is erased through the one path allowed for it:
   and ``verify_declarations`` stay intact;
 - participants, invitations and outgoing e-mail are not evidence: their personal fields are
   emptied with plain updates; login records of the lockout (django-axes) are deleted;
+- the reasons typed for a withdrawal or rejection of a registration are emptied (the status
+  stays), after the period of typed text (``declarations.typed_text``);
 - the audit trail is append-only evidence and stays as it is; its personal part (the actor's
   address, IP address, user agent, personal details), kept apart in ``AuditEventPersonal``, is
   emptied through ``audit_personal_erase``, and the run is recorded as an appended event.
@@ -28,7 +30,8 @@ from audit.models import AuditEventPersonal
 from audit.services import audit_event_record, audit_personal_erase
 from declarations.models import Declaration
 from declarations.services import declaration_personal_data_erase
-from missions.models import Participant
+from declarations.typed_text import RETENTION_KIND as TYPED_TEXT_RETENTION_KIND
+from missions.models import Participant, Registration
 from notifications.models import OutboxMessage, OutboxStatus
 from organisations.models import Invitation
 
@@ -57,6 +60,13 @@ def outbox_personal_data_erase(*, messages) -> int:
         messages.filter(status__in=[OutboxStatus.SENT, OutboxStatus.FAILED])
         .exclude(to=[])
         .update(to=[], body_text="", body_html="", attachments=[])
+    )
+
+
+def registration_reasons_erase(*, registrations) -> int:
+    """Empty the typed reasons of withdrawal and rejection of the given registrations (status stays)."""
+    return registrations.exclude(withdrawal_reason="", rejection_reason="").update(
+        withdrawal_reason="", rejection_reason=""
     )
 
 
@@ -92,6 +102,10 @@ def retention_erase(*, now: datetime | None = None) -> dict[str, int]:
             messages=OutboxMessage.objects.filter(created_at__lt=_cutoff("outbox", now))
         )
         counts["login_records"] = login_records_delete(before=_cutoff("login_records", now))
+        # Typed reasons follow the period of a declaration's personal data (declarations.typed_text).
+        counts["registration_reasons"] = registration_reasons_erase(
+            registrations=Registration.objects.filter(status_changed_at__lt=_cutoff(TYPED_TEXT_RETENTION_KIND, now))
+        )
         counts["audit_personal"] = audit_personal_erase(
             rows=AuditEventPersonal.objects.filter(event__created_at__lt=_cutoff("audit_personal", now)), now=now
         )

@@ -38,7 +38,7 @@ from declarations.subjects import subjects_of, undertaking_of
 from instruments.models import InstrumentApplication
 from missions.constants import ACTIVE_STATUSES, RegistrationStatus
 from missions.models import Participant, Registration
-from notifications.models import OutboxMessage
+from notifications.selectors import outbox_messages_to
 from notifications.services import email_queue
 from organisations.constants import MembershipRole
 from organisations.models import Invitation, Membership
@@ -55,11 +55,6 @@ OPEN_STATUSES = (RegistrationStatus.DRAFT, *ACTIVE_STATUSES)
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def _outbox_of(email: str):
-    # Recipients are a JSON list; the address is matched inside its text, then checked exactly.
-    return [m for m in OutboxMessage.objects.filter(to__icontains=email).only("pk", "to") if email in m.to]
 
 
 def account_data_export(*, user) -> dict:
@@ -112,6 +107,7 @@ def account_data_export(*, user) -> dict:
                 "status": r.status,
                 "submitted_at": _iso(r.submitted_at),
                 "motivation": r.motivation,
+                "withdrawal_reason": r.withdrawal_reason,
             }
             for r in registrations
         ],
@@ -147,6 +143,7 @@ def account_data_export(*, user) -> dict:
                 "signed_at": _iso(d.signed_at),
                 "signatory_name": d.personal.signatory_name,
                 "signatory_position": d.personal.signatory_position,
+                "explanation": d.typed_explanation,
                 "ip_address": d.personal.ip_address,
                 "user_agent": d.personal.user_agent,
                 "personal_data_erased_at": _iso(d.personal.erased_at),
@@ -164,7 +161,7 @@ def account_data_export(*, user) -> dict:
         ],
         "emails": [
             {"subject": m.subject, "kind": m.kind, "status": m.status, "queued_at": _iso(m.created_at)}
-            for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(user.email)]).order_by("pk")
+            for m in outbox_messages_to(email=user.email).order_by("pk")
         ],
         "logins": [
             {
@@ -271,15 +268,13 @@ def account_delete(*, user, token: str, request=None) -> dict[str, int]:
                 participants=Participant.objects.filter(email__iexact=email)
             ),
             "invitations": Invitation.objects.filter(email__iexact=email).update(email=""),
-            "emails": outbox_personal_data_erase(
-                messages=OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)])
-            ),
+            "emails": outbox_personal_data_erase(messages=outbox_messages_to(email=email)),
             "memberships": Membership.objects.filter(user=user).delete()[0],
             "login_records": login_records_delete(username=email),
             "audit_personal": audit_personal_erase(rows=audit_personal_about(user=user, email=email)),
         }
         # Unsent mail to the address is not sent any more.
-        OutboxMessage.objects.filter(pk__in=[m.pk for m in _outbox_of(email)]).update(
+        outbox_messages_to(email=email).update(
             to=[], body_text="", body_html="", attachments=[], status="failed", next_attempt_at=None
         )
         from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from accounts.ratelimit import RateLimitMixin
+from declarations.typed_text import typed_text_retention_days
 from organisations.policies import PolicyRequiredMixin, can
 
 from .exceptions import AccountDeletionRefused
@@ -33,7 +34,9 @@ class PrivacyStatementView(TemplateView):
     template_name = "pages/privacy.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(retention=retention_days(), **kwargs)
+        return super().get_context_data(
+            retention=retention_days(), typed_text_days=typed_text_retention_days(), **kwargs
+        )
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -124,6 +124,7 @@ DETAIL_LABELS = {
     "kvk_number": _("KvK number"),
     "username": _("User name"),
     "reason": _("Reason"),
+    "reason_text": _("Reason"),
     "status": _("Status"),
     "from": _("From"),
     "to": _("To"),

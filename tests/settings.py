@@ -29,3 +29,8 @@ OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oi
 # /verify/ parse slots are per node (flock files); each test process gets its own, so parallel
 # processes never take each other's slots.
 VERIFY_SANDBOX_SLOT_DIR = tempfile.mkdtemp(prefix="imvo-test-verify-slots-")
+# Secrets the embedded default generates (dashboard rounding key) go to a folder of this test run.
+LOCAL_STATE_DIR = Path(tempfile.mkdtemp(prefix="imvo-test-state-"))  # noqa: F405
+# A fixed, public, test-only rounding key, so dashboard tests draw the same way in every run
+# (dashboard/tests/test_keys.py tests the embedded default's generated key and the refusals).
+DASHBOARD_ROUNDING_KEY = bytes(range(32)).hex()

@@ -13,13 +13,12 @@ from tests.factories import UserFactory
 
 from .helpers import audit_trail_text
 
-LATEST = [("audit", "0004_remove_auditevent_ip_address")]
 
-
-def _migrate(target):
+def _migrate(target=None):
+    """Migrate the audit app to ``target``, or to its latest migration (whatever its name)."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(target)
+    executor.migrate(target or executor.loader.graph.leaf_nodes("audit"))
 
 
 def _old_event(actor_id, actor_email, ip, details):
@@ -39,7 +38,7 @@ def _moves_old_personal_data():
         _old_event(user.pk, f"user#{user.pk}", "203.0.113.51", '{"username": "poging@example.org", "reason": "x"}')
         _old_event(None, "", None, '{"count": 3}')
     finally:
-        _migrate(LATEST)
+        _migrate()
     first, second, third = AuditEvent.objects.order_by("pk")
     assert (first.actor_label, first.details) == (f"user#{user.pk}", {"role": "admin"})
     assert (second.actor_label, second.details) == (f"user#{user.pk}", {"reason": "x"})
@@ -47,6 +46,8 @@ def _moves_old_personal_data():
     assert (first.personal.actor_email, first.personal.ip_address) == ("oud@example.org", "203.0.113.50")
     assert first.personal.details == {"user": "lid@example.org"}
     assert second.personal.details == {"username": "poging@example.org"}
+    # Migration 0005: the address the event is about, for exact selection (issue 23).
+    assert (second.personal.subject_email, first.personal.subject_email) == ("poging@example.org", "")
     event_text = str(list(AuditEvent.objects.values())).lower()
     for value in ("oud@example.org", "lid@example.org", "poging@example.org", "203.0.113.5"):
         assert value not in event_text and value in audit_trail_text()
@@ -64,3 +65,43 @@ def test_migration_moves_old_personal_data_out_of_the_events():
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_old_personal_data_out_of_the_events_on_postgresql():
     _moves_old_personal_data()
+
+
+def _event_at_0005(action: str, details: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (actor_id, actor_label, action, object_type, object_id, created_at,"
+            " details) VALUES (NULL, '', %s, '', '', CURRENT_TIMESTAMP, %s)",
+            [action, details],
+        )
+
+
+def _moves_typed_reasons():
+    try:
+        _migrate([("audit", "0005_personal_subject_exact")])
+        _event_at_0005("registration.withdraw", '{"reason": "Jan Jansen is ziek"}')
+        _event_at_0005("mission.cancel", '{"from": "published", "to": "cancelled", "reason": "Piet trekt zich terug"}')
+        _event_at_0005("auth.login_failed", '{"reason": "bad_password"}')
+    finally:
+        _migrate()
+    withdraw, cancel, login = AuditEvent.objects.order_by("pk").select_related("personal")
+    assert withdraw.details == {} and withdraw.personal.details == {"reason_text": "Jan Jansen is ziek"}
+    assert cancel.details == {"from": "published", "to": "cancelled"}
+    assert cancel.personal.details == {"reason_text": "Piet trekt zich terug"}
+    assert login.details == {"reason": "bad_password"}  # a code, not typed text: stays
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT details FROM audit_auditevent")
+        assert not any("Jansen" in str(row) or "Piet" in str(row) for row in cursor.fetchall())
+    with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'changed'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_typed_reasons_out_of_the_events():
+    _moves_typed_reasons()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migration_moves_typed_reasons_out_of_the_events_on_postgresql():
+    _moves_typed_reasons()

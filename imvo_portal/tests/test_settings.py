@@ -35,6 +35,7 @@ def test_production_settings_pass_the_deploy_check():
             # test-only evidence keys (the development keys are refused when DEBUG is off)
             "DECLARATION_CHAIN_KEY": "ab" * 32,
             "DECLARATION_CHECKPOINT_PRIVATE_KEY": "cXVpdGUtcmFuZG9tLWZvci10aGUtY2hlY2stb25seSE=",
+            "DASHBOARD_ROUNDING_KEY": bytes(range(7, 39)).hex(),  # test-only
         }
     )
     assert result.returncode == 0, result.stdout + result.stderr

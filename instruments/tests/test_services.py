@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from declarations.constants import Decision
+from declarations.constants import RECORD_FORMAT_CURRENT, Decision
 from declarations.hashing import record_hash
 from declarations.models import Declaration
 from declarations.services import DeclarationInput, declarations_verify
@@ -219,7 +219,7 @@ def test_level_two_declaration_joins_the_evidence_chain_with_its_subject(rf):
     application = _sign(application, user)
     declaration = application.current_declaration
     assert (declaration.subject_type, declaration.subject_id) == ("instrument_application", application.pk)
-    assert declaration.format_version == 2 and declaration.legacy_registration_id is None
+    assert declaration.format_version == RECORD_FORMAT_CURRENT and declaration.legacy_registration_id is None
     snapshot = declaration.subject_snapshot
     assert (snapshot["code"], snapshot["reference"], snapshot["framework_level"], snapshot["text_kind"]) == (
         instrument.code,

@@ -154,7 +154,7 @@ def _registrations_cancel(*, mission: Mission, actor, reason: str, request=None)
             actor=actor,
             obj=registration,
             request=request,
-            details={"from": was, "reason": reason},
+            details={"from": was, "reason_text": reason},  # typed text: erasable (audit.services)
         )
         if was != RegistrationStatus.DRAFT:
             registration_mail(registration, "mission_cancelled", context={"reason": reason})
@@ -192,7 +192,7 @@ def mission_transition(*, actor, mission: Mission, action: str, reason: str = ""
         before = mission.status
         mission.status = transition.targets[0]
         mission.save(update_fields=["status", "updated_at"])
-        details = {"from": before, "to": mission.status, **({"reason": reason} if reason else {})}
+        details = {"from": before, "to": mission.status, **({"reason_text": reason} if reason else {})}
         if action == "cancel":
             details["registrations_cancelled"] = _registrations_cancel(
                 mission=mission, actor=actor, reason=reason, request=request

@@ -285,7 +285,11 @@ def registration_withdraw(*, registration: Registration, actor, reason: str, req
                 request=request,
             )
         audit_event_record(
-            action="registration.withdraw", actor=actor, obj=registration, request=request, details={"reason": reason}
+            action="registration.withdraw",
+            actor=actor,
+            obj=registration,
+            request=request,
+            details={"reason_text": reason},  # typed text: erasable personal part (audit.services)
         )
         if transition.action == "withdraw":
             registration_mail(registration, "withdrawn", context={"reason": reason})
@@ -330,7 +334,11 @@ def registration_reject(*, registration: Registration, actor, reason: str, reque
         waitlist_leave(registration)
         status_set(registration, S.REJECTED, rejection_reason=reason)
         audit_event_record(
-            action="registration.reject", actor=actor, obj=registration, request=request, details={"reason": reason}
+            action="registration.reject",
+            actor=actor,
+            obj=registration,
+            request=request,
+            details={"reason_text": reason},  # typed text: erasable personal part (audit.services)
         )
         registration_mail(registration, "rejected", context={"reason": reason})
         if was_seated:

@@ -177,7 +177,7 @@ def test_decline_needs_explanation_and_holds_for_review_when_required():
     registration.save()
     registration = registration_submit(registration=registration, actor=user)
     assert registration.status == S.HELD_FOR_REVIEW
-    assert registration.current_declaration.explanation == "Nog bezig"
+    assert registration.current_declaration.typed_explanation == "Nog bezig"
     optional = MissionFactory(requires_declaration=False)
     other = member_of()
     registration = draft_ready(

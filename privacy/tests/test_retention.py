@@ -138,6 +138,7 @@ def test_beat_runs_the_retention_task(settings):
         "invitations": 0,
         "outbox": 0,
         "login_records": 0,
+        "registration_reasons": 0,
         "declaration_personal_data": 0,
         "audit_personal": 0,
     }

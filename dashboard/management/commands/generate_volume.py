@@ -35,7 +35,7 @@ from dashboard.bulk import RowWriter, dashboard_triggers_paused, ids_forget, ids
 from dashboard.models import AttendanceFact, RegistrationFact, UptakeOrganisation
 from dashboard.services import rollups_rebuild
 from declarations.checkpoints import chain_lock, checkpoint_write
-from declarations.constants import GENESIS_HASH, RECORD_FORMAT_CURRENT, Decision, TextKind
+from declarations.constants import GENESIS_HASH, RECORD_FORMAT_2, Decision, TextKind
 from declarations.hashing import personal_hash, record_hash
 from declarations.models import Declaration, DeclarationPersonalData, DeclarationText, text_sha256
 from declarations.references import REFERENCE_RE, reference_format, reference_year
@@ -341,7 +341,8 @@ class Command(BaseCommand):
         plain namespace, not a model instance: hashed and written from the same values, at a
         fraction of the cost of building a million model instances."""
         template = Declaration(
-            format_version=RECORD_FORMAT_CURRENT,
+            # Format 2 (explanation in the record): one personal hash serves every synthetic record.
+            format_version=RECORD_FORMAT_2,
             subject_type=RegistrationSubject.key,
             text=text,
             text_kind=text.kind,
