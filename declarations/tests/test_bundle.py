@@ -175,7 +175,7 @@ def test_a_rewrite_with_every_key_verifies_on_its_own_but_not_since_an_older_bun
     """Level 3 (database, storage and both keys): record #5 rewritten, the chain re-hashed, checkpoints
     re-signed and their copies replaced. Only a bundle exported before shows it."""
     _records, old = exported
-    rewrite_with_keys(5, decision="not_endorsed", explanation="Rewritten.")
+    rewrite_with_keys(5, decision="not_endorsed")
     assert declarations_verify().ok
     result = declarations_verify(since=json.loads(old.read_text()))
     assert [(p.code, p.checkpoint, p.sequence) for p in result.problems] == [

@@ -165,6 +165,6 @@ def test_level_2_the_newest_checkpoint_with_its_copy_and_records_shows_only_sinc
 @pytest.mark.django_db
 def test_level_3_a_consistent_rewrite_shows_only_since_an_older_bundle(settings):
     _records, bundle = _chain(settings)
-    rewrite_with_keys(3, decision="not_endorsed", explanation="Rewritten.")
+    rewrite_with_keys(3, decision="not_endorsed")
     assert declarations_verify().ok
     assert _found(declarations_verify(since=bundle)) == [("since_checkpoint", 2, None), ("since_record", None, 3)]
