@@ -1,8 +1,9 @@
-"""Reads of the dashboard: aggregates from the published rollups only (``disclosure``).
+"""Reads of the dashboard: aggregates from uptake rows only, never a personal row.
 
-Every count here is a sum over published rollup rows, the figures of a pseudo data set whose
-profile sizes are multiples of the base; no query touches a personal row or a true rollup. The number of
-queries is fixed (about ten) whatever the amount of data.
+Every count here is a sum over the rows of one source: the cells of a release
+(``ReleasedUptakeRollup``, what the ministry sees; ``dashboard.release_method``), the true rollups
+(RVO staff's live view) or the earlier keyed pseudo data set (``disclosure``). The number of queries
+is fixed (about ten) whatever the amount of data.
 """
 
 from dataclasses import dataclass, field
