@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from imvo_portal.exports import rows_to_csv
 from organisations.policies import PolicyRequiredMixin, is_rvo_staff
 
+from . import release_method
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .disclosure import share_minimum
 from .forms import DashboardFilterForm
@@ -104,6 +105,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                     "latest": release or release_latest(),
                     "next_release": next_release_on(release or release_latest()),
                     "max_registrations": settings.DASHBOARD_RELEASE_MAX_REGISTRATIONS,
+                    "measured": release_method.MEASURED_ACCURACY,
                     "query": urlencode(selection),
                     "refresh_minutes": REFRESH_INTERVAL_MINUTES,
                     "min_cell": settings.DASHBOARD_MIN_CELL,

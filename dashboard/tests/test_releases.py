@@ -216,6 +216,7 @@ def test_ministry_sees_the_release_and_its_dates_staff_see_live_figures(client, 
     page = ministry.get(reverse("dashboard:index"))
     assert 'id="release-date"' in page.text and "(release 1)" in page.text or "(publicatie 1)" in page.text
     assert "1 januari 2027" in page.text  # the next release of the monthly cadence
+    assert 'id="measured-cost"' in page.text and "zCDP" in page.text  # guarantee and measured cost
     assert page.context["report"].headline[1][1].value == 5  # 6 at the release, rounded; the 10 later: not yet
     rows = list(
         csv.reader(io.StringIO(ministry.get(reverse("dashboard:export")).content.decode("utf-8-sig")), delimiter=";")
