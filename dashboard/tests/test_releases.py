@@ -243,3 +243,43 @@ def test_privacy_page_states_the_release_cadence(client):
     response = client.get(reverse("privacy"))
     assert 'id="release-cadence"' in response.text
     assert "zCDP" in response.text
+
+
+def test_the_noise_is_a_discrete_gaussian_of_the_stated_sigma_and_new_per_release():
+    sigma = 3.0
+    draws = [release_method.noise(7, f"cell-{i}", sigma) for i in range(20000)]
+    weights = {z: pow(2.718281828459045, -(z * z) / (2 * sigma * sigma)) for z in range(-40, 41)}
+    total = sum(weights.values())
+    counts = dict.fromkeys(weights, 0)
+    for z in draws:
+        counts[z] += 1
+    distance = sum(abs(counts[z] / len(draws) - weights[z] / total) for z in weights) / 2
+    assert distance < 0.02  # total variation to the exact pmf (sampling error alone is about 0.01)
+    assert abs(sum(draws) / len(draws)) < 0.1
+    # Keyed: the same release number and cell give the same draw, another number another one.
+    assert release_method.noise(7, "cell-1", sigma) == draws[1]
+    assert [release_method.noise(8, f"cell-{i}", sigma) for i in range(50)] != draws[:50]
+
+
+def test_publish_value_never_shows_1_to_4():
+    params = release_method.parameters()
+    shown = {release_method.publish_value(v, params) for v in range(-50, 200)}
+    assert all(v == 0 or (v >= params.threshold and v % params.base == 0) for v in shown)
+
+
+def test_the_privacy_accounting_agrees_with_opendp():
+    """rho of one release and of a year of releases, and the (epsilon, delta) conversion, checked
+    against OpenDP's own Gaussian mechanism and composition (the page and docs state ours)."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    params = release_method.parameters()
+    space = dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.l2_distance(T=float)
+    release = dp.m.make_gaussian(*space, scale=params.sigma)
+    sensitivity = params.sensitivity_squared**0.5
+    assert release.map(d_in=sensitivity) == pytest.approx(params.rho_per_release)
+    year = dp.c.make_composition([release] * params.releases_per_year)
+    assert year.map(d_in=sensitivity) == pytest.approx(params.rho_per_year)
+    # Our conversion (Bun & Steinke) is an upper bound of OpenDP's tighter one.
+    optimal = dp.c.make_zCDP_to_approxDP(year).map(d_in=sensitivity).epsilon(1e-6)
+    assert optimal <= params.epsilon(params.rho_per_year) < optimal * 1.3
