@@ -58,9 +58,9 @@ measurements and can differ by their noise. Shares are computed from published c
 the denominator is at least 2 B.
 
 **Randomness.** The draw of every cell is keyed: HMAC-SHA-256 of the dashboard key
-(``disclosure._key``), the release number and the cell, seeding its own generator; the same release
-number always gives the same noise (a release can be recomputed and checked), a new number new
-noise. Release numbers are never issued twice (``DashboardRelease.number`` is unique and increasing).
+(``disclosure._key``), the release's number and random salt (stored with it) and the cell, seeding
+its own generator: a stored release can be recomputed and checked, and no two releases share noise,
+not even when a number is issued again after a restore (the difference would cancel the noise).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def parameters(*, cadence: str | None = None, rho_per_year: float | None = None,
 # --- noise ---------------------------------------------------------------------------------------
 
 
-def _rng(number: int, cell: str) -> random.Random:
+def _rng(number: int | str, cell: str) -> random.Random:
     digest = hmac.new(_key(), f"release|{number}|{cell}".encode(), hashlib.sha256).digest()
     return random.Random(digest)  # noqa: S311 - seeded by a keyed PRF; unpredictable without the key
 
@@ -185,7 +185,7 @@ def discrete_gaussian(sigma: float, rng: random.Random) -> int:
             return y
 
 
-def noise(number: int, cell: str, sigma: float) -> int:
+def noise(number: int | str, cell: str, sigma: float) -> int:
     return discrete_gaussian(sigma, _rng(number, cell))
 
 
@@ -292,7 +292,7 @@ def cell_label(key: tuple, measure: str) -> str:
     return "u|" + "|".join(str(part) for part in key) + "|" + measure
 
 
-def released_cell(key: tuple, truth: dict[str, int], number: int, params: Parameters) -> dict[str, int]:
+def released_cell(key: tuple, truth: dict[str, int], number: int | str, params: Parameters) -> dict[str, int]:
     """The published measures of one uptake cell of release ``number`` (noise, then post-processing)."""
     out = {
         m: publish_value(truth.get(m, 0) + noise(number, cell_label(key, m), params.sigma), params)
@@ -305,7 +305,7 @@ def released_cell(key: tuple, truth: dict[str, int], number: int, params: Parame
 
 
 def released_uptake(
-    scopes: list[tuple], cells: dict[tuple, dict[str, int]], number: int, params: Parameters
+    scopes: list[tuple], cells: dict[tuple, dict[str, int]], number: int | str, params: Parameters
 ) -> dict[tuple, dict[str, int]]:
     """Every cell of the domain, released; only the cells with a non-zero figure are returned."""
     out = {}
@@ -319,7 +319,7 @@ def released_uptake(
 
 
 def released_instruments(
-    instruments: Iterable[int], cells: dict[str, int], number: int, params: Parameters
+    instruments: Iterable[int], cells: dict[str, int], number: int | str, params: Parameters
 ) -> dict[str, int]:
     labels = [f"i|{i}|{what}" for i in instruments for what in ("endorsed", "declined")] + ["i|endorsed_any"]
     out = {}

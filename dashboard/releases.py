@@ -8,6 +8,7 @@ once per period of ``DASHBOARD_RELEASE_CADENCE``.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -106,8 +107,14 @@ def true_data() -> TrueData:
     )
 
 
-def release_compute(data: TrueData, number: int, params: method.Parameters) -> tuple[dict, dict]:
-    """The released uptake cells and instrument cells of release ``number`` (pure: no database)."""
+def release_draw(release: DashboardRelease) -> str:
+    """What a stored release's noise is keyed by (with the dashboard key): its number and salt."""
+    return f"{release.number}.{release.figures['salt']}"
+
+
+def release_compute(data: TrueData, number: int | str, params: method.Parameters) -> tuple[dict, dict]:
+    """The released uptake cells and instrument cells of the release keyed by ``number`` (a stored
+    release: ``release_draw``; pure, no database)."""
     uptake = method.released_uptake(data.scopes, data.cells, number, params)
     instruments = method.released_instruments(data.instruments, data.instrument_cells, number, params)
     return uptake, instruments
@@ -134,8 +141,11 @@ def release_publish(
         if only_if_due and DashboardRelease.objects.filter(period=period).exists():
             return None
         number = (DashboardRelease.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+        # The noise is keyed by number and a random salt: a number issued again (say after a restore of
+        # the database) never repeats a release's noise, which would let the difference cancel it.
+        salt = secrets.token_hex(16)
         data = true_data()
-        uptake, instruments = release_compute(data, number, params)
+        uptake, instruments = release_compute(data, f"{number}.{salt}", params)
         release = DashboardRelease.objects.create(
             number=number,
             period=period,
@@ -143,7 +153,7 @@ def release_publish(
             method=params.method,
             parameters=params.as_dict(),
             rho=params.rho_per_release,
-            figures={"instruments": instruments},
+            figures={"instruments": instruments, "salt": salt},
         )
         ReleasedUptakeRollup.objects.bulk_create(
             (

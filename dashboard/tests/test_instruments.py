@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from brochures.instrument_pack import instrument_brochure_publish
 from dashboard import release_method
-from dashboard.releases import release_publish
+from dashboard.releases import release_draw, release_publish
 from declarations.constants import Decision
 from declarations.services import DeclarationInput
 from instruments.services import application_declaration_sign, application_start, level_publish
@@ -79,12 +79,12 @@ def test_reach_page_shows_the_release_to_the_ministry_and_live_counts_to_staff(
     declarations = next(t for t in response.context["reach"].tables if t.key == "declarations")
     rows = {label.split()[0]: cells for label, cells in declarations.rows}
     # The organisation counts are the release's noisy cells, recomputed here from the key, the
-    # release number and the true counts (4 and 1 endorsed; 5 endorsed any).
+    # release number and salt and the true counts (4 and 1 endorsed; 5 endorsed any).
     params = release_method.parameters()
     expected = release_method.released_instruments(
         [one.pk, two.pk],
         {f"i|{one.pk}|endorsed": 4, f"i|{two.pk}|endorsed": 1, "i|endorsed_any": 5},
-        release.number,
+        release_draw(release),
         params,
     )
     assert rows["A-1"][1].value == expected.get(f"i|{one.pk}|endorsed", 0)

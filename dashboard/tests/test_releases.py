@@ -20,6 +20,7 @@ from dashboard.releases import (
     period_of,
     release_budget_spent,
     release_compute,
+    release_draw,
     release_publish,
     release_publish_if_due,
     true_data,
@@ -66,7 +67,7 @@ def test_publish_stores_the_computed_cells_audits_and_never_reuses_a_number():
     assert (first.number, second.number) == (1, 2)
     data = true_data()
     for release in (first, second):
-        uptake, instruments = release_compute(data, release.number, release_method.parameters())
+        uptake, instruments = release_compute(data, release_draw(release), release_method.parameters())
         stored = ReleasedUptakeRollup.objects.filter(release=release)
         assert stored.count() == len(uptake)
         for row in stored:
@@ -283,3 +284,19 @@ def test_the_privacy_accounting_agrees_with_opendp():
     # Our conversion (Bun & Steinke) is an upper bound of OpenDP's tighter one.
     optimal = dp.c.make_zCDP_to_approxDP(year).map(d_in=sensitivity).epsilon(1e-6)
     assert optimal <= params.epsilon(params.rho_per_year) < optimal * 1.3
+
+
+def test_a_number_issued_again_does_not_repeat_the_noise():
+    register(make_mission())
+    first = release_publish()
+    # As if the database were restored to before the release: the number 1 is issued again.
+    ReleasedUptakeRollup.objects.filter(release=first).delete()
+    DashboardRelease.objects.filter(pk=first.pk).delete()
+    again = release_publish()
+    assert again.number == first.number == 1
+    assert release_draw(again) != release_draw(first)
+    sigma = release_method.parameters().sigma
+    cells = [f"u|0||0|C|company|sme|{m}" for m in release_method.CELL_MEASURES]
+    assert [release_method.noise(release_draw(first), c, sigma) for c in cells] != [
+        release_method.noise(release_draw(again), c, sigma) for c in cells
+    ]
