@@ -179,7 +179,11 @@ def release_publish(
 
 
 def release_publish_if_due(*, now: datetime | None = None) -> DashboardRelease | None:
-    """Beat (hourly): publish the current period's release unless it has one (idempotent)."""
+    """Beat (hourly), or a read of the page without beat: publish the current period's release
+    unless it has one (idempotent; one query when it has)."""
+    now = now or timezone.now()
+    if DashboardRelease.objects.filter(period=period_of(timezone.localdate(now), method.parameters().cadence)).exists():
+        return None
     return release_publish(now=now, reason="schedule", only_if_due=True)
 
 

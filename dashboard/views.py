@@ -19,7 +19,7 @@ from .disclosure import share_minimum
 from .forms import DashboardFilterForm
 from .instrument_reach import instrument_reach
 from .models import ReleasedUptakeRollup, UptakeRollup
-from .releases import next_release_on, release_instrument_figures, release_latest
+from .releases import next_release_on, release_instrument_figures, release_latest, release_publish_if_due
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
 from .services import rollups_refresh_if_stale
 
@@ -66,8 +66,12 @@ class DashboardView(DashboardAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         if settings.DASHBOARD_REFRESH_ON_READ:
-            # Without beat (the embedded default) nothing else would ever refresh the figures.
-            rollups_refresh_if_stale(max_age_seconds=REFRESH_INTERVAL_MINUTES * 60)
+            # Without beat (the embedded default) nothing else would refresh the live figures or
+            # publish the period's release.
+            if self.live():
+                rollups_refresh_if_stale(max_age_seconds=REFRESH_INTERVAL_MINUTES * 60)
+            else:
+                release_publish_if_due()
         state = refresh_state()
         language = (translation.get_language() or "nl")[:2]
         selection = self.selection()
@@ -106,7 +110,10 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                     "next_release": next_release_on(release or release_latest()),
                     "max_registrations": settings.DASHBOARD_RELEASE_MAX_REGISTRATIONS,
                     "measured": release_method.MEASURED_ACCURACY,
-                    "query": urlencode(selection),
+                    # The CSV holds what the page shows: the release also for staff who asked for it.
+                    "query": urlencode(
+                        {**selection, **({"view": "release"} if is_rvo_staff(self.request.user) and not live else {})}
+                    ),
                     "refresh_minutes": REFRESH_INTERVAL_MINUTES,
                     "min_cell": settings.DASHBOARD_MIN_CELL,
                     "share_minimum": share_minimum(),
