@@ -12,7 +12,9 @@ start again). The build's timings are kept in ``bench/.state/<database>.json`` a
 ``/verify/ under 20 PDF bombs`` posts twenty hostile PDFs at once (and again as each is answered)
 to a portal of its own and measures ``/healthz`` and ``/instruments/`` meanwhile, against the
 same without the bombs. Also measured in-process: the incremental dashboard refresh after a batch of changes, the first
-(cold) dashboard request after it, and ``seed_demo`` on the big database. ``EXPLAIN ANALYZE`` of
+(cold) dashboard request after it (it reads the stored release ``seed_demo`` published), ``seed_demo``
+on the big database, and the accuracy of the dashboard's releases (``release_accuracy.py``: median
+and 95th percentile absolute error of the headline figures; ``--only release`` for that alone). ``EXPLAIN ANALYZE`` of
 each list query follows the table.
 
     python bench/run.py [--database imvo_bench] [--declarations N] [--rounds 3] [--duration 5] [--connections 2]
@@ -572,6 +574,11 @@ def main() -> int:
         if not args.only:
             figures = dashboard_figures(portal_port, ministry, args.rounds)
         bombs = verify_under_bombs(env) if bombs_wanted else None
+        accuracy = None
+        if not args.only or any("release" in text for text in args.only):
+            from release_accuracy import release_accuracy  # bench/, beside this script
+
+            accuracy = release_accuracy(releases=5)
     finally:
         for server in servers:
             server.terminate()
@@ -709,6 +716,10 @@ def main() -> int:
         )
     if errors:
         print(f"\nErrors (non-2xx or socket): {errors}")
+    if accuracy is not None:
+        from release_accuracy import report
+
+        print("\n" + report(accuracy))
     if not args.only:
         print("\nEXPLAIN ANALYZE of the list queries:\n" + explain_lists())
     shutil.rmtree(static_root, ignore_errors=True)

@@ -1,17 +1,15 @@
 """The ministry's page on the IMVO framework's reach over the EZK instruments (aggregate only).
 
 Counts of instruments are about schemes, not about organisations, and are shown as they are;
-brochure reads are counters, not people. Declarations are counted as organisations and published
-with the dashboard's method (``disclosure``): each organisation's profile here is the set of
-(instrument, endorsed / not endorsed) of its declarations, each profile's size X is randomly
-rounded to a multiple of the base, and every figure (per instrument and the distinct total) is the
-figure of that pseudo data set, so no chain of differences between them gives back a small count.
-The number of queries is fixed (eight) whatever the number of instruments or declarations.
+brochure reads are counters, not people. Declarations are counted as organisations: the ministry
+sees them from the latest release (``dashboard.release_method``: per instrument the organisations
+that endorsed / did not, and the total that endorsed any, each a noisy released cell), RVO staff
+the live exact counts. The number of queries is fixed whatever the number of instruments.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
@@ -22,12 +20,10 @@ from django.utils.translation import gettext as _
 from brochures.constants import BrochureKind, Channel, VersionStatus
 from brochures.models import BrochureDailyCount, BrochureVersion
 from declarations.constants import Decision
-from declarations.models import Declaration
 from instruments.constants import FrameworkLevel, InstrumentKind, PolicyArea
-from instruments.models import Instrument, InstrumentApplication, LevelDecision, RolloutPhase
-from instruments.subjects import ApplicationSubject
+from instruments.models import Instrument, LevelDecision, RolloutPhase
 
-from .disclosure import pseudo_sizes
+from .releases import instrument_declaration_pairs
 from .selectors import Cell, count_cell
 
 
@@ -57,46 +53,24 @@ class Reach:
     tables: list[Table]
 
 
-def _declarations_published() -> tuple[dict[int, dict], int]:
-    """Organisations that endorsed / did not endorse per instrument, and that endorsed any, as
-    published: the figures of the pseudo data set (one query; work grows with the organisations
-    that made a declaration for an instrument)."""
-    pairs = list(
-        Declaration.objects.filter(
-            subject_type=ApplicationSubject.key, decision__in=(Decision.ENDORSED, Decision.NOT_ENDORSED)
-        )
-        .order_by()
-        .values_list("organisation_id", "subject_id", "decision")
-        .distinct()
-    )
-    instrument_of = dict(
-        InstrumentApplication.objects.filter(pk__in={application for _, application, _ in pairs}).values_list(
-            "pk", "instrument_id"
-        )
-    )
+def _declarations_live() -> tuple[dict[int, dict], int]:
+    """Organisations that endorsed / did not endorse per instrument, and that endorsed any: the
+    exact live counts (RVO staff only)."""
     per_organisation: dict[int, set] = defaultdict(set)
-    for organisation, application, decision in pairs:
-        per_organisation[organisation].add((instrument_of[application], decision))
-    sizes = Counter(
-        ";".join(f"{instrument}:{decision}" for instrument, decision in sorted(found))
-        for found in per_organisation.values()
-    )
+    for organisation, instrument, decision in instrument_declaration_pairs():
+        per_organisation[organisation].add((instrument, decision))
     per_instrument: dict[int, dict] = defaultdict(lambda: {"endorsed": 0, "declined": 0})
     endorsed_total = 0
-    for text, p in pseudo_sizes(sizes, domain="instrument").items():
-        if not p:
-            continue
-        endorsed_any = False
-        for entry in text.split(";"):
-            instrument, decision = entry.split(":")
-            endorsed = decision == Decision.ENDORSED
-            endorsed_any |= endorsed
-            per_instrument[int(instrument)]["endorsed" if endorsed else "declined"] += p
-        endorsed_total += p * endorsed_any
+    for found in per_organisation.values():
+        for instrument, decision in found:
+            per_instrument[instrument]["endorsed" if decision == Decision.ENDORSED else "declined"] += 1
+        endorsed_total += any(decision == Decision.ENDORSED for _i, decision in found)
     return per_instrument, endorsed_total
 
 
-def instrument_reach(*, language: str = "nl") -> Reach:
+def instrument_reach(*, language: str = "nl", organisation_counts: tuple[dict[int, dict], int] | None = None) -> Reach:
+    """The page's figures; organisation counts from ``organisation_counts`` (a release's, see
+    ``releases.release_instrument_figures``) or, when None, the live exact counts (staff)."""
     today = timezone.localdate()
     in_force = Q(published_level__gt=0, level_effective_from__lte=today)
     brochured = Q(
@@ -161,7 +135,7 @@ def instrument_reach(*, language: str = "nl") -> Reach:
     declarations = Table(
         "declarations", _("Declarations per instrument (organisations)"), [_("Level"), _("Endorsed"), _("Not endorsed")]
     )
-    per_instrument, endorsed_total = _declarations_published()
+    per_instrument, endorsed_total = organisation_counts if organisation_counts is not None else _declarations_live()
     shown = [pk for pk, row in per_instrument.items() if row["endorsed"] or row["declined"]]
     for instrument in Instrument.objects.filter(Q(published_level__gte=2) | Q(pk__in=shown)).order_by("code"):
         row = per_instrument.get(instrument.pk, {"endorsed": 0, "declined": 0})

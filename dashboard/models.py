@@ -299,3 +299,53 @@ class RefreshState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardRelease(models.Model):
+    """One publication of the ministry's figures (``dashboard.release_method``): what leaves the portal.
+
+    Made at a fixed cadence by beat (``DASHBOARD_RELEASE_CADENCE``) or by ``manage.py
+    dashboard_release``; never changed afterwards. The number is never issued twice.
+    """
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    period = models.CharField(
+        _("period"),
+        max_length=10,
+        db_index=True,
+        help_text=_("The period of the cadence it was published in, e.g. 2026-12 or 2026-W49."),
+    )
+    published_at = models.DateTimeField(_("published at"))
+    method = models.CharField(_("method"), max_length=40)
+    parameters = models.JSONField(_("parameters"), default=dict, help_text=_("The public parameters of the method."))
+    rho = models.FloatField(_("privacy budget spent (rho, zCDP)"))
+    figures = models.JSONField(
+        _("other figures"), default=dict, help_text=_("Released instrument cells and the true-data size used.")
+    )
+
+    class Meta:
+        verbose_name = _("dashboard release")
+        verbose_name_plural = _("dashboard releases")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.period})"
+
+
+class ReleasedUptakeRollup(UptakeFigures):
+    """A released uptake cell (scope x category) of one release; cells published as all 0 are not stored."""
+
+    release = models.ForeignKey(
+        DashboardRelease, on_delete=models.PROTECT, related_name="cells", verbose_name=_("release")
+    )
+
+    class Meta:
+        verbose_name = _("released uptake cell")
+        verbose_name_plural = _("released uptake cells")
+        indexes = [models.Index(fields=["release", "mission_id", "country", "year"], name="dash_released_scope")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "year", "country", "mission_id", "sector", "kind", "size_class"],
+                name="dash_released_unique",
+            )
+        ]

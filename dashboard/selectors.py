@@ -1,8 +1,9 @@
-"""Reads of the dashboard: aggregates from the published rollups only (``disclosure``).
+"""Reads of the dashboard: aggregates from uptake rows only, never a personal row.
 
-Every count here is a sum over published rollup rows, the figures of a pseudo data set whose
-profile sizes are multiples of the base; no query touches a personal row or a true rollup. The number of
-queries is fixed (about ten) whatever the amount of data.
+Every count here is a sum over the rows of one source: the cells of a release
+(``ReleasedUptakeRollup``, what the ministry sees; ``dashboard.release_method``), the true rollups
+(RVO staff's live view) or the earlier keyed pseudo data set (``disclosure``). The number of queries
+is fixed (about ten) whatever the amount of data.
 """
 
 from dataclasses import dataclass, field
@@ -94,9 +95,9 @@ def _sums() -> dict:
     }
 
 
-def _scope(filters: Filters, model=PublishedUptakeRollup) -> QuerySet:
+def _scope(filters: Filters, source: QuerySet) -> QuerySet:
     """Rollup rows that together count every organisation in the selection exactly once."""
-    rows = model.objects.filter(filters.category_q())
+    rows = source.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
         if filters.year:
@@ -120,8 +121,8 @@ def _sum_by(rows: list[dict], by: str | None) -> list[dict]:
     return [grouped[k] for k in sorted(grouped, key=lambda v: (v is None, v))]
 
 
-def _by_year(filters: Filters) -> list[dict]:
-    rows = PublishedUptakeRollup.objects.filter(filters.category_q())
+def _by_year(filters: Filters, source: QuerySet) -> list[dict]:
+    rows = source.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
     else:
@@ -131,8 +132,8 @@ def _by_year(filters: Filters) -> list[dict]:
     return _grouped(rows, "year")
 
 
-def _by_country(filters: Filters) -> list[dict]:
-    rows = PublishedUptakeRollup.objects.filter(filters.category_q())
+def _by_country(filters: Filters, source: QuerySet) -> list[dict]:
+    rows = source.filter(filters.category_q())
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
         if filters.year:
@@ -142,8 +143,8 @@ def _by_country(filters: Filters) -> list[dict]:
     return _grouped(rows, "country")
 
 
-def _by_mission(filters: Filters) -> list[dict]:
-    rows = PublishedUptakeRollup.objects.filter(filters.category_q()).exclude(mission_id=ALL_MISSIONS)
+def _by_mission(filters: Filters, source: QuerySet) -> list[dict]:
+    rows = source.filter(filters.category_q()).exclude(mission_id=ALL_MISSIONS)
     if filters.mission:
         rows = rows.filter(mission_id=filters.mission)
     if filters.year:
@@ -217,11 +218,19 @@ class Report:
 
 
 def dashboard_report(
-    *, filters: Filters, missions: list[MissionDimension], language: str, state: RefreshState | None = None
+    *,
+    filters: Filters,
+    missions: list[MissionDimension],
+    language: str,
+    state: RefreshState | None = None,
+    source: QuerySet | None = None,
 ) -> Report:
-    """Everything the dashboard shows for a selection, already suppressed."""
+    """Everything the dashboard shows for a selection, from the uptake rows of ``source``: the cells
+    of a release (``ReleasedUptakeRollup`` of one release: the ministry), the true rollups
+    (``UptakeRollup``: RVO staff's live view) or, by default, the keyed pseudo data set."""
+    source = PublishedUptakeRollup.objects.all() if source is None else source
     # One query for the totals and the sector / kind / size breakdowns (at most 21 x 3 x 2 rows).
-    categories = list(_scope(filters).order_by().values(*CATEGORY).annotate(**_sums()))
+    categories = list(_scope(filters, source).order_by().values(*CATEGORY).annotate(**_sums()))
     totals = (_sum_by(categories, None) or [dict.fromkeys(_sums(), 0)])[0]
     attendance = _attendance(filters)
     brochures = _brochures(filters)
@@ -303,9 +312,9 @@ def dashboard_report(
         dict(SizeClass.choices),
     )
     specs = [
-        ("year", _("By year (trend)"), _("Year"), _by_year(filters), lambda v: str(v)),
-        ("mission", _("By mission"), _("Mission"), _by_mission(filters), lambda v: titles.get(v, f"#{v}")),
-        ("country", _("By destination"), _("Destination"), _by_country(filters), _country_name),
+        ("year", _("By year (trend)"), _("Year"), _by_year(filters, source), lambda v: str(v)),
+        ("mission", _("By mission"), _("Mission"), _by_mission(filters, source), lambda v: titles.get(v, f"#{v}")),
+        ("country", _("By destination"), _("Destination"), _by_country(filters, source), _country_name),
         (
             "sector",
             _("By sector (SBI section)"),

@@ -368,6 +368,7 @@ CELERY_BEAT_SCHEDULE = {
     "instrument-signature-reminders": {"task": "instruments.tasks.send_signature_reminders", "schedule": 60.0 * 60},
     "queue-pending-receipts": {"task": "declarations.tasks.receipts_queue_missing", "schedule": 120.0},
     "dashboard-rollups": {"task": "dashboard.tasks.rollups_refresh", "schedule": 60.0 * 5},
+    "dashboard-release": {"task": "dashboard.tasks.release_publish_if_due", "schedule": 60.0 * 60},
     "declaration-checkpoint": {"task": "declarations.tasks.checkpoint_hourly", "schedule": 60.0 * 60},
     "declaration-right-text": {"task": "declarations.tasks.right_text_invite", "schedule": 60.0 * 60 * 24},
     "retention-erase": {"task": "privacy.tasks.retention_erase", "schedule": 60.0 * 60 * 6},
@@ -491,6 +492,11 @@ DASHBOARD_ROUNDING_KEY = env.str("DASHBOARD_ROUNDING_KEY", default="")
 # Secrets the embedded default generates for itself (imvo_portal/local_state.py), in files only their
 # owner may read (0600); never in the database or the repository.
 LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / "local-state")))
+# Releases of the ministry's figures (dashboard/release_method.py): cadence (weekly, monthly,
+# quarterly), privacy budget per year (rho, zCDP) and contribution bound per organisation.
+DASHBOARD_RELEASE_CADENCE = env.str("DASHBOARD_RELEASE_CADENCE", default="monthly")
+DASHBOARD_RELEASE_RHO_PER_YEAR = env.float("DASHBOARD_RELEASE_RHO_PER_YEAR", default=2.0)
+DASHBOARD_RELEASE_MAX_REGISTRATIONS = env.int("DASHBOARD_RELEASE_MAX_REGISTRATIONS", default=3)
 # --- Retention of personal data (README: "Privacy and retention"), in days per kind of data.
 # Beat's ``privacy.tasks.retention_erase`` erases what is older; the privacy page states these.
 RETENTION_DAYS = {

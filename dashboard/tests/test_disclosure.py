@@ -1,4 +1,9 @@
-"""Secondary suppression: no count below the base can be recovered by chained differencing.
+"""Secondary suppression of the earlier method (keyed rounding of a pseudo data set, ``disclosure``):
+no count below the base can be recovered by chained differencing within one publication.
+
+The ministry now sees releases (``release_method``; within-release relations: test_releases.py,
+across releases: test_release_privacy.py); this method stays as the attendance rounding and as the
+control of the attack across releases, so its within-release property is still tested here.
 
 Hypothesis generates organisations (sector, kind, size) that register for some of three missions
 (two years, two destinations) with a decision each. The test computes the report of EVERY filter

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dashboard.models import (
     AttendanceRollup,
     BrochureRollup,
+    DashboardRelease,
     FactChange,
     PublishedUptakeRollup,
     RefreshState,
@@ -27,7 +28,7 @@ from missions.models import Mission, Registration
 from organisations.constants import SizeClass
 from organisations.models import Organisation
 from staff.models import Attendance
-from tests.factories import MinistryUserFactory, OrganisationFactory
+from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory
 from tests.mfa import login_staff
 
 from .helpers import attend, make_mission, register, text
@@ -159,7 +160,7 @@ def test_the_dashboard_refreshes_on_read_when_stale_without_beat(client, setting
     mission = make_mission()
     register(mission)
     rollups_refresh()
-    login_staff(client, MinistryUserFactory())
+    login_staff(client, StaffUserFactory())  # RVO staff see the live figures
     start = timezone.now()
     for _ in range(5):
         register(mission)
@@ -170,6 +171,20 @@ def test_the_dashboard_refreshes_on_read_when_stale_without_beat(client, setting
         response = client.get(reverse("dashboard:index"))
     assert response.status_code == 200
     assert RefreshState.objects.get().facts == 6
+
+
+def test_without_beat_the_ministry_page_publishes_the_due_release(client, settings):
+    settings.DASHBOARD_REFRESH_ON_READ = True
+    register(make_mission())
+    login_staff(client, MinistryUserFactory())
+    client.get(reverse("dashboard:index"))
+    assert DashboardRelease.objects.count() == 1
+    client.get(reverse("dashboard:index"))
+    assert DashboardRelease.objects.count() == 1  # once per period
+    settings.DASHBOARD_REFRESH_ON_READ = False
+    with time_machine.travel(timezone.now() + timedelta(days=40)):
+        client.get(reverse("dashboard:index"))
+    assert DashboardRelease.objects.count() == 1  # with beat, only beat publishes
 
 
 def test_refresh_if_stale_leaves_fresh_figures_alone():

@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brochures.instrument_pack import instrument_brochure_publish
+from dashboard import release_method
+from dashboard.releases import release_draw, release_publish
 from declarations.constants import Decision
 from declarations.services import DeclarationInput
 from instruments.services import application_declaration_sign, application_start, level_publish
@@ -31,7 +33,7 @@ def _sign(instrument, n):
         )
 
 
-def test_reach_page_counts_brochures_levels_and_declarations_of_the_pseudo_data_set(
+def test_reach_page_shows_the_release_to_the_ministry_and_live_counts_to_staff(
     client, settings, django_assert_max_num_queries
 ):
     settings.DASHBOARD_MIN_CELL = 3
@@ -52,7 +54,21 @@ def test_reach_page_counts_brochures_levels_and_declarations_of_the_pseudo_data_
         instrument.refresh_from_db()
     _sign(one, 4)
     _sign(two, 1)
-    login_staff(client, MinistryUserFactory())
+    ministry = MinistryUserFactory()
+    login_staff(client, ministry)
+    empty = client.get(reverse("dashboard:instruments"))
+    assert empty.context["reach"] is None and 'id="release-empty"' in empty.text
+
+    # RVO staff see the live, exact organisation counts.
+    login_staff(client, staff)
+    live = client.get(reverse("dashboard:instruments"))
+    declarations = next(t for t in live.context["reach"].tables if t.key == "declarations")
+    rows = {label.split()[0]: cells for label, cells in declarations.rows}
+    assert (rows["A-1"][1].value, rows["B-2"][1].value) == (4, 1)
+    assert live.context["reach"].headline[4][1].value == 5  # organisations that endorsed for any instrument
+
+    release = release_publish()
+    login_staff(client, ministry)
     with django_assert_max_num_queries(20):
         response = client.get(reverse("dashboard:instruments"))
     assert response.status_code == 200
@@ -62,14 +78,20 @@ def test_reach_page_counts_brochures_levels_and_declarations_of_the_pseudo_data_
     assert texts[0] == 3 and texts[1] == 2 and texts[2] == pytest.approx(66.7) and texts[3] == 2
     declarations = next(t for t in response.context["reach"].tables if t.key == "declarations")
     rows = {label.split()[0]: cells for label, cells in declarations.rows}
-    # Four organisations of one profile are published as 3 or 6, one organisation as 0 or 3: the
-    # profile sizes are randomly rounded to the base, and every figure is one of the pseudo data set.
-    assert rows["A-1"][1].value in (3, 6) and rows["B-2"][1].value in (0, 3)
-    assert rows["A-1"][1].text == str(rows["A-1"][1].value)
-    endorsed_total = texts[4]
-    assert endorsed_total == rows["A-1"][1].value + rows["B-2"][1].value  # no organisation signed both
-    again = client.get(reverse("dashboard:instruments"))  # the same data publishes the same figures
-    assert [c.text for _l, c in again.context["reach"].headline] == [c.text for c in headline.values()]
+    # The organisation counts are the release's noisy cells, recomputed here from the key, the
+    # release number and salt and the true counts (4 and 1 endorsed; 5 endorsed any).
+    params = release_method.parameters()
+    expected = release_method.released_instruments(
+        [one.pk, two.pk],
+        {f"i|{one.pk}|endorsed": 4, f"i|{two.pk}|endorsed": 1, "i|endorsed_any": 5},
+        release_draw(release),
+        params,
+    )
+    assert rows["A-1"][1].value == expected.get(f"i|{one.pk}|endorsed", 0)
+    assert rows["B-2"][1].value == expected.get(f"i|{two.pk}|endorsed", 0)
+    assert texts[4] == expected.get("i|endorsed_any", 0)
+    assert all(v.value % 3 == 0 for v in (rows["A-1"][1], rows["B-2"][1]))
+    assert f"release {release.number}" in response.text
     assert "bedrijf" not in response.text.lower()
 
 
