@@ -17,8 +17,8 @@ from . import release_method
 from .constants import CACHE_SECONDS, FILTER_FIELDS, REFRESH_INTERVAL_MINUTES
 from .disclosure import share_minimum
 from .forms import DashboardFilterForm
-from .keys import rounding_key_id
 from .instrument_reach import instrument_reach
+from .keys import rounding_key_id
 from .models import ReleasedUptakeRollup, UptakeRollup
 from .releases import next_release_on, release_instrument_figures, release_latest, release_publish_if_due
 from .selectors import dashboard_report, mission_title, missions_known, refresh_state
