@@ -29,32 +29,40 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.chain import audit_lock
+from audit.models import AuditEvent
 from audit.services import audit_event_record
 from imvo_portal.tasks import enqueue_on_commit
 
-from .constants import GENESIS_HASH, CheckpointReason
+from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text
 from .keys import checkpoint_signing_key, public_key_text
 from .models import Checkpoint, Declaration
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = CHECKPOINT_FORMAT_CURRENT  # 2: also the audit trail's head; format 1 stays verifiable
+CHECKPOINT_FORMATS = (CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT)
 # Any constant; serialises appends to the chain and its checkpoints across processes on PostgreSQL.
 CHAIN_LOCK_KEY = 7_204_611
 
 
 def chain_lock() -> None:
-    """Serialise writers of the chain until the end of the current transaction."""
+    """Serialise writers of the chain until the end of the current transaction.
+
+    Takes the audit trail's lock first: every writer of the chain also appends audit events, so
+    both locks are always taken in the same order and two writers never deadlock.
+    """
+    audit_lock()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def checkpoint_payload(checkpoint: Checkpoint) -> dict:
-    """What the signature covers."""
-    return {
-        "format": CHECKPOINT_FORMAT,
+    """What the signature covers (format 2 adds the audit trail's head)."""
+    payload = {
+        "format": checkpoint.format,
         "number": checkpoint.number,
         "sequence": checkpoint.sequence,
         "record_hash": checkpoint.record_hash,
@@ -66,6 +74,10 @@ def checkpoint_payload(checkpoint: Checkpoint) -> dict:
         "previous_hash": checkpoint.previous_hash,
         "signing_key_id": checkpoint.signing_key_id,
     }
+    if checkpoint.format >= CHECKPOINT_FORMAT_CURRENT:
+        payload["audit_sequence"] = checkpoint.audit_sequence
+        payload["audit_hash"] = checkpoint.audit_hash
+    return payload
 
 
 def checkpoint_digest(checkpoint: Checkpoint) -> str:
@@ -104,9 +116,13 @@ def checkpoint_from_document(raw: bytes) -> Checkpoint:
     """An unsaved ``Checkpoint`` from a storage copy; ValueError/KeyError when it is not one."""
     document = json.loads(raw)
     payload = document["payload"]
-    if payload.get("format") != CHECKPOINT_FORMAT:
+    if payload.get("format") not in CHECKPOINT_FORMATS:
         raise ValueError("unknown checkpoint format")
+    audit_sequence = payload.get("audit_sequence")
     return Checkpoint(
+        format=int(payload["format"]),
+        audit_sequence=int(audit_sequence) if audit_sequence is not None else None,
+        audit_hash=str(payload.get("audit_hash", "")),
         number=int(payload["number"]),
         sequence=int(payload["sequence"]),
         record_hash=str(payload["record_hash"]),
@@ -125,7 +141,11 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
     """Sign and append a checkpoint for ``head``. Call under ``chain_lock`` inside a transaction."""
     last = Checkpoint.objects.order_by("-number").first()
     key = checkpoint_signing_key()
+    audit_head = _audit_head()
     checkpoint = Checkpoint(
+        format=CHECKPOINT_FORMAT,
+        audit_sequence=audit_head[0] if audit_head else None,
+        audit_hash=audit_head[1] if audit_head else "",
         number=(last.number + 1) if last else 1,
         sequence=head.sequence,
         record_hash=head.record_hash,
@@ -151,6 +171,16 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
     return checkpoint
 
 
+def _audit_head() -> tuple[int, str] | None:
+    """(sequence, hash) of the audit trail's latest chained event; read under ``chain_lock``."""
+    return (
+        AuditEvent.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("sequence", "record_hash")
+        .first()
+    )
+
+
 def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
     """Append an interval checkpoint when ``head`` reached the latest checkpoint's ``next_due``.
 
@@ -173,8 +203,12 @@ def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Ch
         head = Declaration.objects.order_by("-sequence").only("sequence", "record_hash", "key_id").first()
         if head is None:
             return None
-        last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash").first()
-        if last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash):
+        last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash", "audit_sequence").first()
+        audit_head = _audit_head()
+        # The event recording the latest checkpoint comes after its audit head: that alone is no news.
+        audit_moved = audit_head is not None and (last is None or audit_head[0] > (last.audit_sequence or 0) + 1)
+        unchanged = last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash)
+        if unchanged and not audit_moved:
             return None
         return _checkpoint_append(head=head, reason=reason, actor=actor)
 

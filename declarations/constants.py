@@ -43,3 +43,8 @@ UNDERTAKING_PLACEHOLDER = "{undertaking}"
 #: the subject as (type, id, snapshot), the kind of text and the hash of the text as shown.
 RECORD_FORMAT_LEGACY = 1
 RECORD_FORMAT_CURRENT = 2
+
+#: Checkpoint payloads: format 1 signs the declaration chain's head; format 2 also the audit
+#: trail's head (``audit/chain.py``). Both stay verifiable.
+CHECKPOINT_FORMAT_1 = 1
+CHECKPOINT_FORMAT_CURRENT = 2
