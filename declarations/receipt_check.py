@@ -2,7 +2,9 @@
 
 The answer says only what the receipt says (reference, decision, organisation name at signing,
 text version, date) plus what the register adds: whether the record is still the current
-declaration of its registration and which signed checkpoint anchors it. A wrong reference and a
+declaration of its subject (from the chain: no later record for it) and which signed checkpoint
+anchors it. Facts of the text row (kind, OECD edition) are shown only when the row verifies
+against its publication event (``verification.text_verified``). A wrong reference and a
 wrong code get exactly the same answer, so the page cannot be used to find out which references
 exist. Every lookup is audited without personal data (no IP address, no user).
 """
@@ -26,7 +28,9 @@ from .references import (
     reference_normalise,
     verification_code_matches,
 )
-from .subjects import Undertaking, is_current, other_kind_of_text, subject_of, subject_type_get, undertaking_of
+from .selectors import declaration_is_latest
+from .subjects import Undertaking, other_kind_of_text, subject_of, subject_type_get, undertaking_of
+from .verification import text_verified
 
 logger = logging.getLogger("imvo.security")
 
@@ -48,8 +52,9 @@ class ReceiptCheck:
     declaration: Declaration
     undertaking: Undertaking
     subject_label: str
-    is_current: bool
+    is_current: bool  # from the chain: no later record for its subject (never the pointer alone)
     checkpoint: Checkpoint | None
+    text_verified: bool = False  # the text row is what was published: only then are its facts shown
 
     @property
     def signed_with_other_kind_of_text(self) -> bool:
@@ -120,6 +125,7 @@ def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | N
         declaration=declaration,
         undertaking=undertaking_of(declaration, subject),
         subject_label=subject_type_get(declaration.subject_type).label(),
-        is_current=is_current(declaration, subject),
+        is_current=subject is not None and declaration_is_latest(declaration),
         checkpoint=checkpoint_covering(sequence=declaration.sequence),
+        text_verified=text_verified(declaration.text),
     )
