@@ -141,12 +141,20 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
     """Sign and append a checkpoint for ``head``. Call under ``chain_lock`` inside a transaction."""
     last = Checkpoint.objects.order_by("-number").first()
     key = checkpoint_signing_key()
+    number = (last.number + 1) if last else 1
+    # The audit event first, so the checkpoint's signed audit head covers it: right after a
+    # checkpoint nothing in either chain is unanchored.
+    audit_event_record(
+        action="declaration_checkpoint.write",
+        actor=actor,
+        details={"number": number, "sequence": head.sequence, "reason": reason},
+    )
     audit_head = _audit_head()
     checkpoint = Checkpoint(
         format=CHECKPOINT_FORMAT,
-        audit_sequence=audit_head[0] if audit_head else None,
-        audit_hash=audit_head[1] if audit_head else "",
-        number=(last.number + 1) if last else 1,
+        audit_sequence=audit_head[0],
+        audit_hash=audit_head[1],
+        number=number,
         sequence=head.sequence,
         record_hash=head.record_hash,
         record_count=Declaration.objects.filter(sequence__lte=head.sequence).count(),
@@ -159,12 +167,6 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
     )
     checkpoint.signature = base64.b64encode(key.private_key.sign(canonical(checkpoint_payload(checkpoint)))).decode()
     checkpoint.save()
-    audit_event_record(
-        action="declaration_checkpoint.write",
-        actor=actor,
-        obj=checkpoint,
-        details={"number": checkpoint.number, "sequence": checkpoint.sequence, "reason": reason},
-    )
     from .tasks import checkpoint_copy_store  # tasks import this module: a real cycle
 
     enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
@@ -205,8 +207,7 @@ def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Ch
             return None
         last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash", "audit_sequence").first()
         audit_head = _audit_head()
-        # The event recording the latest checkpoint comes after its audit head: that alone is no news.
-        audit_moved = audit_head is not None and (last is None or audit_head[0] > (last.audit_sequence or 0) + 1)
+        audit_moved = audit_head is not None and (last is None or audit_head[0] > (last.audit_sequence or 0))
         unchanged = last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash)
         if unchanged and not audit_moved:
             return None
