@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "account.update": _("Account details changed"),
     "account.delete_requested": _("Account deletion requested"),
     "account.delete": _("Account deleted"),
+    # the audit trail itself
+    "audit.chain_start": _("Audit trail chain started (earlier events anchored)"),
+    "audit.personal_erase": _("Personal data in the audit trail erased"),
     "auth.oidc_link": _("Logged in with eHerkenning"),
     "auth.oidc_refused": _("eHerkenning login refused"),
     "authority.session_grant": _("Authority from eHerkenning recorded"),
