@@ -58,11 +58,11 @@ def writes(n: int) -> None:
 
     def chained():
         with transaction.atomic():
-            audit_event_record(action="bench.write", actor=user, ip_address="192.0.2.1", details={"n": 1})
+            audit_event_record(action="auth.login", actor=user, ip_address="192.0.2.1", details={"n": 1})
 
     def plain():
         with transaction.atomic():
-            event = AuditEvent(actor=user, actor_label=f"user#{user.pk}", action="bench.plain", details={"n": 1})
+            event = AuditEvent(actor=user, actor_label=f"user#{user.pk}", action="auth.login", details={"n": 1})
             event.save(force_insert=True)
             AuditEventPersonal.objects.create(event=event, actor_email=user.email, ip_address="192.0.2.1")
 
