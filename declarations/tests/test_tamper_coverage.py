@@ -335,3 +335,38 @@ def test_a_pointer_moved_back_to_a_replaced_record_is_named_and_not_called_curre
     assert _codes(declarations_verify()) == [("pointer_moved", withdrawal.sequence)]
     result = receipt_check(reference=first.reference, code=verification_code(first), method="form")
     assert not result.is_current
+
+
+def test_a_format_1_checkpoint_stays_verifiable_and_cannot_pose_as_format_2(chain):
+    import base64
+
+    from declarations.checkpoints import checkpoint_digest
+    from declarations.hashing import canonical
+    from declarations.keys import checkpoint_signing_key
+
+    last = Checkpoint.objects.latest("number")
+    key = checkpoint_signing_key()
+    old = Checkpoint(
+        format=1,
+        number=last.number + 1,
+        sequence=last.sequence,
+        record_hash=last.record_hash,
+        record_count=last.record_count,
+        chain_key_id=last.chain_key_id,
+        created_at=timezone.now(),
+        next_due=last.next_due,
+        reason="manual",
+        previous_hash=checkpoint_digest(last),
+        signing_key_id=key.key_id,
+    )
+    assert "audit_sequence" not in checkpoint_payload(old)
+    old.signature = base64.b64encode(key.private_key.sign(canonical(checkpoint_payload(old)))).decode()
+    old.save()
+    store_all_copies()
+    assert declarations_verify().ok
+    tamper(
+        "UPDATE declarations_checkpoint SET format = 2, audit_sequence = 1, audit_hash = %s WHERE id = %s",
+        ["0" * 64, old.pk],
+    )
+    named = {(p.code, p.checkpoint) for p in declarations_verify().problems}
+    assert ("checkpoint_bad_signature", old.number) in named
