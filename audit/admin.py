@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
-from .services import actor_display, personal_part
+from .services import actor_display, personal_part, personal_part_verified
 
 
 class AppendOnlyAdmin(admin.ModelAdmin):
@@ -44,9 +44,9 @@ class AuditEventAdmin(AppendOnlyAdmin):
         return actor_display(obj)
 
     def _personal(self, obj, field: str):
-        personal = personal_part(obj)
+        personal = personal_part_verified(obj)
         if personal is None:
-            return "–"
+            return _("not verified (not shown)") if personal_part(obj) is not None else "–"
         if personal.is_erased:
             return _("erased")
         return getattr(personal, field) or "–"

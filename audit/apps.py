@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +8,8 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
-        from .protection import audit_protect_sqlite
+        from .protection import audit_protect_sqlite, sqlite_cross_table_triggers_drop_before_migrate
 
         post_migrate.connect(audit_protect_sqlite, sender=self, dispatch_uid="audit_protect_sqlite")
+        drop = sqlite_cross_table_triggers_drop_before_migrate
+        pre_migrate.connect(drop, sender=self, dispatch_uid="audit_sqlite_cross_table_triggers")

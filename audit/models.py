@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +27,10 @@ class AuditEvent(models.Model):
     No personal data in this row: the actor is named by the pseudonymous label ``user#<id>``
     (``audit.services.actor_label``) and ``details`` holds no e-mail address, name or IP address.
     Those live in the erasable ``AuditEventPersonal`` row of the event (``event.personal``).
+
+    Keyed chain (``audit/chain.py``): ``sequence``, ``previous_hash``, ``key_id`` and the keyed
+    ``record_hash``; ``personal_hash`` commits to the personal part. Events written before the
+    chain have no sequence and are committed to as a whole by the first chained event.
     """
 
     actor = models.ForeignKey(
@@ -43,10 +48,39 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set before the keyed hash is computed (not ``auto_now_add``, which would set it after).
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
     details = models.JSONField(
         _("details"), default=dict, blank=True, help_text=_("What happened, without personal data.")
     )
+    sequence = models.PositiveBigIntegerField(
+        _("sequence number"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("Place in the keyed chain of the audit trail; empty on events written before the chain."),
+    )
+    previous_hash = models.CharField(
+        _("hash of the previous event"), max_length=64, blank=True, default="", db_default=""
+    )
+    key_id = models.CharField(
+        _("chain key id"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Which key computed the hashes; the key itself is never stored in the database."),
+    )
+    personal_hash = models.CharField(
+        _("keyed hash of the personal part"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Empty when the event has no personal part."),
+    )
+    record_hash = models.CharField(_("record hash"), max_length=64, blank=True, default="", db_default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -111,7 +145,19 @@ class AuditEventPersonal(models.Model):
         db_index=True,
         help_text=_("The account the event is about, when it is about an account (a pseudonymous id, kept)."),
     )
+    salt = models.CharField(
+        _("salt"), max_length=64, blank=True, default="", db_default="", help_text=_("Erased with the data.")
+    )
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, db_index=True)
+    erasure_event = models.ForeignKey(
+        AuditEvent,
+        verbose_name=_("erasure event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The audit event that erased this part (the database refuses an erasure without one)."),
+    )
 
     class Meta:
         verbose_name = _("personal data of an audit event")

@@ -8,18 +8,29 @@ the personal values out of events written before the split.
 """
 
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from imvo_portal.addresses import normalise_email
+from imvo_portal.evidence_keys import current_chain_key
 from imvo_portal.net import client_ip, user_agent
 
+from .chain import (
+    PERSONAL_ERASE_ACTION,
+    audit_lock,
+    event_hash,
+    json_safe,
+    legacy_digest,
+    personal_hash,
+    personal_verified,
+)
 from .models import AuditEvent, AuditEventPersonal
 
 #: Detail keys whose values are personal data whatever they look like. ``reason_text`` and
@@ -118,29 +129,67 @@ def audit_event_record(
         if organisation_id is None and obj._meta.model_name == "organisation":
             organisation_id = obj.pk
     kept, personal_details = details_split(details)
-    event = AuditEvent.objects.create(
+    personal = None
+    if actor is None or getattr(actor, "is_active", True) is not False:
+        actor_email = getattr(actor, "email", "") if actor is not None else ""
+        if actor_email or ip_address or agent or personal_details:
+            ip_field = AuditEventPersonal._meta.get_field("ip_address")
+            is_user = obj is not None and obj._meta.label_lower == settings.AUTH_USER_MODEL.lower()
+            personal = AuditEventPersonal(
+                actor_email=actor_email,
+                ip_address=ip_field.get_prep_value(ip_address or None),
+                user_agent=agent,
+                details=json_safe(personal_details),
+                salt=secrets.token_hex(16),
+                subject_email=subject_email_of(personal_details),
+                subject_user_id=obj.pk if is_user else None,
+            )
+    event = AuditEvent(
         actor=actor,
         actor_label=actor_label(actor),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         organisation_id=organisation_id,
-        details=kept,
+        details=json_safe(kept),
     )
-    if actor is not None and getattr(actor, "is_active", True) is False:
-        return event
-    actor_email = getattr(actor, "email", "") if actor is not None else ""
-    if actor_email or ip_address or agent or personal_details:
-        is_user = obj is not None and obj._meta.label_lower == settings.AUTH_USER_MODEL.lower()
-        AuditEventPersonal.objects.create(
-            event=event,
-            actor_email=actor_email,
-            ip_address=ip_address,
-            user_agent=agent,
-            details=personal_details,
-            subject_email=subject_email_of(personal_details),
-            subject_user_id=obj.pk if is_user else None,
+    return _append(event, personal)
+
+
+def _append(event: AuditEvent, personal: AuditEventPersonal | None) -> AuditEvent:
+    """Chain ``event`` (and commit to ``personal``) under the audit lock, then insert both.
+
+    Costs one advisory lock, one index read of the head and two HMACs per event.
+    """
+    key = current_chain_key()
+    with transaction.atomic(savepoint=False):
+        audit_lock()
+        head = (
+            AuditEvent.objects.filter(sequence__isnull=False)
+            .order_by("-sequence")
+            .values_list("sequence", "record_hash")
+            .first()
         )
+        event.sequence, event.previous_hash = (head[0] + 1, head[1]) if head else (1, legacy_digest()[1])
+        event.key_id = key.key_id
+        event.created_at = timezone.now()
+        if personal is not None:
+            event.personal_hash = personal_hash(
+                key_id=key.key_id,
+                event_sequence=event.sequence,
+                salt=personal.salt,
+                values={
+                    "actor_email": personal.actor_email,
+                    "ip_address": personal.ip_address,
+                    "user_agent": personal.user_agent,
+                    "details": personal.details,
+                },
+            )
+        event.record_hash = event_hash(event)
+        event.save(force_insert=True)
+        if personal is not None:
+            personal.event = event
+            personal.save(force_insert=True)
     return event
 
 
@@ -163,32 +212,73 @@ def audit_personal_about(*, user, email: str = "") -> QuerySet[AuditEventPersona
     return AuditEventPersonal.objects.filter(about)
 
 
-def audit_personal_erase(*, rows: QuerySet[AuditEventPersonal], now: datetime | None = None) -> int:
+def audit_personal_erase(*, rows: QuerySet[AuditEventPersonal], now: datetime | None = None, actor=None) -> int:
     """Empty the personal parts ``rows`` (kept, marked ``erased_at``); the events stay as they are.
 
-    Returns how many were erased now. The caller records the erasure as an appended audit event
-    (``privacy.retention_erase``, ``account.delete``) in the same transaction.
+    Appends the erasure event (``audit.personal_erase``) first and links every emptied part to it,
+    in the same transaction: the database refuses an erasure without such an event (migration
+    ``audit`` 0007 on PostgreSQL, ``audit/protection.py`` on SQLite), and verification names an
+    erased part without one. Returns how many were erased now. Callers still record why
+    (``privacy.retention_erase``, ``account.delete``). ``now`` is accepted for callers' clocks; the
+    erasure time is the erasure event's time.
     """
-    return rows.filter(erased_at__isnull=True).update(
-        actor_email="",
-        ip_address=None,
-        user_agent="",
-        details={},
-        subject_email="",
-        erased_at=now or timezone.now(),
-    )
+    with transaction.atomic():
+        pending = rows.filter(erased_at__isnull=True)
+        ids = list(pending.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        event = audit_event_record(action=PERSONAL_ERASE_ACTION, actor=actor, details={"count": len(ids)})
+        return AuditEventPersonal.objects.filter(pk__in=ids, erased_at__isnull=True).update(
+            actor_email="",
+            ip_address=None,
+            user_agent="",
+            details={},
+            salt="",
+            subject_email="",
+            erased_at=event.created_at,
+            erasure_event=event,
+        )
 
 
 def personal_part(event: AuditEvent) -> AuditEventPersonal | None:
-    """The personal part of ``event`` (select_related ``personal`` to read many), or None."""
+    """The personal part of ``event`` (select_related ``personal`` to read many), or None.
+
+    Unverified: for what readers show as fact use ``personal_part_verified``.
+    """
     try:
         return event.personal
     except AuditEventPersonal.DoesNotExist:
         return None
 
 
+def personal_part_verified(event: AuditEvent) -> AuditEventPersonal | None:
+    """The personal part of ``event`` if it is erased or is what the event committed to, else None.
+
+    A part changed after the fact (an updated ``actor_email``), added to an event without one, or
+    written before the chain (nothing committed to it) is not returned: readers then show the
+    pseudonymous label and mark it (``personal_unverified``).
+    """
+    personal = personal_part(event)
+    if personal is None:
+        return None
+    if personal.is_erased:
+        return personal
+    return personal if personal_verified(event, personal) else None
+
+
+def personal_unverified(event: AuditEvent) -> bool:
+    """Whether ``event`` has a personal part that is not shown because it does not verify."""
+    return personal_part(event) is not None and personal_part_verified(event) is None
+
+
 def actor_display(event: AuditEvent) -> str:
-    """Who did it, as readers of the trail see it: the address while known, else ``user#<id>``."""
+    """Who did it, as readers of the trail see it: the address while known, else ``user#<id>``.
+
+    The address comes only from a verified personal part (``personal_part_verified``), never from
+    one that does not match its event's commitment.
+    """
+    if personal_unverified(event):
+        return event.actor_label
     personal = personal_part(event)
     if personal is not None and personal.actor_email:
         return personal.actor_email

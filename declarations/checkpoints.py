@@ -40,32 +40,40 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.chain import audit_lock
+from audit.models import AuditEvent
 from audit.services import audit_event_record
 from imvo_portal.tasks import enqueue_on_commit
 
-from .constants import GENESIS_HASH, CheckpointReason
+from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text
 from .keys import checkpoint_signing_key, current_chain_key, public_key_text
 from .models import Checkpoint, Declaration
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = CHECKPOINT_FORMAT_CURRENT  # 2: also the audit trail's head; format 1 stays verifiable
+CHECKPOINT_FORMATS = (CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT)
 # Any constant; serialises appends to the chain and its checkpoints across processes on PostgreSQL.
 CHAIN_LOCK_KEY = 7_204_611
 
 
 def chain_lock() -> None:
-    """Serialise writers of the chain until the end of the current transaction."""
+    """Serialise writers of the chain until the end of the current transaction.
+
+    Takes the audit trail's lock first: every writer of the chain also appends audit events, so
+    both locks are always taken in the same order and two writers never deadlock.
+    """
+    audit_lock()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def checkpoint_payload(checkpoint: Checkpoint) -> dict:
-    """What the signature covers."""
-    return {
-        "format": CHECKPOINT_FORMAT,
+    """What the signature covers (format 2 adds the audit trail's head)."""
+    payload = {
+        "format": checkpoint.format,
         "number": checkpoint.number,
         "sequence": checkpoint.sequence,
         "record_hash": checkpoint.record_hash,
@@ -77,6 +85,10 @@ def checkpoint_payload(checkpoint: Checkpoint) -> dict:
         "previous_hash": checkpoint.previous_hash,
         "signing_key_id": checkpoint.signing_key_id,
     }
+    if checkpoint.format >= CHECKPOINT_FORMAT_CURRENT:
+        payload["audit_sequence"] = checkpoint.audit_sequence
+        payload["audit_hash"] = checkpoint.audit_hash
+    return payload
 
 
 def checkpoint_digest(checkpoint: Checkpoint) -> str:
@@ -148,9 +160,13 @@ def checkpoint_from_document(raw: bytes) -> Checkpoint:
     """An unsaved ``Checkpoint`` from a storage copy; ValueError/KeyError when it is not one."""
     document = json.loads(raw)
     payload = document["payload"]
-    if payload.get("format") != CHECKPOINT_FORMAT:
+    if payload.get("format") not in CHECKPOINT_FORMATS:
         raise ValueError("unknown checkpoint format")
+    audit_sequence = payload.get("audit_sequence")
     return Checkpoint(
+        format=int(payload["format"]),
+        audit_sequence=int(audit_sequence) if audit_sequence is not None else None,
+        audit_hash=str(payload.get("audit_hash", "")),
         number=int(payload["number"]),
         sequence=int(payload["sequence"]),
         record_hash=str(payload["record_hash"]),
@@ -179,7 +195,18 @@ def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> 
     if head is not None and number == 0:
         number = 1  # records from before genesis checkpoints (or bulk-loaded): the first anchors them, as before
     sequence = head.sequence if head is not None else 0
+    # The audit event first, so the checkpoint's signed audit head covers it: right after a
+    # checkpoint nothing in either chain is unanchored.
+    audit_event_record(
+        action="declaration_checkpoint.write",
+        actor=actor,
+        details={"number": number, "sequence": sequence, "reason": reason},
+    )
+    audit_head = _audit_head()
     checkpoint = Checkpoint(
+        format=CHECKPOINT_FORMAT,
+        audit_sequence=audit_head[0],
+        audit_hash=audit_head[1],
         number=number,
         sequence=sequence,
         record_hash=head.record_hash if head is not None else GENESIS_HASH,
@@ -193,12 +220,6 @@ def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> 
     )
     checkpoint.signature = base64.b64encode(key.private_key.sign(canonical(checkpoint_payload(checkpoint)))).decode()
     checkpoint.save()
-    audit_event_record(
-        action="declaration_checkpoint.write",
-        actor=actor,
-        obj=checkpoint,
-        details={"number": checkpoint.number, "sequence": checkpoint.sequence, "reason": reason},
-    )
     from .tasks import checkpoint_copy_store  # tasks import this module: a real cycle
 
     enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
@@ -214,6 +235,16 @@ def checkpoint_genesis_ensure() -> Checkpoint | None:
     if Checkpoint.objects.exists() or any(COPY_NAME.fullmatch(name) for name in checkpoint_copy_names()):
         return None
     return _checkpoint_append(head=None, reason=CheckpointReason.GENESIS)
+
+
+def _audit_head() -> tuple[int, str] | None:
+    """(sequence, hash) of the audit trail's latest chained event; read under ``chain_lock``."""
+    return (
+        AuditEvent.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("sequence", "record_hash")
+        .first()
+    )
 
 
 def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
@@ -239,8 +270,11 @@ def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Ch
         head = Declaration.objects.order_by("-sequence").only("sequence", "record_hash", "key_id").first()
         if head is None:
             return checkpoint_genesis_ensure()
-        last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash").first()
-        if last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash):
+        last = Checkpoint.objects.order_by("-number").only("sequence", "record_hash", "audit_sequence").first()
+        audit_head = _audit_head()
+        audit_moved = audit_head is not None and (last is None or audit_head[0] > (last.audit_sequence or 0))
+        unchanged = last is not None and (last.sequence, last.record_hash) == (head.sequence, head.record_hash)
+        if unchanged and not audit_moved:
             return None
         return _checkpoint_append(head=head, reason=reason, actor=actor)
 

@@ -49,3 +49,8 @@ RECORD_FORMAT_LEGACY = 1
 RECORD_FORMAT_2 = 2
 RECORD_FORMAT_3 = 3
 RECORD_FORMAT_CURRENT = RECORD_FORMAT_3
+
+#: Checkpoint payloads: format 1 signs the declaration chain's head; format 2 also the audit
+#: trail's head (``audit/chain.py``). Both stay verifiable.
+CHECKPOINT_FORMAT_1 = 1
+CHECKPOINT_FORMAT_CURRENT = 2

@@ -16,7 +16,6 @@ SHA-256, but only where a signed checkpoint covers them (see ``declarations/veri
 import base64
 import binascii
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,15 +24,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from imvo_portal.evidence_keys import (  # noqa: F401  (re-exported: the declarations' names for them)
+    MIN_CHAIN_KEY_BYTES,
+    ChainKey,
+    chain_key_id,
+    chain_keys,
+    current_chain_key,
+    current_chain_key_id,
+)
+from imvo_portal.evidence_keys import decode_secret as _decode_secret
+
 LEGACY_KEY_ID = "sha256-v1"
-MIN_CHAIN_KEY_BYTES = 32
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-
-
-@dataclass(frozen=True)
-class ChainKey:
-    key_id: str
-    secret: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -44,24 +45,6 @@ class SigningKey:
     @property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
-
-
-def _decode_secret(value: str, *, name: str) -> bytes:
-    value = value.strip()
-    if len(value) % 2 == 0 and _HEX.match(value):
-        raw = bytes.fromhex(value)
-    else:
-        try:
-            raw = base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            raise ImproperlyConfigured(f"{name} must be hex or base64") from None
-    if len(raw) < MIN_CHAIN_KEY_BYTES:
-        raise ImproperlyConfigured(f"{name} must be at least {MIN_CHAIN_KEY_BYTES} bytes (hex or base64)")
-    return raw
-
-
-def chain_key_id(secret: bytes) -> str:
-    return "hmac-" + hashlib.sha256(b"imvo declaration chain key id\x00" + secret).hexdigest()[:12]
 
 
 def _public_raw(public_key: Ed25519PublicKey) -> bytes:
@@ -113,35 +96,6 @@ def _load_public(value: str) -> Ed25519PublicKey:
         return Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError):
         raise ImproperlyConfigured(f"{name} must hold PEM or base64 raw Ed25519 public keys") from None
-
-
-@lru_cache(maxsize=8)
-def _chain_keys(current: str, older: tuple[str, ...]) -> tuple[ChainKey, dict[str, ChainKey]]:
-    if not current:
-        raise ImproperlyConfigured("DECLARATION_CHAIN_KEY is not set")
-    current_key = _decode_secret(current, name="DECLARATION_CHAIN_KEY")
-    head = ChainKey(chain_key_id(current_key), current_key)
-    known = {head.key_id: head}
-    for value in older:
-        if value.strip():
-            secret = _decode_secret(value, name="DECLARATION_CHAIN_KEYS")
-            known.setdefault(chain_key_id(secret), ChainKey(chain_key_id(secret), secret))
-    return head, known
-
-
-def current_chain_key() -> ChainKey:
-    """The key new records are written with."""
-    return _chain_keys(settings.DECLARATION_CHAIN_KEY, tuple(settings.DECLARATION_CHAIN_KEYS))[0]
-
-
-def current_chain_key_id() -> str:
-    """Default of ``Declaration.key_id``: the id of the key new records are written with."""
-    return current_chain_key().key_id
-
-
-def chain_keys() -> dict[str, ChainKey]:
-    """Every key a record may have been written with, by id (the current one and older ones)."""
-    return _chain_keys(settings.DECLARATION_CHAIN_KEY, tuple(settings.DECLARATION_CHAIN_KEYS))[1]
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
+    CHECKPOINT_FORMAT_1,
+    CHECKPOINT_FORMAT_CURRENT,
     OECD_EDITION,
     RECORD_FORMAT_2,
     RECORD_FORMAT_3,
@@ -380,6 +382,14 @@ class Checkpoint(models.Model):
     previous_hash = models.CharField(_("hash of the previous checkpoint"), max_length=64)
     signing_key_id = models.CharField(_("signing key id"), max_length=40)
     signature = models.CharField(_("Ed25519 signature (base64)"), max_length=100)
+    format = models.PositiveSmallIntegerField(
+        _("checkpoint format"),
+        default=CHECKPOINT_FORMAT_CURRENT,
+        db_default=CHECKPOINT_FORMAT_1,  # the checkpoints written before formats were named
+        help_text=_("Format 2 also signs the head of the audit trail."),
+    )
+    audit_sequence = models.PositiveBigIntegerField(_("audit trail head sequence"), null=True, blank=True)
+    audit_hash = models.CharField(_("audit trail head hash"), max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("checkpoint")

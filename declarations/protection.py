@@ -13,7 +13,7 @@ import environ
 from django.conf import settings
 from django.db import connections, transaction
 
-from audit.protection import AUDIT_TABLE, sqlite_append_only_triggers, sqlite_triggers_install
+from audit.protection import AUDIT_PERSONAL_TABLE, AUDIT_TABLE, sqlite_append_only_triggers, sqlite_triggers_install
 
 DECLARATION_TABLE = "declarations_declaration"
 CHECKPOINT_TABLE = "declarations_checkpoint"
@@ -24,7 +24,9 @@ TEXT_TABLE = "declarations_declarationtext"
 # INSERT and SELECT only for the portal's role.
 APPEND_ONLY_TABLES = (DECLARATION_TABLE, CHECKPOINT_TABLE, ERASURE_TABLE, AUDIT_TABLE)
 # Every table with a protecting trigger.
-PROTECTED_TABLES = (*APPEND_ONLY_TABLES, PERSONAL_TABLE, TEXT_TABLE)
+PROTECTED_TABLES = (*APPEND_ONLY_TABLES, PERSONAL_TABLE, TEXT_TABLE, AUDIT_PERSONAL_TABLE)
+#: The audit event an erasure of a declaration's personal data must come with (written first).
+ERASE_EVENT_ACTION = "declaration.personal_data_erase"
 
 ERASE_SHAPE = f"""
     OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL
@@ -35,6 +37,11 @@ ERASE_SHAPE = f"""
     AND EXISTS (
         SELECT 1 FROM {ERASURE_TABLE} e
         WHERE e.declaration_id = NEW.declaration_id AND e.erased_at = NEW.erased_at
+    )
+    AND EXISTS (
+        SELECT 1 FROM {AUDIT_TABLE} a
+        WHERE a.action = '{ERASE_EVENT_ACTION}' AND a.object_type = 'declarations.declaration'
+          AND a.object_id = CAST(NEW.declaration_id AS TEXT)
     )
 """  # noqa: S608 (constant table names, no input)
 

@@ -8,7 +8,9 @@ reference and code match one. Uploads are read only in the sandbox (``receipt_sa
 
 The answer says only what the receipt says (reference, decision, organisation name at signing,
 text version, date) plus what the register adds: whether the record is still the current
-declaration of its registration and which signed checkpoint anchors it. A wrong reference and a
+declaration of its subject (from the chain: no later record for it) and which signed checkpoint
+anchors it. Facts of the text row (kind, OECD edition) are shown only when the row verifies
+against its publication event (``verification.text_verified``). A wrong reference and a
 wrong code get exactly the same answer, so the page cannot be used to find out which references
 exist. Every lookup is audited without personal data (no IP address, no user).
 """
@@ -35,7 +37,9 @@ from .receipt_sandbox import (
     parse_slot,
 )
 from .references import code_normalise, reference_normalise, verification_code_matches
-from .subjects import Undertaking, is_current, other_kind_of_text, subject_of, subject_type_get, undertaking_of
+from .selectors import declaration_is_latest
+from .subjects import Undertaking, other_kind_of_text, subject_of, subject_type_get, undertaking_of
+from .verification import text_verified
 
 logger = logging.getLogger("imvo.security")
 
@@ -66,12 +70,13 @@ class ReceiptCheck:
     declaration: Declaration
     undertaking: Undertaking
     subject_label: str
-    is_current: bool
+    is_current: bool  # from the chain: no later record for its subject (never the pointer alone)
     checkpoint: Checkpoint | None
     file_is_issued_receipt: bool | None = None
     #: The result of ``receipt_seal_validate(content)`` (PAdES seal of the receipt) for an uploaded
     #: file, shown in the "seal" row of ``verify.html``; None until the seal check is wired in.
     seal: object | None = None
+    text_verified: bool = False  # the text row is what was published: only then are its facts shown
 
     @property
     def signed_with_other_kind_of_text(self) -> bool:
@@ -176,9 +181,10 @@ def _check_of(declaration: Declaration, *, file_is_issued_receipt: bool | None) 
         declaration=declaration,
         undertaking=undertaking_of(declaration, subject),
         subject_label=subject_type_get(declaration.subject_type).label(),
-        is_current=is_current(declaration, subject),
+        is_current=subject is not None and declaration_is_latest(declaration),
         checkpoint=checkpoint_covering(sequence=declaration.sequence),
         file_is_issued_receipt=file_is_issued_receipt,
+        text_verified=text_verified(declaration.text),
     )
 
 

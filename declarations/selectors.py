@@ -16,6 +16,14 @@ from .models import Declaration, DeclarationText
 from .subjects import Undertaking, is_current, subject_key_for, subject_type_get, subjects_of, text_for
 
 
+def declaration_is_latest(declaration: Declaration) -> bool:
+    """Whether no later record exists for the record's subject: "still current", read from the chain
+    (``/verify/``), not from the subject's ``current_declaration`` pointer, which verification checks."""
+    return not Declaration.objects.filter(
+        subject_type=declaration.subject_type, subject_id=declaration.subject_id, sequence__gt=declaration.sequence
+    ).exists()
+
+
 def declaration_text_current(*, kind: str = TextKind.MISSION, language: str) -> DeclarationText | None:
     """The latest published text of that kind in that language (Dutch if none in that language)."""
     texts = DeclarationText.objects.filter(kind=kind, published_at__isnull=False).order_by("-version")

@@ -31,7 +31,7 @@ from .exceptions import (
     ReuseNoLongerValid,
     TextVersionTaken,
 )
-from .hashing import erasure_mac, personal_hash, record_hash
+from .hashing import erasure_mac, personal_hash, record_hash, utc_text
 from .keys import current_chain_key
 from .models import (
     Declaration,
@@ -96,7 +96,14 @@ def declaration_text_publish(
             action="declaration_text.publish",
             actor=actor,
             obj=text,
-            details={"kind": kind, "version": version, "language": language, "sha256": text.sha256},
+            details={
+                "kind": kind,
+                "version": version,
+                "language": language,
+                "sha256": text.sha256,
+                "oecd_edition": text.oecd_edition,
+                "published_at": utc_text(text.published_at),
+            },
         )
         return text
 
@@ -323,6 +330,13 @@ def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> 
         personal = DeclarationPersonalData.objects.select_for_update().get(declaration=declaration)
         if personal.erased_at is not None:
             return False
+        # The audit event first: the database refuses the erasure unless it exists (same transaction).
+        audit_event_record(
+            action="declaration.personal_data_erase",
+            actor=actor,
+            obj=declaration,
+            details={"sequence": declaration.sequence},
+        )
         erased_at = timezone.now()
         key = current_chain_key()
         PersonalDataErasure(
@@ -341,12 +355,6 @@ def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> 
         personal.ip_address = None
         personal.erased_at = erased_at
         personal.save()
-        audit_event_record(
-            action="declaration.personal_data_erase",
-            actor=actor,
-            obj=declaration,
-            details={"sequence": declaration.sequence},
-        )
     return True
 
 

@@ -95,6 +95,8 @@ class SubjectType(Protocol):
 
     def current_declaration_set(self, subject, declaration) -> None: ...  # inside the caller's transaction
 
+    def current_declaration_pointers(self) -> dict[int, int]: ...  # every subject's pointer that is set, by id
+
     def url(self, subject) -> str: ...  # where the user goes next (the subject's own page)
 
     def overview(self, *, organisation_ids: list[int]) -> list[OverviewRow]: ...

@@ -23,6 +23,16 @@ and from the write-once storage copies) and names each record or checkpoint that
 - with ``since`` (an earlier verification bundle): that the register extends what that bundle
   showed, every checkpoint and record unchanged (``since_*``, ``bundle_extension_problems``).
 
+- the audit trail's keyed chain (``audit/verification.py``): changed, deleted, forged or back-dated
+  events, changed or deleted personal parts, erasures without their event (``audit_*``), named by
+  event id; checkpoints of format 2 anchor its head;
+- each published text against its publication event and its body's hash, and against every record
+  that names it (``text_changed``, ``text_missing``, ``text_unattested``), named by text id;
+- each subject's ``current_declaration`` pointer against the chain: it must name the subject's
+  latest record (``pointer_moved``), through the subject protocol;
+- an erased signatory's personal data without the erasure's audit event (``erasure_unaudited``).
+
+
 Not protected here: the newest checkpoint(s) and the records after the one before them, removed
 together with their storage copies by someone who may delete those copies (local storage; not
 with S3 object lock). The number is then issued again and nothing left in the database or the
@@ -35,6 +45,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from audit.chain import event_hash
+from audit.models import AuditEvent
+from audit.verification import AuditAnchor, AuditVerification, audit_verify
 from tools.verify_bundle import bundle_extension_problems
 
 from .bundle import BUNDLE_FORMAT, bundle_checkpoints, bundle_records
@@ -53,10 +66,11 @@ from .hashing import (
     erasure_mac,
     personal_hash,
     record_hash,
+    utc_text,
 )
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
 from .models import Checkpoint, Declaration, DeclarationText, text_sha256
-from .subjects import Undertaking, text_for
+from .subjects import Undertaking, subject_type_get, subject_types, text_for
 
 #: The subject types format 1 records name by their columns (the keys ``missions`` and
 #: ``instruments`` register; fixed here because format 1 is closed).
@@ -64,6 +78,10 @@ LEGACY_REGISTRATION_SUBJECT = "mission_registration"
 LEGACY_APPLICATION_SUBJECT = "instrument_application"
 
 MAX_PROBLEMS = 200
+TEXT_PUBLISH_ACTION = "declaration_text.publish"
+TEXT_OBJECT_TYPE = "declarations.declarationtext"
+ERASE_EVENT = ("declaration.personal_data_erase", "declarations.declaration")
+NO_PUBLICATION_EVENT = "has no publication event in the audit trail"
 
 
 @dataclass(frozen=True)
@@ -72,9 +90,15 @@ class Problem:
     message: str
     sequence: int | None = None
     checkpoint: int | None = None
+    event: int | None = None  # an audit event's id
+    text: int | None = None  # a declaration text's id
 
     def __str__(self) -> str:
-        if self.sequence is not None:
+        if self.event is not None:
+            where = f"Audit event {self.event}"
+        elif self.text is not None:
+            where = f"Declaration text {self.text}"
+        elif self.sequence is not None:
             where = f"Declaration #{self.sequence}"
         elif self.checkpoint is not None:
             where = f"Checkpoint {self.checkpoint}"
@@ -97,6 +121,7 @@ class VerificationResult:
     checkpoints_verified: int = 0
     latest_checkpoint: CheckpointSummary | None = None
     unanchored: int = 0
+    audit_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
@@ -114,11 +139,20 @@ class VerificationResult:
     def problem(self) -> str:
         return self.problems[0].message if self.problems else ""
 
-    def add(self, code: str, message: str, *, sequence: int | None = None, checkpoint: int | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        sequence: int | None = None,
+        checkpoint: int | None = None,
+        event: int | None = None,
+        text: int | None = None,
+    ) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
             self.truncated = True
             return
-        self.problems.append(Problem(code, message, sequence, checkpoint))
+        self.problems.append(Problem(code, message, sequence, checkpoint, event, text))
 
 
 @dataclass(frozen=True)
@@ -250,6 +284,9 @@ def declarations_verify(*, since: dict | None = None) -> VerificationResult:
     for cp in checkpoints:
         anchors.setdefault(cp.sequence, []).append(_Anchor(cp.number, cp.sequence, cp.record_hash, cp.record_count))
     anchored_up_to = max(anchors, default=0)
+    audit = _audit(result, checkpoints)
+    latest: dict[tuple[str, int], Declaration] = {}
+    named: dict[int, list[int]] = {}  # text id -> sequences of the records signed on it
 
     previous_hash = GENESIS_HASH
     expected = 1
@@ -268,6 +305,8 @@ def declarations_verify(*, since: dict | None = None) -> VerificationResult:
             result.add("link_broken", "previous_hash does not match the record before it", sequence=seq)
         _check_record(result, declaration, keys, keyed_seen=keyed_seen, anchored_up_to=anchored_up_to)
         _check_subject_and_text(result, declaration, texts)
+        latest[(declaration.subject_type, declaration.subject_id)] = declaration
+        named.setdefault(declaration.text_id, []).append(seq)
         keyed_seen = keyed_seen or declaration.key_id != LEGACY_KEY_ID
         present += 1
         for anchor in anchors.get(seq, ()):
@@ -285,12 +324,14 @@ def declarations_verify(*, since: dict | None = None) -> VerificationResult:
                     sequence=seq,
                     checkpoint=anchor.number,
                 )
-        _check_personal(result, declaration)
+        _check_personal(result, declaration, audit)
         previous_hash = declaration.record_hash
         expected = seq + 1
         if seq > anchored_up_to and first_unanchored_at is None:
             first_unanchored_at = declaration.signed_at
     result.checked = present
+    _check_texts(result, texts, named, audit)
+    _check_pointers(result, latest)
     head = expected - 1
     result.head_sequence = head or None
 
@@ -360,14 +401,16 @@ def _check_subject_and_text(result, declaration, texts: dict) -> None:
         result.add("subject_mismatch", "its subject differs from the one its hash covers", sequence=seq)
     text = texts.get(declaration.text_id)
     if text is None:
-        result.add("text_missing", "the declaration text it was signed on is gone", sequence=seq)
+        result.add(
+            "text_missing", f"declaration text {declaration.text_id}, which it was signed on, is gone", sequence=seq
+        )
         return
     if (text.sha256, text.version, text.language) != (
         declaration.text_sha256,
         declaration.text_version,
         declaration.text_language,
     ) or text_sha256(text.body) != text.sha256:
-        result.add("text_mismatch", "the declaration text it was signed on has changed", sequence=seq)
+        result.add("text_mismatch", f"declaration text {text.pk}, which it was signed on, has changed", sequence=seq)
         return
     if declaration.format_version >= RECORD_FORMAT_2:
         shown = text_for(text.body, Undertaking.from_snapshot(declaration.subject_snapshot), language=text.language)
@@ -403,7 +446,7 @@ def _check_record(result, declaration, keys, *, keyed_seen: bool, anchored_up_to
         )
 
 
-def _check_personal(result, declaration) -> None:
+def _check_personal(result, declaration, audit: AuditVerification) -> None:
     seq = declaration.sequence
     personal = getattr(declaration, "personal", None)
     erasure = getattr(declaration, "erasure", None)
@@ -438,6 +481,8 @@ def _check_personal(result, declaration) -> None:
         if recomputed != declaration.personal_hash or uncommitted:
             result.add("personal_mismatch", "personal data do not match their salted hash", sequence=seq)
         return
+    if (*ERASE_EVENT, str(declaration.pk)) not in audit.attested:
+        result.add("erasure_unaudited", "personal data erased without the erasure's audit event", sequence=seq)
     if erasure is None:
         result.add("erasure_forged", "marked erased without a valid erasure record", sequence=seq)
     elif erasure.erased_at != personal.erased_at:
@@ -446,3 +491,93 @@ def _check_personal(result, declaration) -> None:
         (personal.signatory_name, personal.signatory_position, personal.user_agent, personal.salt, personal.ip_address)
     ):
         result.add("personal_mismatch", "marked erased but still holds personal data", sequence=seq)
+
+
+def _audit(result: VerificationResult, checkpoints: list[Checkpoint]) -> AuditVerification:
+    """Verify the audit trail against the audit heads the valid checkpoints signed; add its problems."""
+    anchors = [
+        AuditAnchor(cp.number, cp.audit_sequence, cp.audit_hash) for cp in checkpoints if cp.audit_sequence is not None
+    ]
+    audit = audit_verify(anchors=anchors)
+    for problem in audit.problems:
+        result.add(problem.code, problem.message, event=problem.event_id)
+    result.audit_checked = audit.checked
+    return audit
+
+
+def text_attestation_problems(text: DeclarationText, attested: list[dict]) -> list[str]:
+    """What is wrong with a text row, judged by its body and its publication event(s) (one rule for
+    ``verify_declarations`` and ``/verify/``). Empty when the row is what was published."""
+    problems = []
+    if text_sha256(text.body) != text.sha256:
+        problems.append("its body does not match its SHA-256")
+    if not attested:
+        if text.is_published:
+            problems.append(NO_PUBLICATION_EVENT)
+        return problems
+    details = attested[0]
+    row = {
+        "kind": text.kind,
+        "version": text.version,
+        "language": text.language,
+        "sha256": text.sha256,
+        "oecd_edition": text.oecd_edition,
+        "published_at": utc_text(text.published_at) if text.published_at else None,
+    }
+    changed = sorted(name for name, value in row.items() if name in details and details[name] != value)
+    if changed:
+        problems.append(f"differs from its publication event in {', '.join(changed)}")
+    return problems
+
+
+def _check_texts(result: VerificationResult, texts: dict, named: dict, audit: AuditVerification) -> None:
+    published = {
+        int(object_id): details
+        for (action, object_type, object_id), details in audit.attested.items()
+        if action == TEXT_PUBLISH_ACTION and object_type == TEXT_OBJECT_TYPE and object_id.isdigit()
+    }
+    for text_id in sorted(set(texts) | set(named) | set(published)):
+        records = named.get(text_id, [])
+        names = f" (records {', '.join(f'#{n}' for n in records[:20])}{' ...' if len(records) > 20 else ''})"
+        text = texts.get(text_id)
+        if text is None:
+            result.add("text_missing", "the text row was deleted" + (names if records else ""), text=text_id)
+            continue
+        if not text.is_published and not records and text_id not in published:
+            continue  # a draft: editable
+        for problem in text_attestation_problems(text, published.get(text_id, [])):
+            code = "text_unattested" if problem == NO_PUBLICATION_EVENT else "text_changed"
+            result.add(code, problem + (names if records else ""), text=text_id)
+        if not text.is_published:
+            result.add("text_changed", "signed or published, yet marked as a draft" + names, text=text_id)
+
+
+def text_verified(text: DeclarationText) -> bool:
+    """Whether ``text`` is the text as published, with a publication event that verifies (for pages)."""
+    events = AuditEvent.objects.filter(
+        action=TEXT_PUBLISH_ACTION, object_type=TEXT_OBJECT_TYPE, object_id=str(text.pk), sequence__isnull=False
+    )
+    attested = [e.details for e in events if event_hash(e) == e.record_hash and isinstance(e.details, dict)]
+    return bool(attested) and not text_attestation_problems(text, attested)
+
+
+def _check_pointers(result: VerificationResult, latest: dict[tuple[str, int], Declaration]) -> None:
+    """Each subject's ``current_declaration`` must name its latest record (``declaration_record`` sets it)."""
+    for subject_type in subject_types():
+        pointers = subject_type.current_declaration_pointers()
+        ids = {subject_id for (key, subject_id) in latest if key == subject_type.key} | set(pointers)
+        unset = [i for i in ids if i not in pointers]
+        existing = set(subject_type_get(subject_type.key).load(unset)) if unset else set()
+        for subject_id in sorted(ids):
+            record = latest.get((subject_type.key, subject_id))
+            pointer = pointers.get(subject_id)
+            if pointer is None and subject_id not in existing:
+                continue  # the subject is gone (its records stay)
+            if record is None or pointer != record.pk:
+                expected = f"record #{record.sequence}" if record else "no record"
+                result.add(
+                    "pointer_moved",
+                    f"{subject_type.key} {subject_id}: current_declaration is {pointer or 'empty'}, "
+                    f"the chain says {expected}",
+                    sequence=record.sequence if record else None,
+                )

@@ -63,6 +63,11 @@ class ApplicationSubject:
         subject.current_declaration = declaration
         subject.save(update_fields=["current_declaration"])
 
+    def current_declaration_pointers(self) -> dict[int, int]:
+        return dict(
+            InstrumentApplication.objects.exclude(current_declaration=None).values_list("pk", "current_declaration_id")
+        )
+
     def url(self, subject: InstrumentApplication) -> str:
         return reverse("instruments:application", args=[subject.pk])
 

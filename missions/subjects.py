@@ -49,6 +49,9 @@ class RegistrationSubject:
         subject.current_declaration = declaration
         subject.save(update_fields=["current_declaration"])
 
+    def current_declaration_pointers(self) -> dict[int, int]:
+        return dict(Registration.objects.exclude(current_declaration=None).values_list("pk", "current_declaration_id"))
+
     def url(self, subject: Registration) -> str:
         return reverse("my:registration", args=[subject.pk])
 

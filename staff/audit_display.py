@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import actor_display, personal_part
+from audit.services import actor_display, personal_part_verified, personal_unverified
 
 from .subject_pages import staff_subject_url
 
@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "account.update": _("Account details changed"),
     "account.delete_requested": _("Account deletion requested"),
     "account.delete": _("Account deleted"),
+    # the audit trail itself
+    "audit.chain_start": _("Audit trail chain started (earlier events anchored)"),
+    "audit.personal_erase": _("Personal data in the audit trail erased"),
     "auth.oidc_link": _("Logged in with eHerkenning"),
     "auth.oidc_refused": _("eHerkenning login refused"),
     "authority.session_grant": _("Authority from eHerkenning recorded"),
@@ -245,13 +248,17 @@ def decorate(events) -> None:
     """Give each event ``action_label``, ``object_ref``, ``detail_items`` and its personal part
     (``who``, ``ip_address``, ``user_agent``, ``personal_erased``) for the template.
 
-    The personal part shows while it exists; once retention or an account deletion erased it, the
-    actor reads ``user#<id>`` and the page says the personal data were erased.
+    The personal part shows while it exists and verifies; once retention or an account deletion
+    erased it, the actor reads ``user#<id>`` and the page says the personal data were erased. A part
+    that does not verify is never shown: the actor reads ``user#<id>``, marked unverified.
     """
     refs = object_references(events)
     for event in events:
-        personal = personal_part(event)
+        # Only a personal part that matches its event's keyed commitment is shown as fact; any other
+        # (changed after the fact, or from before the audit chain) is withheld and marked.
+        personal = personal_part_verified(event)
         event.who = actor_display(event)
+        event.personal_unverified = personal_unverified(event)
         event.personal_erased = personal is not None and personal.is_erased
         event.ip_address = personal.ip_address if personal is not None else None
         event.user_agent = personal.user_agent if personal is not None else ""

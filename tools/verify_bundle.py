@@ -44,7 +44,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 BUNDLE_FORMAT = "imvo-verification-bundle/1"
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMATS = (1, 2)  # 2 also signs the head of the audit trail (audit_sequence, audit_hash)
 GENESIS_HASH = "0" * 64
 
 
@@ -82,7 +82,7 @@ def verify(bundle: dict, *, trusted: dict[str, Ed25519PublicKey], reference=None
     for index, item in enumerate(items, start=first):
         payload, signature = item.get("payload", {}), item.get("signature", "")
         number = payload.get("number")
-        if payload.get("format") != CHECKPOINT_FORMAT or number != index:
+        if payload.get("format") not in CHECKPOINT_FORMATS or number != index:
             problems.append(f"checkpoint {index}: unexpected number or format ({number!r})")
         key = trusted.get(payload.get("signing_key_id"))
         if key is None:

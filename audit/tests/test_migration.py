@@ -8,17 +8,24 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from audit.chain import event_hash
 from audit.models import AuditEvent, AuditEventPersonal
+from audit.protection import audit_protect_sqlite
+from audit.verification import audit_verify
+from declarations.protection import declarations_protect_sqlite
 from tests.factories import UserFactory
 
 from .helpers import audit_trail_text
 
 
 def _migrate(target=None):
-    """Migrate the audit app to ``target``, or to its latest migration (whatever its name)."""
+    """Migrate to ``target``, or back to the latest migration of every app."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(target or executor.loader.graph.leaf_nodes("audit"))
+    executor.migrate(target or executor.loader.graph.leaf_nodes())
+    if target is None:  # as ``migrate`` does after the last migration (SQLite: triggers back)
+        audit_protect_sqlite(sender=None)
+        declarations_protect_sqlite(sender=None)
 
 
 def _old_event(actor_id, actor_email, ip, details):
@@ -39,7 +46,7 @@ def _moves_old_personal_data():
         _old_event(None, "", None, '{"count": 3}')
     finally:
         _migrate()
-    first, second, third = AuditEvent.objects.order_by("pk")
+    first, second, third = AuditEvent.objects.filter(sequence__isnull=True).order_by("pk")
     assert (first.actor_label, first.details) == (f"user#{user.pk}", {"role": "admin"})
     assert (second.actor_label, second.details) == (f"user#{user.pk}", {"reason": "x"})
     assert third.details == {"count": 3} and not AuditEventPersonal.objects.filter(event=third).exists()
@@ -51,6 +58,22 @@ def _moves_old_personal_data():
     event_text = str(list(AuditEvent.objects.values())).lower()
     for value in ("oud@example.org", "lid@example.org", "poging@example.org", "203.0.113.5"):
         assert value not in event_text and value in audit_trail_text()
+    # Migration 0005 anchored the three events of before the chain: the first chained event commits
+    # to their digest, with a key; changing one of them is detected.
+    start = AuditEvent.objects.get(sequence=1)
+    assert start.action == "audit.chain_start" and start.details["legacy_events"] == 3
+    assert start.previous_hash == start.details["legacy_digest"] and start.record_hash == event_hash(start)
+    assert audit_verify().problems == []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # as the owner, who can switch the trigger off
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS evidence_audit_auditevent_update")
+        cursor.execute("UPDATE audit_auditevent SET details = '{\"count\": 4}' WHERE id = %s", [third.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+    assert [(p.code, p.event_id) for p in audit_verify().problems] == [("audit_legacy_changed", start.pk)]
+    audit_protect_sqlite(sender=None)
     # The append-only rule is back on.
     with pytest.raises(Exception, match="append-only"), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET action = 'changed'")

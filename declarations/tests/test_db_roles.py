@@ -123,8 +123,35 @@ def test_db_roles_is_idempotent_and_refuses_the_owner_as_app_role(app_role):
         call_command("db_roles", app_role=connection.settings_dict["USER"], stdout=StringIO())
 
 
+ERASE_EVENT_SQL = (
+    "INSERT INTO audit_auditevent (actor_label, action, object_type, object_id, created_at, details) "
+    "VALUES ('', 'declaration.personal_data_erase', 'declarations.declaration', %s, now(), '{}')"
+)
+
+
+def _erasure_record(cursor, declaration):
+    """The keyed erasure record, as the app role (which holds the chain key) can write it."""
+    cursor.execute("SELECT now()")
+    (erased_at,) = cursor.fetchone()
+    key = current_chain_key()
+    mac = erasure_mac(
+        key_id=key.key_id, sequence=declaration.sequence, record_hash=declaration.record_hash, erased_at=erased_at
+    )
+    cursor.execute(
+        "INSERT INTO declarations_personaldataerasure (declaration_id, erased_at, key_id, mac) VALUES (%s, %s, %s, %s)",
+        [declaration.pk, erased_at, key.key_id, mac],
+    )
+    return erased_at
+
+
+ERASE_SQL = (
+    "UPDATE declarations_declarationpersonaldata SET signatory_name = '', signatory_position = '', "
+    "user_agent = '', salt = '', ip_address = NULL, erased_at = %s WHERE declaration_id = %s"
+)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_personal_data_are_erasable_by_the_app_role_only_with_an_erasure_record(app_role):
+def test_personal_data_are_erasable_by_the_app_role_only_with_an_erasure_record_and_audit_event(app_role):
     declaration = sign()  # committed: the app role's connection sees it
     personal = DeclarationPersonalData.objects.get(pk=declaration.pk)
     conn = psycopg2.connect(**app_role)
@@ -138,26 +165,22 @@ def test_personal_data_are_erasable_by_the_app_role_only_with_an_erasure_record(
                 with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
                     cursor.execute(sql, [declaration.pk])
                 conn.rollback()
-            # the one path: the keyed erasure record, then the erasure itself
-            cursor.execute("SELECT now()")
-            (erased_at,) = cursor.fetchone()
-            key = current_chain_key()
-            mac = erasure_mac(
-                key_id=key.key_id,
-                sequence=declaration.sequence,
-                record_hash=declaration.record_hash,
-                erased_at=erased_at,
-            )
-            cursor.execute(
-                "INSERT INTO declarations_personaldataerasure (declaration_id, erased_at, key_id, mac) "
-                "VALUES (%s, %s, %s, %s)",
-                [declaration.pk, erased_at, key.key_id, mac],
-            )
-            cursor.execute(
-                "UPDATE declarations_declarationpersonaldata SET signatory_name = '', signatory_position = '', "
-                "user_agent = '', salt = '', ip_address = NULL, erased_at = %s WHERE declaration_id = %s",
-                [erased_at, declaration.pk],
-            )
+            # a valid keyed erasure record without the audit event: refused (the attack of issue 22)
+            erased_at = _erasure_record(cursor, declaration)
+            with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
+                cursor.execute(ERASE_SQL, [erased_at, declaration.pk])
+            conn.rollback()
+            # an audit event of an earlier transaction does not count
+            cursor.execute(ERASE_EVENT_SQL, [str(declaration.pk)])
+            conn.commit()
+            erased_at = _erasure_record(cursor, declaration)
+            with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
+                cursor.execute(ERASE_SQL, [erased_at, declaration.pk])
+            conn.rollback()
+            # the erasure record, an audit event and the erasure, in one transaction
+            erased_at = _erasure_record(cursor, declaration)
+            cursor.execute(ERASE_EVENT_SQL, [str(declaration.pk)])
+            cursor.execute(ERASE_SQL, [erased_at, declaration.pk])
             conn.commit()
             with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
                 cursor.execute(
@@ -168,7 +191,10 @@ def test_personal_data_are_erasable_by_the_app_role_only_with_an_erasure_record(
     finally:
         conn.close()
     assert DeclarationPersonalData.objects.get(pk=declaration.pk).signatory_name == ""
-    assert declarations_verify().ok
+    # The audit events written by hand are not in the keyed chain: verification names them (they
+    # changed what the chain committed to) and the erasure, whose audit event is not a chained one.
+    codes = {(p.code, p.sequence) for p in declarations_verify().problems}
+    assert codes == {("erasure_unaudited", 1), ("audit_legacy_changed", None)}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,7 +229,8 @@ def test_migrate_and_db_roles_connect_with_the_owner_url_to_the_same_database(ap
 
 @pytest.mark.django_db(transaction=True)
 def test_the_app_role_erases_the_personal_part_of_audit_events_but_cannot_touch_the_events(app_role):
-    """The personal part (``audit_auditeventpersonal``) is not evidence; the events are."""
+    """The personal part (``audit_auditeventpersonal``) is erasable, only with its erasure event; the
+    events are append-only."""
     from audit.models import AuditEventPersonal
     from audit.services import audit_event_record
 
@@ -212,13 +239,28 @@ def test_the_app_role_erases_the_personal_part_of_audit_events_but_cannot_touch_
     conn = psycopg2.connect(**app_role)
     try:
         with conn.cursor() as cursor:
-            cursor.execute(
-                "UPDATE audit_auditeventpersonal SET actor_email = '', ip_address = NULL, erased_at = now() "
-                "WHERE event_id = %s",
-                [event.pk],
+            empty = (
+                "UPDATE audit_auditeventpersonal SET actor_email = '', ip_address = NULL, user_agent = '', "
+                "details = '{}', salt = '', erased_at = %s, erasure_event_id = %s WHERE event_id = %s"
             )
+            # without an erasure event of the same transaction: refused
+            with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
+                cursor.execute(empty, [event.created_at, None, event.pk])
+            conn.rollback()
+            with pytest.raises(errors.InsufficientPrivilege, match="only be erased"):
+                cursor.execute(empty, [event.created_at, event.pk, event.pk])  # not an erasure event
+            conn.rollback()
+            with pytest.raises(errors.InsufficientPrivilege):  # no DELETE privilege (and the trigger)
+                cursor.execute("DELETE FROM audit_auditeventpersonal WHERE event_id = %s", [event.pk])
+            conn.rollback()
+            # with its erasure event, in one transaction
+            cursor.execute(
+                "INSERT INTO audit_auditevent (actor_label, action, object_type, object_id, created_at, details) "
+                "VALUES ('', 'audit.personal_erase', '', '', now(), '{}') RETURNING id, created_at"
+            )
+            erasure_id, erased_at = cursor.fetchone()
+            cursor.execute(empty, [erased_at, erasure_id, event.pk])
             assert cursor.rowcount == 1
-            cursor.execute("DELETE FROM audit_auditeventpersonal WHERE event_id = -1")
             conn.commit()
             for sql in (
                 "UPDATE audit_auditevent SET actor_label = '' WHERE id = %s",

@@ -75,8 +75,13 @@ def _forge_next(last: Declaration, *, key_id: str, hasher) -> Declaration:
 def test_appended_forgery_is_detected_and_named(chain, key_id, hasher, code):
     key_id = current_chain_key().key_id if key_id == "current" else key_id
     _forge_next(chain[-1], key_id=key_id, hasher=hasher)
-    # The forger did not bother with a personal-data row; that is reported too, after the hash.
-    assert _found(declarations_verify()) == [(CHAIN + 1, code), (CHAIN + 1, "personal_missing")]
+    # The forger did not bother with a personal-data row, nor with moving the subject's pointer (which
+    # would need an audited UPDATE): both are reported too, after the hash.
+    assert _found(declarations_verify()) == [
+        (CHAIN + 1, code),
+        (CHAIN + 1, "personal_missing"),
+        (CHAIN + 1, "pointer_moved"),
+    ]
     exit_code, _out, err = verify_command()
     assert exit_code == 1 and f"Declaration #{CHAIN + 1}:" in err
 
@@ -193,7 +198,7 @@ def test_forged_erasure_mark_is_detected(chain):
         "user_agent = '', salt = '', ip_address = NULL, erased_at = %s WHERE declaration_id = %s",
         [timezone.now(), chain[2].pk],
     )
-    assert _found(declarations_verify()) == [(3, "erasure_forged")]
+    assert _found(declarations_verify()) == [(3, "erasure_unaudited"), (3, "erasure_forged")]
 
 
 def test_forged_erasure_record_is_detected(chain):
@@ -207,7 +212,7 @@ def test_forged_erasure_record_is_detected(chain):
         "user_agent = '', salt = '', ip_address = NULL, erased_at = %s WHERE declaration_id = %s",
         [erased_at, chain[2].pk],
     )
-    assert _found(declarations_verify()) == [(3, "erasure_forged"), (3, "erasure_forged")]
+    assert _found(declarations_verify()) == [(3, "erasure_forged"), (3, "erasure_unaudited"), (3, "erasure_forged")]
 
 
 def test_a_real_erasure_verifies_and_moving_it_to_another_record_does_not(chain):

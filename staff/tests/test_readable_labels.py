@@ -145,3 +145,20 @@ def test_the_audit_trail_shows_the_personal_part_while_it_exists_and_erased_afte
     )
     assert staff_client.get(reverse("staff:audit"), {"actor": f"user#{user.pk}"}).context["events"]
     assert event.pk in [e.pk for e in staff_client.get(reverse("staff:audit")).context["events"]]
+
+
+def test_the_audit_trail_never_shows_a_changed_actor_email_as_fact(staff_client, rf):
+    """An insider updates ``actor_email`` (issue 22): the page shows the pseudonym, marked unverified."""
+    from declarations.tests.chain_tools import tamper
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="piet@example.org")
+    request = rf.post("/", REMOTE_ADDR="192.0.2.34", HTTP_USER_AGENT="PietsBrowser")
+    event = audit_event_record(action="auth.login", actor=user, obj=user, request=request)
+    tamper("UPDATE audit_auditeventpersonal SET actor_email = 'klaas@example.org' WHERE event_id = %s", [event.pk])
+    response = staff_client.get(reverse("staff:audit"))
+    page = response.content.decode()
+    shown = next(e for e in response.context["events"] if e.pk == event.pk)
+    assert shown.who == f"user#{user.pk}" and shown.personal_unverified
+    assert "klaas@example.org" not in page and "192.0.2.34" not in page
+    assert 'data-field="personal-unverified"' in page

@@ -6,9 +6,9 @@ tables (and by default on tables the owner creates later), the sequences, and on
 
 - declarations, checkpoints, erasure records, audit events: SELECT and INSERT only;
 - personal data of declarations: no DELETE (the triggers allow only the erasure as UPDATE);
-- the personal part of audit events (``audit_auditeventpersonal``): not evidence, so SELECT,
-  INSERT, UPDATE and DELETE like other tables (retention and account deletion erase it), while
-  the audit events themselves stay INSERT and SELECT only;
+- the personal part of audit events (``audit_auditeventpersonal``): no DELETE (the triggers allow
+  only the erasure as UPDATE, linked to its ``audit.personal_erase`` event of the same transaction;
+  retention and account deletion erase it that way), while the events stay INSERT and SELECT only;
 - the migration history: SELECT only;
 
 never TRUNCATE, never ownership, so it cannot disable the triggers either. The command then
@@ -21,7 +21,13 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 
-from declarations.protection import APPEND_ONLY_TABLES, DECLARATION_TABLE, PERSONAL_TABLE, connected_as_owner
+from declarations.protection import (
+    APPEND_ONLY_TABLES,
+    AUDIT_PERSONAL_TABLE,
+    DECLARATION_TABLE,
+    PERSONAL_TABLE,
+    connected_as_owner,
+)
 
 
 class Command(BaseCommand):
@@ -93,7 +99,7 @@ class Command(BaseCommand):
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {role}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role}",
             f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(APPEND_ONLY_TABLES)} FROM {role}",
-            f"REVOKE DELETE, TRUNCATE ON {PERSONAL_TABLE} FROM {role}",
+            f"REVOKE DELETE, TRUNCATE ON {PERSONAL_TABLE}, {AUDIT_PERSONAL_TABLE} FROM {role}",
             f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role}",  # only the owner migrates
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {schema_q} "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
@@ -105,7 +111,7 @@ class Command(BaseCommand):
     def _check(self, cursor, app_role: str) -> list[str]:
         problems = []
         expected = dict.fromkeys(APPEND_ONLY_TABLES, ("UPDATE", "DELETE", "TRUNCATE"))
-        expected[PERSONAL_TABLE] = ("DELETE", "TRUNCATE")
+        expected[PERSONAL_TABLE] = expected[AUDIT_PERSONAL_TABLE] = ("DELETE", "TRUNCATE")
         for table, refused in expected.items():
             for privilege in refused:
                 cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [app_role, table, privilege])

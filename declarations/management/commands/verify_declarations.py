@@ -8,7 +8,8 @@ from declarations.services import declarations_verify
 class Command(BaseCommand):
     help = (
         "Verify the declaration evidence: every keyed record hash, the chain, the signed checkpoints "
-        "(database and storage copies), personal data and erasures. Exit 1 with a report on any mismatch."
+        "(database and storage copies), personal data and erasures, the audit trail's chain, the published "
+        "texts and the current-declaration pointers. Exit 1 with a report on any mismatch."
     )
 
     def add_arguments(self, parser):
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             else "no checkpoint yet"
         )
         summary = (
-            f"{result.checked} declarations and {result.checkpoints_verified} checkpoints checked; {anchored}; "
+            f"{result.checked} declarations, {result.audit_checked} chained audit events and "
+            f"{result.checkpoints_verified} checkpoints checked; {anchored}; "
             f"{result.unanchored} record(s) not yet covered by a checkpoint"
         )
         for warning in result.warnings:
