@@ -205,8 +205,8 @@ def test_a_deleted_or_added_personal_part_is_detected(chain):
     tamper("DELETE FROM audit_auditeventpersonal WHERE event_id = %s", [event.pk])
     without = AuditEvent.objects.filter(personal__isnull=True, sequence__isnull=False).first()
     tamper(
-        "INSERT INTO audit_auditeventpersonal (event_id, actor_email, user_agent, details, salt) "
-        "VALUES (%s, 'nep@example.org', '', '{}', '')",
+        "INSERT INTO audit_auditeventpersonal (event_id, actor_email, user_agent, details, salt, subject_email) "
+        "VALUES (%s, 'nep@example.org', '', '{}', '', '')",
         [without.pk],
     )
     assert sorted(_codes(declarations_verify())) == sorted(
