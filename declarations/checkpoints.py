@@ -145,9 +145,10 @@ def _checkpoint_append(*, head: Declaration, reason: str, actor=None) -> Checkpo
         obj=checkpoint,
         details={"number": checkpoint.number, "sequence": checkpoint.sequence, "reason": reason},
     )
-    from .tasks import checkpoint_copy_store  # tasks import this module: a real cycle
+    from .tasks import checkpoint_copy_store, checkpoint_timestamp  # tasks import this module: a real cycle
 
     enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
+    enqueue_on_commit(checkpoint_timestamp, checkpoint.pk)  # RFC 3161, after commit (timestamps.py)
     return checkpoint
 
 

@@ -16,7 +16,9 @@ and from the write-once storage copies) and names each record or checkpoint that
   (``subject_mismatch``), a text row that changed or vanished under its records
   (``text_mismatch``, ``text_missing``), an unknown record format (``unknown_format``);
 - a missing or bad checkpoint: a bad signature, a gap in the numbering or links, a copy in storage
-  whose row is gone, or a checkpoint that was due and is absent (``checkpoint_*``).
+  whose row is gone, or a checkpoint that was due and is absent (``checkpoint_*``);
+- a missing, invalid, back-dated or late RFC 3161 timestamp of a checkpoint (``timestamp_*``,
+  ``timestamps.timestamps_verify``).
 
 Not protected: records appended after the latest checkpoint (fewer than
 ``DECLARATION_CHECKPOINT_EVERY`` and about an hour's worth) can be removed from the end of the chain
@@ -35,6 +37,7 @@ from .hashing import FORMAT_FIELDS, UnknownKey, erasure_mac, personal_hash, reco
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
 from .models import Checkpoint, Declaration, DeclarationText, text_sha256
 from .subjects import Undertaking, text_for
+from .timestamps import timestamps_verify
 
 #: The subject types format 1 records name by their columns (the keys ``missions`` and
 #: ``instruments`` register; fixed here because format 1 is closed).
@@ -78,6 +81,8 @@ class VerificationResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
+    #: The RFC 3161 state of the checkpoints, one line (``timestamps.timestamps_verify``).
+    timestamps: str = ""
 
     @property
     def ok(self) -> bool:
@@ -160,6 +165,7 @@ def declarations_verify() -> VerificationResult:
     result = VerificationResult()
     keys = chain_keys()
     checkpoints = _checkpoints(result)
+    timestamps_verify(result, checkpoints)
     anchors: dict[int, list[_Anchor]] = {}
     for cp in checkpoints:
         anchors.setdefault(cp.sequence, []).append(_Anchor(cp.number, cp.sequence, cp.record_hash, cp.record_count))
