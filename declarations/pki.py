@@ -8,6 +8,7 @@ serves its RFC 3161 TSA over HTTP with ``certomancer animate``. Production confi
 """
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ class EvidencePki:
     def animate_command(self, *, port: int) -> list[str]:
         """The command that serves the TSA of this PKI at http://127.0.0.1:<port>/imvo/tsa/tsa."""
         return [
-            str(Path(os.sys.executable).parent / "certomancer"),
+            str(Path(sys.executable).parent / "certomancer"),
             "--config",
             str(self.directory / "certomancer.yml"),
             "--key-root",

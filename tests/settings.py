@@ -28,5 +28,5 @@ PAGE_CACHE_SECONDS = 0  # pages are live in tests; imvo_portal/tests/test_page_c
 OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)
 # The TEST PKI of the evidence (receipt seal, TSA) is made once per test process in a temporary folder.
 EVIDENCE_PKI_DIR = (
-    Path(os.environ.get("TEST_EVIDENCE_PKI_DIR") or tempfile.mkdtemp(prefix="imvo-test-pki-")) / XDIST_WORKER
-)  # noqa: F405
+    Path(os.environ.get("TEST_EVIDENCE_PKI_DIR") or tempfile.mkdtemp(prefix="imvo-test-pki-")) / XDIST_WORKER  # noqa: F405
+)
