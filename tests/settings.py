@@ -30,3 +30,10 @@ OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oi
 EVIDENCE_PKI_DIR = (
     Path(os.environ.get("TEST_EVIDENCE_PKI_DIR") or tempfile.mkdtemp(prefix="imvo-test-pki-")) / XDIST_WORKER  # noqa: F405
 )
+# No TSA unless a test asks for one (the ``tsa`` fixture, declarations/tests/conftest.py), and the seal
+# and TSA roots of this process's TEST PKI, whatever the environment (CI exports its own for the worker).
+DECLARATION_TSA_URL = []
+DECLARATION_TSA_ROOTS = []
+DECLARATION_SEAL_CERT = DECLARATION_SEAL_KEY = DECLARATION_SEAL_KEY_PASSPHRASE = ""
+DECLARATION_SEAL_CHAIN = DECLARATION_SEAL_ROOTS = []
+EVIDENCE_TEST_PKI = True
