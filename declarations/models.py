@@ -375,12 +375,14 @@ class CheckpointTimestamp(models.Model):
     so that the checkpoint row itself is never updated (``declarations/timestamps.py``).
     """
 
+    # No foreign-key constraint: both tables are append-only and verification pairs them by number
+    # (a constraint would only change the error an owner's TRUNCATE of checkpoints meets).
     checkpoint = models.OneToOneField(
         Checkpoint,
         verbose_name=_("checkpoint"),
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
         related_name="timestamp",
-        primary_key=True,
+        db_constraint=False,
     )
     tsa_url = models.CharField(_("time-stamping authority"), max_length=300)
     token = models.BinaryField(_("RFC 3161 timestamp token (DER)"))
