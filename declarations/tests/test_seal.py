@@ -115,6 +115,19 @@ def test_no_tsa_reachable_leaves_the_receipt_pending_and_unstored(tsa_down):
     assert not default_storage.exists(f"private/receipts/declaration-{receipt.declaration_id}-")
 
 
+def test_the_render_task_retries_a_tsa_outage_later(tsa_down):
+    from celery.exceptions import Retry
+
+    from declarations.tasks import receipt_render as task
+
+    receipt = Receipt.objects.get(declaration=sign())
+    with pytest.raises(Retry) as raised:
+        task.apply(args=[receipt.pk], throw=True)
+    assert isinstance(raised.value.exc, TimestampUnavailable)
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.sha256, receipt.sealed_at) == (ReceiptStatus.PENDING, "", None)
+
+
 def test_the_demo_without_a_tsa_seals_without_a_timestamp(settings):
     settings.DECLARATION_TSA_URL = []
     _receipt, content = _rendered()
