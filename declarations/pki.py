@@ -49,14 +49,24 @@ def tsa_url(*, port: int) -> str:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Write a key once; another process that made it first wins (both then use the same key)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
 
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step, so a reader never sees half a file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 def evidence_pki_ensure(directory: Path | None = None) -> EvidencePki:
     """Make the test PKI in ``directory`` (default ``EVIDENCE_PKI_DIR``) unless it is there. Idempotent."""
-    from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -72,7 +82,8 @@ def evidence_pki_ensure(directory: Path | None = None) -> EvidencePki:
             )
             _write_private(path, pem)
     config = directory / "certomancer.yml"
-    config.write_bytes(CONFIG_FILE.read_bytes())
+    if not config.exists() or config.read_bytes() != CONFIG_FILE.read_bytes():
+        _write_atomic(config, CONFIG_FILE.read_bytes())
     pki = EvidencePki(
         directory=directory,
         root_cert=directory / "root.cert.pem",
@@ -82,9 +93,10 @@ def evidence_pki_ensure(directory: Path | None = None) -> EvidencePki:
     )
     if not all(p.exists() for p in (pki.root_cert, pki.tsa_cert, pki.seal_cert)):
         from asn1crypto import pem
+        from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
 
         arch = CertomancerConfig.from_file(str(config), key_search_dir=str(directory)).get_pki_arch(ArchLabel(ARCH))
         for label, path in (("root", pki.root_cert), ("tsa", pki.tsa_cert), ("seal", pki.seal_cert)):
             cert = arch.get_cert(CertLabel(label))
-            path.write_bytes(pem.armor("CERTIFICATE", cert.dump()))
+            _write_atomic(path, pem.armor("CERTIFICATE", cert.dump()))
     return pki
