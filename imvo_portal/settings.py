@@ -519,7 +519,7 @@ EVIDENCE_PKI_DIR = Path(
     )
 )
 # /verify/checkpoints/: heads per JSON page and in the Atom feed; how long caches may keep them.
-CHECKPOINT_FEED_PAGE_SIZE = 500
+CHECKPOINT_FEED_PAGE_SIZE = 200
 CHECKPOINT_FEED_ATOM_ENTRIES = 50
 CHECKPOINT_FEED_MAX_AGE = env.int("CHECKPOINT_FEED_MAX_AGE", default=300)
 RENDITION_STORAGE_PREFIX = "private/renditions"
