@@ -21,7 +21,7 @@ from io import BytesIO
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .timestamps import TimestampUnavailable, _load_certs, tsa_roots, tsa_urls
+from .timestamps import TimestampUnavailable, certificates_load, tsa_roots, tsa_urls
 
 logger = logging.getLogger(__name__)
 
@@ -70,18 +70,20 @@ def seal_files() -> SealFiles:
 def seal_roots():
     """The roots a sealed receipt must chain to (the seal's and the TSA's)."""
     if settings.DECLARATION_SEAL_ROOTS:
-        return _load_certs(settings.DECLARATION_SEAL_ROOTS) + tsa_roots()
+        return certificates_load(settings.DECLARATION_SEAL_ROOTS) + tsa_roots()
     if settings.EVIDENCE_TEST_PKI:
         from .pki import evidence_pki_ensure
 
-        return _load_certs([evidence_pki_ensure().root_cert])
+        return certificates_load([evidence_pki_ensure().root_cert])
     return tsa_roots()
 
 
 def receipt_seal(content: bytes) -> bytes:
     """``content`` (a PDF) signed as PAdES B-T (B-B only without a TSA under ``EVIDENCE_TEST_PKI``).
 
-    Raises ``TimestampUnavailable`` when TSAs are configured and none gives a timestamp.
+    Raises ``TimestampUnavailable`` when TSAs are configured and none gives a timestamp (the task
+    retries), and ``SealInvalid`` when the result does not validate against the configured roots
+    (for example a TSA or seal certificate outside ``DECLARATION_TSA_ROOTS``/``_SEAL_ROOTS``).
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -103,12 +105,12 @@ def receipt_seal(content: bytes) -> bytes:
     if not urls:
         if not settings.EVIDENCE_TEST_PKI:
             raise ImproperlyConfigured("DECLARATION_TSA_URL is required to seal receipts (PAdES B-T).")
-        return _sign(IncrementalPdfFileWriter, signers, content, metadata, signer, None)
+        return _checked(_sign(IncrementalPdfFileWriter, signers, content, metadata, signer, None))
     errors = []
     for url in urls:
         stamper = HTTPTimeStamper(url, timeout=settings.DECLARATION_TSA_TIMEOUT)
         try:
-            return _sign(IncrementalPdfFileWriter, signers, content, metadata, signer, stamper)
+            return _checked(_sign(IncrementalPdfFileWriter, signers, content, metadata, signer, stamper))
         except Exception as exc:  # the TSA is down or refused: try the next one
             if not _is_timestamp_error(exc):
                 raise
@@ -116,10 +118,22 @@ def receipt_seal(content: bytes) -> bytes:
     raise TimestampUnavailable("no TSA gave a signature timestamp: " + "; ".join(errors))
 
 
+class SealInvalid(RuntimeError):
+    """The sealed receipt does not validate against the configured roots (a configuration error)."""
+
+
+def _checked(sealed: bytes) -> bytes:
+    """``sealed`` if it validates as any reader will check it; never hand out a seal that does not."""
+    check = receipt_seal_validate(sealed)
+    if not check.valid:
+        raise SealInvalid(f"the sealed receipt does not validate: {check.problem}")
+    return sealed
+
+
 def _is_timestamp_error(exc: BaseException) -> bool:
     from pyhanko.sign.timestamps import TimestampRequestError
 
-    return isinstance(exc, TimestampRequestError | OSError | asyncio.TimeoutError) or "aiohttp" in type(exc).__module__
+    return isinstance(exc, TimestampRequestError | OSError | asyncio.TimeoutError)
 
 
 def _sign(writer_class, signers, content, metadata, signer, stamper) -> bytes:

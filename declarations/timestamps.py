@@ -52,7 +52,8 @@ def tsa_configured() -> bool:
     return bool(tsa_urls())
 
 
-def _load_certs(paths) -> list[x509.Certificate]:
+def certificates_load(paths) -> list[x509.Certificate]:
+    """Every certificate in the PEM (one or several) or DER files at ``paths``."""
     certs = []
     for path in paths:
         with open(path, "rb") as handle:
@@ -67,11 +68,11 @@ def _load_certs(paths) -> list[x509.Certificate]:
 def tsa_roots() -> list[x509.Certificate]:
     """The certificates TSA tokens must chain to; unset with ``EVIDENCE_TEST_PKI``: the TEST PKI's root."""
     if settings.DECLARATION_TSA_ROOTS:
-        return _load_certs(settings.DECLARATION_TSA_ROOTS)
+        return certificates_load(settings.DECLARATION_TSA_ROOTS)
     if settings.EVIDENCE_TEST_PKI:
         from .pki import evidence_pki_ensure
 
-        return _load_certs([evidence_pki_ensure().root_cert])
+        return certificates_load([evidence_pki_ensure().root_cert])
     return []
 
 
@@ -89,7 +90,6 @@ def token_gen_time(token: bytes) -> datetime:
 
 def timestamp_check(token: bytes, *, digest: bytes, roots: list[x509.Certificate] | None = None) -> TokenCheck:
     """Whether ``token`` is a valid RFC 3161 token over SHA-256 ``digest`` from a trusted TSA."""
-    from pyhanko.sign.general import SignedDataCerts  # noqa: F401 (pyHanko's CMS helpers)
     from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
     from pyhanko.sign.validation.status import TimestampSignatureStatus
     from pyhanko_certvalidator import ValidationContext

@@ -40,6 +40,16 @@ def _cli_validate(path: Path, root: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    out = BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(out)
+    return out.getvalue()
+
+
 def _overprinted(content: bytes) -> bytes:
     """The signed receipt with an incremental update that prints another decision over page 1."""
     from pyhanko.pdf_utils import generic
@@ -93,15 +103,23 @@ def test_an_edited_copy_does_not_validate(tsa, tmp_path):
 
 
 @pytest.mark.tsa
-def test_a_seal_from_another_pki_is_not_trusted(settings, tsa, tmp_path):
+def test_a_seal_from_another_pki_is_not_trusted_and_never_stored(settings, tsa, tmp_path, monkeypatch):
+    from declarations import seal
     from declarations.pki import evidence_pki_ensure
 
-    stranger = evidence_pki_ensure(tmp_path / "another-pki")
+    stranger = evidence_pki_ensure(tmp_path / "another-pki")  # same names, other keys
     settings.DECLARATION_SEAL_CERT, settings.DECLARATION_SEAL_KEY = str(stranger.seal_cert), str(stranger.seal_key)
     settings.DECLARATION_SEAL_CHAIN = [str(stranger.root_cert)]
-    _receipt, content = _rendered()
-    settings.DECLARATION_SEAL_CERT = settings.DECLARATION_SEAL_KEY = ""
-    check = receipt_seal_validate(content)
+    # The render refuses to store such a seal: the receipt stays pending, with nothing stored.
+    receipt = Receipt.objects.get(declaration=sign())
+    with pytest.raises(seal.SealInvalid, match="trusted"):
+        receipt_render(receipt_id=receipt.pk)
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.sha256, receipt.file_name) == (ReceiptStatus.PENDING, "", "")
+    # Such a file, made without that check, does not validate.
+    monkeypatch.setattr(seal, "_checked", lambda sealed: sealed)
+    forged = receipt_seal(_blank_pdf())
+    check = receipt_seal_validate(forged)
     assert not check.valid and "trusted" in check.problem
 
 
@@ -150,11 +168,5 @@ def test_production_refuses_to_seal_without_a_seal_or_a_tsa(settings, tsa_down):
 
 def test_an_unsealed_or_foreign_pdf_is_not_valid():
     assert not receipt_seal_validate(b"not a pdf").valid
-    from pypdf import PdfWriter
-
-    out = BytesIO()
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    writer.write(out)
-    check = receipt_seal_validate(out.getvalue())
+    check = receipt_seal_validate(_blank_pdf())
     assert not check.valid and check.problem == "the PDF carries no seal"
