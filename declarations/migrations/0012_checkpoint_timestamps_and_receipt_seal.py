@@ -15,6 +15,14 @@ CREATE = (
     f"DROP TRIGGER IF EXISTS evidence_no_truncate ON {TABLE};"
     f"CREATE TRIGGER evidence_no_truncate BEFORE TRUNCATE ON {TABLE} "
     "FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse_change();"
+    # Born append-only for every other role: the default privileges `db_roles` set give a new table
+    # UPDATE and DELETE to the portal's role until `db_roles` runs again after this migration.
+    "DO $$ DECLARE grantee_name text; BEGIN "
+    "FOR grantee_name IN SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+    f"WHERE table_name = '{TABLE}' AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') "
+    "AND grantee <> current_user AND grantee <> 'PUBLIC' LOOP "
+    f"EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON {TABLE} FROM %I', grantee_name); "
+    "END LOOP; END $$;"
 )
 DROP = f"DROP TRIGGER IF EXISTS evidence_append_only ON {TABLE};DROP TRIGGER IF EXISTS evidence_no_truncate ON {TABLE};"
 
