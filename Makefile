@@ -10,7 +10,7 @@ APPS_WITH_LOCALE := accounts audit notifications organisations missions declarat
 # services, as in CI); without it, in one process. TEST_WORKERS=0: one process; auto: one per core.
 TEST_WORKERS ?= $(if $(DATABASE_URL),2,0)
 
-.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc
+.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc pki tsa
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ oidc:
 	cd tests/oidc && npm ci --no-audit --no-fund --silent
 	@echo "Portal: OIDC_ISSUER=http://127.0.0.1:9090 OIDC_CLIENT_ID=imvo-portal OIDC_CLIENT_SECRET=imvo-demo-secret make run"
 	cd tests/oidc && OIDC_PROVIDER_PORT=9090 node provider.mjs
+
+# The TEST PKI of the evidence (certomancer; keys made outside the repository, in EVIDENCE_PKI_DIR) and
+# its RFC 3161 TSA on port 9077, next to `make run`; start the portal with the settings `make pki` prints.
+pki: $(STAMP)
+	$(PY) manage.py evidence_pki
+
+tsa: pki
+	$$($(PY) manage.py evidence_pki --animate-command)
 
 worker: $(STAMP) compilemessages
 	$(BIN)/celery -A imvo_portal worker -l INFO -c 2

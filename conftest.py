@@ -1,13 +1,15 @@
 """Shared pytest fixtures and the service markers.
 
-Tests marked ``postgres``, ``redis``, ``worker``, ``browser`` or ``oidc`` skip with a reason when the
+Tests marked ``postgres``, ``redis``, ``worker``, ``browser``, ``oidc`` or ``tsa`` skip with a reason when the
 service is missing, except in CI (``IMVO_REQUIRE_SERVICES=1``), where a missing service fails
 the test instead: .ci/run must run them all.
 """
 
 import os
 import shutil
+import sys
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +54,13 @@ def _browser_available() -> str | None:
     return None
 
 
+@cache
+def _tsa_available() -> str | None:
+    if not (Path(sys.executable).parent / "certomancer").exists():
+        return "certomancer is not installed (requirements-dev.txt)"
+    return None
+
+
 def _missing_services(item) -> list[str]:
     reasons = []
     markers = {m.name for m in item.iter_markers()}
@@ -61,6 +70,8 @@ def _missing_services(item) -> list[str]:
         reasons.append(_redis_available())
     if "browser" in markers:
         reasons.append(_browser_available())
+    if "tsa" in markers:
+        reasons.append(_tsa_available())
     if "oidc" in markers:
         from tests.oidc.fixtures import oidc_unavailable
 

@@ -8,6 +8,7 @@ class DeclarationsConfig(AppConfig):
     verbose_name = _("Declarations")
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks of the evidence anchors)
         from .keys import evidence_keys_check
         from .mail_secrets import mail_secrets_register
         from .protection import declarations_protect_sqlite

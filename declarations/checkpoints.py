@@ -220,9 +220,10 @@ def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> 
     )
     checkpoint.signature = base64.b64encode(key.private_key.sign(canonical(checkpoint_payload(checkpoint)))).decode()
     checkpoint.save()
-    from .tasks import checkpoint_copy_store  # tasks import this module: a real cycle
+    from .tasks import checkpoint_copy_store, checkpoint_timestamp  # tasks import this module: a real cycle
 
     enqueue_on_commit(checkpoint_copy_store, checkpoint.pk)
+    enqueue_on_commit(checkpoint_timestamp, checkpoint.pk)  # RFC 3161, after commit (timestamps.py)
     return checkpoint
 
 

@@ -3,6 +3,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
@@ -409,6 +410,45 @@ class Checkpoint(models.Model):
         raise ValidationError(_("Checkpoints cannot be deleted."))
 
 
+class CheckpointTimestamp(models.Model):
+    """The RFC 3161 timestamp token of one checkpoint (append-only; added once, never changed).
+
+    ``token`` is the DER ``TimeStampToken`` a time-stamping authority signed over the checkpoint's
+    digest (``checkpoints.checkpoint_digest``); ``gen_time`` is the time it states. A separate table,
+    so that the checkpoint row itself is never updated (``declarations/timestamps.py``).
+    """
+
+    # No foreign-key constraint: both tables are append-only and verification pairs them by number
+    # (a constraint would only change the error an owner's TRUNCATE of checkpoints meets).
+    checkpoint = models.OneToOneField(
+        Checkpoint,
+        verbose_name=_("checkpoint"),
+        on_delete=models.DO_NOTHING,
+        related_name="timestamp",
+        db_constraint=False,
+    )
+    tsa_url = models.CharField(_("time-stamping authority"), max_length=300)
+    token = models.BinaryField(_("RFC 3161 timestamp token (DER)"))
+    gen_time = models.DateTimeField(_("time stated by the authority"))
+    created_at = models.DateTimeField(_("stored at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("checkpoint timestamp")
+        verbose_name_plural = _("checkpoint timestamps")
+
+    def __str__(self) -> str:
+        return f"timestamp of checkpoint {self.checkpoint_id} at {self.gen_time:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Checkpoint timestamps cannot be changed."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Checkpoint timestamps cannot be deleted."))
+
+
 class Receipt(models.Model):
     """The PDF receipt of one declaration, rendered by the worker."""
 
@@ -424,6 +464,12 @@ class Receipt(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+    sealed_at = models.DateTimeField(
+        _("sealed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the PDF was signed with the portal's seal (PAdES); empty: not sealed."),
+    )
 
     class Meta:
         verbose_name = _("receipt")

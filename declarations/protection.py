@@ -1,6 +1,7 @@
 """Which tables hold evidence, and how the database protects them.
 
-PostgreSQL: triggers from the migrations (``audit`` 0002, ``declarations`` 0003 and 0005) and the
+PostgreSQL: triggers from the migrations (``audit`` 0002, ``declarations`` 0003, 0005 and
+``checkpoint_timestamps``) and the
 privileges of the portal's role (``manage.py db_roles``). SQLite (the embedded default): the same
 rules as triggers installed after every migrate, because SQLite drops a table's triggers whenever a
 migration rebuilds it; there are no roles.
@@ -17,12 +18,13 @@ from audit.protection import AUDIT_PERSONAL_TABLE, AUDIT_TABLE, sqlite_append_on
 
 DECLARATION_TABLE = "declarations_declaration"
 CHECKPOINT_TABLE = "declarations_checkpoint"
+TIMESTAMP_TABLE = "declarations_checkpointtimestamp"
 ERASURE_TABLE = "declarations_personaldataerasure"
 PERSONAL_TABLE = "declarations_declarationpersonaldata"
 TEXT_TABLE = "declarations_declarationtext"
 
 # INSERT and SELECT only for the portal's role.
-APPEND_ONLY_TABLES = (DECLARATION_TABLE, CHECKPOINT_TABLE, ERASURE_TABLE, AUDIT_TABLE)
+APPEND_ONLY_TABLES = (DECLARATION_TABLE, CHECKPOINT_TABLE, TIMESTAMP_TABLE, ERASURE_TABLE, AUDIT_TABLE)
 # Every table with a protecting trigger.
 PROTECTED_TABLES = (*APPEND_ONLY_TABLES, PERSONAL_TABLE, TEXT_TABLE, AUDIT_PERSONAL_TABLE)
 #: The audit event an erasure of a declaration's personal data must come with (written first).
@@ -60,7 +62,7 @@ def _trigger(name: str, when: str, table: str, condition: str, message: str) -> 
 
 def sqlite_statements() -> list[str]:
     statements = []
-    for table in (DECLARATION_TABLE, CHECKPOINT_TABLE, ERASURE_TABLE):
+    for table in (DECLARATION_TABLE, CHECKPOINT_TABLE, TIMESTAMP_TABLE, ERASURE_TABLE):
         statements += sqlite_append_only_triggers(table)
     personal = "personal data of a declaration can only be erased, with its erasure record"
     statements += _trigger(
@@ -85,7 +87,7 @@ def declarations_protect_sqlite(sender, using: str = "default", **kwargs) -> Non
     """``post_migrate`` handler: the evidence triggers on SQLite."""
     sqlite_triggers_install(
         using=using,
-        tables={DECLARATION_TABLE, CHECKPOINT_TABLE, ERASURE_TABLE, PERSONAL_TABLE, TEXT_TABLE},
+        tables={DECLARATION_TABLE, CHECKPOINT_TABLE, TIMESTAMP_TABLE, ERASURE_TABLE, PERSONAL_TABLE, TEXT_TABLE},
         statements=sqlite_statements(),
     )
 

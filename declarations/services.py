@@ -42,6 +42,7 @@ from .models import (
     text_sha256,
 )
 from .references import reference_next, reference_prefix, verification_code
+from .seal import receipt_seal
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from .subjects import subject_key_for, subject_type_get, text_as_signed, text_for, undertaking_of
 from .verification import VerificationResult, declarations_verify  # noqa: F401  (the service lives there)
@@ -403,17 +404,22 @@ def receipt_render(*, receipt_id: int) -> bool:
         "verify_qr": _qr_data_uri(verify_link) if code else "",
     }
     rendered = portal_pdf.render_pdf("declarations/receipt_pdf.html", context, language=receipt.language)
+    # PAdES seal (declarations/seal.py); a TSA outage raises TimestampUnavailable and the task retries:
+    # nothing is stored until the receipt is signed. The stored SHA-256 is that of the signed file.
+    content = receipt_seal(rendered.content)
     name = receipt_storage_name(receipt)
     if default_storage.exists(name):
         default_storage.delete(name)
-    stored = default_storage.save(name, ContentFile(rendered.content))
+    stored = default_storage.save(name, ContentFile(content))
+    now = timezone.now()
     Receipt.objects.filter(pk=receipt.pk).update(
         status=ReceiptStatus.DONE,
         file_name=stored,
-        sha256=hashlib.sha256(rendered.content).hexdigest(),
+        sha256=hashlib.sha256(content).hexdigest(),
         pages=rendered.pages,
-        size_bytes=len(rendered.content),
-        rendered_at=timezone.now(),
+        size_bytes=len(content),
+        rendered_at=now,
+        sealed_at=now,
         error="",
     )
     return True

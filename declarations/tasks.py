@@ -7,7 +7,7 @@ from celery import shared_task
 from imvo_portal import tasks as portal_tasks
 from imvo_portal.tasks import TRANSIENT_ERRORS, retry_countdown
 
-from . import checkpoints, services
+from . import checkpoints, services, timestamps
 from .checkpoints import checkpoint_copies_store_missing, checkpoint_write
 from .constants import CheckpointReason, ReceiptStatus
 from .models import Checkpoint, Receipt
@@ -62,11 +62,28 @@ def checkpoint_copy_store(self, checkpoint_id: int) -> bool:
         raise self.retry(exc=exc) from exc
 
 
+@shared_task(bind=True, acks_late=True, max_retries=10)
+def checkpoint_timestamp(self, checkpoint_id: int) -> bool:
+    """Fetch and store the RFC 3161 timestamp of one checkpoint (idempotent; a TSA outage is retried).
+
+    Back-off 2, 4 … 300 s, about half an hour in all; beat's ``checkpoint_hourly`` queues any
+    checkpoint still without a token, well inside ``DECLARATION_TSA_GRACE_SECONDS``.
+    """
+    try:
+        return timestamps.checkpoint_timestamp_store(checkpoint_id=checkpoint_id)
+    except Checkpoint.DoesNotExist:
+        return False
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries, cap=300)) from exc
+
+
 @shared_task
 def checkpoint_hourly() -> int | None:
-    """Beat, every hour: checkpoint the head if it moved, and write any missing storage copies."""
+    """Beat, every hour: checkpoint the head if it moved, write missing storage copies, fetch missing timestamps."""
     checkpoint = checkpoint_write(reason=CheckpointReason.HOURLY)
     checkpoint_copies_store_missing()
+    for checkpoint_id in timestamps.checkpoints_timestamp_missing():
+        portal_tasks.enqueue(checkpoint_timestamp, checkpoint_id)
     return checkpoint.number if checkpoint else None
 
 

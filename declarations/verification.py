@@ -22,6 +22,8 @@ and from the write-once storage copies) and names each record or checkpoint that
   (``checkpoint_*``);
 - with ``since`` (an earlier verification bundle): that the register extends what that bundle
   showed, every checkpoint and record unchanged (``since_*``, ``bundle_extension_problems``).
+- a missing, invalid, back-dated or late RFC 3161 timestamp of a checkpoint (``timestamp_*``,
+  ``timestamps.timestamps_verify``).
 
 - the audit trail's keyed chain (``audit/verification.py``): changed, deleted, forged or back-dated
   events, changed or deleted personal parts, erasures without their event (``audit_*``), named by
@@ -71,6 +73,7 @@ from .hashing import (
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
 from .models import Checkpoint, Declaration, DeclarationText, text_sha256
 from .subjects import Undertaking, subject_type_get, subject_types, text_for
+from .timestamps import timestamps_verify
 
 #: The subject types format 1 records name by their columns (the keys ``missions`` and
 #: ``instruments`` register; fixed here because format 1 is closed).
@@ -125,6 +128,8 @@ class VerificationResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
+    #: The RFC 3161 state of the checkpoints, one line (``timestamps.timestamps_verify``).
+    timestamps: str = ""
 
     @property
     def ok(self) -> bool:
@@ -280,6 +285,7 @@ def declarations_verify(*, since: dict | None = None) -> VerificationResult:
         _since(result, since)
     keys = chain_keys()
     checkpoints = _checkpoints(result)
+    timestamps_verify(result, checkpoints)
     anchors: dict[int, list[_Anchor]] = {}
     for cp in checkpoints:
         anchors.setdefault(cp.sequence, []).append(_Anchor(cp.number, cp.sequence, cp.record_hash, cp.record_count))

@@ -546,6 +546,40 @@ DECLARATION_CHECKPOINT_PRIVATE_KEY = env.str(
 DECLARATION_CHECKPOINT_PUBLIC_KEYS = env.list("DECLARATION_CHECKPOINT_PUBLIC_KEYS", default=[])
 DECLARATION_CHECKPOINT_EVERY = env.int("DECLARATION_CHECKPOINT_EVERY", default=100)
 CHECKPOINT_STORAGE_PREFIX = "checkpoints"
+# RFC 3161 time-stamping authorities for the checkpoints and the receipt seal, tried in order
+# (comma separated), and the PEM file(s) of the roots their tokens must chain to
+# (declarations/timestamps.py). Unset: no timestamps, a warning in DEBUG and a deploy-check error.
+DECLARATION_TSA_URL = env.list("DECLARATION_TSA_URL", default=[])
+DECLARATION_TSA_ROOTS = env.list("DECLARATION_TSA_ROOTS", default=[])
+DECLARATION_TSA_TIMEOUT = env.float("DECLARATION_TSA_TIMEOUT", default=10.0)
+# A checkpoint older than this without a token is a verification failure (while a TSA is configured).
+DECLARATION_TSA_GRACE_SECONDS = env.int("DECLARATION_TSA_GRACE_SECONDS", default=60 * 60)
+# How much earlier than the checkpoint's created_at a TSA's genTime may be (the clocks differ).
+DECLARATION_TSA_CLOCK_SLACK_SECONDS = env.int("DECLARATION_TSA_CLOCK_SLACK_SECONDS", default=120)
+# The receipt seal (PAdES B-T, declarations/seal.py): certificate and key (PEM paths), the key's
+# passphrase, intermediate certificates, and the roots a sealed receipt is validated against.
+# Unset in DEBUG: the TEST PKI below (made on first use); unset with DEBUG off: deploy-check error.
+DECLARATION_SEAL_CERT = env.str("DECLARATION_SEAL_CERT", default="")
+DECLARATION_SEAL_KEY = env.str("DECLARATION_SEAL_KEY", default="")
+DECLARATION_SEAL_KEY_PASSPHRASE = env.str("DECLARATION_SEAL_KEY_PASSPHRASE", default="")
+DECLARATION_SEAL_CHAIN = env.list("DECLARATION_SEAL_CHAIN", default=[])
+DECLARATION_SEAL_ROOTS = env.list("DECLARATION_SEAL_ROOTS", default=[])
+# Demo and tests (default: DEBUG): the TEST PKI stands in for unset TSA roots and seal, and no TSA
+# is a verification warning only. Off (production): both are errors.
+EVIDENCE_TEST_PKI = env.bool("EVIDENCE_TEST_PKI", default=DEBUG)
+# Where `manage.py evidence_pki` makes the TEST PKI (certomancer; keys made there, outside the repository).
+EVIDENCE_PKI_DIR = Path(
+    env.str(
+        "EVIDENCE_PKI_DIR",
+        default=str(
+            Path(env.str("XDG_DATA_HOME", default=str(Path.home() / ".local" / "share"))) / "imvo-portal" / "test-pki"
+        ),
+    )
+)
+# /verify/checkpoints/: heads per JSON page and in the Atom feed; how long caches may keep them.
+CHECKPOINT_FEED_PAGE_SIZE = 200
+CHECKPOINT_FEED_ATOM_ENTRIES = 50
+CHECKPOINT_FEED_MAX_AGE = env.int("CHECKPOINT_FEED_MAX_AGE", default=300)
 RENDITION_STORAGE_PREFIX = "private/renditions"
 # A worker's claim on a brochure render, renewed by a heartbeat every third of it while the render
 # runs: after a worker is killed, its render is taken over within this many seconds.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import admin_login, admin_password_change
+from declarations.feed import CheckpointFeedAboutView, CheckpointFeedAtomView, CheckpointFeedJsonView
 from declarations.views import VerifyView
 from privacy.views import PrivacyStatementView
 
@@ -28,6 +29,9 @@ urlpatterns = [
     path("my/", include("missions.my_urls")),
     path("declarations/", include("declarations.urls")),
     path("verify/", VerifyView.as_view(), name="verify"),
+    path("verify/checkpoints/", CheckpointFeedJsonView.as_view(), name="checkpoint_feed"),
+    path("verify/checkpoints/atom/", CheckpointFeedAtomView.as_view(), name="checkpoint_feed_atom"),
+    path("verify/checkpoints/about/", CheckpointFeedAboutView.as_view(), name="checkpoint_feed_about"),
     path("brochures/", include("brochures.urls")),
     path("instruments/<slug:slug>/imvo/", include("brochures.instrument_urls")),
     path("instruments/", include("instruments.urls")),

@@ -87,6 +87,7 @@ ACTION_LABELS = {
     "declaration.right_text_invite": _("Signatories invited to sign the right declaration text"),
     "privacy.retention_erase": _("Personal data erased after the retention period"),
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
+    "declaration_checkpoint.timestamp": _("Declaration checkpoint timestamped by the time-stamping authority"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),
     "brochure.draft_update": _("Brochure draft saved"),

@@ -34,3 +34,14 @@ LOCAL_STATE_DIR = Path(tempfile.mkdtemp(prefix="imvo-test-state-"))  # noqa: F40
 # A fixed, public, test-only rounding key, so dashboard tests draw the same way in every run
 # (dashboard/tests/test_keys.py tests the embedded default's generated key and the refusals).
 DASHBOARD_ROUNDING_KEY = bytes(range(32)).hex()
+# The TEST PKI of the evidence (receipt seal, TSA) is made once per test process in a temporary folder.
+EVIDENCE_PKI_DIR = (
+    Path(os.environ.get("TEST_EVIDENCE_PKI_DIR") or tempfile.mkdtemp(prefix="imvo-test-pki-")) / XDIST_WORKER  # noqa: F405
+)
+# No TSA unless a test asks for one (the ``tsa`` fixture, declarations/tests/conftest.py), and the seal
+# and TSA roots of this process's TEST PKI, whatever the environment (CI exports its own for the worker).
+DECLARATION_TSA_URL = []
+DECLARATION_TSA_ROOTS = []
+DECLARATION_SEAL_CERT = DECLARATION_SEAL_KEY = DECLARATION_SEAL_KEY_PASSPHRASE = ""
+DECLARATION_SEAL_CHAIN = DECLARATION_SEAL_ROOTS = []
+EVIDENCE_TEST_PKI = True

@@ -49,6 +49,8 @@ class WorkerProcess:
             "CELERY_QUEUE": self.queue,
             "MEDIA_ROOT": str(self.media_root),
             "CELERY_TASK_ALWAYS_EAGER": "0",
+            # The TEST PKI of this test process (receipt seal), not one in the developer's home.
+            "EVIDENCE_PKI_DIR": str(settings.EVIDENCE_PKI_DIR),
         }
         hostname = f"test-{self.queue}-{uuid.uuid4().hex[:6]}@localhost"
         self.hostname = hostname

@@ -27,6 +27,9 @@ def public_paths():
         "/privacy/",
         "/accessibility/",
         "/contact/",
+        reverse("checkpoint_feed"),
+        reverse("checkpoint_feed_atom"),
+        reverse("checkpoint_feed_about"),
         "/does-not-exist/",
     ]
 

@@ -47,6 +47,8 @@ class Command(BaseCommand):
         if result.ok:
             extends = f"; extends {since}" if since else ""
             self.stdout.write(f"{result.checked} declarations verified ({summary}{extends})")
+            if result.timestamps:
+                self.stdout.write(f"timestamps: {result.timestamps}")
             return
         self.stderr.write(f"Declaration evidence does NOT verify: {len(result.problems)} problem(s)")
         for problem in result.problems:
@@ -54,4 +56,6 @@ class Command(BaseCommand):
         if result.truncated:
             self.stderr.write("  ... (more problems not listed)")
         self.stderr.write(summary)
+        if result.timestamps:
+            self.stderr.write(f"timestamps: {result.timestamps}")
         raise SystemExit(1)
