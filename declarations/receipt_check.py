@@ -15,6 +15,7 @@ wrong code get exactly the same answer, so the page cannot be used to find out w
 exist. Every lookup is audited without personal data (no IP address, no user).
 """
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .receipt_sandbox import (
     parse_slot,
 )
 from .references import code_normalise, reference_normalise, verification_code_matches
+from .seal import receipt_seal_validate
 from .selectors import declaration_is_latest
 from .subjects import Undertaking, other_kind_of_text, subject_of, subject_type_get, undertaking_of
 from .verification import text_verified
@@ -73,8 +75,8 @@ class ReceiptCheck:
     is_current: bool  # from the chain: no later record for its subject (never the pointer alone)
     checkpoint: Checkpoint | None
     file_is_issued_receipt: bool | None = None
-    #: The result of ``receipt_seal_validate(content)`` (PAdES seal of the receipt) for an uploaded
-    #: file, shown in the "seal" row of ``verify.html``; None until the seal check is wired in.
+    #: The result of ``receipt_seal_validate(content)`` (PAdES seal) for an uploaded file that is the
+    #: issued receipt, shown in the "seal" row of ``verify.html``; None for any other lookup.
     seal: object | None = None
     text_verified: bool = False  # the text row is what was published: only then are its facts shown
 
@@ -143,7 +145,12 @@ def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
     issued = _issued_receipt_of(content)
     if issued is not None:
         _audited(declaration=issued.declaration, method="pdf", outcome="match")
-        return _check_of(issued.declaration, file_is_issued_receipt=True)
+        # Byte for byte the file the portal issued, so safe to parse here: its PAdES seal says who
+        # sealed it and when, as any PDF reader will. Any other file is never parsed beyond the
+        # sandbox's metadata (its seal, if any, is not the issued receipt's).
+        return dataclasses.replace(
+            _check_of(issued.declaration, file_is_issued_receipt=True), seal=receipt_seal_validate(content)
+        )
     reference, code = receipt_metadata_read(content)
     declaration = _declaration_matching(reference=reference, code=code)
     _audited(declaration=declaration, method="pdf", outcome="not_issued_file" if declaration else "no_match")

@@ -56,6 +56,8 @@ def test_the_receipt_the_portal_issued_is_green_without_being_parsed(client):
     answer = _result(response.content.decode())
     assert 'data-verdict="issued-receipt"' in answer and "This declaration is in the register" in answer
     assert declaration.reference in answer and "Identical to the receipt the portal issued" in answer
+    # its PAdES seal (the TEST PKI here) is shown valid, as a PDF reader shows it
+    assert re.search(r'data-field="seal">Valid: sealed by [^<]+ not changed since\.', answer), answer
     event = AuditEvent.objects.filter(action="declaration.verify").latest("pk")
     assert event.details == {"method": "pdf", "outcome": "match"}
 
