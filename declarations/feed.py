@@ -36,8 +36,9 @@ from .models import Checkpoint
 FEED_FORMAT = 1
 
 
-def checkpoint_heads(*, after: int = 0, limit: int) -> list[Checkpoint]:
-    """The checkpoints numbered after ``after``, oldest first, with their timestamp (one query)."""
+def checkpoint_heads(*, after: int = -1, limit: int) -> list[Checkpoint]:
+    """The checkpoints numbered after ``after`` (-1: from the genesis, number 0), oldest first, with
+    their timestamp (one query)."""
     return list(Checkpoint.objects.filter(number__gt=after).select_related("timestamp").order_by("number")[:limit])
 
 
@@ -84,7 +85,7 @@ def _cached(request, body: bytes, content_type: str) -> HttpResponse:
 class CheckpointFeedJsonView(View):
     def get(self, request):
         try:
-            after = max(int(request.GET.get("after", "0") or 0), 0)
+            after = max(int(request.GET.get("after", "-1") or -1), -1)
         except ValueError:
             raise Http404("after must be a checkpoint number") from None
         size = settings.CHECKPOINT_FEED_PAGE_SIZE

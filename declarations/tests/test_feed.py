@@ -36,7 +36,7 @@ def test_json_lists_every_head_with_its_signature_and_timestamp(client, tsa, che
     assert not response.cookies
     document = response.json()
     heads = document["checkpoints"]
-    assert [h["number"] for h in heads] == [1, 2, 3, 4, 5] and document["next"] is None
+    assert [h["number"] for h in heads] == [0, 1, 2, 3, 4, 5] and document["next"] is None  # 0: the genesis
     for head, checkpoint in zip(heads, checkpoints, strict=True):
         assert (head["sequence"], head["record_hash"], head["record_count"]) == (
             checkpoint.sequence,
@@ -62,7 +62,7 @@ def test_pages_follow_next_and_an_etag_revalidates(client, settings, checkpoints
         numbers += [h["number"] for h in document["checkpoints"]]
         assert all(h["timestamp"] is None for h in document["checkpoints"])  # no TSA in this test
         url = document["next"]
-    assert numbers == [1, 2, 3, 4, 5]
+    assert numbers == [0, 1, 2, 3, 4, 5]  # from the genesis
     first = client.get(reverse("checkpoint_feed"), {"after": 3})
     assert [h["number"] for h in first.json()["checkpoints"]] == [4, 5]
     again = client.get(reverse("checkpoint_feed"), {"after": 3}, HTTP_IF_NONE_MATCH=first["ETag"])
@@ -72,7 +72,7 @@ def test_pages_follow_next_and_an_etag_revalidates(client, settings, checkpoints
 
 def test_a_page_costs_the_same_few_queries_however_many_checkpoints(client, checkpoints, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
-        assert len(client.get(reverse("checkpoint_feed")).json()["checkpoints"]) == 5
+        assert len(client.get(reverse("checkpoint_feed")).json()["checkpoints"]) == 6
     with django_assert_max_num_queries(2):
         assert client.get(reverse("checkpoint_feed_atom")).status_code == 200
 
