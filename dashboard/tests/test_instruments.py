@@ -91,7 +91,7 @@ def test_reach_page_shows_the_release_to_the_ministry_and_live_counts_to_staff(
     assert rows["B-2"][1].value == expected.get(f"i|{two.pk}|endorsed", 0)
     assert texts[4] == expected.get("i|endorsed_any", 0)
     assert all(v.value % 3 == 0 for v in (rows["A-1"][1], rows["B-2"][1]))
-    assert f"release {release.number}" in response.text
+    assert f"publicatie {release.number}" in response.text  # "Cijfers van …, publicatie N" (Dutch default)
     assert "bedrijf" not in response.text.lower()
 
 

@@ -30,7 +30,7 @@ def _checkpoint(django_capture_on_commit_callbacks, *, records: int = 2) -> Chec
     with django_capture_on_commit_callbacks(execute=True):
         build_chain(records)
         checkpoint_write()
-    return Checkpoint.objects.get()
+    return Checkpoint.objects.latest("number")  # (number 0 is the genesis before the records)
 
 
 def _token(pki, digest: bytes, *, at) -> bytes:
@@ -69,15 +69,15 @@ def test_every_checkpoint_gets_a_verified_token_after_commit(tsa, django_capture
     assert abs(stamp.gen_time - checkpoint.created_at) < timedelta(seconds=30)
     check = timestamp_check(bytes(stamp.token), digest=bytes.fromhex(checkpoint_digest(checkpoint)))
     assert check.ok and check.gen_time == stamp.gen_time
-    assert AuditEvent.objects.filter(action="declaration_checkpoint.timestamp").count() == 1
+    assert AuditEvent.objects.filter(action="declaration_checkpoint.timestamp").count() == 2  # genesis and this one
     with storages["evidence"].open(timestamp_storage_name(checkpoint.number), "rb") as copy:
         assert copy.read() == bytes(stamp.token)
     result = declarations_verify()
     assert result.ok, result.problems
-    assert result.timestamps == "1 of 1 checkpoint(s) carry an RFC 3161 timestamp"
+    assert result.timestamps == "2 of 2 checkpoint(s) carry an RFC 3161 timestamp"
     # Idempotent: a second run neither asks again nor adds a row.
     assert checkpoint_timestamp_store(checkpoint_id=checkpoint.pk) is False
-    assert CheckpointTimestamp.objects.count() == 1
+    assert CheckpointTimestamp.objects.count() == 2  # the genesis and this checkpoint
 
 
 def test_a_timestamp_is_added_once_and_never_changed(tsa, django_capture_on_commit_callbacks):
