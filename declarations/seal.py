@@ -13,6 +13,7 @@ after signing. The ``/verify/`` upload path uses it next to the SHA-256 of the i
 """
 
 import asyncio
+import concurrent.futures
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,11 +137,25 @@ def _is_timestamp_error(exc: BaseException) -> bool:
     return isinstance(exc, TimestampRequestError | OSError | asyncio.TimeoutError)
 
 
+def _outside_event_loop(function, *args):
+    """Run ``function`` here, or in a helper thread when this thread runs an asyncio event loop
+    (pyHanko's synchronous API calls ``asyncio.run``, which refuses inside a running loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def _sign(writer_class, signers, content, metadata, signer, stamper) -> bytes:
-    writer = writer_class(BytesIO(content))
-    out = BytesIO()
-    signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper, output=out)
-    return out.getvalue()
+    def sign() -> bytes:
+        writer = writer_class(BytesIO(content))
+        out = BytesIO()
+        signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper, output=out)
+        return out.getvalue()
+
+    return _outside_event_loop(sign)
 
 
 def receipt_seal_validate(content: bytes) -> SealCheck:
@@ -161,8 +176,10 @@ def receipt_seal_validate(content: bytes) -> SealCheck:
     seal = seals[0]
     context = ValidationContext(trust_roots=seal_roots(), allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = asyncio.run(
-            async_validate_pdf_signature(seal, signer_validation_context=context, ts_validation_context=context)
+        status = _outside_event_loop(
+            lambda: asyncio.run(
+                async_validate_pdf_signature(seal, signer_validation_context=context, ts_validation_context=context)
+            )
         )
     except Exception as exc:  # malformed signature dictionaries and the like
         return SealCheck(False, problem=f"the seal cannot be validated ({exc.__class__.__name__})")

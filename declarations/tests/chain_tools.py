@@ -21,7 +21,7 @@ from declarations.checkpoints import (
     checkpoint_payload,
     checkpoint_storage_name,
 )
-from declarations.hashing import canonical, record_data, record_hash
+from declarations.hashing import canonical, personal_hash, record_data, record_hash
 from declarations.keys import LEGACY_KEY_ID, checkpoint_signing_key
 from declarations.models import Checkpoint, Declaration
 from declarations.protection import evidence_protection_lifted
@@ -46,16 +46,28 @@ def as_format_1(record: Declaration) -> Declaration:
     As written before formats existed: the subject in the foreign-key columns, no snapshot, kind or
     shown-text hash. Only the head may be rewritten (the next record links to its new hash).
     """
-    legacy = Declaration.objects.get(pk=record.pk)
+    legacy = Declaration.objects.select_related("personal").get(pk=record.pk)
     legacy.format_version = 1
     legacy.legacy_registration_id = legacy.subject_id
     legacy.subject_snapshot, legacy.text_kind, legacy.signed_text_sha256 = {}, "", ""
+    # Formats 1 and 2 keep a typed explanation in the record, outside the personal hash.
+    personal = legacy.personal
+    legacy.explanation, typed = personal.explanation, personal.explanation
+    legacy.personal_hash = personal_hash(
+        salt=personal.salt,
+        name=personal.signatory_name,
+        position=personal.signatory_position,
+        ip_address=personal.ip_address,
+        user_agent=personal.user_agent,
+    )
     legacy.record_hash = record_hash(legacy)
     tamper(
         "UPDATE declarations_declaration SET format_version = 1, registration_id = subject_id, "
-        "subject_snapshot = '{}', text_kind = '', signed_text_sha256 = '', record_hash = %s WHERE id = %s",
-        [legacy.record_hash, legacy.pk],
+        "subject_snapshot = '{}', text_kind = '', signed_text_sha256 = '', explanation = %s, "
+        "personal_hash = %s, record_hash = %s WHERE id = %s",
+        [typed, legacy.personal_hash, legacy.record_hash, legacy.pk],
     )
+    tamper("UPDATE declarations_declarationpersonaldata SET explanation = '' WHERE declaration_id = %s", [legacy.pk])
     return Declaration.objects.get(pk=record.pk)
 
 

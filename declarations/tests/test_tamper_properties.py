@@ -36,7 +36,7 @@ CHAIN = 12
 EVERY = 5  # checkpoints at #5 and #10, then one for the head (#12)
 ERASED = 4  # record #4 has had its personal data erased
 FORMAT_1 = 3  # records #1-#3 are written as the previous release wrote them (format 1)
-EXAMPLES = 60
+EXAMPLES = 500  # per group (issue 22): every tampering in 500 random sequences is detected
 HYPOTHESIS = hypothesis_settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -128,12 +128,17 @@ def _new_value(data, record, column):
         )
     limits = {"organisation_kvk": 8, "text_language": 5, "decision": 20, "reference": 20, "text_kind": 20}
     limits["subject_type"] = 40
-    strategy = TEXT if column not in limits else st.text(alphabet="abcdefghij_0123456789", max_size=limits[column])
+    minimum = 1 if column == "subject_type" else 0  # the database refuses an empty subject type anyway
+    strategy = (
+        TEXT
+        if column not in limits
+        else st.text(alphabet="abcdefghij_0123456789", min_size=minimum, max_size=limits[column])
+    )
     return data.draw(strategy.filter(lambda v: v != current), label=column)
 
 
 # Every stored column of a record of the current format (the random mutations hit format 2 records).
-RECORD_COLUMNS = [*FORMAT_FIELDS[2], "record_hash", "key_id"]
+RECORD_COLUMNS = [*FORMAT_FIELDS[3], "record_hash", "key_id"]  # records are written as format 3
 # The columns a format 1 record commits to (by the names its serialisation uses, which are its columns).
 FORMAT_1_COLUMNS = [*FORMAT_FIELDS[1], "record_hash", "key_id"]
 
@@ -201,7 +206,7 @@ def test_random_changes_to_records_are_all_detected_and_named(chain, capsys):
                 )
                 key_id = current_chain_key().key_id if key_id == "current" else key_id
                 forged = _forge(chain[CHAIN], hasher=hasher, key_id=key_id)
-                columns = [*RECORD_COLUMNS]
+                columns = [*RECORD_COLUMNS, "explanation"]  # (format 3: not hashed, always empty)
                 values = [
                     json.dumps(value) if isinstance(value, dict) else value
                     for value in (getattr(forged, c) for c in columns)
@@ -392,7 +397,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
     """Besides the random draws: each column of a record, a personal row and a checkpoint, changed once."""
     figures = Figures(capsys, "every column once")
     middle, checkpoint = chain[7], Checkpoint.objects.get(number=2)
-    assert (chain[2].format_version, middle.format_version) == (1, 2)
+    assert (chain[2].format_version, middle.format_version) == (1, 3)
     changes = {
         **_changes_common(middle, chain),
         "format_version": 1,
@@ -402,8 +407,9 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "text_kind": "subsidy",
         "signed_text_sha256": "4" * 64,
         "sequence": 999,
-        "reference": "",  # format 2 hashes it empty or not
+        "reference": "",  # formats 2 and 3 hash it empty or not
     }
+    changes.pop("explanation", None)  # format 3: typed text is in the personal part (changed below)
     assert set(changes) == set(RECORD_COLUMNS)
     legacy = chain[2]
     changes_1 = {
@@ -436,6 +442,7 @@ def test_every_evidential_column_is_covered(chain, capsys):
         "ip_address": "192.0.2.99",
         "user_agent": "Z",
         "salt": "0" * 32,
+        "explanation": "Een getypte reden",
         "erased_at": middle.signed_at,
     }.items():
         _rolled_back(

@@ -239,8 +239,8 @@ def _audit_tampering(data, world, touched: set, kinds: list) -> None:
     elif kind == "personal_add":
         event = data.draw(st.sampled_from(world["without_personal"]), label="event")
         _execute(
-            "INSERT INTO audit_auditeventpersonal (event_id, actor_email, user_agent, details, salt) "
-            "VALUES (%s, %s, '', '{}', '') ON CONFLICT DO NOTHING",
+            "INSERT INTO audit_auditeventpersonal (event_id, actor_email, user_agent, details, salt, subject_email) "
+            "VALUES (%s, %s, '', '{}', '', '') ON CONFLICT DO NOTHING",
             [event.pk, data.draw(st.sampled_from(["nep@example.org", ""]), label="email")],
         )
         kinds.append("personal_add")

@@ -139,7 +139,9 @@ def test_screenshots_at_phone_width_and_the_dashboard_fits(page, live_server):
         register(mission, OrganisationFactory(large=True))
     rollups_refresh()
     page.context.clear_cookies()
-    login(page, ROLES["ministry"])
+    # RVO staff see the live figures on the same page (the ministry's release adds noise that can
+    # hide these ten companies); the layout under test is the same.
+    login(page, ROLES["staff"])
     page.goto("/dashboard/")
     screenshot(page, "dashboard-375", folder=SCREENSHOTS)
     assert_dashboard_fits(page)

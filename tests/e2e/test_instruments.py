@@ -108,12 +108,18 @@ def test_staff_publish_level_two_company_signs_ministry_counts(browser, live_ser
     declaration = Declaration.objects.get(subject_snapshot__reference="KETEN-2026-001")
     assert declaration.undertaking.extra["framework_level"] == 2 and declaration.undertaking.code == instrument.code
 
-    # The ministry's page counts it.
+    # The ministry's page shows it in the next release of the figures, with the release's noise
+    # (dashboard/tests/test_instruments.py checks the exact live count staff see, and the noise).
+    from dashboard.releases import release_publish
+
+    release = release_publish()
     page = _page(browser, live_server)
     login(page, ministry.email, PASSWORD)
     page.goto("/dashboard/instruments/")
-    row = page.locator("#table-declarations tbody tr", has_text=instrument.code)
-    assert row.locator("td").nth(1).inner_text() == "1"
+    assert f"publicatie {release.number}" in page.content()
+    rows = page.locator("#table-declarations tbody tr", has_text=instrument.code)
+    if rows.count():  # a row whose released figures are all 0 is left out
+        assert int(rows.first.locator("td").nth(1).inner_text()) >= 0
     assert_accessible(page, label="instrument reach")
     screenshot(page, "instrument-ministry-reach")
     page.context.close()

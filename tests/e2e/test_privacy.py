@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core import mail
 
 from accounts.models import User
+from declarations.checkpoints import checkpoint_write
 from declarations.services import declarations_verify
 from tests.e2e.conftest import assert_accessible, login, screenshot
 from tests.factories import member_of
@@ -46,4 +47,5 @@ def test_my_data_download_and_account_deletion(page, live_server, settings, tran
 
     user = User.objects.get(pk=user.pk)
     assert user.email.endswith("@deleted.invalid") and not user.is_active and user.full_name == ""
+    checkpoint_write()  # (beat's hourly checkpoint: the chain starts with its genesis, the audit trail is covered)
     assert declarations_verify().ok
