@@ -21,7 +21,14 @@ from organisations.constants import OrganisationKind, Sector, SizeClass
 from . import charts
 from .constants import ALL_COUNTRIES, ALL_MISSIONS, ALL_YEARS, MEASURES
 from .disclosure import share_minimum
-from .models import AttendanceRollup, BrochureRollup, MissionDimension, PublishedUptakeRollup, RefreshState
+from .models import (
+    AttendanceRollup,
+    BrochureRollup,
+    MissionDimension,
+    PublishedUptakeRollup,
+    RefreshState,
+    UptakeRollup,
+)
 
 CATEGORY = ("sector", "kind", "size_class")
 
@@ -232,7 +239,10 @@ def dashboard_report(
     # One query for the totals and the sector / kind / size breakdowns (at most 21 x 3 x 2 rows).
     categories = list(_scope(filters, source).order_by().values(*CATEGORY).annotate(**_sums()))
     totals = (_sum_by(categories, None) or [dict.fromkeys(_sums(), 0)])[0]
-    attendance = _attendance(filters)
+    # Attendance facts carry no organisation, so its contribution to a release cannot be bounded:
+    # the attendance rate is shown on RVO staff's live view only, never in what leaves the portal.
+    live = source.model is UptakeRollup
+    attendance = _attendance(filters) if live else dict.fromkeys(("attended", "absent", "excused"), 0)
     brochures = _brochures(filters)
     selected_missions = [
         m
@@ -285,8 +295,10 @@ def dashboard_report(
         ),
         (
             _("Preparation-session attendance rate"),
-            share_cell(attendance["attended"], recorded),
-            _("Attended out of recorded attendance (attended, absent or excused)."),
+            share_cell(attendance["attended"], recorded) if live else Cell(None, _("RVO staff only")),
+            _("Attended out of recorded attendance (attended, absent or excused).")
+            if live
+            else _("Not in the published releases: it cannot yet be protected across releases."),
         ),
         (
             _("Brochure downloads"),
