@@ -203,9 +203,14 @@ def _other_sessions_end(request) -> None:
     one goes on under a new key."""
 
     user = request.user
-    User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+    _sessions_end(user)
     user.refresh_from_db(fields=["session_epoch"])
     update_session_auth_hash(request, user)
+
+
+def _sessions_end(user) -> None:
+    """End every session of ``user``: the raised ``session_epoch`` changes its session auth hash."""
+    User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
 
 
 def _session_verified(request, device) -> None:
@@ -412,7 +417,7 @@ def mfa_reset(*, user, actor, request=None) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
-        User.objects.filter(pk=user.pk).update(session_epoch=models.F("session_epoch") + 1)
+        _sessions_end(user)
         email_queue(
             to=user.email,
             template="accounts/email/mfa_reset",

@@ -238,23 +238,32 @@ def _eherkenning_takeover(
     withdrawn = Invitation.objects.filter(organisation=organisation, accepted_at=None, revoked_at=None).update(
         revoked_at=now
     )
-    organisation.verification = OrganisationVerification.EHERKENNING
-    organisation.verified_at = now
-    organisation.verified_by = user
+    _verified(
+        organisation,
+        method=OrganisationVerification.EHERKENNING,
+        by=user,
+        at=now,
+        request=request,
+        demoted=demoted,
+        invitations_withdrawn=withdrawn,
+    )
+    return membership, created
+
+
+def _verified(organisation: Organisation, *, method, by, at, request, **details) -> None:
+    """Mark ``organisation`` verified (by eHerkenning or by staff) and record it as
+    ``organisation.verify``; inside the caller's transaction, with the row locked."""
+    organisation.verification = method
+    organisation.verified_at = at
+    organisation.verified_by = by
     organisation.save(update_fields=["verification", "verified_at", "verified_by", "updated_at"])
     audit_event_record(
         action="organisation.verify",
-        actor=user,
+        actor=by,
         obj=organisation,
         request=request,
-        details={
-            "method": OrganisationVerification.EHERKENNING.value,
-            "kvk_number": organisation.kvk_number,
-            "demoted": demoted,
-            "invitations_withdrawn": withdrawn,
-        },
+        details={"method": method.value, "kvk_number": organisation.kvk_number, **details},
     )
-    return membership, created
 
 
 def organisation_verify(*, actor, organisation: Organisation, reason: str, request=None) -> Organisation:
@@ -279,20 +288,13 @@ def organisation_verify(*, actor, organisation: Organisation, reason: str, reque
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.is_verified:
             raise OrganisationAlreadyVerified()
-        organisation.verification = OrganisationVerification.STAFF
-        organisation.verified_at = timezone.now()
-        organisation.verified_by = actor
-        organisation.save(update_fields=["verification", "verified_at", "verified_by", "updated_at"])
-        audit_event_record(
-            action="organisation.verify",
-            actor=actor,
-            obj=organisation,
+        _verified(
+            organisation,
+            method=OrganisationVerification.STAFF,
+            by=actor,
+            at=timezone.now(),
             request=request,
-            details={
-                "method": OrganisationVerification.STAFF.value,
-                "kvk_number": organisation.kvk_number,
-                "reason": reason,
-            },
+            reason=reason,
         )
     return organisation
 
