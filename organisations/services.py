@@ -294,7 +294,7 @@ def organisation_verify(*, actor, organisation: Organisation, reason: str, reque
             by=actor,
             at=timezone.now(),
             request=request,
-            reason=reason,
+            reason_text=reason,  # typed text: the erasable personal part, as every typed reason (issue 23)
         )
     return organisation
 

@@ -97,11 +97,9 @@ def test_staff_verify_with_a_reason_audited_once():
     assert organisation.verified_by == staff and organisation.verified_at is not None
     event = AuditEvent.objects.get(action="organisation.verify")
     assert event.actor == staff and event.organisation_id == organisation.pk
-    assert event.details == {
-        "method": "staff",
-        "kvk_number": organisation.kvk_number,
-        "reason": "KvK-uittreksel en telefoontje",
-    }
+    assert event.details == {"method": "staff", "kvk_number": organisation.kvk_number}
+    # The typed reason is in the erasable personal part, as every typed reason (issue 23).
+    assert event.personal.details == {"reason_text": "KvK-uittreksel en telefoontje"}
     assert can(signatory, "declaration.sign", organisation)
     with pytest.raises(OrganisationAlreadyVerified):
         organisation_verify(actor=staff, organisation=organisation, reason="nog eens")

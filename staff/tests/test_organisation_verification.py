@@ -64,7 +64,10 @@ def test_staff_verify_an_organisation_after_confirming_and_it_signs(client):
     organisation.refresh_from_db()
     assert organisation.verification == "staff" and organisation.verified_by == staff
     event = AuditEvent.objects.get(action="organisation.verify")
-    assert event.actor == staff and event.details["method"] == "staff" and event.details["reason"] == REASON
+    assert (
+        event.actor == staff and event.details["method"] == "staff" and event.personal.details["reason_text"] == REASON
+    )
+    assert "reason" not in event.details and "reason_text" not in event.details  # typed text: never append-only
     assert reverse("staff:organisation_verify", args=[organisation.pk]) not in response.content.decode()
     # Verifying twice is refused, not recorded twice.
     client.post(verify, {"reason": REASON, "confirm": "on"})
