@@ -96,7 +96,7 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
-    from imvo_portal.page_cache import page_cache_forget_local
+    from core.page_cache import page_cache_forget_local
 
     cache.clear()
     page_cache_forget_local()

@@ -1,4 +1,4 @@
-"""Demo second factors (see imvo_portal/demo.py): local use only, never in production.
+"""Demo second factors (see core/demo.py): local use only, never in production.
 
 The demo RVO staff, ministry and admin accounts get an authenticator with the documented demo
 secret below, so the demo keeps working with MFA switched on: add the secret to any authenticator

@@ -7,7 +7,7 @@ same address in capitals or with a trailing space.
 
 from django.conf import settings
 
-from imvo_portal.addresses import normalise_email  # noqa: F401  (defined below accounts, for every layer)
+from core.addresses import normalise_email  # noqa: F401  (defined below accounts, for every layer)
 
 
 def axes_username(request, credentials: dict | None = None) -> str:

@@ -43,7 +43,7 @@ from django_otp.util import random_hex
 from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.services import audit_event_record
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 from notifications.services import email_queue
 
 from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP

@@ -28,7 +28,7 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import render
 
-from imvo_portal.net import client_ip
+from core.net import client_ip
 
 from .security_log import security_event
 from .throttle import hashed, throttle_hit

@@ -21,7 +21,7 @@ import time
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .mfa import (
     FACTOR_AT_SESSION_KEY,

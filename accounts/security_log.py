@@ -1,7 +1,7 @@
 """Security events: one JSON log line (logger ``imvo.security``) and one audit event each.
 
 ``security_event`` is the one way to report an authentication or session event. The log line
-carries the request id and the client IP (``imvo_portal.net.client_ip``, which honours
+carries the request id and the client IP (``core.net.client_ip``, which honours
 ``TRUSTED_PROXIES``); it never carries a password, a token or a one-time code: callers pass only
 the detail keys in ``ALLOWED_DETAILS``, and the path is redacted (``accounts.log_format``).
 """
@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from audit.services import audit_event_record
-from imvo_portal.net import client_ip
+from core.net import client_ip
 
 from .log_format import redact
 

@@ -2,20 +2,19 @@
 
 Receivers are extension points here: they report what happened (``accounts.security_log``) and
 start the session's clock; the rules themselves live in ``accounts.security``, ``accounts.mfa``
-and ``imvo_portal.middleware``.
+and ``accounts.session_limits``.
 """
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from imvo_portal.middleware import session_lifetime_start
-
 from .identity import normalise_email
 from .mfa import mfa_login_started
 from .models import User
 from .security import login_throttle_failure
 from .security_log import security_event
+from .session_limits import session_lifetime_start
 
 
 @receiver(user_logged_in)

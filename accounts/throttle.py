@@ -3,7 +3,7 @@
 A counter is identified by a key (already hashed or free of personal data) and a period in seconds;
 ``throttle_hit`` adds one and answers the count in the current window, ``throttle_peek`` reads it
 without counting. The default cache holds the counters (atomic ``add`` + ``incr`` in Redis). While
-Redis is unreachable (the breaker of ``imvo_portal.cache`` is open or a call fails) the counters
+Redis is unreachable (the breaker of ``core.cache`` is open or a call fails) the counters
 move to ``ThrottleCounter`` rows, updated with an atomic ``F()`` expression, so a limit keeps
 holding instead of failing open (every request allowed) or closed (every request refused).
 """

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
-from imvo_portal.forms import RedirectAfterFailedPostMixin
+from core.forms import RedirectAfterFailedPostMixin
 
 from .constants import MINISTRY_GROUP, OIDC_LOGOUT_URL_SESSION_KEY, RVO_STAFF_GROUP
 from .exceptions import AccountError, ConfirmationLinkUsed

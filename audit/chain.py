@@ -3,7 +3,7 @@
 Every ``AuditEvent`` written since the chain exists carries a ``sequence`` (1, 2, 3, ... without
 gaps), the ``previous_hash`` of the event before it, the ``key_id`` of the chain key and its
 ``record_hash``: an HMAC-SHA-256, with a key derived from that chain key for the audit trail only
-(``imvo_portal.evidence_keys.derived_key``), over every column of the event. The personal part
+(``core.evidence_keys.derived_key``), over every column of the event. The personal part
 (``AuditEventPersonal``: e-mail address, IP address, user agent, personal details) is committed by
 ``personal_hash``, a keyed hash over a per-event salt and those values: a changed ``actor_email``
 no longer matches, and erasing the part (values and salt emptied, with its erasure event) keeps the
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
-from imvo_portal.evidence_keys import derived_key
+from core.evidence_keys import derived_key
 
 AUDIT_FORMAT = 1
 KEY_PURPOSE = "audit-trail"

@@ -18,9 +18,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from imvo_portal.addresses import normalise_email
-from imvo_portal.evidence_keys import current_chain_key
-from imvo_portal.net import client_ip, user_agent
+from core.addresses import normalise_email
+from core.evidence_keys import current_chain_key
+from core.net import client_ip, user_agent
 
 from .chain import (
     PERSONAL_ERASE_ACTION,

@@ -7,7 +7,7 @@ The editing format is the one of ``brochures/content/*.md``::
     ## First section
     Markdown body ...
 
-Section bodies are rendered with the portal's one Markdown policy (``imvo_portal.markdown``): raw
+Section bodies are rendered with the portal's one Markdown policy (``core.markdown``): raw
 HTML is shown as text and nh3 keeps a small allow-list, so no script ever reaches a page or PDF.
 """
 
@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from imvo_portal.markdown import (
+from core.markdown import (
     MARKDOWN_MAX_CHARS,
     MARKDOWN_MAX_TABLE_ROWS,
     html_elements,

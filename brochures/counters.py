@@ -7,7 +7,7 @@ at most a second (``_Held``) and sends them as HINCRBYs without waiting for the 
 into ``BrochureDailyCount`` every minute (the dashboard rolls up every five minutes anyway).
 Without Redis (the embedded default), or when Redis does not answer, the read is written to the
 database directly, so nothing is lost; after a failure Redis is skipped for a few seconds
-(``imvo_portal.cache.redis_breaker``), so a download pays the timeout once, not on every read.
+(``core.cache.redis_breaker``), so a download pays the timeout once, not on every read.
 """
 
 import atexit
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from imvo_portal.cache import redis_breaker
+from core.cache import redis_breaker
 
 from .models import BrochureVersion
 from .services import brochure_read_count

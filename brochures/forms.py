@@ -3,7 +3,7 @@ from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.markdown import validate_markdown_images
+from core.markdown import validate_markdown_images
 
 from .constants import BrochureKind, StaffListState
 from .content import ContentFormatError, parse_text, sections_html

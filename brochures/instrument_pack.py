@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import formats, translation
 from django_countries import countries as country_names
 
-from imvo_portal.i18n import localised
+from core.i18n import localised
 from instruments.conditions import conditions_asked
 from instruments.models import Instrument
 from instruments.rules import LOWER_RISK_COUNTRIES

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from core.i18n import localised
 from declarations.selectors import declaration_text_current
 from declarations.subjects import text_for
-from imvo_portal.i18n import localised
 from missions.subjects import mission_undertaking
 
 from .constants import GENERAL_SLUG, MISSION_PACK_PREFIX, BrochureKind, VersionStatus

@@ -47,7 +47,7 @@ class InstrumentBrochureResources:
     """What the brochures app does for the instruments app (``instruments.resources``)."""
 
     def instrument_changed(self, instrument_id: int) -> None:
-        from imvo_portal.tasks import enqueue
+        from core.tasks import enqueue
 
         from .tasks import instrument_brochure_refresh
 

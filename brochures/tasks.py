@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 
-from imvo_portal.tasks import TRANSIENT_ERRORS, enqueue, retry_countdown
+from core.tasks import TRANSIENT_ERRORS, enqueue, retry_countdown
 
 from . import counters, services
 from .exceptions import InvalidContent

@@ -5,7 +5,7 @@ never derived from ``SECRET_KEY`` (which leaks more easily and is public with ``
 at least 32 random bytes (hex or base64, decoded by the same rule as the evidence keys), and is
 required in production: ``manage.py check --deploy`` fails without it (``dashboard.checks``). The
 embedded default (``DEBUG`` on, nothing configured) uses a key generated at first use and kept
-outside the database (``imvo_portal.local_state``).
+outside the database (``core.local_state``).
 
 The page cache and logs know the key only by ``rounding_key_id``, a one-way id.
 """
@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.encoding import force_bytes
 
+from core.local_state import local_secret
 from declarations.keys import _decode_secret
-from imvo_portal.local_state import local_secret
 
 SETTING = "DASHBOARD_ROUNDING_KEY"
 LOCAL_SECRET_NAME = "dashboard-rounding"

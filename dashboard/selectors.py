@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from imvo_portal.i18n import localised
+from core.i18n import localised
 from organisations.constants import OrganisationKind, Sector, SizeClass
 
 from . import charts

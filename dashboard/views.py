@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from imvo_portal.exports import rows_to_csv
+from core.exports import rows_to_csv
 from organisations.policies import PolicyRequiredMixin, is_rvo_staff
 
 from . import release_method

@@ -43,7 +43,7 @@ from django.utils import timezone
 from audit.chain import audit_lock
 from audit.models import AuditEvent
 from audit.services import audit_event_record
-from imvo_portal.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text

@@ -1,4 +1,4 @@
-"""Publish the current declaration text of every kind, in Dutch and English (see imvo_portal/demo.py).
+"""Publish the current declaration text of every kind, in Dutch and English (see core/demo.py).
 
 ``texts/<kind>_<language>.md`` is the current wording of each kind; ``texts/mission_v1_*.md`` keeps
 the missions' first wording (signed before texts named their undertaking) for the record.

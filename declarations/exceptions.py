@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class DeclarationError(DomainError):

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from imvo_portal.evidence_keys import (  # noqa: F401  (re-exported: the declarations' names for them)
+from core.evidence_keys import (  # noqa: F401  (re-exported: the declarations' names for them)
     MIN_CHAIN_KEY_BYTES,
     ChainKey,
     chain_key_id,
@@ -32,7 +32,7 @@ from imvo_portal.evidence_keys import (  # noqa: F401  (re-exported: the declara
     current_chain_key,
     current_chain_key_id,
 )
-from imvo_portal.evidence_keys import decode_secret as _decode_secret
+from core.evidence_keys import decode_secret as _decode_secret
 
 LEGACY_KEY_ID = "sha256-v1"
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
-from imvo_portal import pdf as portal_pdf
-from imvo_portal.net import client_ip, user_agent
-from imvo_portal.tasks import enqueue_on_commit
+from core import pdf as portal_pdf
+from core.net import client_ip, user_agent
+from core.tasks import enqueue_on_commit
 from organisations.authority import authority_evidence
 from organisations.policies import require
 

@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
-from imvo_portal import tasks as portal_tasks
-from imvo_portal.tasks import TRANSIENT_ERRORS, retry_countdown
+from core import tasks as portal_tasks
+from core.tasks import TRANSIENT_ERRORS, retry_countdown
 
 from . import checkpoints, services, timestamps
 from .checkpoints import checkpoint_copies_store_missing, checkpoint_write

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 from organisations.validators import validate_kvk_number
 
 #: Assurance levels by rank: eHerkenning (etoegang) classes and the eIDAS levels they map to.

@@ -67,15 +67,15 @@ INSTALLED_APPS = [
     "staff",
     "dashboard",
     "privacy",
-    "imvo_portal",
+    "core",
 ]
 
 MIDDLEWARE = [
-    "imvo_portal.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "imvo_portal.middleware.PortalLocaleMiddleware",
+    "core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "organisations.authority.SessionAuthorityMiddleware",
-    "imvo_portal.middleware.SessionLifetimeMiddleware",
+    "accounts.session_limits.SessionLifetimeMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "imvo_portal.context_processors.portal",
+                "organisations.context_processors.portal",
             ],
         },
     },
@@ -136,10 +136,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # Fails soft: while Redis is unreachable reads miss and writes are skipped (imvo_portal/cache.py).
+    # Fails soft: while Redis is unreachable reads miss and writes are skipped (core/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "imvo_portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
         }
@@ -176,7 +176,7 @@ AXES_COOLOFF_TIME = "accounts.security.escalating_cool_off"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "imvo_portal.net.client_ip_for_axes"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip_for_axes"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
@@ -223,10 +223,10 @@ RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- Sessions -------------------------------------------------------------------------
-# Counted from login and never extended; the idle timeout is exact to the second (imvo_portal/middleware.py).
+# Counted from login and never extended; the idle timeout is exact to the second (core/middleware.py).
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 10)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 30)
-# Seconds between two writes of a session's last activity (imvo_portal/middleware.py): the idle
+# Seconds between two writes of a session's last activity (core/middleware.py): the idle
 # timeout may end a session up to this much early, never late; 1 = exact to the second.
 SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
@@ -242,7 +242,7 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 # Short dates per language: "10 mei 2027" (lower-case Dutch month abbreviations), "10 May 2027".
-FORMAT_MODULE_PATH = ["imvo_portal.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 
@@ -335,7 +335,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process that grew past this many KiB (default 400 MB) is replaced after its current task:
-# one huge render cannot leave a bloated process behind. Input limits (imvo_portal/markdown.py,
+# one huge render cannot leave a bloated process behind. Input limits (core/markdown.py,
 # brochures/content.py) keep any single render well below it.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TASK_SOFT_TIME_LIMIT = 120
@@ -489,7 +489,7 @@ DASHBOARD_MIN_CELL = 5
 # bytes, never derived from SECRET_KEY. Required in production (`check --deploy` fails without it);
 # empty while DEBUG is on: a key generated at first use and kept in LOCAL_STATE_DIR.
 DASHBOARD_ROUNDING_KEY = env.str("DASHBOARD_ROUNDING_KEY", default="")
-# Secrets the embedded default generates for itself (imvo_portal/local_state.py), in files only their
+# Secrets the embedded default generates for itself (core/local_state.py), in files only their
 # owner may read (0600); never in the database or the repository.
 LOCAL_STATE_DIR = Path(env.str("LOCAL_STATE_DIR", default=str(BASE_DIR / "local-state")))
 # Releases of the ministry's figures (dashboard/release_method.py): cadence (weekly, monthly,
@@ -587,7 +587,7 @@ BROCHURE_RENDER_LEASE_SECONDS = env.int("BROCHURE_RENDER_LEASE_SECONDS", default
 # Test-only: seconds a worker waits before a first render attempt, so worker tests can kill it mid-render.
 BROCHURE_RENDER_TEST_DELAY = env.float("BROCHURE_RENDER_TEST_DELAY", default=0)
 # Anonymous catalogue, mission and brochure pages are cached this many seconds per language
-# (imvo_portal/page_cache.py; invalidated on publish/edit); 0 turns the page cache off.
+# (core/page_cache.py; invalidated on publish/edit); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 # Behind nginx: serve published PDFs with X-Accel-Redirect to this internal location (which maps
 # to MEDIA_ROOT), instead of from the Python process (README: "Serving PDFs"). Empty: Python.

@@ -3,15 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import admin_login, admin_password_change
+from core import views
 from declarations.feed import CheckpointFeedAboutView, CheckpointFeedAtomView, CheckpointFeedJsonView
 from declarations.views import VerifyView
 from privacy.views import PrivacyStatementView
 
-from . import views
-
-handler403 = "imvo_portal.views.permission_denied"
-handler404 = "imvo_portal.views.page_not_found"
-handler500 = "imvo_portal.views.server_error"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

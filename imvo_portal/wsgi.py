@@ -8,11 +8,11 @@ django_application = get_wsgi_application()
 
 # Published PDFs (immutable, content-hashed URLs) are answered before Django's middleware, the
 # way whitenoise serves static files (brochures/files.py); so are anonymous pages this process
-# served a moment ago (imvo_portal/page_cache.py), and the health checks a load balancer polls
-# (imvo_portal/health.py).
+# served a moment ago (core/page_cache.py), and the health checks a load balancer polls
+# (core/health.py).
 from brochures.files import PublishedPdfApp  # noqa: E402 - needs the settings configured above
-from imvo_portal.health import HealthApp, services_probe_soon  # noqa: E402
-from imvo_portal.page_cache import PageCacheApp  # noqa: E402
+from core.health import HealthApp, services_probe_soon  # noqa: E402
+from core.page_cache import PageCacheApp  # noqa: E402
 
 application = HealthApp(PublishedPdfApp(PageCacheApp(django_application)))
 

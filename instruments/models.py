@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_names
 
-from imvo_portal.i18n import localised
+from core.i18n import localised
 from organisations.constants import Sector
 
 from .constants import (

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from core.exceptions import DomainError
+from core.forms import failed_post_redirect, failed_post_restore
+from core.page_cache import AnonymousPageCacheMixin
 from declarations.constants import Decision
 from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_for, declarations_of_subject
 from declarations.services import DeclarationInput
-from imvo_portal.exceptions import DomainError
-from imvo_portal.forms import failed_post_redirect, failed_post_restore
-from imvo_portal.page_cache import AnonymousPageCacheMixin
 from organisations.models import Membership
 from organisations.policies import OrganisationUnverified, PolicyRequiredMixin, can, organisation_unverified
 

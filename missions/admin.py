@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from imvo_portal.forms import ADMIN_URL_OVERRIDES
+from core.forms import ADMIN_URL_OVERRIDES
 
 from .models import Mission, Participant, PreparationSession, Registration
 

@@ -1,4 +1,4 @@
-"""Demo missions with their preparation sessions (see imvo_portal/demo.py)."""
+"""Demo missions with their preparation sessions (see core/demo.py)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo

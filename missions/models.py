@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from imvo_portal.i18n import localised
-from imvo_portal.markdown import validate_markdown_size
+from core.i18n import localised
+from core.markdown import validate_markdown_size
 
 from .constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus, Theme
 from .lifecycle import withdrawal_transition

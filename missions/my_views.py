@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
+from core.exceptions import DomainError
 from declarations.references import verification_code
 from declarations.subjects import subject_types
-from imvo_portal.exceptions import DomainError
 from organisations.models import Membership
 from organisations.policies import PolicyRequiredMixin
 

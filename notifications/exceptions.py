@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class OutboxError(DomainError):

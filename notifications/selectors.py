@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from imvo_portal.addresses import normalise_email, recipient_addresses
+from core.addresses import normalise_email, recipient_addresses
 
 from .models import OutboxMessage, OutboxStatus
 

@@ -35,7 +35,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from audit.services import audit_event_record
-from imvo_portal.tasks import enqueue, enqueue_on_commit
+from core.tasks import enqueue, enqueue_on_commit
 
 from .exceptions import MessageNotResendable, SecretLinkNotResendable
 from .models import REDACTED_BODY, OutboxMessage, OutboxStatus

@@ -1,4 +1,4 @@
-"""Demo users and organisations (see imvo_portal/demo.py)."""
+"""Demo users and organisations (see core/demo.py)."""
 
 from decimal import Decimal
 

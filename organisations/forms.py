@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.forms import formfield_https_urls
+from core.forms import formfield_https_urls
 
 from .constants import MembershipRole
 from .models import Organisation

@@ -30,7 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .authority import session_authority
 from .constants import MembershipRole

@@ -1,4 +1,4 @@
-"""Demo data of the back-office (see imvo_portal/demo.py): the IMVO agenda on every seeded session,
+"""Demo data of the back-office (see core/demo.py): the IMVO agenda on every seeded session,
 and a follow-up action for each organisation that declined the declaration."""
 
 from datetime import timedelta

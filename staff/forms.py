@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import RVO_STAFF_GROUP
 from accounts.models import User
+from core.forms import formfield_https_urls
 from declarations.constants import UNDERTAKING_PLACEHOLDER, Decision
-from imvo_portal.forms import formfield_https_urls
 from missions.constants import RegistrationStatus
 from missions.lifecycle import MISSION_TRANSITIONS, STAFF_REGISTRATION_ACTIONS
 from missions.models import Mission, PreparationSession

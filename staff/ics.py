@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
-from imvo_portal.i18n import localised
+from core.i18n import localised
 
 SESSION_TZ = ZoneInfo("Europe/Amsterdam")
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from imvo_portal.i18n import localised
+from core.i18n import localised
 
 from .constants import AttendanceStatus, ImvoTopic
 

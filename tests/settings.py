@@ -24,7 +24,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 BROCHURE_COUNT_BUFFER_URL = ""
 # Transactional tests flush the test database; the evidence triggers are lifted only for that flush.
 EVIDENCE_FLUSH_ALLOWED = True
-PAGE_CACHE_SECONDS = 0  # pages are live in tests; imvo_portal/tests/test_page_cache.py turns it on
+PAGE_CACHE_SECONDS = 0  # pages are live in tests; core/tests/test_page_cache.py turns it on
 OIDC_ISSUER = ""  # tests switch eHerkenning on with the oidc fixtures (tests/oidc/fixtures.py)
 # /verify/ parse slots are per node (flock files); each test process gets its own, so parallel
 # processes never take each other's slots.

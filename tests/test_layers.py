@@ -10,7 +10,7 @@ from django.conf import settings
 
 #: Lowest first; apps on one line are one layer (siblings may point at each other).
 LAYERS = (
-    ("imvo_portal",),
+    ("core",),
     ("audit", "notifications"),
     ("accounts",),
     ("organisations", "eherkenning"),

@@ -67,7 +67,7 @@ def test_rate_limits_can_be_switched_off(client, settings):
 
 
 class _DownBreaker:
-    """What imvo_portal.cache's breaker does while Redis is unreachable: skip it, use the fallback."""
+    """What core.cache's breaker does while Redis is unreachable: skip it, use the fallback."""
 
     is_open = True
 
@@ -99,11 +99,9 @@ def test_counters_live_in_redis_when_it_answers(settings):
     """Against the real Redis (ResilientRedisCache): counted there, nothing in the database."""
     from django.core.cache import caches
 
-    from imvo_portal.cache import redis_breakers_reset
+    from core.cache import redis_breakers_reset
 
-    settings.CACHES = {
-        "default": {"BACKEND": "imvo_portal.cache.ResilientRedisCache", "LOCATION": settings.CELERY_BROKER_URL}
-    }
+    settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": settings.CELERY_BROKER_URL}}
     redis_breakers_reset()
     caches["default"].delete_many([])  # connect
     key = f"rl:redis-test:{id(settings)}"

@@ -80,7 +80,7 @@ def unprotect(apps, schema_editor):
 def anchor_legacy_events(apps, schema_editor):
     """Commit to every event written before the chain with one keyed event (nothing is rewritten)."""
     from audit.chain import event_hash, legacy_digest
-    from imvo_portal.evidence_keys import current_chain_key
+    from core.evidence_keys import current_chain_key
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
     AuditEventPersonal = apps.get_model("audit", "AuditEventPersonal")

@@ -18,8 +18,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import audit_event_record
-from imvo_portal import pdf as portal_pdf
-from imvo_portal.tasks import enqueue, enqueue_on_commit
+from core import pdf as portal_pdf
+from core.tasks import enqueue, enqueue_on_commit
 
 from ..constants import PDF_TEMPLATE, PDF_TEMPLATE_VERSION, BrochureKind, RenditionStatus, VersionStatus
 from ..content import ContentFormatError, sections_html

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
-from imvo_portal.page_cache import page_cache_invalidate
+from core.page_cache import page_cache_invalidate
 from instruments.services import instrument_pages_retire
 
 from ..constants import BrochureKind, VersionStatus

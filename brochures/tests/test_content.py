@@ -10,7 +10,7 @@ from brochures.content import (
     parse_text,
     sections_to_source,
 )
-from imvo_portal.markdown import ALLOWED_TAGS
+from core.markdown import ALLOWED_TAGS
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_bundled_texts_parse(name, language):
 
 def test_sections_html_accepts_texts_at_the_limits_and_refuses_past_them():
     from brochures.content import BROCHURE_MAX_CHARS, ContentTooLarge, Section, sections_html
-    from imvo_portal.markdown import MARKDOWN_MAX_CHARS, MARKDOWN_MAX_TABLE_ROWS
+    from core.markdown import MARKDOWN_MAX_CHARS, MARKDOWN_MAX_TABLE_ROWS
 
     table = "| a |\n|---|\n" + "| x |\n" * (MARKDOWN_MAX_TABLE_ROWS - 1)
     assert len(sections_html([Section(title="T", body="a" * MARKDOWN_MAX_CHARS), Section(title="U", body=table)])) == 2

@@ -117,7 +117,7 @@ def test_render_is_idempotent_and_respects_a_live_lease():
     Rendition.objects.filter(pk=rendition.pk).update(
         status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="other"
     )
-    with mock.patch("imvo_portal.pdf.render_pdf") as render, pytest.raises(services.RenditionBusy) as busy:
+    with mock.patch("core.pdf.render_pdf") as render, pytest.raises(services.RenditionBusy) as busy:
         services.rendition_render(rendition_id=rendition.pk)
     render.assert_not_called()
     # Try again once the other worker's lease may have run out (never before it).
@@ -134,7 +134,7 @@ def test_the_task_waits_for_a_live_lease_instead_of_dropping_the_render():
     )
     with (
         mock.patch.object(tasks.rendition_render, "retry", side_effect=Retry()) as retry,
-        mock.patch("imvo_portal.pdf.render_pdf") as render,
+        mock.patch("core.pdf.render_pdf") as render,
         pytest.raises(Retry),
     ):
         tasks.rendition_render.apply(args=[rendition.pk])
@@ -163,7 +163,7 @@ def test_a_transient_error_releases_the_claim_and_retries(settings):
     _brochure, version = published_brochure()
     rendition = rendition_for_version(version=version)
     with (
-        mock.patch("imvo_portal.pdf.render_pdf", side_effect=OSError("schijf vol")),
+        mock.patch("core.pdf.render_pdf", side_effect=OSError("schijf vol")),
         mock.patch.object(tasks.rendition_render, "retry", side_effect=Retry()) as retry,
         pytest.raises(Retry),
     ):
@@ -177,7 +177,7 @@ def test_a_broken_template_fails_the_rendition_with_the_error_kept(settings):
     _brochure, version = published_brochure()
     rendition = rendition_for_version(version=version)
     Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.PENDING, file="")
-    with mock.patch("imvo_portal.pdf.render_pdf", side_effect=ValueError("kapotte sjabloon")):
+    with mock.patch("core.pdf.render_pdf", side_effect=ValueError("kapotte sjabloon")):
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     rendition.refresh_from_db()
     assert rendition.status == RenditionStatus.FAILED and "kapotte sjabloon" in rendition.error
@@ -269,7 +269,7 @@ def test_a_100000_row_table_fails_cleanly_before_weasyprint():
     # Generated or bundled text is not checked by the editor: the renderer refuses it itself.
     _brochure, version = published_brochure(bodies=("Inleiding.", _table(100_000)))
     rendition = rendition_for_version(version=version)
-    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+    with mock.patch("core.pdf.render_pdf") as render:
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     render.assert_not_called()
     rendition.refresh_from_db()
@@ -280,13 +280,13 @@ def test_a_100000_row_table_fails_cleanly_before_weasyprint():
 
 def test_too_many_table_rows_in_all_fails_cleanly_before_weasyprint():
     from brochures.content import BROCHURE_MAX_TABLE_ROWS
-    from imvo_portal.markdown import MARKDOWN_MAX_TABLE_ROWS
+    from core.markdown import MARKDOWN_MAX_TABLE_ROWS
 
     # Every section within its own limit; together over the brochure's.
     sections = BROCHURE_MAX_TABLE_ROWS // MARKDOWN_MAX_TABLE_ROWS + 1
     _brochure, version = published_brochure(bodies=tuple(_table(MARKDOWN_MAX_TABLE_ROWS) for _ in range(sections)))
     rendition = rendition_for_version(version=version)
-    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+    with mock.patch("core.pdf.render_pdf") as render:
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     render.assert_not_called()
     rendition.refresh_from_db()
@@ -307,7 +307,7 @@ def test_a_list_of_thousands_of_items_fails_cleanly_before_weasyprint():
     # Short enough in characters, but laying out 35,000 list items took WeasyPrint 1.6 GB.
     _brochure, version = published_brochure(bodies=tuple("- x\n" * 4_999 for _ in range(7)))
     rendition = rendition_for_version(version=version)
-    with mock.patch("imvo_portal.pdf.render_pdf") as render:
+    with mock.patch("core.pdf.render_pdf") as render:
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     render.assert_not_called()
     rendition.refresh_from_db()

@@ -201,7 +201,7 @@ def test_repeat_downloads_skip_the_database_until_a_new_version_is_published(
 
 
 def test_editor_refuses_a_section_past_the_size_limit_with_a_clear_message(client, rendered):
-    from imvo_portal.markdown import MARKDOWN_MAX_CHARS
+    from core.markdown import MARKDOWN_MAX_CHARS
 
     login_staff(client, StaffUserFactory())
     edit_url = reverse("brochures:edit", args=["imvo", "nl"])

@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
-from imvo_portal.page_cache import AnonymousPageCacheMixin
+from core.page_cache import AnonymousPageCacheMixin
 
 from ..constants import Channel, VersionStatus
 from ..counters import brochure_read_record
@@ -66,7 +66,7 @@ def return_url(request) -> str:
 class BrochureDetailView(AnonymousPageCacheMixin, TemplateView):
     """The accessible online version: same content as the PDF, with headings and a table of contents.
 
-    Cached whole for anonymous visitors (``imvo_portal.page_cache``); a read served from the cache
+    Cached whole for anonymous visitors (``core.page_cache``); a read served from the cache
     is still counted.
     """
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from core.local_state import local_secret_path
 from dashboard.checks import rounding_key_check, rounding_key_deploy_check
 from dashboard.disclosure import _key, random_round
 from dashboard.keys import _rounding_key, rounding_key_decode, rounding_key_id
-from imvo_portal.local_state import local_secret_path
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = bytes(range(40, 72))  # test-only: 32 distinct bytes

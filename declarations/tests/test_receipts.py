@@ -93,7 +93,7 @@ def test_a_template_error_fails_the_receipt_at_once_with_a_short_error():
     _user, declaration = _signed()
     receipt = declaration.receipt
     with (
-        mock.patch("imvo_portal.pdf.render_pdf", side_effect=TemplateSyntaxError("Invalid block tag 'oops'")) as render,
+        mock.patch("core.pdf.render_pdf", side_effect=TemplateSyntaxError("Invalid block tag 'oops'")) as render,
         mock.patch("declarations.tasks.receipt_render.retry") as retry,
     ):
         assert _render_task(receipt.pk).get() is False
@@ -111,7 +111,7 @@ def test_a_transient_error_is_retried_and_the_receipt_stays_pending(error):
     _user, declaration = _signed()
     receipt = declaration.receipt
     with (
-        mock.patch("imvo_portal.pdf.render_pdf", side_effect=error),
+        mock.patch("core.pdf.render_pdf", side_effect=error),
         mock.patch("declarations.tasks.receipt_render.retry", side_effect=Retry()) as retry,
         pytest.raises(Retry),
     ):
@@ -127,7 +127,7 @@ def test_a_transient_error_fails_the_receipt_once_the_retries_are_used_up():
     _user, declaration = _signed()
     receipt = declaration.receipt
     with (
-        mock.patch("imvo_portal.pdf.render_pdf", side_effect=OSError("No space left on device")),
+        mock.patch("core.pdf.render_pdf", side_effect=OSError("No space left on device")),
         pytest.raises(OSError),
     ):
         task.apply(args=[receipt.pk], retries=task.max_retries)  # the last retry meets the same full disk
@@ -186,6 +186,6 @@ def test_beat_leaves_failed_receipts_alone():
 
     _user, declaration = _signed()
     receipt_fail(receipt_id=declaration.receipt.pk, error="x")
-    with mock.patch("imvo_portal.tasks.enqueue") as enqueue:
+    with mock.patch("core.tasks.enqueue") as enqueue:
         assert receipts_queue_missing.apply().get() == 0
     enqueue.assert_not_called()

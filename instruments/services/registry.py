@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries as country_names
 
 from audit.services import audit_event_record
-from imvo_portal.page_cache import page_cache_invalidate
+from core.page_cache import page_cache_invalidate
 from organisations.constants import Sector
 from organisations.policies import require
 

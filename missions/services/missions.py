@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, changes_apply
-from imvo_portal.page_cache import page_cache_invalidate
+from core.page_cache import page_cache_invalidate
 from organisations.policies import require
 
 from ..constants import MissionStatus, RegistrationStatus

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from imvo_portal.markdown import markdown_to_safe_html
+from core.markdown import markdown_to_safe_html
 from missions.resources import imvo_brochure
 
 register = template.Library()

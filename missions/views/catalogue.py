@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 from django_countries import countries
 
-from imvo_portal.page_cache import AnonymousPageCacheMixin
+from core.page_cache import AnonymousPageCacheMixin
 from organisations.selectors import memberships_of_request
 
 from .. import resources

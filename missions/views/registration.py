@@ -12,10 +12,10 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.ratelimit import rate_limit_exceeded, too_many_requests
+from core.exceptions import DomainError
+from core.forms import failed_post_redirect, failed_post_restore
 from declarations.exceptions import ReuseNoLongerValid
 from declarations.selectors import declaration_reusable_for, declaration_text_for
-from imvo_portal.exceptions import DomainError
-from imvo_portal.forms import failed_post_redirect, failed_post_restore
 from organisations.policies import PolicyRequiredMixin, can, organisation_unverified
 from organisations.selectors import active_membership, membership_get, membership_list_for_user
 

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.ratelimit import RateLimitMixin
+from core.exceptions import DomainError
+from core.forms import RedirectAfterFailedPostMixin
 from declarations.selectors import declaration_text_for
 from declarations.services import DeclarationInput
-from imvo_portal.exceptions import DomainError
-from imvo_portal.forms import RedirectAfterFailedPostMixin
 from organisations.policies import OrganisationUnverified, PolicyRequiredMixin, can, organisation_unverified
 
 from ..constants import RegistrationStatus

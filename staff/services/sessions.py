@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, changes_apply
-from imvo_portal.i18n import localised
+from core.i18n import localised
 from missions.constants import MissionStatus
 from missions.models import Mission, Participant, PreparationSession
 from notifications.models import OutboxMessage

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.exports import cell_neutralise, export_filename, table_to_csv, table_to_xlsx
 from declarations.constants import Decision
-from imvo_portal.exports import cell_neutralise, export_filename, table_to_csv, table_to_xlsx
 from staff.constants import AttendanceStatus
 from staff.models import Attendance
 from tests.factories import OrganisationFactory, StaffUserFactory

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from audit.services import audit_event_record
-from imvo_portal.exports import export_response
+from core.exports import export_response
 
 from .. import selectors
 from .base import MissionMixin

@@ -17,8 +17,8 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from brochures.tasks import instrument_brochures_refresh_all
-from imvo_portal.exceptions import DomainError
-from imvo_portal.tasks import enqueue
+from core.exceptions import DomainError
+from core.tasks import enqueue
 from instruments.constants import Criterion
 from instruments.forms import AssessmentForm, ImportForm, InstrumentForm, LevelForm, PhaseForm
 from instruments.models import Assessment, FrameworkFollowUp, Instrument, RolloutPhase

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 from notifications.models import OutboxMessage
 from notifications.selectors import outbox_messages_needing_attention
 from organisations.policies import safe_next_url

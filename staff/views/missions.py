@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 from missions import services as mission_services
 from missions.constants import MissionStatus
 from missions.lifecycle import actions_available

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 from organisations.services import organisation_verify
 
 from .. import selectors

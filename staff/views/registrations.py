@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from core.exceptions import DomainError
 from declarations.selectors import declarations_of_subject
-from imvo_portal.exceptions import DomainError
 from missions import services as mission_services
 from missions.constants import RegistrationStatus
 from missions.lifecycle import STAFF_REGISTRATION_ACTIONS, actions_available

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from imvo_portal.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .. import selectors, services
 from ..constants import AttendanceStatus

@@ -7,11 +7,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from core.exceptions import DomainError
 from declarations.constants import OECD_EDITION, TextKind
 from declarations.models import Declaration
 from declarations.selectors import declaration_text_current, declaration_texts_current
 from declarations.services import declaration_text_version_publish
-from imvo_portal.exceptions import DomainError
 
 from ..forms import DeclarationTextVersionForm
 from .base import StaffPageMixin

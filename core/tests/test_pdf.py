@@ -7,7 +7,7 @@ from io import BytesIO
 import pypdf
 import pytest
 
-from imvo_portal.pdf import INTERNAL_ORIGIN, render_pdf, safe_url_fetcher, static_path_for_url
+from core.pdf import INTERNAL_ORIGIN, render_pdf, safe_url_fetcher, static_path_for_url
 
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9"

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from brochures.constants import VersionStatus
 from brochures.models import BrochureVersion
 from brochures.tests.factories import published_brochure
-from imvo_portal.markdown import markdown_images_without_alt, markdown_to_safe_html, validate_markdown_size
+from core.markdown import markdown_images_without_alt, markdown_to_safe_html, validate_markdown_size
 from missions.constants import MissionStatus
 from missions.models import Mission
 from missions.tests.factories import MissionFactory

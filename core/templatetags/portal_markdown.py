@@ -3,12 +3,12 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from imvo_portal.markdown import markdown_to_safe_html
+from core.markdown import markdown_to_safe_html
 
 register = template.Library()
 
 
 @register.filter
 def markdown(value: str) -> SafeString:
-    """Markdown to sanitised HTML (see ``imvo_portal.markdown``)."""
+    """Markdown to sanitised HTML (see ``core.markdown``)."""
     return markdown_to_safe_html(value)

@@ -32,8 +32,8 @@ from brochures.constants import Channel
 from brochures.models import BrochureDailyCount, BrochureVersion
 from brochures.selectors import pdf_cache_key, rendition_for_version
 from brochures.services import brochure_draft_get_or_create, brochure_draft_update, rendition_render
+from core.health import services_forget
 from declarations.models import Declaration, Receipt
-from imvo_portal.health import services_forget
 from instruments.models import FrameworkFollowUp, Instrument, InstrumentApplication
 from instruments.services import application_start
 from missions.models import Mission, PreparationSession, Registration
@@ -222,7 +222,7 @@ def portal_on_redis(settings, monkeypatch, private_redis):
     saved = (app.conf.task_always_eager, app.conf.broker_url)  # before the settings change below
     settings.CACHES = {
         "default": {
-            "BACKEND": "imvo_portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"{private_redis.url}/0",
             "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
         }

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
-from imvo_portal.demo import SEEDERS
+from core.demo import SEEDERS
 
 
 class Command(BaseCommand):

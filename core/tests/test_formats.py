@@ -47,7 +47,7 @@ def test_the_ministry_is_named_one_way_in_every_source_text():
         if ".venv" in path.parts or path.suffix not in (".html", ".txt", ".py", ".md"):
             continue
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith(SIGNED_TEXTS) or relative == "imvo_portal/tests/test_formats.py":
+        if relative.startswith(SIGNED_TEXTS) or relative == "core/tests/test_formats.py":
             continue
         for number, line in enumerate(path.read_text(errors="ignore").splitlines(), start=1):
             if MINISTRY_VARIANTS.search(line):

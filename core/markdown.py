@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from markdown.treeprocessors import Treeprocessor
 
-from imvo_portal.pdf import INTERNAL_ORIGIN, static_path_for_url
+from core.pdf import INTERNAL_ORIGIN, static_path_for_url
 
 #: Longest Markdown text (one brochure section, one mission description) in characters.
 MARKDOWN_MAX_CHARS = 20_000

@@ -6,11 +6,11 @@ import pytest
 from django.db.utils import OperationalError
 from django.urls import reverse
 
-from imvo_portal import health
+from core import health
 
 pytestmark = pytest.mark.django_db
 
-DATABASE_DOWN = mock.patch("imvo_portal.health.connection.cursor", side_effect=OperationalError("down"))
+DATABASE_DOWN = mock.patch("core.health.connection.cursor", side_effect=OperationalError("down"))
 
 
 def _must_not_probe(*args, **kwargs):
@@ -19,9 +19,9 @@ def _must_not_probe(*args, **kwargs):
 
 def test_healthz_asks_the_database_only(client):
     with (
-        mock.patch("imvo_portal.health.check_broker", _must_not_probe),
-        mock.patch("imvo_portal.health.check_cache", _must_not_probe),
-        mock.patch("imvo_portal.health.check_worker", _must_not_probe),
+        mock.patch("core.health.check_broker", _must_not_probe),
+        mock.patch("core.health.check_cache", _must_not_probe),
+        mock.patch("core.health.check_worker", _must_not_probe),
     ):
         response = client.get(reverse("healthz"))
     assert response.status_code == 200
@@ -70,8 +70,8 @@ def test_healthz_ready_503_when_database_down(client):
 def test_healthz_ready_remembers_services_but_asks_the_database_every_time(client, settings):
     settings.HEALTHZ_READY_CACHE_SECONDS = 30
     with (
-        mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker,
-        mock.patch("imvo_portal.health.check_database", wraps=health.check_database) as database,
+        mock.patch("core.health.check_broker", wraps=health.check_broker) as broker,
+        mock.patch("core.health.check_database", wraps=health.check_database) as database,
     ):
         client.get(reverse("healthz_ready"))
         client.get(reverse("healthz_ready"))
@@ -107,7 +107,7 @@ def test_worker_ping_returns_on_the_first_answer(settings):
 
 def test_health_report_probes_now_by_default():
     """.ci/run polls health_report() until the worker answers: it must never see a remembered state."""
-    with mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker:
+    with mock.patch("core.health.check_broker", wraps=health.check_broker) as broker:
         report, serving = health.health_report()
         health.health_report()
     assert broker.call_count == 2
@@ -146,9 +146,9 @@ def _wsgi(path, method="GET"):
 
 def test_the_wsgi_layer_answers_liveness_without_django_and_asks_only_the_database():
     with (
-        mock.patch("imvo_portal.health.check_broker", _must_not_probe),
-        mock.patch("imvo_portal.health.check_cache", _must_not_probe),
-        mock.patch("imvo_portal.health.check_worker", _must_not_probe),
+        mock.patch("core.health.check_broker", _must_not_probe),
+        mock.patch("core.health.check_cache", _must_not_probe),
+        mock.patch("core.health.check_worker", _must_not_probe),
     ):
         status, headers, body, reached = _wsgi("/healthz")
     assert (status, body, reached) == ("200 OK", b'{"status": "ok"}', [])
@@ -174,9 +174,9 @@ def test_an_expired_state_is_answered_while_a_background_probe_renews_it(setting
     remembered_at, probed, services = health._services_cached
     health._services_cached = (remembered_at - 31, probed, services)  # just expired
     started = []
-    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+    with mock.patch("core.health.threading.Thread") as thread:
         thread.return_value.start.side_effect = lambda: started.append(True)
-        with mock.patch("imvo_portal.health.check_broker", _must_not_probe):
+        with mock.patch("core.health.check_broker", _must_not_probe):
             report, _ok = health.health_report(max_age=30)
             health.health_report(max_age=30)  # one background probe at a time
     assert report["checked_at"] == first["checked_at"] and started == [True]
@@ -184,20 +184,20 @@ def test_an_expired_state_is_answered_while_a_background_probe_renews_it(setting
     target(*args)  # what the thread runs
     assert health._services_cached[0] > remembered_at and not health._background_running
     health._services_cached = (remembered_at - 100, probed, services)  # far too old: probe now
-    with mock.patch("imvo_portal.health.check_broker", wraps=health.check_broker) as broker:
+    with mock.patch("core.health.check_broker", wraps=health.check_broker) as broker:
         health.health_report(max_age=30)
     assert broker.call_count == 1
 
 
 def test_a_starting_process_probes_in_the_background_once():
     health.services_forget()
-    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+    with mock.patch("core.health.threading.Thread") as thread:
         health.services_probe_soon()
         health.services_probe_soon()  # already probing
     assert thread.call_count == 1
     target, args = thread.call_args.kwargs["target"], thread.call_args.kwargs["args"]
     target(*args)
     assert health._services_cached is not None and not health._background_running
-    with mock.patch("imvo_portal.health.threading.Thread") as thread:
+    with mock.patch("core.health.threading.Thread") as thread:
         health.services_probe_soon()  # a state exists: nothing to do
     assert thread.call_count == 0

@@ -1,7 +1,7 @@
 import pytest
 
-from imvo_portal.cache import redis_breakers_reset
-from imvo_portal.health import services_forget
+from core.cache import redis_breakers_reset
+from core.health import services_forget
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def cache_down(settings):
     url = "redis://127.0.0.1:1/0"
     settings.CACHES = {
         "default": {
-            "BACKEND": "imvo_portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
         }

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.utils import translation
 
-from imvo_portal.markdown import (
+from core.markdown import (
     ALLOWED_TAGS,
     MARKDOWN_MAX_CHARS,
     MARKDOWN_MAX_TABLE_ROWS,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from brochures.constants import Channel
 from brochures.models import BrochureDailyCount
 from brochures.tests.factories import published_brochure
-from imvo_portal.page_cache import canonical_query
+from core.page_cache import canonical_query
 from missions.services import mission_update
 from missions.tests.factories import MissionFactory
 from tests.factories import StaffUserFactory, member_of
@@ -127,7 +127,7 @@ def _wsgi(app, path, **extra):
 def test_the_wsgi_layer_answers_a_repeat_without_django(django_capture_on_commit_callbacks):
     from django.core.handlers.wsgi import WSGIHandler
 
-    from imvo_portal.page_cache import PageCacheApp
+    from core.page_cache import PageCacheApp
 
     published_brochure()
     calls = []

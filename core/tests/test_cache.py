@@ -7,8 +7,8 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from imvo_portal import cache as resilient
-from imvo_portal.cache import redis_breaker
+from core import cache as resilient
+from core.cache import redis_breaker
 
 
 def test_reads_miss_and_writes_are_skipped_while_redis_is_unreachable(cache_down):
@@ -59,7 +59,7 @@ def test_one_warning_per_minute_per_server(settings, monkeypatch, caplog):
     monkeypatch.setattr(resilient.time, "monotonic", lambda: clock[0])
     breaker = redis_breaker("redis://127.0.0.1:1/0")
     failing = mock.Mock(side_effect=redis.TimeoutError("timed out"))
-    with caplog.at_level(logging.WARNING, logger="imvo_portal.cache"):
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
         for _ in range(3):
             breaker.call("test", failing, lambda: None)
             clock[0] += 2  # past the retry window, so Redis is tried (and fails) each time

@@ -6,7 +6,7 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from imvo_portal.templatetags.portal_forms import SummaryError, collect_errors
+from core.templatetags.portal_forms import SummaryError, collect_errors
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_password_forms_are_not_kept_in_the_session(client):
 def test_errors_added_after_validation_survive_the_redirect_once(rf):
     from django.contrib.sessions.backends.db import SessionStore
 
-    from imvo_portal.forms import failed_post_redirect, failed_post_restore
+    from core.forms import failed_post_redirect, failed_post_restore
 
     class Form(forms.Form):
         name = forms.CharField()
@@ -145,7 +145,7 @@ def test_looking_for_forms_evaluates_no_lazy_value(client):
 def test_a_form_posted_elsewhere_comes_back_on_its_page_to_its_own_form_only(rf):
     from django.contrib.sessions.backends.db import SessionStore
 
-    from imvo_portal.forms import failed_post_redirect, failed_post_restore
+    from core.forms import failed_post_redirect, failed_post_restore
 
     class Confirm(forms.Form):
         confirm = forms.BooleanField()

@@ -2,7 +2,7 @@
 
 ``/healthz`` (liveness) asks the database only: it is what a load balancer or docker-compose
 polls, so it must stay fast and must not fail because Redis or the worker is away; the portal
-still serves every page then (``imvo_portal/cache.py``). ``/healthz/ready`` adds the cache, the
+still serves every page then (``core/cache.py``). ``/healthz/ready`` adds the cache, the
 broker and the worker. Those probes can take up to ``HEALTHZ_TIMEOUT`` each, so their result is
 remembered for ``HEALTHZ_READY_CACHE_SECONDS`` in this process (not in Redis: it has to work
 while Redis is down). Each component is ``up``, ``down`` or ``eager`` (Celery runs tasks in the
@@ -16,13 +16,12 @@ import logging
 import threading
 import time
 
+from celery import current_app as app  # the project's app (imvo_portal.celery), without importing the root
 from django.conf import settings
 from django.core import signals
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
-
-from imvo_portal.celery import app
 
 from .cache import ResilientRedisCache, redis_ping
 

@@ -1,56 +1,31 @@
-"""Request ids, real session limits, and the portal's language choice.
+"""Real session limits (ASVS 7.3).
 
-Session limits (ASVS 7.3): the absolute lifetime counts from login and is never extended (the
-login stamps ``_auth_at`` and fixes the session's server-side expiry to that deadline); the idle
-timeout counts from ``_last_seen``, which an authenticated request stores only when it has moved
-by ``SESSION_ACTIVITY_RESOLUTION`` seconds or more (default 60), so a busy user writes the session
+The absolute lifetime counts from login and is never extended (the login stamps ``_auth_at`` and
+fixes the session's server-side expiry to that deadline); the idle timeout counts from
+``_last_seen``, which an authenticated request stores only when it has moved by
+``SESSION_ACTIVITY_RESOLUTION`` seconds or more (default 60), so a busy user writes the session
 about once a minute instead of on every request. The idle timeout therefore ends a session between
 ``SESSION_IDLE_TIMEOUT - SESSION_ACTIVITY_RESOLUTION`` and ``SESSION_IDLE_TIMEOUT`` seconds after
 the last request, never later. Both end the session with a security event (``auth.session_expired``).
 Anonymous requests never touch the session (no row, no cookie), so public pages stay cacheable.
 """
 
-import re
 import time
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.middleware.locale import LocaleMiddleware
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.security_log import security_event
+from .security_log import security_event
 
 AUTH_AT_KEY = "_auth_at"
 LAST_SEEN_KEY = "_last_seen"
 #: The server-side session row outlives the deadline a little, so the middleware can still see
 #: whose session ended and log it; the middleware itself ends the session at the exact second.
 SERVER_SIDE_GRACE_SECONDS = 300
-
-REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-class RequestIdMiddleware:
-    """Give every request an id (``request.request_id``), echoed in the ``X-Request-ID`` header.
-
-    An id sent by one of our own proxies (``TRUSTED_PROXIES``) is kept, so log lines of the proxy
-    and the portal can be matched; from anyone else it is replaced.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        trusted = request.META.get("REMOTE_ADDR") in settings.TRUSTED_PROXIES
-        request.request_id = incoming if trusted and _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-        response = self.get_response(request)
-        response[REQUEST_ID_HEADER] = request.request_id
-        return response
 
 
 def session_lifetime_start(request) -> None:
@@ -104,18 +79,3 @@ class SessionLifetimeMiddleware:
             elif now - session.get(LAST_SEEN_KEY, 0) >= settings.SESSION_ACTIVITY_RESOLUTION:
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
-
-
-class PortalLocaleMiddleware(LocaleMiddleware):
-    """The language the visitor chose with the switch (cookie), else the browser's language.
-
-    A visitor who has not chosen gets the best match from ``Accept-Language`` (``en-GB`` gives
-    English); Dutch when the browser asks for neither language. URLs carry no language prefix.
-    """
-
-    def process_request(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if language not in dict(settings.LANGUAGES):
-            language = translation.get_language_from_request(request, check_path=False)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The shared library: the bottom layer, importing no domain app (README "Apps and layers")."""
+
+    name = "core"
+    verbose_name = "IMVO portal core"
