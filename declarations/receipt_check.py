@@ -1,7 +1,8 @@
 """Public verification of a receipt (``/verify/``): reference + code, or the receipt PDF itself.
 
 An uploaded file is shown as "in the register" only when it is byte for byte the receipt the
-portal issued (its SHA-256 equals ``Receipt.sha256``). Any other file (a hand-made PDF with a
+portal issued (its SHA-256 equals ``Receipt.sha256``, or that of an issued file that was lost
+from storage and made again, ``SupersededReceiptFile``). Any other file (a hand-made PDF with a
 real record's metadata, the real receipt with an incremental update painted over it) is "not the
 receipt the portal issued", with the register's facts about the record it names, if its
 reference and code match one. Uploads are read only in the sandbox (``receipt_sandbox``).
@@ -28,7 +29,7 @@ from audit.services import audit_event_record
 from .checkpoints import checkpoint_covering
 from .constants import ReceiptStatus
 from .keys import current_chain_key_id
-from .models import Checkpoint, Declaration, Receipt
+from .models import Checkpoint, Declaration, Receipt, SupersededReceiptFile
 from .receipt_sandbox import (
     META_CODE,
     META_REFERENCE,
@@ -126,12 +127,19 @@ def receipt_metadata_read(content: bytes) -> tuple[str, str]:
 def _issued_receipt_of(content: bytes) -> Receipt | None:
     """The receipt the portal issued with exactly these bytes, if any (hashing is cheap; no parsing)."""
     digest = hashlib.sha256(content).hexdigest()
-    return (
+    issued = (
         Receipt.objects.select_related("declaration__text")
         .filter(sha256=digest, status=ReceiptStatus.DONE)
         .exclude(sha256="")
         .first()
     )
+    if issued is None:
+        # A file issued before its stored copy was lost and the receipt made again (``receipt_files``).
+        superseded = (
+            SupersededReceiptFile.objects.select_related("receipt__declaration__text").filter(sha256=digest).first()
+        )
+        issued = superseded.receipt if superseded is not None else None
+    return issued
 
 
 def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
