@@ -4,6 +4,8 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+from audit.migration_guard import EVIDENCE_GUARD
+
 
 class Migration(migrations.Migration):
 
@@ -12,6 +14,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        EVIDENCE_GUARD,  # evidence migrations are not unapplied while evidence exists
         migrations.CreateModel(
             name='SupersededReceiptFile',
             fields=[
