@@ -67,10 +67,13 @@ def evidence_tables_with_rows(connection) -> list[str]:
 
 
 def refusal_message(migrations_back: list[str], tables: list[str]) -> str:
+    named = ", ".join(migrations_back[:3]) + (
+        f" and {len(migrations_back) - 3} more" if len(migrations_back) > 3 else ""
+    )
     return (
-        f"Refused: this would unapply evidence migrations ({', '.join(migrations_back)}) while the evidence "
-        f"tables hold records ({', '.join(tables)}). Unapplying them drops or rewrites columns of the "
-        "append-only declaration and audit tables, after which records no longer verify. Roll back by "
+        f"Refused: this would unapply {len(migrations_back)} evidence migration(s) ({named}) while the "
+        f"evidence tables hold records ({', '.join(tables)}). Unapplying them drops or rewrites columns of "
+        "the append-only declaration and audit tables, after which records no longer verify. Roll back by "
         "restoring a backup (docs/operations.md) or fix forward with a new migration."
     )
 
