@@ -11,7 +11,7 @@ leaves records whose hash no longer matches. So, once any evidence exists:
 - The latest migration of each evidence app starts with ``EVIDENCE_GUARD`` (a ``RunPython`` whose
   reverse refuses), so code that drives the migration executor directly is refused by the first
   operation that would go back. Every new migration of an evidence app starts with it as well
-  (``audit/tests/test_migration_guard.py`` checks).
+  (``declarations/tests/test_migration_guard.py`` checks).
 
 An empty database (a fresh installation, a test database) has nothing to lose and may go back.
 The way back for an installation with evidence is a restore from backup, or a forward migration.
