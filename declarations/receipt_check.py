@@ -156,9 +156,10 @@ def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
         # Byte for byte the file the portal issued, so safe to parse here: its PAdES seal says who
         # sealed it and when, as any PDF reader will. Any other file is never parsed beyond the
         # sandbox's metadata (its seal, if any, is not the issued receipt's).
-        return dataclasses.replace(
-            _check_of(issued.declaration, file_is_issued_receipt=True), seal=receipt_seal_validate(content)
-        )
+        check = _check_of(issued.declaration, file_is_issued_receipt=True)
+        if issued.sealed_at is None and not issued.superseded_files.exists():
+            return check  # issued before receipts were sealed (the earlier format): no seal to show
+        return dataclasses.replace(check, seal=receipt_seal_validate(content))
     reference, code = receipt_metadata_read(content)
     declaration = _declaration_matching(reference=reference, code=code)
     _audited(declaration=declaration, method="pdf", outcome="not_issued_file" if declaration else "no_match")
@@ -201,6 +202,18 @@ def _check_of(declaration: Declaration, *, file_is_issued_receipt: bool | None) 
         file_is_issued_receipt=file_is_issued_receipt,
         text_verified=text_verified(declaration.text),
     )
+
+
+def receipt_record_hash_check(*, record_hash: str) -> ReceiptCheck | None:
+    """The record with this record hash, else None. Audited.
+
+    For receipts of the release before references existed: they carry no reference or code, but
+    print the record hash (and were issued unsealed; their upload matches ``Receipt.sha256``). A
+    record hash is a keyed 256-bit value printed only on the receipt, so it cannot be guessed.
+    """
+    declaration = Declaration.objects.select_related("text").filter(record_hash=record_hash).first()
+    _audited(declaration=declaration, method="record_hash", outcome="match" if declaration else "no_match")
+    return _check_of(declaration, file_is_issued_receipt=None) if declaration else None
 
 
 def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:

@@ -14,7 +14,13 @@ from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 
 from .constants import ReceiptStatus
 from .forms import VerifyForm
-from .receipt_check import ReceiptTooCostly, UnreadableReceipt, receipt_check, receipt_upload_check
+from .receipt_check import (
+    ReceiptTooCostly,
+    UnreadableReceipt,
+    receipt_check,
+    receipt_record_hash_check,
+    receipt_upload_check,
+)
 from .receipt_files import FoundBy, receipt_file_lost
 from .receipt_sandbox import SandboxBusy
 from .selectors import declaration_get_for_download
@@ -78,7 +84,8 @@ VERIFY_BUSY_RETRY_AFTER_SECONDS = 5
 
 @method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in dispatch, after the size check
 class VerifyView(View):
-    """``/verify/``: anyone checks a receipt by its reference and code, or by uploading the PDF.
+    """``/verify/``: anyone checks a receipt by its reference and code, or by uploading the PDF;
+    a receipt from before references existed by the record hash printed on it (or its upload).
 
     No login; every lookup (a GET with ``reference`` and ``code``, as in a link or QR code, or a
     POST of the CSRF-protected form) counts against ``RATE_LIMITS["verify"]`` per client IP.
@@ -110,6 +117,13 @@ class VerifyView(View):
             return too_many_requests(request, retry_after)
         if not form.is_valid():
             return self._render(request, form)
+        if (
+            not form.cleaned_data.get("receipt")
+            and form.cleaned_data.get("record_hash")
+            and not (form.cleaned_data["reference"] or form.cleaned_data["code"])
+        ):
+            result = receipt_record_hash_check(record_hash=form.cleaned_data["record_hash"])
+            return self._render(request, form, checked=True, result=result, by_record_hash=True)
         if not form.cleaned_data.get("receipt"):
             reference, code = form.cleaned_data["reference"], form.cleaned_data["code"]
             result = receipt_check(reference=reference, code=code, method="code")
@@ -142,7 +156,9 @@ class VerifyView(View):
                 "receipt",
                 _("This file is not a receipt the portal issued.")
                 + " "
-                + _("No reference and verification code could be read from this file. Type them from the receipt."),
+                + _("No reference and verification code could be read from this file. Type them from the receipt.")
+                + " "
+                + _("A receipt without a reference: type the record hash printed on it."),
             )
             return self._render(request, form)
         return self._render(request, form, checked=True, result=result, uploaded=True)
