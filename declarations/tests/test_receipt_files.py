@@ -142,3 +142,22 @@ def test_a_lost_checkpoint_copy_is_reported_by_repair_files_and_never_rebuilt():
         assert f"checkpoint {checkpoint.number}: {checkpoint_storage_name(checkpoint.number)}" in out.getvalue()
         assert "verify_declarations" in err.getvalue()
         assert not storages["evidence"].exists(checkpoint_storage_name(checkpoint.number))
+
+
+def test_the_download_of_a_lost_receipt_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    user, declaration, receipt = _signed()
+    default_storage.delete(receipt.file_name)
+    client.force_login(user)
+    with django_assert_max_num_queries(18):  # 16 today: session, the record, the lock, the audit chain
+        response = _download(client, declaration)
+    assert response.status_code == 503
+
+
+def test_other_companies_cannot_trigger_a_render_of_a_receipt_they_may_not_see(client):
+    _user, declaration, receipt = _signed()
+    default_storage.delete(receipt.file_name)
+    client.force_login(member_of())  # another company
+    assert _download(client, declaration).status_code == 404
+    receipt.refresh_from_db()
+    assert receipt.status == ReceiptStatus.DONE  # nothing queued, nothing audited
+    assert not AuditEvent.objects.filter(action="declaration.receipt_file_lost").exists()

@@ -104,3 +104,17 @@ def test_an_old_receipt_is_found_by_the_record_hash_printed_on_it(client):
     assert "No declaration has this record hash" in _result(response.content.decode())
     response = client.post("/verify/", {"record_hash": "not a hash"})
     assert "A record hash has 64 characters" in response.content.decode()
+
+
+def test_a_record_hash_lookup_runs_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    record, _content = _old_receipt()
+    with django_assert_max_num_queries(10):
+        response = client.post("/verify/", {"record_hash": record.record_hash})
+    assert record.organisation_name in _result(response.content.decode())
+
+
+def test_a_record_hash_lookup_counts_against_the_verify_rate_limit(client, settings):
+    record, _content = _old_receipt()
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "verify": "1/m"}
+    assert client.post("/verify/", {"record_hash": record.record_hash}).status_code == 200
+    assert client.post("/verify/", {"record_hash": record.record_hash}).status_code == 429
