@@ -117,6 +117,18 @@ def test_staff_retry_works_on_a_receipt_whose_file_is_gone(client, django_captur
     assert event.details["found_by"] == "staff" and event.actor_id == staff.pk
 
 
+def test_the_registration_page_offers_staff_the_retry_for_a_receipt_whose_file_is_gone(client):
+    _user, declaration, receipt = _signed()
+    login_staff(client, StaffUserFactory())
+    client.cookies["django_language"] = "en"
+    url = f"/staff/registrations/{declaration.subject_id}/"
+    retry = f'action="/staff/receipts/{receipt.pk}/retry/"'
+    assert retry not in client.get(url).content.decode()  # ready and present: nothing to do
+    default_storage.delete(receipt.file_name)
+    page = client.get(url).content.decode()
+    assert retry in page and "The stored PDF is missing." in page
+
+
 def test_marking_lost_is_idempotent_and_leaves_a_present_file_alone(django_capture_on_commit_callbacks):
     _user, _declaration, receipt = _signed()
     assert receipt_file_lost(receipt_id=receipt.pk, found_by="repair_files") is False
