@@ -129,7 +129,7 @@ def pdf_response(
     if rendition.status == RenditionStatus.DONE and rendition.file:
         try:
             return _serve_done(request, version, rendition, cache_key=cache_key)
-        except PdfFileMissing:
+        except (PdfFileMissing, FileNotFoundError):  # FileNotFoundError: its size asked of the lost file
             # Lost from storage (e.g. the media folder): made again by the worker, never here.
             rendition_file_lost(rendition_id=rendition.pk, found_by="download", request=request)
             rendition.refresh_from_db()
