@@ -312,7 +312,7 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendance")
         ordering = ["session", "participant__name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance_per_participant"),
+            models.UniqueConstraint(fields=["session", "participant"], name="missions_attendance_one_per_participant"),
         ]
 
     def __str__(self) -> str:
