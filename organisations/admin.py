@@ -31,5 +31,6 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
-    readonly_fields = ("token",)
+    # No token: the link's token is only in the e-mail, its digest opens nothing and is not shown.
+    readonly_fields = ("created_at",)
     raw_id_fields = ("organisation", "invited_by")
