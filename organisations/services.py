@@ -61,6 +61,7 @@ def organisation_create(
 
     Raises OrganisationExists when the KvK number is taken (without saying by whom).
     """
+    require(actor, "portal.use")
     if Organisation.objects.filter(kvk_number=data.get("kvk_number")).exists():
         raise OrganisationExists()
     try:
