@@ -154,3 +154,33 @@ def test_the_policies_module_and_can_count_and_internal_exempts(tmp_path):
 def test_internal_needs_a_real_reason(reason):
     with pytest.raises(ValueError):
         internal(reason)
+
+
+# --- The services that gained a check refuse an outsider (and still serve the portal itself) -----
+
+
+@pytest.mark.django_db
+def test_newly_checked_services_refuse_an_outsider_and_serve_the_portal_itself():
+    from brochures.services import brochure_text_publish
+    from brochures.tests.factories import published_brochure, text
+    from missions.services import waitlist_promote_available
+    from missions.tests.factories import MissionFactory
+    from organisations.policies import NotAllowed
+    from organisations.services import organisation_create
+    from tests.factories import OrganisationFactory, UserFactory, member_of
+
+    outsider = member_of(OrganisationFactory())
+    brochure, _version = published_brochure()
+    with pytest.raises(NotAllowed):
+        brochure_text_publish(brochure=brochure, language="nl", text=text(title="Anders"), actor=outsider)
+    assert brochure_text_publish(brochure=brochure, language="nl", text=text(title="Anders"), actor=None).number == 2
+
+    mission = MissionFactory()
+    with pytest.raises(NotAllowed):
+        waitlist_promote_available(mission=mission, actor=outsider)
+    assert waitlist_promote_available(mission=mission, actor=None) == []
+
+    data = {"name": "Nieuw B.V.", "kvk_number": "55555555", "kind": "company", "sector": "C", "city": "Ede"}
+    with pytest.raises(NotAllowed):  # a deactivated account creates nothing
+        organisation_create(actor=UserFactory(is_active=False), data=data)
+    assert organisation_create(actor=UserFactory(), data=data).kvk_number == "55555555"
