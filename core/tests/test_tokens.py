@@ -204,3 +204,19 @@ def test_the_migration_hashes_existing_invitation_tokens_and_old_links_keep_work
     invitation = Invitation.objects.get(email="oud@example.org")
     assert invitation.token_sha256 == hashlib.sha256(b"plain-old-token").hexdigest()
     assert invitation_check(token="plain-old-token").pk == invitation.pk
+
+
+def test_no_link_token_of_the_three_reaches_a_log():
+    from accounts.log_format import redact
+
+    user = UserFactory()
+    for path in (
+        reverse("accounts:confirm", args=[confirmation_token_make(user)]),
+        reverse("privacy:delete_confirm", args=[deletion_tokens.make_token(user)]),
+        reverse("organisations:invitation_accept", args=[stored_token_new()[0]]),
+    ):
+        token = path.rstrip("/").rsplit("/", 1)[1]
+        line = redact(f"Not Found: {path}")
+        assert token not in line and "[redacted]" in line, path
+    # The page that starts a deletion has no token and stays readable.
+    assert redact("GET /accounts/delete/ 200") == "GET /accounts/delete/ 200"
