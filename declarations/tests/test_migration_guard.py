@@ -81,3 +81,20 @@ def test_migration_roundtrip_runs_only_on_a_scratch_database():
 
 def test_the_ci_script_runs_the_round_trip():
     assert "migration_roundtrip --scratch" in (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
+
+
+@pytest.mark.django_db
+def test_the_guard_lets_an_empty_installation_go_back_and_stops_one_with_evidence():
+    from types import SimpleNamespace
+
+    from audit.migration_guard import evidence_rollback_guard
+
+    back = [(SimpleNamespace(app_label="missions", name="0003_x"), True)]
+    back_into_evidence = [*back, (SimpleNamespace(app_label="declarations", name="0008_x"), True)]
+    forward = [(SimpleNamespace(app_label="declarations", name="0019_x"), False)]
+    evidence_rollback_guard(sender=None, plan=back_into_evidence)  # nothing to lose yet
+    audit_event_record(action="test.evidence")
+    evidence_rollback_guard(sender=None, plan=back)  # other apps only
+    evidence_rollback_guard(sender=None, plan=forward)  # forward is always fine
+    with pytest.raises(CommandError, match=r"1 evidence migration\(s\) \(declarations.0008_x\).*audit_auditevent"):
+        evidence_rollback_guard(sender=None, plan=back_into_evidence)
