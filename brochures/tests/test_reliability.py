@@ -1,9 +1,6 @@
 """Broker outage at publish time, and two publishes of the same draft at the same moment."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from brochures import services
@@ -12,6 +9,7 @@ from brochures.models import BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
 from tests.factories import StaffUserFactory
 from tests.mfa import login_staff
+from tests.races import run_times
 
 from .factories import published_brochure
 
@@ -63,24 +61,8 @@ def test_two_simultaneous_publishes_make_one_version_and_one_rendition():
     staff = StaffUserFactory()
     draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff)
     services.brochure_draft_update(version=draft, title="Nieuw", summary="", source="## A\n\nTekst.", actor=staff)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def publish():
-        try:
-            barrier.wait()
-            results.append(services.brochure_version_publish(version=draft, actor=staff).number)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=publish) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == [] and results == [2, 2]
+    results = run_times(2, lambda: services.brochure_version_publish(version=draft, actor=staff).number, timeout=30)
+    assert results.errors == [] and results == [2, 2]
     assert BrochureVersion.objects.filter(brochure=brochure, status=VersionStatus.PUBLISHED).count() == 2
     assert Rendition.objects.filter(content_sha256=draft.content_sha256).count() == 1
 
@@ -90,17 +72,6 @@ def test_two_simultaneous_publishes_make_one_version_and_one_rendition():
 def test_two_simultaneous_rendition_requests_meet_on_one_row():
     _brochure, version = published_brochure()
     Rendition.objects.all().delete()
-    barrier = threading.Barrier(4)
-    ids = []
-
-    def request():
-        barrier.wait()
-        ids.append(services.rendition_request(version=version).pk)
-        connection.close()
-
-    threads = [threading.Thread(target=request) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert len(set(ids)) == 1 and Rendition.objects.count() == 1
+    results = run_times(4, lambda: services.rendition_request(version=version).pk, timeout=30)
+    assert results.errors == []
+    assert len(set(results)) == 1 and Rendition.objects.count() == 1

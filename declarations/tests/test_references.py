@@ -2,13 +2,12 @@
 
 import io
 import re
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
-from django.db import connection
 from pypdf import PdfReader
 
 from declarations.hashing import record_data, record_hash
@@ -26,6 +25,7 @@ from declarations.services import declarations_verify, receipt_render
 from missions.services import registration_submit
 from missions.tests.factories import MissionFactory, draft_ready, endorse_answer, published_text
 from tests.factories import member_of
+from tests.races import run_concurrently
 
 from .chain_tools import sign
 
@@ -145,24 +145,8 @@ def test_concurrent_signings_for_different_missions_get_distinct_consecutive_ref
     for _ in range(count):
         user = member_of()
         drafts.append((draft_ready(mission=MissionFactory(), user=user, answer=endorse_answer(text)), user))
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def submit(registration, user):
-        try:
-            barrier.wait(timeout=30)
-            registration_submit(registration=registration, actor=user)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=pair) for pair in drafts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    results = run_concurrently([partial(registration_submit, registration=r, actor=u) for r, u in drafts])
+    assert results.errors == []
     references = list(Declaration.objects.order_by("sequence").values_list("reference", flat=True))
     numbers = [int(r.rsplit("-", 1)[1]) for r in references]
     assert numbers == list(range(1, count + 1)) and len(set(references)) == count

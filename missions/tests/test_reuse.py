@@ -188,49 +188,39 @@ def test_a_withdrawal_committed_while_the_reuse_is_being_written_wins_and_nothin
     import threading
     import time
 
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from declarations.services import declaration_record
+    from tests.races import run_concurrently
 
     text = published_text()
     user, earlier = _signed(text)
     registration = draft_ready(mission=MissionFactory(), user=user, organisation=earlier.organisation)
-    locked, outcome = threading.Event(), {}
+    locked = threading.Event()
 
     def withdraw():
-        try:
-            with transaction.atomic():
-                registration_withdraw(registration=earlier.subject, actor=user, reason="Gaan niet")
-                locked.set()  # the chain lock is held until this transaction commits
-                time.sleep(1.0)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            registration_withdraw(registration=earlier.subject, actor=user, reason="Gaan niet")
+            locked.set()  # the chain lock is held until this transaction commits
+            time.sleep(1.0)
 
     def reuse():
-        try:
-            locked.wait(timeout=30)
-            with transaction.atomic():
-                declaration_record(
-                    subject=registration,
-                    actor=user,
-                    text=text,
-                    decision="endorsed",
-                    signatory_name=user.full_name,
-                    signatory_position="Directeur",
-                    confirms_authority=True,
-                    reused_from=earlier,  # qualified when the caller looked, before the lock
-                )
-            outcome["result"] = "written"
-        except ReuseNoLongerValid:
-            outcome["result"] = "refused"
-        finally:
-            connection.close()
+        assert locked.wait(timeout=30)
+        with transaction.atomic():
+            declaration_record(
+                subject=registration,
+                actor=user,
+                text=text,
+                decision="endorsed",
+                signatory_name=user.full_name,
+                signatory_position="Directeur",
+                confirms_authority=True,
+                reused_from=earlier,  # qualified when the caller looked, before the lock
+            )
 
-    threads = [threading.Thread(target=withdraw), threading.Thread(target=reuse)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert outcome == {"result": "refused"}
+    # The racers order themselves through ``locked``; a barrier would add nothing.
+    withdrawn, reused = run_concurrently([withdraw, reuse], timeout=60, start_together=False)
+    assert withdrawn is None
+    assert isinstance(reused, ReuseNoLongerValid)
     assert not Declaration.objects.for_subject(registration).exists()
     assert declarations_verify().ok
