@@ -93,12 +93,3 @@ def test_reach_page_shows_the_release_to_the_ministry_and_live_counts_to_staff(
     assert all(v.value % 3 == 0 for v in (rows["A-1"][1], rows["B-2"][1]))
     assert f"publicatie {release.number}" in response.text  # "Cijfers van …, publicatie N" (Dutch default)
     assert "bedrijf" not in response.text.lower()
-
-
-def test_reach_page_is_for_the_ministry_and_staff_only(client):
-    url = reverse("dashboard:instruments")
-    assert client.get(url).status_code == 302
-    client.force_login(member_of())
-    assert client.get(url).status_code == 403
-    login_staff(client, StaffUserFactory())
-    assert client.get(url).status_code == 200

@@ -13,7 +13,7 @@ from dashboard.releases import release_publish
 from declarations.constants import Decision
 from declarations.models import DeclarationPersonalData
 from missions.constants import RegistrationStatus
-from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, member_of
+from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory
 from tests.mfa import login_staff
 
 from .helpers import attend, make_mission, register
@@ -40,24 +40,6 @@ def cells_of(html: str, section: str) -> list[list[str]]:
     block = html.split(f'id="breakdown-{section}"', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", block, re.S)[1:]
     return [[unescape(c.strip()) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
-
-
-def test_anonymous_users_are_sent_to_the_login_page(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("accounts:login"))
-
-
-def test_company_users_get_403_on_page_and_export(client):
-    client.force_login(member_of())
-    assert client.get(URL).status_code == 403
-    assert client.get(reverse("dashboard:export")).status_code == 403
-
-
-def test_ministry_and_rvo_staff_may_view(client, ministry):
-    assert ministry.get(URL).status_code == 200
-    login_staff(client, StaffUserFactory())
-    assert client.get(URL).status_code == 200
 
 
 def test_large_company_share_counts_only_large_companies_by_the_rule(ministry):
