@@ -31,7 +31,7 @@ from django.utils.cache import add_never_cache_headers
 from .database import DatabaseWaitTimeout, database_wait_limit
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
-_READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET ", "SHOW")
+_READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET ", "SHOW", "BEGIN", "START TRA")
 
 NOTHING_SENT = "nothing_sent"
 NOT_STORED = "not_stored"
