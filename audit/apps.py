@@ -8,13 +8,10 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
-        from django.contrib.admin.models import LogEntry
-        from django.db.models.signals import post_save
-
-        from .admin_log import admin_entry_audit
+        from .admin_log import admin_log_audit_connect
         from .protection import audit_protect_sqlite, sqlite_cross_table_triggers_drop_before_migrate
 
-        post_save.connect(admin_entry_audit, sender=LogEntry, dispatch_uid="audit_admin_log_entry")
+        admin_log_audit_connect()  # changes made in Django's admin go to the audit trail
 
         post_migrate.connect(audit_protect_sqlite, sender=self, dispatch_uid="audit_protect_sqlite")
         drop = sqlite_cross_table_triggers_drop_before_migrate
