@@ -2,10 +2,11 @@
 
 Django writes a ``LogEntry`` for each addition, change and deletion in the admin, inside the
 admin's transaction; for each, ``admin_entry_audit`` appends an ``admin.<kind>`` audit event in the
-same transaction (``post_save`` for one entry; the admin writes several at once, a bulk delete,
-with ``bulk_create``, which sends no signal, hence ``log_actions_audited``): the acting user, the object (type and id) and the change message (which fields
-changed, never their values). The object's name (``object_repr``) may name a person, so it goes
-to the event's erasable personal part.
+same transaction: the acting user, the object (type and id) and the change message (which fields
+changed, never their values, as Django stores it: in no language). One entry is caught by
+``post_save``; several at once (a bulk delete) are bulk-created, which sends no signal, hence
+``log_actions_audited``. The object's name (``object_repr``) may name a person, so it goes to the
+event's erasable personal part.
 """
 
 from __future__ import annotations
