@@ -76,13 +76,14 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect
-def _logging_from_django(**kwargs):
-    """Workers and beat log like the web: Django's LOGGING (JSON lines, core/log_format.py).
-
-    A receiver of this signal makes Celery leave logging alone instead of adding its own text handlers.
-    """
+def _logging_from_django(loglevel=None, **kwargs):
+    """Workers and beat log like the web: Django's LOGGING (JSON lines, core/log_format.py), at the
+    level given with ``-l``. A receiver of this signal makes Celery leave logging alone instead of
+    adding its own text handlers."""
     import logging.config
 
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
