@@ -14,6 +14,6 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build pytho
 RUN useradd --create-home --uid 1000 portal && mkdir -p /data/media && chown portal /data/media
 USER portal
 EXPOSE 8000
-# JSON logs (access log included) and shared metrics of the workers: deploy/gunicorn.conf.py.
-ENV PROMETHEUS_MULTIPROC_DIR=/tmp/imvo-metrics
+# JSON logs, the access log included (deploy/gunicorn.conf.py); set PROMETHEUS_MULTIPROC_DIR for the
+# workers' shared metrics (docker-compose.yml does).
 CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "imvo_portal.wsgi:application"]

@@ -21,11 +21,11 @@ errorlog = "-"
 logger_class = "core.gunicorn_log.JsonGunicornLogger"
 
 
-def on_starting(server):
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder, exist_ok=True)
+# Emptied as this file is read: before the application (and its metrics) is loaded, --preload or not.
+_metrics_folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_folder:
+    shutil.rmtree(_metrics_folder, ignore_errors=True)
+    os.makedirs(_metrics_folder, exist_ok=True)
 
 
 def child_exit(server, worker):

@@ -113,6 +113,7 @@ def portal(transactional_db, tmp_path):
             "DATABASE_REQUEST_WAIT_TIMEOUT": str(REQUEST_WAIT),
             "DATABASE_CONNECT_TIMEOUT": str(CONNECT),
             "METRICS_TOKEN": METRICS_TOKEN,
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),  # as docker-compose's web service
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "1",
             "PYTHONPATH": str(ROOT),
@@ -235,9 +236,14 @@ def test_readiness_shows_a_redis_outage_and_its_end_within_5_seconds(portal):
     print(f"readiness: outage noticed after {noticed:.1f} s, recovery after {recovered:.1f} s")
 
 
-def test_metrics_through_gunicorn_need_the_token(portal):
+def test_metrics_through_gunicorn_need_the_token_and_add_up_the_workers(portal):
     assert http(portal.port, "/metrics")[0] == 401
+    http(portal.port, "/healthz/ready")  # the first readiness state of the process (imvo_component_up)
+    for _ in range(3):
+        assert http(portal.port, "/privacy/")[0] == 200
     status, headers, body, _ = http(portal.port, "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
-    for name in ("imvo_http_requests_total", "imvo_celery_queue_length", "imvo_evidence_records"):
+    # Multiprocess mode (PROMETHEUS_MULTIPROC_DIR): counters come from the workers' shared files.
+    assert 'imvo_http_requests_total{method="GET",route="privacy/",status="200"} 3.0' in body
+    for name in ("imvo_db_queries_total", "imvo_celery_queue_length", "imvo_evidence_records", "imvo_component_up"):
         assert name in body
