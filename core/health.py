@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .cache import ResilientRedisCache, redis_ping
 from .database import database_wait_limit
+from .metrics import register_collector
 
 HEALTHY = {"up", "eager"}
 
@@ -203,6 +204,21 @@ def services_remembered() -> dict | None:
     """The last probed cache, broker and worker state of this process, if any (for metrics)."""
     cached = _services_cached
     return cached[2] if cached is not None else None
+
+
+def readiness_metrics():
+    """``imvo_component_up`` on /metrics: cache, broker and worker as readiness last saw them."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    remembered = services_remembered()
+    if remembered:
+        up = GaugeMetricFamily("imvo_component_up", "Readiness state of a component (1 up)", labels=["component"])
+        for component in ("cache", "broker", "worker"):
+            up.add_metric([component], 1 if remembered[component]["status"] in HEALTHY else 0)
+        yield up
+
+
+register_collector(readiness_metrics)
 
 
 def services_forget() -> None:

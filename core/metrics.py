@@ -17,7 +17,8 @@ replace with instrumented copies of Django's. Where the numbers come from:
   counts survive worker restarts and need no shared folder. Redis away: they are not counted
   meanwhile (metrics fail soft, tasks never fail because of them). Eager mode (no broker): counted
   in this process.
-* **Readiness** (``imvo_component_up{component}``): the state ``/healthz/ready`` remembers.
+* **Readiness** (``imvo_component_up{component}``): the state ``/healthz/ready`` remembers
+  (registered by ``core.health``).
 * **Apps** add their own at scrape time with ``register_collector`` (declarations: evidence record
   count and the age of the last checkpoint), so this module imports no domain app.
 
@@ -201,14 +202,6 @@ def _scrape_time_metrics() -> Iterable[Metric]:
             yield GaugeMetricFamily("imvo_broker_up", "Whether the broker answered this scrape", value=1)
             yield queue
             yield tasks
-    from .health import services_remembered
-
-    remembered = services_remembered()
-    if remembered:
-        up = GaugeMetricFamily("imvo_component_up", "Readiness state of a component (1 up)", labels=["component"])
-        for component in ("cache", "broker", "worker"):
-            up.add_metric([component], 1 if remembered[component]["status"] in ("up", "eager") else 0)
-        yield up
     for collect in list(_collectors):
         try:
             yield from collect()
