@@ -656,8 +656,14 @@ LOGGING["handlers"]["security"]["formatter"] = LOG_FORMAT
 LOGGING["handlers"]["console"]["filters"] = ["redact_tokens", "request_context"]
 LOGGING["handlers"]["security"]["filters"] = ["redact_tokens", "request_context"]
 LOGGING["filters"]["request_context"] = {"()": "core.log_format.RequestContextFilter"}
-# One line per request (request id, user id, route, status, duration): core/request_log.py.
-LOGGING["loggers"]["imvo.request"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+# bool, default True: one log line per request (request id, user id, route, status, duration;
+# core/request_log.py) at INFO; off: only the access log of gunicorn (deploy/gunicorn.conf.py).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
+LOGGING["loggers"]["imvo.request"] = {
+    "handlers": ["console"],
+    "level": "INFO" if LOG_REQUESTS else "WARNING",
+    "propagate": False,
+}
 # str, default "": bearer token that /metrics asks for (Authorization: Bearer ...); and
 # list, default []: client IP addresses or networks allowed without it. Neither set: /metrics is 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
