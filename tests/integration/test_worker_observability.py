@@ -37,14 +37,20 @@ def test_worker_task_outcomes_events_and_json_logs(celery_live, settings):  # no
             receiver = app.events.Receiver(
                 connection, handlers={"task-succeeded": lambda event: events.append(event), "*": lambda e: None}
             )
-            ready.set()
-            for _ in receiver.itercapture(limit=None, timeout=30, wakeup=True):
+            consume_ready = receiver.on_consume_ready
+
+            def on_consume_ready(*args, **kwargs):  # its queue is bound: no event is missed from now on
+                consume_ready(*args, **kwargs)
+                ready.set()
+
+            receiver.on_consume_ready = on_consume_ready
+            for _ in receiver.itercapture(limit=None, timeout=60, wakeup=True):
                 if events:
                     return
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    ready.wait(10)
+    assert ready.wait(15), "the event receiver did not start"
 
     result = renditions_queue_missing.apply_async()
     wait_for(lambda: _successes(settings) >= before + 1, timeout=30)
