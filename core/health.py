@@ -196,6 +196,13 @@ def services_watch() -> None:
     threading.Thread(target=_watch, name="imvo-health-watch", daemon=True).start()
 
 
+def services_watch_stop() -> None:
+    """End this process's watch after its current round (tests)."""
+    global _watch_pid
+    with _watch_lock:
+        _watch_pid = None
+
+
 def services_watching() -> bool:
     return _watch_pid == os.getpid()
 
