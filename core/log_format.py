@@ -7,8 +7,9 @@ address), in a Celery task ``task_id`` and ``task_name``; plus the record's own 
 (``security`` of the security log, ``http`` of the request log).
 
 ``TokenRedactingFilter`` scrubs the secret parts of link paths (e-mail confirmation, password
-reset, invitation) from every record, such as Django's "Not Found: /accounts/confirm/<token>/",
-and the formatter scrubs exception texts the same way, so no token ever reaches a log.
+reset, invitation, account deletion) from every record, such as Django's "Not Found:
+/accounts/confirm/<token>/", and the formatter scrubs exception texts the same way, so no token
+ever reaches a log.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _SECRET_PATHS = [
     (re.compile(r"(/accounts/confirm/)[^/\s?\"']+"), r"\1[redacted]"),
     (re.compile(r"(/accounts/reset/)[^/\s?\"']+/[^/\s?\"']+"), r"\1[redacted]/[redacted]"),
     (re.compile(r"(/organisation/invitations/)[^/\s?\"']+"), r"\1[redacted]"),
+    (re.compile(r"(/accounts/delete/)[^/\s?\"']+"), r"\1[redacted]"),
 ]
 
 #: Fields a record may carry as ``extra=`` that the JSON line includes (structured, not in the message).
