@@ -121,7 +121,9 @@ def portal(transactional_db, tmp_path):
         log_path = tmp_path / "gunicorn.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "imvo_portal.wsgi:application"],
+                # No control socket: its default path is one per user, and test processes run side by side.
+                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--no-control-socket"]
+                + ["imvo_portal.wsgi:application"],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
