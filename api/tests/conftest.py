@@ -34,6 +34,13 @@ class Machine:
         return self.http.post(path, data, content_type="application/json", **self.headers(**extra))
 
 
+@pytest.fixture(autouse=True)
+def _generous_limits(settings):
+    """Tests make many clients and tokens from one address; the limits' own tests lower them."""
+    settings.API_RATE_LIMIT = "10000/min"
+    settings.API_TOKEN_RATE_LIMIT = "1000/min"
+
+
 @pytest.fixture
 def staff_actor(db):
     return StaffUserFactory()
