@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -112,6 +113,7 @@ def exception_handler(exc, context):
     )
 
 
+@csrf_exempt  # no session is ever used under /api/: a POST to a wrong address is a 404 too
 def not_found(request, *args, **kwargs):
     """Any address under /api/v1/ that is no operation: a problem, not the portal's HTML page."""
     return JsonResponse(

@@ -98,7 +98,7 @@ class MissionListView(ApiView):
     }
     default_sort = "starts_on"
 
-    @extend_schema(operation_id="missions_list", parameters=[MissionFilters])
+    @extend_schema(operation_id="missions_list", parameters=[MissionFilters], responses=s.MissionSerializer(many=True))
     def get(self, request):
         f = self.filters()
         missions = selectors.missions_all()
@@ -135,7 +135,7 @@ class SessionListView(ApiView):
     sort_options = {"starts_at": ("starts_at", "pk"), "-starts_at": ("-starts_at", "-pk")}
     default_sort = "starts_at"
 
-    @extend_schema(operation_id="sessions_list", parameters=[SessionFilters])
+    @extend_schema(operation_id="sessions_list", parameters=[SessionFilters], responses=s.SessionSerializer(many=True))
     def get(self, request):
         f = self.filters()
         sessions = selectors.sessions_all()
@@ -182,7 +182,11 @@ class RegistrationListView(RegistrationMixin, ApiView):
     sort_options = {"id": ("pk",), "-id": ("-pk",)}
     default_sort = "id"
 
-    @extend_schema(operation_id="registrations_list", parameters=[RegistrationFilters])
+    @extend_schema(
+        operation_id="registrations_list",
+        parameters=[RegistrationFilters],
+        responses=s.RegistrationSerializer(many=True),
+    )
     def get(self, request):
         f = self.filters()
         registrations = self.get_queryset()
@@ -285,7 +289,9 @@ class InstrumentListView(ApiView):
     sort_options = {"code": ("code",), "-code": ("-code",)}
     default_sort = "code"
 
-    @extend_schema(operation_id="instruments_list", parameters=[InstrumentFilters])
+    @extend_schema(
+        operation_id="instruments_list", parameters=[InstrumentFilters], responses=s.InstrumentSerializer(many=True)
+    )
     def get(self, request):
         f = self.filters()
         ids = instrument_list(filters=Selection(**f)).values("pk") if f else None
@@ -315,7 +321,7 @@ class PhaseListView(ApiView):
     sort_options = {"number": ("number",), "-number": ("-number",)}
     default_sort = "number"
 
-    @extend_schema(operation_id="phases_list")
+    @extend_schema(operation_id="phases_list", responses=s.PhaseSerializer(many=True))
     def get(self, request):
         return self.list_response(selectors.phases_all())
 
@@ -350,7 +356,9 @@ class DeclarationListView(DeclarationMixin, ApiView):
     sort_options = {"sequence": ("sequence",), "-sequence": ("-sequence",)}
     default_sort = "sequence"
 
-    @extend_schema(operation_id="declarations_list", parameters=[DeclarationFilters])
+    @extend_schema(
+        operation_id="declarations_list", parameters=[DeclarationFilters], responses=s.DeclarationSerializer(many=True)
+    )
     def get(self, request):
         f = self.filters()
         declarations = self.get_queryset()
@@ -386,7 +394,7 @@ class ReleaseListView(ApiView):
     sort_options = {"-number": ("-number",), "number": ("number",)}
     default_sort = "-number"
 
-    @extend_schema(operation_id="releases_list")
+    @extend_schema(operation_id="releases_list", responses=s.ReleaseSerializer(many=True))
     def get(self, request):
         return self.list_response(selectors.releases_published())
 
