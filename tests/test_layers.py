@@ -18,6 +18,7 @@ LAYERS = (
     ("missions", "instruments"),
     ("brochures",),
     ("staff", "dashboard", "privacy"),
+    ("api", "webhooks"),
 )
 RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in layer}
 
