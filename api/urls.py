@@ -28,5 +28,5 @@ urlpatterns = [
     path("declarations/<int:sequence>/", views.DeclarationDetailView.as_view(), name="declaration_detail"),
     path("figures/releases/", views.ReleaseListView.as_view(), name="release_list"),
     path("figures/releases/<int:number>/", views.ReleaseDetailView.as_view(), name="release_detail"),
-    re_path(r"^[\s\S]*$", not_found, name="not_found"),  # any character, newlines too
+    re_path(r"^[\s\S]*$", not_found),  # any character, newlines too
 ]

@@ -121,6 +121,7 @@ def test_no_session_authentication_on_the_api(client, staff_actor):
     assert response["Content-Type"] == "application/problem+json"
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response["API-Version"] == "1.0.0"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_every_operation_needs_exactly_its_scope(machine, staff_actor):
