@@ -10,8 +10,7 @@ from dashboard.models import DashboardRelease, ReleasedUptakeRollup
 from dashboard.selectors import Filters, dashboard_report, missions_known
 from declarations.models import Checkpoint, Declaration
 from instruments.models import Instrument, LevelDecision, RolloutPhase
-from missions.models import Mission, Participant, PreparationSession, Registration
-from staff.models import Attendance
+from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 
 # Audit actions on a registration and the status each leads to (None: no status of its own).
 STATUS_EVENTS = {

@@ -11,8 +11,7 @@ from rest_framework import serializers
 from declarations.constants import Decision
 from instruments.constants import FrameworkLevel, FrameworkStage, InstrumentKind, InstrumentStatus, PolicyArea
 from instruments.selectors import instrument_conditions
-from missions.constants import MissionStatus, RegistrationStatus, Theme
-from staff.constants import AttendanceStatus
+from missions.constants import AttendanceStatus, MissionStatus, RegistrationStatus, Theme
 
 from .constants import PERSONAL_DATA_READ
 from .permissions import token_has

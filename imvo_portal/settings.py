@@ -671,7 +671,7 @@ SPECTACULAR_SETTINGS = {
         "MissionStatusEnum": "missions.constants.MissionStatus",
         "RegistrationStatusEnum": "missions.constants.RegistrationStatus",
         "InstrumentStatusEnum": "instruments.constants.InstrumentStatus",
-        "AttendanceStatusEnum": "staff.constants.AttendanceStatus",
+        "AttendanceStatusEnum": "missions.constants.AttendanceStatus",
         "FrameworkLevelEnum": "instruments.constants.FrameworkLevel",
     },
 }

@@ -35,6 +35,7 @@ from accounts.constants import (
     MINISTRY_GROUP,
     RVO_STAFF_GROUP,
 )
+from accounts.roles import is_privileged
 from core.exceptions import DomainError
 
 from .authority import session_authority
@@ -181,7 +182,7 @@ POLICIES: dict[str, Policy] = {
         Policy(
             "account.delete",
             _("a company user, for their own account"),
-            lambda user, obj: _authenticated(user) and not (is_rvo_staff(user) or is_ministry(user) or user.is_staff),
+            lambda user, obj: _authenticated(user) and not is_privileged(user),
         ),
         # Back-office, dashboard, admin.
         Policy("staff.access", _("RVO staff"), _STAFF),

@@ -15,8 +15,8 @@ from api.models import ApiClient
 from api.services import api_client_create, api_client_revoke, api_client_rotate
 from audit.models import AuditEvent
 from missions.constants import RegistrationStatus
+from missions.models import Attendance
 from organisations.policies import NotAllowed
-from staff.models import Attendance
 from staff.services import attendance_record
 from tests.mfa import login_staff
 

@@ -10,7 +10,7 @@ from declarations.services import declaration_record, declaration_text_publish
 from instruments.services.framework import level_publish
 from instruments.tests.factories import InstrumentFactory, PhaseFactory, assess, links
 from missions.constants import RegistrationStatus
-from staff.models import Attendance
+from missions.models import Attendance
 from staff.tests.factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory
 from tests.factories import OrganisationFactory, UserFactory
 
