@@ -150,12 +150,18 @@ def _model_and_queryset(source) -> tuple[type[LeasedJob], models.QuerySet]:
 
 
 def claimable(model: type[LeasedJob], now: datetime) -> Q:
-    """Rows a worker may take now: waiting and due, without a live lease; or running with a lease
-    that ran out (its worker died). Attempts are not checked here (see ``claim``)."""
+    """Rows a worker may take now, whatever their attempts (see ``claim``): without a live lease,
+    pending (due at once: it was just queued, and a worker clock slightly behind the web server's
+    must not hold it up) or retrying with ``next_attempt_at`` reached; or running with a lease that
+    ran out (its worker died). When pending and retrying share a value, ``next_attempt_at`` counts."""
     states = model.job_statuses
     no_live_lease = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return Q(status__in=states.waiting) & no_live_lease & due | Q(status=states.running, lease_expires_at__lt=now)
+    if states.pending == states.retrying:
+        waiting = Q(status=states.pending) & due
+    else:
+        waiting = Q(status=states.pending) | Q(status=states.retrying) & due
+    return waiting & no_live_lease | Q(status=states.running, lease_expires_at__lt=now)
 
 
 def _claim_fields(model, token: str, now: datetime, lease_seconds: float, fields: dict) -> dict:
@@ -303,7 +309,8 @@ def fail(
 ) -> str | None:
     """Record a failed attempt: retrying after ``retry_in`` (default ``backoff(attempts)``), or failed
     when the error is permanent or this was the last attempt. Returns the new status, or None when
-    the claim was no longer ours (nothing written). ``job.attempts`` is the count after the claim."""
+    the claim was no longer ours (nothing written). ``job.attempts`` is the count after the claim.
+    It does not log: the caller knows what failed and logs it (a given-up job at ERROR)."""
     model = type(job)
     states = model.job_statuses
     now = timezone.now()
@@ -316,13 +323,7 @@ def fail(
     values.update(last_error=str(error)[:ERROR_MAX_LENGTH], lease_token="", lease_expires_at=None, **fields)
     with transaction.atomic(using=router.db_for_write(model)):
         updated = _held(job, token).update(**values)
-    if not updated:
-        logger.warning("%s %s: attempt failed (%s) after its claim was lost", model._meta.label, job.pk, error)
-        return None
-    if values["status"] == states.failed:
-        reason = "permanent error" if permanent else f"{attempts} attempts"
-        logger.error("%s %s given up (%s): %s", model._meta.label, job.pk, reason, error)
-    return values["status"]
+    return values["status"] if updated else None
 
 
 def release(job: LeasedJob, token: str, *, error: str = "") -> bool:
