@@ -451,6 +451,35 @@ class CheckpointTimestamp(models.Model):
         raise ValidationError(_("Checkpoint timestamps cannot be deleted."))
 
 
+class CheckpointCopy(LeasedJob):
+    """The writing of one checkpoint's write-once storage copy, as a leased job (``core.jobs``).
+
+    The checkpoint row itself is append-only and never updated, so the job lives here: one worker
+    writes the copy at a time, an attempt whose worker died is taken over once its lease runs out,
+    and a copy that cannot be written after ``job_max_attempts`` attempts is failed and shown to
+    staff on ``/staff/jobs/``.
+    """
+
+    checkpoint = models.OneToOneField(
+        Checkpoint,
+        verbose_name=_("checkpoint"),
+        on_delete=models.DO_NOTHING,
+        related_name="copy_job",
+        db_constraint=False,  # as CheckpointTimestamp: the checkpoint table is append-only
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    #: The task's own retries (6 deliveries).
+    job_max_attempts = 6
+
+    class Meta:
+        verbose_name = _("checkpoint copy")
+        verbose_name_plural = _("checkpoint copies")
+
+    def __str__(self) -> str:
+        return f"copy of checkpoint {self.checkpoint_id}"
+
+
 class Receipt(LeasedJob):
     """The PDF receipt of one declaration, rendered by the worker.
 
