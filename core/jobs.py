@@ -51,7 +51,8 @@ API (stable; keyword arguments are keyword-only):
 - ``reset(job) -> bool`` (a failed job back to pending with fresh attempts; callers audit it)
 - ``reclaim_expired(source, *, now=None) -> int`` and ``due_ids(source, *, limit, now=None)``
 - ``claimable(model, now) -> Q``, ``backoff(attempts)``, ``is_given_up(job)``
-- ``register(kind, model, *, label, retry, describe=str)``, ``registered()``, ``kind_get(kind)``
+- ``register(kind, model, *, label, retry, describe=str, queryset=None, policy="staff.access")``,
+  ``registered()``, ``kind_get(kind)``
 """
 
 from __future__ import annotations
@@ -420,7 +421,8 @@ class JobKind:
     ``retry(job=..., actor=..., request=...)`` is the app's own service that puts a failed job back
     (it audits and queues the work; ``staff.services.job_retry`` checks permission first).
     ``describe(job)`` is a short text for staff that never shows secrets or personal data.
-    ``queryset`` narrows or prepares the rows listed (e.g. ``select_related``).
+    ``queryset`` narrows or prepares the rows listed (e.g. ``select_related``). ``policy`` is the
+    permission (``organisations.policies``) a retry of this kind needs.
     """
 
     kind: str
@@ -429,6 +431,7 @@ class JobKind:
     retry: Callable[..., Any]
     describe: Callable[[LeasedJob], str] = str
     queryset: Callable[[models.QuerySet], models.QuerySet] = field(default=lambda qs: qs)
+    policy: str = "staff.access"
 
     def failed(self) -> models.QuerySet:
         return self.queryset(self.model._default_manager.filter(status=self.model.job_statuses.failed))
@@ -445,11 +448,12 @@ def register(
     retry: Callable[..., Any],
     describe: Callable[[LeasedJob], str] = str,
     queryset: Callable[[models.QuerySet], models.QuerySet] | None = None,
+    policy: str = "staff.access",
 ) -> JobKind:
     """Make a job model visible to staff (call from the owning app's ``AppConfig.ready``)."""
     if not issubclass(model, LeasedJob):
         raise TypeError(f"{model!r} is not a LeasedJob")
-    entry = JobKind(kind, model, label, retry, describe, queryset or (lambda qs: qs))
+    entry = JobKind(kind, model, label, retry, describe, queryset or (lambda qs: qs), policy)
     _KINDS[kind] = entry
     return entry
 

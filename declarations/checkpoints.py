@@ -47,6 +47,7 @@ from audit.services import audit_event_record
 from core import jobs
 from core.jobs import JobStatus
 from core.tasks import enqueue_on_commit
+from organisations.policies import require
 
 from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text
@@ -313,6 +314,31 @@ def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
         raise
     jobs.complete(claimed, token)
     return written
+
+
+def checkpoint_copy_retry(*, job: CheckpointCopy, actor, request=None) -> CheckpointCopy:
+    """Staff write a failed checkpoint copy again: in one transaction the job gets a fresh set of
+    attempts, the audit event ``declaration.checkpoint_copy_retry`` is recorded and the write is
+    queued on commit. Only RVO staff (raises ``NotAllowed``). A job that is not failed is left
+    as it is, without an audit event."""
+    from .tasks import checkpoint_copy_store as checkpoint_copy_store_task  # tasks import this module
+
+    require(actor, "staff.access")
+    with transaction.atomic():
+        job = CheckpointCopy.objects.select_for_update().select_related("checkpoint").get(pk=job.pk)
+        previous_error = job.last_error
+        if not jobs.reset(job):
+            return job
+        audit_event_record(
+            action="declaration.checkpoint_copy_retry",
+            actor=actor,
+            obj=job.checkpoint,
+            request=request,
+            details={"number": job.checkpoint.number, "previous_error": previous_error[:500]},
+        )
+        enqueue_on_commit(checkpoint_copy_store_task, job.checkpoint_id)
+    job.refresh_from_db()
+    return job
 
 
 def _checkpoint_copy_write(checkpoint: Checkpoint, storage, name: str) -> bool:

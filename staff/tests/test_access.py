@@ -121,6 +121,8 @@ ROUTES = {
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),
     "receipt_retry": ("failed_receipt", {}, {}),
+    "job_list": (None, {}, None),
+    "job_retry": ("failed_receipt", {"kind": "declarations.receipt"}, {}),
 }
 
 
