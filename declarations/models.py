@@ -491,7 +491,9 @@ class Receipt(LeasedJob):
     declaration = models.OneToOneField(
         Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="receipt"
     )
-    status = models.CharField(_("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING, db_index=True
+    )
     file_name = models.CharField(_("stored file"), max_length=300, blank=True)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
     pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)

@@ -58,5 +58,16 @@ class Migration(migrations.Migration):
             name="last_error",
             field=models.TextField(blank=True, help_text="The last error, for staff.", verbose_name="last error"),
         ),
+        migrations.AlterField(
+            model_name="receipt",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "Being prepared"), ("done", "Ready"), ("failed", "Failed")],
+                db_index=True,
+                default="pending",
+                max_length=10,
+                verbose_name="status",
+            ),
+        ),
         migrations.RunPython(finished_from_rendered, migrations.RunPython.noop),
     ]
