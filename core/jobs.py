@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.db import DatabaseError, connection, models, router, transaction
+from django.db import DatabaseError, connection, connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -193,7 +193,7 @@ def claim(source, *, lease_seconds: float, pk=None, token: str | None = None, no
     values = _claim_fields(model, token, now, lease_seconds, fields)
     db = router.db_for_write(model)
     claimed_pk = None
-    if connection.features.has_select_for_update_skip_locked:
+    if connections[db].features.has_select_for_update_skip_locked:
         with transaction.atomic(using=db):
             row = (
                 allowed.select_for_update(skip_locked=True, of=("self",))
@@ -212,9 +212,7 @@ def claim(source, *, lease_seconds: float, pk=None, token: str | None = None, no
         for candidate in candidates:
             with transaction.atomic(using=db):
                 # One conditional UPDATE: of two workers racing for the row only one matches.
-                if model._default_manager.filter(
-                    claimable(model, now), pk=candidate, attempts__lt=model.job_max_attempts
-                ).update(**values):
+                if allowed.filter(pk=candidate).update(**values):
                     claimed_pk = candidate
                     break
     if claimed_pk is None:

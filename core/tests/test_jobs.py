@@ -96,6 +96,9 @@ def test_claim_honours_the_queryset_and_writes_extra_fields():
     mine = SampleJob.objects.create(name="mine")
     claimed = jobs.claim(SampleJob.objects.filter(name="mine"), lease_seconds=30, result="started")
     assert claimed.pk == mine.pk and claimed.result == "started"
+    other = SampleJob.objects.get(name="other")
+    assert jobs.claim(SampleJob.objects.filter(name="mine"), lease_seconds=30, pk=other.pk) is None
+    assert SampleJob.objects.get(pk=other.pk).status == jobs.JobStatus.PENDING
 
 
 def test_done_and_failed_jobs_are_never_claimed():
