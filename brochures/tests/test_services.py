@@ -5,6 +5,7 @@ from unittest import mock
 import pypdf
 import pytest
 from celery.exceptions import Retry
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -312,3 +313,47 @@ def test_a_list_of_thousands_of_items_fails_cleanly_before_weasyprint():
     render.assert_not_called()
     rendition.refresh_from_db()
     assert rendition.status == RenditionStatus.FAILED and "3.000" in rendition.last_error
+
+
+def test_only_the_holder_of_the_claim_releases_or_fails_a_rendition():
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.PENDING, file="")
+    slow = jobs.claim(Rendition, pk=rendition.pk, lease_seconds=30)
+    Rendition.objects.filter(pk=rendition.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    fast = jobs.claim(Rendition, pk=rendition.pk, lease_seconds=30)
+    # The slow worker's task meets an error after the fast one took over: it must not fail the render.
+    services.rendition_release(rendition_id=rendition.pk, error="kapot", failed=True, token=slow.lease_token)
+    rendition.refresh_from_db()
+    assert rendition.status == RenditionStatus.RENDERING and rendition.lease_token == fast.lease_token
+    services.rendition_release(rendition_id=rendition.pk, error="vol", failed=False, token=fast.lease_token)
+    rendition.refresh_from_db()
+    assert (rendition.status, rendition.lease_token, rendition.last_error) == (RenditionStatus.PENDING, "", "vol")
+
+
+def test_a_render_whose_lease_was_taken_over_is_discarded_and_its_file_removed():
+    from core.pdf import RenderedPdf
+
+    _brochure, version = published_brochure()
+    rendition = rendition_for_version(version=version)
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.PENDING, file="", attempts=0)
+
+    def slow_render(template, context, *, language):
+        # Meanwhile this worker's lease ran out and another worker took the rendition over.
+        Rendition.objects.filter(pk=rendition.pk).update(lease_token="other-worker")
+        return RenderedPdf(content=b"%PDF-1.7 late", pages=1)
+
+    with mock.patch("core.pdf.render_pdf", side_effect=slow_render):
+        current = services.rendition_render(rendition_id=rendition.pk)
+    assert current.status == RenditionStatus.RENDERING and current.lease_token == "other-worker"
+    assert not current.file_sha256 and not current.file
+    assert not any(default_storage.exists(name) for name in _rendition_files(rendition))
+
+
+def _rendition_files(rendition):
+    folder = f"{settings.RENDITION_STORAGE_PREFIX}/{rendition.version.brochure.slug}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [f"{folder}/{name}" for name in files if rendition.content_sha256[:16] in name]
