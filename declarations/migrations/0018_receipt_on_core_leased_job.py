@@ -1,6 +1,8 @@
 from django.db import migrations, models
 from django.db.models import F
 
+from audit.migration_guard import EVIDENCE_GUARD
+
 
 def finished_from_rendered(apps, schema_editor):
     receipt = apps.get_model("declarations", "Receipt")
@@ -14,6 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [("declarations", "0017_merge_20261206_1338")]
 
     operations = [
+        EVIDENCE_GUARD,  # evidence migrations are not unapplied while evidence exists
         migrations.RenameField("receipt", "error", "last_error"),
         migrations.AddField(
             model_name="receipt",

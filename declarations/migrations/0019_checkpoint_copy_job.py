@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from audit.migration_guard import EVIDENCE_GUARD
+
 
 class Migration(migrations.Migration):
 
@@ -11,6 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        EVIDENCE_GUARD,  # evidence migrations are not unapplied while evidence exists
         migrations.CreateModel(
             name='CheckpointCopy',
             fields=[
