@@ -147,6 +147,8 @@ def build_world() -> dict:
     from datetime import date
 
     from accounts.models import User
+    from api.constants import MISSIONS_READ
+    from api.services import api_client_create
     from brochures.selectors import rendition_for_version
     from brochures.tests.factories import published_brochure
     from declarations.constants import Decision, ReceiptStatus
@@ -168,7 +170,7 @@ def build_world() -> dict:
     organisation = registration.organisation
     member = member_of(organisation)
     declaration = declare(registration, Decision.NOT_ENDORSED)
-    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, error="OSError: vol")
+    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, last_error="OSError: vol")
     participant = ParticipantFactory(registration=RegistrationFactory(mission=mission))
     session = SessionFactory(mission=mission)
     session_agenda_ensure(session=session)
@@ -185,7 +187,9 @@ def build_world() -> dict:
     draft.save(update_fields=["draft_step"])
     colleague = member_of(organisation, role="member", is_authorised_signatory=False)
     outsider = member_of()
+    api_client, _secret = api_client_create(actor=staff, name="Toegang", scopes=[MISSIONS_READ])
     return {
+        "api_client": api_client,
         "member": member,
         "outsider": outsider,
         "ministry": MinistryUserFactory(),
@@ -288,7 +292,7 @@ def _failed_rendition(world):
     from brochures.constants import RenditionStatus
     from brochures.models import Rendition
 
-    Rendition.objects.filter(pk=world["rendition"].pk).update(status=RenditionStatus.FAILED, error="OSError")
+    Rendition.objects.filter(pk=world["rendition"].pk).update(status=RenditionStatus.FAILED, last_error="OSError")
 
 
 def _file(world):
@@ -344,6 +348,8 @@ STAFF = {
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),
     "receipt_retry": ("failed_receipt", {}, {}),
+    "job_list": (None, {}, None),
+    "job_retry": ("failed_receipt", {"kind": "declarations.receipt"}, {}),
 }
 
 
@@ -498,6 +504,13 @@ ACCESS.update(
         "brochures:publish": staff_only(kwargs=pk("draft_version"), post={}, prepare=_draft_version),
         "brochures:retry": staff_only(kwargs=pk("rendition"), post={}, prepare=_failed_rendition),
         "brochures:mission_pack": staff_only(kwargs=slug("mission"), post={}, max_queries=250),
+        # API clients are managed by RVO staff (the API itself: COVERED_ELSEWHERE).
+        "api_staff:client_list": staff_only(),
+        "api_staff:client_create": staff_only(),
+        "api_staff:client_rotate": staff_only(kwargs=pk("api_client"), post={}),
+        "api_staff:client_revoke": staff_only(kwargs=pk("api_client"), post={}),
+        # Prometheus metrics: 404 unless METRICS_TOKEN or METRICS_ALLOWED_IPS is set (core tests).
+        "metrics": rule(NOT_FOUND),
         # The ministry's aggregates.
         "dashboard:index": ministry_only(staff=OK),
         "dashboard:export": ministry_only(staff=OK),
@@ -525,7 +538,7 @@ def _url(name: str, world) -> str:
 
 def outcome_of(client, url: str, post: dict | None, *, audited: bool = True):
     """What one person gets. A page: its GET. A POST-only view: ``OK`` when GET answers 405 and
-    the valid POST is accepted: a redirect, and the change left an audit record. A refusal
+    the valid POST is accepted: a redirect or a result page, and the change left an audit record. A refusal
     before the method check is the same for GET and POST; one after it is ``POST <status>``, or
     ``REFUSED`` for a redirect that changed nothing (the service's own check said no)."""
     from audit.models import AuditEvent
@@ -537,7 +550,7 @@ def outcome_of(client, url: str, post: dict | None, *, audited: bool = True):
     posted = observed(client.post(url, post))
     if answer != 405:
         return posted if posted == answer else f"GET {answer} but POST {posted}"
-    if posted == REDIRECT:
+    if posted in (REDIRECT, OK):  # sent on, or a result page (a new secret shown once)
         return OK if not audited or AuditEvent.objects.count() > events else REFUSED
     return f"POST {posted}"
 
