@@ -1,7 +1,6 @@
 """core.jobs on a job model of its own (created for these tests): claim, renew, complete after a
 lost lease, fail with backoff, give up, reclaim, reset, the registry; and racing claims on PostgreSQL."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from core import jobs
+from tests.races import run_times
 
 
 class SampleJob(jobs.LeasedJob):
@@ -276,26 +276,13 @@ WORKERS = 8
 @pytest.mark.django_db(transaction=True)
 def test_workers_racing_for_one_job_claim_it_once():
     job = SampleJob.objects.create()
-    barrier = threading.Barrier(WORKERS)
-    tokens: list[str | None] = []
-    errors: list[BaseException] = []
 
     def work():
-        try:
-            barrier.wait(timeout=30)
-            claimed = jobs.claim(SampleJob, lease_seconds=30, pk=job.pk)
-            tokens.append(claimed.lease_token if claimed else None)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        claimed = jobs.claim(SampleJob, lease_seconds=30, pk=job.pk)
+        return claimed.lease_token if claimed else None
 
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    tokens = run_times(WORKERS, work, timeout=60)
+    assert tokens.errors == []
     winners = [token for token in tokens if token]
     assert len(tokens) == WORKERS and len(winners) == 1
     job.refresh_from_db()
@@ -306,25 +293,15 @@ def test_workers_racing_for_one_job_claim_it_once():
 @pytest.mark.django_db(transaction=True)
 def test_workers_claiming_any_job_share_out_the_queue_without_overlap():
     created = [SampleJob.objects.create(name=str(n)).pk for n in range(WORKERS * 2)]
-    barrier = threading.Barrier(WORKERS)
-    claimed: list[int] = []
-    errors: list[BaseException] = []
 
     def work():
-        try:
-            barrier.wait(timeout=30)
-            while (job := jobs.claim(SampleJob, lease_seconds=30)) is not None:
-                claimed.append(job.pk)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        mine = []
+        while (job := jobs.claim(SampleJob, lease_seconds=30)) is not None:
+            mine.append(job.pk)
+        return mine
 
-    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    results = run_times(WORKERS, work, timeout=60)
+    assert results.errors == []
+    claimed = [pk for mine in results for pk in mine]
     assert sorted(claimed) == sorted(created)
     assert set(SampleJob.objects.values_list("attempts", flat=True)) == {1}

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core import jobs
@@ -17,6 +16,7 @@ from declarations.services import receipt_fail, receipt_render
 from missions.services import registration_submit
 from missions.tests.factories import MissionFactory, draft_ready, endorse_answer, published_text
 from tests.factories import member_of
+from tests.races import run_times
 
 
 def _receipt() -> Receipt:
@@ -113,27 +113,10 @@ def test_two_deliveries_of_one_receipt_racing_render_it_once():
     # The commit above may have rendered it already (eager tasks): start again from a new receipt.
     Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.PENDING, file_name="", attempts=0)
     renderer = _SlowRenderer(seconds=0.5)
-    barrier = threading.Barrier(WORKERS)
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            barrier.wait(timeout=30)
-            results.append(receipt_render(receipt_id=receipt.pk))
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
     render_patch, seal_patch = _patched(renderer)
     with render_patch, seal_patch:
-        threads = [threading.Thread(target=work) for _ in range(WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    assert errors == []
+        results = run_times(WORKERS, lambda: receipt_render(receipt_id=receipt.pk), timeout=60)
+    assert results.errors == []
     assert sorted(results) == [False] * (WORKERS - 1) + [True]
     assert renderer.calls == 1
     receipt.refresh_from_db()
