@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The test OpenID Provider with the eHerkenning demo accounts (README "Log in with eHerkenning"),
+# The test OpenID Provider with the eHerkenning demo accounts (docs/eherkenning.md),
 # next to `make run`; start the portal with the OIDC_* variables printed here.
 oidc:
 	cd tests/oidc && npm ci --no-audit --no-fund --silent

@@ -140,12 +140,12 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         default_doc="`sqlite:///db.sqlite3` beside `manage.py`",
         help="The database, e.g. `postgres://imvo_app:…@db:5432/imvo`. On PostgreSQL this is the portal's own "
-        'role, which may only add and read evidence (docs/evidence.md, "Database roles").',
+        'role, which may only add and read evidence (docs/evidence.md, "Database roles and keys").',
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # The owner role, which runs `migrate` and `db_roles`; DATABASE_URL is then the portal's own role,
-# with INSERT and SELECT only on the evidence tables (docs/evidence.md: "Database roles").
+# with INSERT and SELECT only on the evidence tables (docs/evidence.md: "Database roles and keys").
 DATABASE_OWNER_URL = conf.str(
     "DATABASE_OWNER_URL",
     default="",
@@ -918,7 +918,7 @@ if not DEBUG:
     conf.refuse_missing(
         ["DECLARATION_CHAIN_KEY", "DECLARATION_CHECKPOINT_PRIVATE_KEY"],
         "DJANGO_DEBUG is off, so the declaration evidence keys are required: {names}"
-        " (see docs/evidence.md, section 'Keys')",
+        " (see docs/evidence.md, section 'Database roles and keys')",
     )
 DECLARATION_CHECKPOINT_PUBLIC_KEYS = conf.list(
     "DECLARATION_CHECKPOINT_PUBLIC_KEYS",
