@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.services import audit_event_record
 from core import pdf as portal_pdf
 from core.net import client_ip, user_agent
+from core.service_checks import internal
 from core.tasks import enqueue_on_commit
 from organisations.authority import authority_evidence
 from organisations.policies import require
@@ -41,6 +42,7 @@ from .models import (
     Receipt,
     text_sha256,
 )
+from .receipt_files import FoundBy, receipt_file_lost
 from .references import reference_next, reference_prefix, verification_code
 from .seal import receipt_seal
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
@@ -69,6 +71,7 @@ class DeclarationInput:
             raise AuthorityNotConfirmed()
 
 
+@internal("Texts are published by operators' commands (seed_demo, text releases) as the portal; no view calls it.")
 def declaration_text_publish(
     *,
     version: int,
@@ -174,6 +177,7 @@ def declaration_sign(*, answer: DeclarationInput, subject, actor, request=None) 
     )
 
 
+@internal("Evidence writer; its callers (the sign service above, missions' registration_sign) check declaration.sign.")
 def declaration_record(
     *,
     subject,
@@ -316,6 +320,7 @@ def declaration_record(
     return declaration
 
 
+@internal("Retention (a command) and account deletion (privacy, which checks account.delete) erase as the portal.")
 def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> bool:
     """Erase the personal fields of one declaration (retention policy); the chain stays verifiable.
 
@@ -443,12 +448,19 @@ def receipt_fail(*, receipt_id: int, error: str) -> None:
 def receipt_retry(*, declaration: Declaration, actor, request=None) -> Receipt:
     """Queue the failed receipt of ``declaration`` again (staff). Audited; the render runs on commit.
 
+    A receipt marked done whose stored file is missing is queued again too
+    (``receipt_files.receipt_file_lost``, its own audit event).
     Only RVO staff may (raises ``NotAllowed``). Idempotent: a receipt that is not failed (pending,
     or done by an earlier retry or a double click) is returned unchanged, without an audit event.
     """
     from .tasks import receipt_render as receipt_render_task
 
     require(actor, "staff.access")
+    receipt = Receipt.objects.get(declaration=declaration)
+    if receipt.status == ReceiptStatus.DONE:
+        receipt_file_lost(receipt_id=receipt.pk, found_by=FoundBy.STAFF, actor=actor, request=request)
+        receipt.refresh_from_db()
+        return receipt
     with transaction.atomic():
         receipt = Receipt.objects.select_for_update().get(declaration=declaration)
         if receipt.status != ReceiptStatus.FAILED:
