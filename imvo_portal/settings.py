@@ -161,7 +161,7 @@ _conn_max_age = conf.int(
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Connect, statement and TCP timeouts: the "Outages, logs, metrics and error reports" block below.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
@@ -533,7 +533,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.6}
-CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = conf.str(
     "CELERY_QUEUE",
     default="imvo",
@@ -746,10 +745,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "accounts.log_format.JsonFormatter"},
+        "json": {"()": "core.log_format.JsonFormatter"},
     },
-    # No link token (confirmation, reset, invitation) reaches a log line (accounts/log_format.py).
-    "filters": {"redact_tokens": {"()": "accounts.log_format.TokenRedactingFilter"}},
+    # No link token (confirmation, reset, invitation) reaches a log line (core/log_format.py).
+    "filters": {"redact_tokens": {"()": "core.log_format.TokenRedactingFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
         "security": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact_tokens"]},
@@ -764,6 +763,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+# (JSON logs everywhere: the "Outages, logs, metrics and error reports" block below.)
 
 # --- Portal ---------------------------------------------------------------------------
 conf.group("Demo")
@@ -1041,11 +1041,152 @@ BROCHURE_COUNT_BUFFER_URL = conf.str(
     help="Redis that buffers brochure read counts (flushed by beat every minute); empty: counted in the database "
     "directly.",
 )
-HEALTHZ_TIMEOUT = 1.5
-# /healthz/ready remembers the cache, broker and worker state this long (in process memory).
-HEALTHZ_READY_CACHE_SECONDS = 30
+HEALTHZ_TIMEOUT = 1.0
+# /healthz/ready remembers the cache, broker and worker state this long (in process memory); a web
+# process re-probes them in the background every HEALTHZ_READY_INTERVAL seconds (core/health.py).
+HEALTHZ_READY_CACHE_SECONDS = 3
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
+
+# --- Outages, logs, metrics and error reports (docs/operations.md) ----------------------------
+conf.group("Database")
+DATABASE_REQUEST_WAIT_TIMEOUT = conf.float(
+    "DATABASE_REQUEST_WAIT_TIMEOUT",
+    default=5.0,
+    help="Client-side limit, in seconds, on every wait for PostgreSQL while a web request runs (connect "
+    "included): longer is treated as an outage (503 page; core/database.py).",
+)
+DATABASE_CONNECT_TIMEOUT = conf.float(
+    "DATABASE_CONNECT_TIMEOUT",
+    default=3.0,
+    help="Seconds to open a PostgreSQL connection (libpq `connect_timeout`, and the client limit of a connect "
+    "outside requests).",
+)
+DATABASE_STATEMENT_TIMEOUT = conf.int(
+    "DATABASE_STATEMENT_TIMEOUT",
+    default=30,
+    help="Server-side `statement_timeout` in seconds for every connection (`0`: none; give a long maintenance "
+    "command its own value in its environment).",
+)
+DATABASE_WAIT_TIMEOUT = conf.float(
+    "DATABASE_WAIT_TIMEOUT",
+    default=DATABASE_STATEMENT_TIMEOUT + 5.0 if DATABASE_STATEMENT_TIMEOUT else 0.0,
+    default_doc="`DATABASE_STATEMENT_TIMEOUT` + 5 (`0` when that is `0`)",
+    help="Client-side limit on one wait for PostgreSQL outside web requests (tasks, commands); `0`: no limit.",
+)
+DATABASE_KEEPALIVES_IDLE = conf.int(
+    "DATABASE_KEEPALIVES_IDLE",
+    default=5,
+    help="Seconds of TCP silence before keepalive probes (then every 2 s, 3 probes).",
+)
+DATABASE_TCP_USER_TIMEOUT_MS = conf.int(
+    "DATABASE_TCP_USER_TIMEOUT_MS",
+    default=5000,
+    help="`TCP_USER_TIMEOUT` in ms (unacknowledged data): a partition ends the connection within seconds instead "
+    "of the kernel's ~15 minutes.",
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", max(1, round(DATABASE_CONNECT_TIMEOUT)))
+    _db_options.setdefault("keepalives", 1)
+    _db_options.setdefault("keepalives_idle", DATABASE_KEEPALIVES_IDLE)
+    _db_options.setdefault("keepalives_interval", 2)
+    _db_options.setdefault("keepalives_count", 3)
+    _db_options.setdefault("tcp_user_timeout", DATABASE_TCP_USER_TIMEOUT_MS)
+    if DATABASE_STATEMENT_TIMEOUT:
+        _db_options["options"] = (
+            _db_options.get("options", "") + f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
+DATABASE_OUTAGE_RETRY_AFTER = conf.int(
+    "DATABASE_OUTAGE_RETRY_AFTER",
+    default=30,
+    help="The `Retry-After` (seconds) of the 503 page answered while the database is unreachable.",
+)
+conf.group("Health checks and metrics")
+HEALTHZ_DATABASE_TIMEOUT = conf.float(
+    "HEALTHZ_DATABASE_TIMEOUT",
+    default=0.8,
+    help="Seconds `/healthz` waits at most for the database (it answers within 1 s).",
+)
+HEALTHZ_READY_INTERVAL = conf.float(
+    "HEALTHZ_READY_INTERVAL",
+    default=1.0,
+    help="Seconds between two background probes of cache, broker and worker in a web process.",
+)
+# Redis: connect and socket timeouts and TCP keepalive on the cache, the broker and the health probe.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"]["socket_keepalive"] = True
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_keepalive"] = True
+CELERY_BROKER_TRANSPORT_OPTIONS["health_check_interval"] = 10
+# Celery: task events for monitoring (flower, celery events), and Django's LOGGING (JSON) in workers.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+conf.group("Logging")
+LOG_FORMAT = conf.str(
+    "LOG_FORMAT",
+    default="json",
+    help="Log line format of every logger: `json` (one object a line, UTC ISO 8601) or `plain` (for a "
+    "developer's terminal).",
+)
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["security"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["console"]["filters"] = ["redact_tokens", "request_context"]
+LOGGING["handlers"]["security"]["filters"] = ["redact_tokens", "request_context"]
+LOGGING["filters"]["request_context"] = {"()": "core.log_format.RequestContextFilter"}
+LOG_REQUESTS = conf.bool(
+    "LOG_REQUESTS",
+    default=True,
+    help="One log line per request (request id, user id, route, status, duration; core/request_log.py) at INFO; "
+    "`0`: only gunicorn's access log.",
+)
+LOGGING["loggers"]["imvo.request"] = {
+    "handlers": ["console"],
+    "level": "INFO" if LOG_REQUESTS else "WARNING",
+    "propagate": False,
+}
+conf.group("Health checks and metrics")
+METRICS_TOKEN = conf.str(
+    "METRICS_TOKEN",
+    default="",
+    help="Bearer token `/metrics` asks for (`Authorization: Bearer …`); with neither this nor "
+    "`METRICS_ALLOWED_IPS` set, `/metrics` is 404.",
+    secret=True,
+)
+# prometheus_client reads it itself (core/metrics.py and deploy/gunicorn.conf.py only test whether it is set).
+conf.external(
+    "PROMETHEUS_MULTIPROC_DIR",
+    reader="prometheus_client",
+    help="A folder the web processes of one node share their metrics through (set for gunicorn; empty: one "
+    "process's metrics).",
+)
+METRICS_ALLOWED_IPS = conf.list(
+    "METRICS_ALLOWED_IPS",
+    default=[],
+    help="Client IP addresses or networks allowed to read `/metrics` without the token.",
+)
+conf.group("Error reports")
+SENTRY_DSN = conf.str(
+    "SENTRY_DSN",
+    default="",
+    help="Sentry DSN; set, errors are reported through sentry-sdk without personal data.",
+    secret=True,
+)
+SENTRY_ENVIRONMENT = conf.str(
+    "SENTRY_ENVIRONMENT", default="production", help="The environment name errors are reported under."
+)
+SENTRY_TRACES_SAMPLE_RATE = conf.float(
+    "SENTRY_TRACES_SAMPLE_RATE", default=0.0, help="Share of requests traced for performance (0 to 1)."
+)
+if SENTRY_DSN:
+    from core.error_reporting import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+# Right after the request id: the request log line (and request metrics), then the outage page.
+MIDDLEWARE[MIDDLEWARE.index("core.middleware.RequestIdMiddleware") + 1 : 0] = [
+    "core.request_log.RequestLogMiddleware",
+    "core.outage.DatabaseOutageMiddleware",
+]
 
 # --- API (docs/api.md) ---------------------------------------------------------------
 # The API app (/api/v1/, docs/api.md) and its machine clients; DRF, drf-spectacular and
