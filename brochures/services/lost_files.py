@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.services import audit_event_record
 from core.file_repair import FileRepair
+from core.service_checks import internal
 
 from ..constants import RenditionStatus
 from ..models import BrochureVersion, Rendition
@@ -34,6 +35,7 @@ def rendition_file_missing(rendition: Rendition) -> bool:
     )
 
 
+@internal("Repairs a published file for whoever finds it missing (a visitor's download, the repair command).")
 def rendition_file_lost(*, rendition_id: int, found_by: str, actor=None, request=None) -> bool:
     """Queue a done rendition whose file is missing for rendering again. True when queued now.
 
@@ -50,9 +52,9 @@ def rendition_file_lost(*, rendition_id: int, found_by: str, actor=None, request
             status=RenditionStatus.PENDING,
             attempts=0,
             queued_at=timezone.now(),
-            lease_until=None,
-            claim_token="",
-            error="",
+            lease_expires_at=None,
+            lease_token="",
+            last_error="",
         )
         audit_event_record(
             action="brochure.rendition_file_lost",
