@@ -21,6 +21,7 @@ class CheckpointReason(models.TextChoices):
     MANUAL = "manual", _("Written by an operator")
     GENESIS = "genesis", _("Start of the chain, before its first record")
     BUNDLE = "bundle", _("Before a verification bundle was exported")
+    RESTORE = "restore", _("After the database was restored from a backup (links to the checkpoint restored to)")
 
 
 OECD_EDITION = "2023"

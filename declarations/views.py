@@ -16,6 +16,8 @@ from .constants import ReceiptStatus
 from .forms import VerifyForm
 from .receipt_check import ReceiptTooCostly, UnreadableReceipt, receipt_check, receipt_upload_check
 from .receipt_sandbox import SandboxBusy
+from .references import reference_normalise
+from .restores import restore_lost_receipt
 from .selectors import declaration_get_for_download
 
 logger = logging.getLogger("imvo.security")
@@ -88,7 +90,9 @@ class VerifyView(View):
         if not form.cleaned_data.get("receipt"):
             reference, code = form.cleaned_data["reference"], form.cleaned_data["code"]
             result = receipt_check(reference=reference, code=code, method="code")
-            return self._render(request, form, checked=True, result=result)
+            # Not in the register: a record a database restore lost is explained, not denied (restores.py).
+            lost = restore_lost_receipt(reference=reference_normalise(reference), code=code) if result is None else None
+            return self._render(request, form, checked=True, result=result, lost=lost)
         try:
             result = receipt_upload_check(form.cleaned_data["receipt"])
         except SandboxBusy:
