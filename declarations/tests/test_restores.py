@@ -27,8 +27,17 @@ from declarations.models import Checkpoint, Declaration
 from declarations.references import verification_code
 from declarations.restores import RESTORE_ACTION, chain_restore_record, restore_lost_receipt
 from declarations.services import declarations_verify
+from tools.verify_bundle import verify as bundle_verify
 
-from .chain_tools import build_chain, checkpoints_delete, records_delete, sign, store_all_copies, verify_command
+from .chain_tools import (
+    build_chain,
+    bundle_file,
+    checkpoints_delete,
+    records_delete,
+    sign,
+    store_all_copies,
+    verify_command,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +222,20 @@ def test_an_old_copy_without_an_annex_is_reported_as_unnamed(chain):
     result = declarations_verify()
     assert result.ok, result.problems
     assert result.restores[0].lost_unnamed == 1
+
+
+def test_a_bundle_exported_after_a_recorded_restore_verifies_offline(chain, tmp_path):
+    """tools/verify_bundle.py accepts a restore checkpoint's link to the checkpoint restored to, and says so."""
+    _restore_to_checkpoint_2()
+    chain_restore_record()
+    store_all_copies()
+    sign()
+    bundle = json.loads(bundle_file(tmp_path / "bundle.json").read_text())
+    assert [c["payload"]["number"] for c in bundle["checkpoints"]] == [0, 1, 2, 4, 5]
+    problems, notes = bundle_verify(bundle, trusted=checkpoint_public_keys())
+    assert problems == []
+    assert any("restored to checkpoint 2 (checkpoint(s) 3-3 lost" in note for note in notes)
+    # Without the restore checkpoint's signature the skip is a failure, as before.
+    bundle["checkpoints"][3]["payload"]["reason"] = "manual"
+    problems, _notes = bundle_verify(bundle, trusted=checkpoint_public_keys())
+    assert any("unexpected number" in problem for problem in problems)
