@@ -239,3 +239,13 @@ def test_a_bundle_exported_after_a_recorded_restore_verifies_offline(chain, tmp_
     bundle["checkpoints"][3]["payload"]["reason"] = "manual"
     problems, _notes = bundle_verify(bundle, trusted=checkpoint_public_keys())
     assert any("unexpected number" in problem for problem in problems)
+
+
+def test_a_lost_receipt_lookup_runs_a_bounded_number_of_queries(chain, client, django_assert_max_num_queries):
+    gone = chain[4]
+    query = {"reference": gone.reference, "code": verification_code(gone)}
+    _restore_to_checkpoint_2()
+    chain_restore_record()
+    with django_assert_max_num_queries(12):
+        response = client.get("/verify/", query)
+    assert 'data-verdict="lost-in-restore"' in response.content.decode()
