@@ -45,7 +45,13 @@ from audit.models import AuditEvent
 from audit.services import audit_event_record
 from core.tasks import enqueue_on_commit
 
-from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
+from .constants import (
+    CHECKPOINT_FORMAT_1,
+    CHECKPOINT_FORMAT_CURRENT,
+    GENESIS_HASH,
+    RESTORE_ACTION,
+    CheckpointReason,
+)
 from .hashing import canonical, utc_text
 from .keys import checkpoint_signing_key, current_chain_key, public_key_text
 from .models import Checkpoint, Declaration
@@ -155,8 +161,6 @@ def checkpoint_annex(checkpoint: Checkpoint) -> dict:
     reference and the references issued are known from storage; and, for a ``restore`` checkpoint,
     what that restore lost (from its audit event). Bound to the checkpoint by its digest.
     """
-    from .restores import restore_details_for  # restores builds on this module: a real cycle
-
     before = (
         Checkpoint.objects.filter(number__lt=checkpoint.number).order_by("-number").values_list("sequence", flat=True)
     ).first()
@@ -173,6 +177,14 @@ def checkpoint_annex(checkpoint: Checkpoint) -> dict:
     if restore:
         annex["restore"] = restore
     return annex
+
+
+def restore_details_for(checkpoint: Checkpoint) -> dict | None:
+    """The recorded details of the restore that ``checkpoint`` (kind ``restore``) follows (``restores.py``)."""
+    for details in AuditEvent.objects.filter(action=RESTORE_ACTION).values_list("details", flat=True):
+        if isinstance(details, dict) and details.get("restore_checkpoint") == checkpoint.number:
+            return details
+    return None
 
 
 def checkpoint_document(checkpoint: Checkpoint) -> bytes:

@@ -44,13 +44,11 @@ from .checkpoints import (
     checkpoint_signature_valid,
     checkpoint_storage_name,
 )
-from .constants import CheckpointReason
+from .constants import RESTORE_ACTION, CheckpointReason
 from .hashing import utc_text
 from .keys import checkpoint_public_keys
 from .models import Checkpoint, Declaration
 from .references import REFERENCE_RE, verification_code_matches
-
-RESTORE_ACTION = "declaration_chain.restore"
 
 
 @dataclass(frozen=True)
@@ -174,14 +172,6 @@ def _restore_events() -> list[dict]:
         for details in AuditEvent.objects.filter(action=RESTORE_ACTION).values_list("details", flat=True)
         if isinstance(details, dict)
     ]
-
-
-def restore_details_for(checkpoint: Checkpoint) -> dict | None:
-    """The recorded details of the restore that ``checkpoint`` (kind ``restore``) follows."""
-    for details in _restore_events():
-        if details.get("restore_checkpoint") == checkpoint.number:
-            return details
-    return None
 
 
 def restores_highest_reference(prefix: str) -> str | None:
