@@ -6,9 +6,9 @@
   with SQLite's online backup API);
 - ``media.tar``: the media folder (receipts, checkpoint copies and their RFC 3161 tokens, PDFs) when
   it is a local folder; object storage is kept by its own versioning and replication;
-- ``manifest.json``: when, the code's migrations, the checkpoint head (number, digest, head sequence,
-  highest reference), the ids of the evidence keys (never the keys) and the SHA-256 and size of
-  each part.
+- ``manifest.json``: when, the code's version (``PORTAL_VERSION`` or its git commit) and
+  migrations, the checkpoint head (number, digest, head sequence, highest reference), the ids of the
+  evidence keys (never the keys) and the SHA-256 and size of each part.
 
 ``restore_from`` (``manage.py restore DIR``) checks the manifest (each part's SHA-256, the keys it
 needs are configured), restores the database with ``pg_restore --no-owner --no-privileges`` into an
@@ -109,6 +109,24 @@ def _migrations(using: str = "default") -> dict[str, str]:
     return latest
 
 
+def portal_version() -> str:
+    """``PORTAL_VERSION``, else the git commit of the code when there is one, else ""."""
+    if settings.PORTAL_VERSION:
+        return settings.PORTAL_VERSION
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 (the code's own repository, if any)
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return completed.stdout.strip() if completed.returncode == 0 else ""
+
+
 def backup_take(target: Path, *, using: str = "default") -> dict:
     """Write the database, the media folder and the manifest into the new folder ``target``; return the manifest."""
     if target.exists() and any(target.iterdir()):
@@ -148,6 +166,7 @@ def backup_take(target: Path, *, using: str = "default") -> dict:
         "format": MANIFEST_FORMAT,
         "created_at": utc_text(started),
         "finished_at": utc_text(timezone.now()),
+        "version": portal_version(),
         "database_vendor": connection.vendor,
         "migrations": _migrations(using),
         "checkpoint": head,

@@ -292,9 +292,11 @@ def _restore_links(result, valid_rows, valid_copies, rows_by_number) -> tuple[di
     restore to ``result.restores``, naming the lost records by reference from the copies' annexes.
     """
     everything = {**valid_copies, **valid_rows}
-    by_digest = {checkpoint_digest(checkpoint): checkpoint for checkpoint in everything.values()}
     links: dict[int, Checkpoint] = {}
     lost: set[int] = set()
+    if not any(checkpoint.reason == CheckpointReason.RESTORE for checkpoint in everything.values()):
+        return links, lost
+    by_digest = {checkpoint_digest(checkpoint): checkpoint for checkpoint in everything.values()}
     for number, checkpoint in sorted(everything.items()):
         if checkpoint.reason != CheckpointReason.RESTORE:
             continue

@@ -599,3 +599,8 @@ HEALTHZ_TIMEOUT = 1.5
 HEALTHZ_READY_CACHE_SECONDS = 30
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
+
+# --- backup: new settings ---
+# PORTAL_VERSION: str, default "" (then the git commit of the code, when it can be read). The release's
+# version or commit, written into each backup's manifest (`manage.py backup`) beside the migrations.
+PORTAL_VERSION = env.str("PORTAL_VERSION", default="")
