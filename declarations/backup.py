@@ -138,7 +138,9 @@ def backup_take(target: Path, *, using: str = "default") -> dict:
     parts: dict[str, dict] = {}
     if connection.vendor == "postgresql":
         params = _pg_settings(using)
-        _pg_run(_pg_command("pg_dump", params, "--format=custom", "--file", str(target / PG_DUMP)), params)
+        _pg_run(
+            _pg_command("pg_dump", params, "--format=custom", "--compress=1", "--file", str(target / PG_DUMP)), params
+        )
         parts["database"] = {"file": PG_DUMP, "format": "pg_dump custom"}
     elif connection.vendor == "sqlite":
         connection.ensure_connection()
