@@ -249,3 +249,27 @@ def test_a_lost_receipt_lookup_runs_a_bounded_number_of_queries(chain, client, d
     with django_assert_max_num_queries(12):
         response = client.get("/verify/", query)
     assert 'data-verdict="lost-in-restore"' in response.content.decode()
+
+
+def test_a_bulk_load_under_one_checkpoint_names_its_range_and_highest_reference(chain, monkeypatch):
+    """Beyond ANNEX_MAX_RECORDS the copy names no records one by one; references still continue after it."""
+    monkeypatch.setattr("declarations.checkpoints.ANNEX_MAX_RECORDS", 1)
+    Path(storages["evidence"].path(checkpoint_storage_name(3))).chmod(0o644)
+    storages["evidence"].delete(checkpoint_storage_name(3))
+    store_all_copies()
+    annex = checkpoint_annex_read(_copy_raw(3), checkpoint_public_keys())
+    assert (annex["records"], annex["records_omitted"], annex["highest_reference"]) == (None, 2, chain[5].reference)
+    _restore_to_checkpoint_2()
+    details = chain_restore_record()
+    assert details["lost_records_unnamed"] == 2
+    assert sign().reference > chain[5].reference  # never issued twice, even unnamed
+
+
+def test_the_restore_command_asks_for_confirmation_and_checks_without_changing(chain, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(tmp_path))
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("restore", str(tmp_path), "--check")
