@@ -288,17 +288,23 @@ def restore_from(source: Path, *, using: str = "default", app_role: str = "", st
     _media_restore(source, manifest, report)
     head = manifest.get("checkpoint") or {}
     _restored_head_check(head)
-    report.restore = chain_restore_record(
+    report.restore = restore_record(
         backup={
             "created_at": manifest["created_at"],
             "checkpoint": head.get("number"),
             "manifest_sha256": manifest["manifest_sha256"],
         }
     )
-    number = report.restore.get("restore_checkpoint")
+    return report
+
+
+def restore_record(*, backup: dict | None = None) -> dict:
+    """Record a restore (``restores.chain_restore_record``) and write its checkpoint's copy at once."""
+    details = chain_restore_record(backup=backup)
+    number = details.get("restore_checkpoint")
     if number is not None:  # its write-once copy now, not only when a worker gets to it
         checkpoint_copy_store(checkpoint_id=Checkpoint.objects.get(number=number).pk)
-    return report
+    return details
 
 
 def _restored_head_check(head: dict) -> None:

@@ -6,6 +6,7 @@ commands themselves, against a real PostgreSQL dump, are in ``test_backup_restor
 """
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,9 @@ def test_the_restore_command_asks_for_confirmation_and_checks_without_changing(c
         call_command("restore", str(tmp_path))
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("restore", str(tmp_path), "--check")
+    # After a point-in-time recovery: only the evidence event, with the restore checkpoint's copy at once.
+    _restore_to_checkpoint_2()
+    out = StringIO()
+    call_command("restore", "-", "--record-only", stdout=out)
+    assert "Restored to checkpoint 2: checkpoints 3-3 and 2 record(s) were lost" in out.getvalue()
+    assert storages["evidence"].exists(checkpoint_storage_name(4))
