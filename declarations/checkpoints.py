@@ -46,6 +46,7 @@ from audit.services import audit_event_record
 from core.tasks import enqueue_on_commit
 
 from .constants import (
+    CHECKPOINT_COPY_GRACE,
     CHECKPOINT_FORMAT_1,
     CHECKPOINT_FORMAT_CURRENT,
     GENESIS_HASH,
@@ -343,7 +344,13 @@ def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Ch
 
 
 def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
-    """Write the storage copy of one checkpoint unless it exists. Never overwrites. True when written now."""
+    """Write the storage copy of one checkpoint unless it exists. Never overwrites. True when written now.
+
+    Only within ``CHECKPOINT_COPY_GRACE`` of the checkpoint's writing (the copy task runs right
+    after commit and retries for a few minutes): a copy missing later was lost (deleted, or never
+    written) and stays missing, so that ``verify_declarations`` reports it instead of a rebuilt copy
+    hiding the deletion.
+    """
     checkpoint = Checkpoint.objects.get(pk=checkpoint_id)
     storage = storages["evidence"]
     name = checkpoint_storage_name(checkpoint.number)
@@ -352,6 +359,13 @@ def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
         with storage.open(name, "rb") as existing:
             if existing.read() != content:
                 logger.error("Storage copy %s differs from checkpoint %s; left untouched", name, checkpoint.number)
+        return False
+    if checkpoint.created_at <= timezone.now() - CHECKPOINT_COPY_GRACE:
+        logger.error(
+            "Storage copy %s of checkpoint %s is lost; not written again (verify_declarations reports it)",
+            name,
+            checkpoint.number,
+        )
         return False
     stored = storage.save(name, ContentFile(content))
     if stored != name:  # a concurrent writer stored it first; remove our duplicate under another name
@@ -364,10 +378,12 @@ def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
 
 
 def checkpoint_copies_store_missing(*, recent: int = 50) -> int:
-    """Write the copies of the latest ``recent`` checkpoints that storage lacks (beat's safety net)."""
+    """Write the copies that storage lacks of the latest ``recent`` checkpoints written within
+    ``CHECKPOINT_COPY_GRACE`` (beat's safety net; an older missing copy is lost, see ``checkpoint_copy_store``)."""
     storage = storages["evidence"]
     written = 0
-    for checkpoint_id, number in Checkpoint.objects.order_by("-number").values_list("pk", "number")[:recent]:
+    young = Checkpoint.objects.filter(created_at__gt=timezone.now() - CHECKPOINT_COPY_GRACE)
+    for checkpoint_id, number in young.order_by("-number").values_list("pk", "number")[:recent]:
         if not storage.exists(checkpoint_storage_name(number)):
             written += checkpoint_copy_store(checkpoint_id=checkpoint_id)
     return written

@@ -600,6 +600,82 @@ HEALTHZ_READY_CACHE_SECONDS = 30
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
 
+# --- api: new settings ---
+# The API app (/api/v1/, docs/api.md) and its machine clients; DRF, drf-spectacular and
+# django-oauth-toolkit are configured here from these.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "oauth2_provider", "api"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiVersionMiddleware"
+)
+# int, default 600: seconds an API access token (OAuth 2 client credentials) stays valid.
+API_TOKEN_SECONDS = env.int("API_TOKEN_SECONDS", default=600)
+# str, default "600/min": requests per client (DRF rate syntax, n/sec|min|hour|day); 429 beyond it.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+# str, default "30/min": token requests per client id and per IP address; 429 beyond it.
+API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="30/min")
+# int, default 50: items per page of an API list unless the client asks for page_size (at most 100).
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_SCOPES = {
+    "missions:read": "Read missions and preparation sessions",
+    "registrations:read": "Read registrations, their status history and attendance",
+    "registrations:write": "Decide on registrations (confirm, promote from the waiting list, reject)",
+    "attendance:write": "Record attendance at preparation sessions",
+    "instruments:read": "Read instruments with their IMVO level, phases and conditions",
+    "declarations:read": "Read declaration records as evidence (no personal data)",
+    "personal-data:read": "Also receive personal data (names, e-mail addresses, IP addresses, user agents)",
+    "figures:read": "Read the published dashboard releases",
+}
+# The OAuth application model (swappable in django-oauth-toolkit; ours is its default).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": API_SCOPES,
+    "DEFAULT_SCOPES": [],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ClientScopesValidator",
+    "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",
+    # Only client credentials are offered; no refresh tokens for them.
+    "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Tokens are stored as their SHA-256 only (RFC 9700): a database reader cannot use them.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopeRequired"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": API_RATE_LIMIT, "token": API_TOKEN_RATE_LIMIT},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IMVO mission portal API",
+    "DESCRIPTION": "Read missions, registrations, instruments, declaration evidence and published figures; "
+    "record staff decisions and attendance. OAuth 2 client credentials with scopes; see docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problems_everywhere"],
+    "ENUM_NAME_OVERRIDES": {
+        "MissionStatusEnum": "missions.constants.MissionStatus",
+        "RegistrationStatusEnum": "missions.constants.RegistrationStatus",
+        "InstrumentStatusEnum": "instruments.constants.InstrumentStatus",
+        "AttendanceStatusEnum": "missions.constants.AttendanceStatus",
+        "FrameworkLevelEnum": "instruments.constants.FrameworkLevel",
+    },
+}
+
 # --- backup: new settings ---
 # PORTAL_VERSION: str, default "" (then the git commit of the code, when it can be read). The release's
 # version or commit, written into each backup's manifest (`manage.py backup`) beside the migrations.

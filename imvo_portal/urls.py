@@ -34,6 +34,8 @@ urlpatterns = [
     path("brochures/", include("brochures.urls")),
     path("instruments/<slug:slug>/imvo/", include("brochures.instrument_urls")),
     path("instruments/", include("instruments.urls")),
+    path("api/v1/", include("api.urls")),
+    path("staff/api-clients/", include("api.staff_urls")),
     path("staff/", include("staff.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("privacy/", PrivacyStatementView.as_view(), name="privacy"),
