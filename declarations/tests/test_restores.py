@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db.migrations.loader import MigrationLoader
 from django.utils import translation
 
 from audit.models import AuditEvent
@@ -183,7 +184,8 @@ def test_backup_and_restore_on_the_configured_database_and_what_a_damaged_backup
     manifest = backup_take(target)
     assert manifest["checkpoint"]["number"] == 3
     assert manifest["checkpoint"]["highest_reference"] == chain[5].reference
-    assert manifest["migrations"]["declarations"] == "0018_checkpoint_reason_restore"
+    [(_app, leaf)] = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes("declarations")
+    assert manifest["migrations"]["declarations"] == leaf
     raw = (target / "manifest.json").read_text()
     assert settings.DECLARATION_CHAIN_KEY not in raw  # ids only, never a key
     assert manifest_check(target)["parts"]["database"]["sha256"] == manifest["parts"]["database"]["sha256"]
