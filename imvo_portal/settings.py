@@ -758,3 +758,8 @@ SPECTACULAR_SETTINGS = {
         "FrameworkLevelEnum": "instruments.constants.FrameworkLevel",
     },
 }
+
+# --- backup: new settings ---
+# PORTAL_VERSION: str, default "" (then the git commit of the code, when it can be read). The release's
+# version or commit, written into each backup's manifest (`manage.py backup`) beside the migrations.
+PORTAL_VERSION = env.str("PORTAL_VERSION", default="")

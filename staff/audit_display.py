@@ -97,6 +97,7 @@ ACTION_LABELS = {
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
     "declaration_checkpoint.timestamp": _("Declaration checkpoint timestamped by the time-stamping authority"),
     "declaration.checkpoint_copy_retry": _("Checkpoint copy written again"),
+    "declaration_chain.restore": _("Database restored from a backup (what it lost is recorded)"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),
     "brochure.rendition_file_lost": _("Brochure PDF missing from storage; made again"),
