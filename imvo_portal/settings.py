@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "staff",
     "dashboard",
     "privacy",
+    "webhooks",
+    "opendata",
     "core",
 ]
 
@@ -599,3 +601,29 @@ HEALTHZ_TIMEOUT = 1.5
 HEALTHZ_READY_CACHE_SECONDS = 30
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
+
+# --- hooks: new settings ---
+# WEBHOOK_TIMEOUT_SECONDS (float, default 10): seconds a webhook receiver has to accept the
+# connection and to answer each read; a slower one counts as a failed attempt (retried).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# WEBHOOK_MAX_ATTEMPTS (int, default 8): attempts of one delivery before it is given up (staff can
+# send it again); the waits between them grow exponentially (30 s, 1, 2, 4 ... min, at most 6 h).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# WEBHOOK_LEASE_SECONDS (int, default 60): a worker's claim on one delivery; after a worker dies,
+# another takes the delivery over this long after. Must exceed WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
+# WEBHOOK_CA_FILE (path, default "": the system's trusted CAs): a PEM bundle of the CAs whose
+# certificates webhook receivers may present (tests: the test's own CA).
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
+# WEBHOOK_TEST_ALLOWED_ADDRESSES (list, default empty; NOT read from the environment): exact
+# non-public addresses a webhook may still reach. Tests only (a receiver on 127.0.0.1).
+WEBHOOK_TEST_ALLOWED_ADDRESSES: list[str] = []
+# OPEN_DATA_PUBLISHER_NAME (str, default "Rijksdienst voor Ondernemend Nederland"), and
+# OPEN_DATA_PUBLISHER_URI (URL, default the RVO's organisation URI in the government's list of
+# organisations): the dct:publisher of the open-data catalogue (/open-data/catalog.jsonld).
+OPEN_DATA_PUBLISHER_NAME = env.str("OPEN_DATA_PUBLISHER_NAME", default="Rijksdienst voor Ondernemend Nederland")
+OPEN_DATA_PUBLISHER_URI = env.str(
+    "OPEN_DATA_PUBLISHER_URI", default="https://standaarden.overheid.nl/owms/terms/Rijksdienst_voor_Ondernemend_Nederland"
+)
+# Beat: turn new audit events into webhook deliveries (also triggered on commit) and send due ones.
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {"task": "webhooks.tasks.webhooks_dispatch", "schedule": 60.0}

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        from core import jobs
+
+        from . import receivers  # noqa: F401  (listens to the audit trail's post_save)
+        from .models import WebhookDelivery
+        from .services import webhook_delivery_retry
+
+        jobs.register(
+            "webhook_delivery",
+            WebhookDelivery,
+            label=_("Webhook delivery"),
+            retry=webhook_delivery_retry,
+            describe=lambda delivery: f"{delivery.event.type} → {delivery.endpoint.name}",
+            queryset=lambda qs: qs.select_related("event", "endpoint"),
+        )
