@@ -623,7 +623,8 @@ WEBHOOK_TEST_ALLOWED_ADDRESSES: list[str] = []
 # organisations): the dct:publisher of the open-data catalogue (/open-data/catalog.jsonld).
 OPEN_DATA_PUBLISHER_NAME = env.str("OPEN_DATA_PUBLISHER_NAME", default="Rijksdienst voor Ondernemend Nederland")
 OPEN_DATA_PUBLISHER_URI = env.str(
-    "OPEN_DATA_PUBLISHER_URI", default="https://standaarden.overheid.nl/owms/terms/Rijksdienst_voor_Ondernemend_Nederland"
+    "OPEN_DATA_PUBLISHER_URI",
+    default="https://standaarden.overheid.nl/owms/terms/Rijksdienst_voor_Ondernemend_Nederland",
 )
 # Beat: turn new audit events into webhook deliveries (also triggered on commit) and send due ones.
 CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {"task": "webhooks.tasks.webhooks_dispatch", "schedule": 60.0}

@@ -88,7 +88,9 @@ class WebhookDelivery(LeasedJob):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("endpoint")
     )
-    event = models.ForeignKey(WebhookEvent, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("event"))
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("event")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     response_status = models.PositiveSmallIntegerField(
         _("last response status"), null=True, blank=True, help_text=_("The receiver's HTTP status at the last attempt.")

@@ -126,13 +126,23 @@ def webhook_endpoint_update(
     endpoint_url_validate(url)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        before = {"name": endpoint.name, "url": endpoint.url, "event_types": endpoint.event_types, "active": endpoint.is_active}
+        before = {
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "event_types": endpoint.event_types,
+            "active": endpoint.is_active,
+        }
         endpoint.name, endpoint.url = name.strip(), url.strip()
         endpoint.event_types = _event_types_validate(event_types)
         endpoint.is_active = is_active
         endpoint.full_clean()
         endpoint.save()
-        after = {"name": endpoint.name, "url": endpoint.url, "event_types": endpoint.event_types, "active": endpoint.is_active}
+        after = {
+            "name": endpoint.name,
+            "url": endpoint.url,
+            "event_types": endpoint.event_types,
+            "active": endpoint.is_active,
+        }
         changed = sorted(k for k in before if before[k] != after[k])
         audit_event_record(
             action="webhook.endpoint_update",
