@@ -41,7 +41,7 @@ def user_agent(request: HttpRequest) -> str:
 
 
 class UnsafeAddress(ValueError):
-    """The host resolves to an address outgoing requests may not reach (or does not resolve)."""
+    """The host resolves to an address outgoing requests may not reach."""
 
 
 def address_is_public(address: str) -> bool:
@@ -61,19 +61,19 @@ def address_is_public(address: str) -> bool:
 def resolve_public(host: str, port: int, *, allowed: frozenset[str] = frozenset()) -> str:
     """Resolve ``host`` once and return the address to connect to.
 
-    Refuses (``UnsafeAddress``) when the host does not resolve or when ANY address it resolves to
-    is not public, unless that exact address is in ``allowed`` (tests only: a receiver on the
-    loopback). Connect to the returned address, never to the name again.
+    Refuses (``UnsafeAddress``) when ANY address the host resolves to is not public, unless that
+    exact address is in ``allowed`` (tests only: a receiver on the loopback). A name that does not resolve raises ``socket.gaierror`` (an ``OSError``: DNS may be
+    down for a while). Connect to the returned address, never to the name again.
     """
     import socket
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise UnsafeAddress(f"{host} does not resolve ({exc.__class__.__name__})") from exc
+    except UnicodeError as exc:
+        raise UnsafeAddress(f"{host} is not a valid host name") from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise UnsafeAddress(f"{host} does not resolve")
+        raise socket.gaierror(f"{host} does not resolve")
     for address in addresses:
         if address not in allowed and not address_is_public(address):
             raise UnsafeAddress(f"{host} resolves to {address}, a non-public address")

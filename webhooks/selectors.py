@@ -10,8 +10,10 @@ from .models import WebhookDelivery, WebhookEndpoint
 
 def webhook_endpoint_list() -> QuerySet[WebhookEndpoint]:
     """Every endpoint with its count of failed deliveries (one query)."""
-    return WebhookEndpoint.objects.defer("secret").annotate(
-        failed=Count("deliveries", filter=Q(deliveries__status=jobs.JobStatus.FAILED))
+    return (
+        WebhookEndpoint.objects.defer("secret")
+        .annotate(failed=Count("deliveries", filter=Q(deliveries__status=jobs.JobStatus.FAILED)))
+        .order_by("name", "pk")
     )
 
 

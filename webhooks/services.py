@@ -67,9 +67,9 @@ def endpoint_url_validate(url: str) -> None:
         literal = ipaddress.ip_address(host)
     except ValueError:
         literal = None
-    if host == "localhost" or host.endswith(".localhost") or (literal is not None and not address_is_public(host)):
-        if host not in settings.WEBHOOK_TEST_ALLOWED_ADDRESSES:
-            raise EndpointInvalid(_("The URL must point to an address on the public internet, not a private network."))
+    local = host == "localhost" or host.endswith(".localhost") or (literal is not None and not address_is_public(host))
+    if local and host not in settings.WEBHOOK_TEST_ALLOWED_ADDRESSES:
+        raise EndpointInvalid(_("The URL must point to an address on the public internet, not a private network."))
 
 
 def _event_types_validate(event_types: list[str]) -> list[str]:
