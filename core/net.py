@@ -63,7 +63,8 @@ def resolve_public(host: str, port: int, *, allowed: frozenset[str] = frozenset(
 
     Refuses (``UnsafeAddress``) when ANY address the host resolves to is not public, unless that
     exact address is in ``allowed`` (tests only: a receiver on the loopback). A name that does not
-    resolve raises ``socket.gaierror`` (an ``OSError``: DNS may be down for a while). Connect to the returned address, never to the name again.
+    resolve raises ``socket.gaierror`` (an ``OSError``: DNS may be down for a while).
+    Connect to the returned address, never to the name again.
     """
     import socket
 
