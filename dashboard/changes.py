@@ -32,8 +32,8 @@ TRIGGERS = (
         "m",
         "id",
     ),
-    ("dashboard_attendance_insert", "staff_attendance", "INSERT", "a", "id"),
-    ("dashboard_attendance_update", "staff_attendance", "UPDATE OF status, participant_id, session_id", "a", "id"),
+    ("dashboard_attendance_insert", "missions_attendance", "INSERT", "a", "id"),
+    ("dashboard_attendance_update", "missions_attendance", "UPDATE OF status, participant_id, session_id", "a", "id"),
 )
 
 

@@ -11,8 +11,7 @@ organisation. A rollup row with no registration left is deleted, as a rebuild wo
 from collections import Counter, defaultdict
 
 from declarations.constants import Decision
-from missions.models import Registration
-from staff.models import Attendance
+from missions.models import Attendance, Registration
 
 from .constants import CATEGORY, ROLLUP_KEY, SCOPES
 from .disclosure import random_round

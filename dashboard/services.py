@@ -13,9 +13,8 @@ from brochures.models import BrochureDailyCount
 from declarations.constants import Decision
 from declarations.models import Declaration
 from missions.constants import RegistrationStatus
-from missions.models import Mission, Participant, PreparationSession, Registration
+from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 from organisations.models import Organisation
-from staff.models import Attendance
 
 from . import deltas, profiles
 from .constants import CATEGORY, SCOPES

@@ -50,3 +50,10 @@ ACTIVE_STATUSES = (
 )
 MAX_PARTICIPANTS = 3
 REGISTRATION_SESSION_KEY = "registration_drafts"
+
+
+class AttendanceStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ATTENDED = "attended", _("Attended")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")

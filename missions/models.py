@@ -10,7 +10,7 @@ from django_countries.fields import CountryField
 from core.i18n import localised
 from core.markdown import validate_markdown_size
 
-from .constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus, Theme
+from .constants import ACTIVE_STATUSES, AttendanceStatus, MissionStatus, RegistrationStatus, Theme
 from .lifecycle import withdrawal_transition
 
 
@@ -279,3 +279,41 @@ class PreparationSession(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The session must end after it starts.")})
+
+
+class Attendance(models.Model):
+    """Whether a participant was invited to, attended, missed or was excused from a session."""
+
+    session = models.ForeignKey(
+        "PreparationSession",
+        verbose_name=_("preparation session"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    participant = models.ForeignKey(
+        "Participant", verbose_name=_("participant"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AttendanceStatus.choices, default=AttendanceStatus.INVITED
+    )
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session", "participant__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance_per_participant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} – {self.get_status_display()}"

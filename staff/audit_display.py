@@ -199,13 +199,16 @@ def _url(name: str, *args) -> str:
 
 
 # How each kind of object is loaded (select_related) and where staff look at it.
+#: Object types whose model moved to another app; their earlier events keep the old label (the chain).
+_MOVED_MODELS = {"staff.attendance": "missions.attendance"}
+
 _OBJECT_VIEWS = {
     "missions.mission": ((), lambda o: _url("staff:mission_detail", o.pk)),
     "missions.registration": (("organisation", "mission"), lambda o: _url("staff:registration_detail", o.pk)),
     "missions.preparationsession": ((), lambda o: _url("staff:session_detail", o.pk)),
     "staff.followupaction": ((), lambda o: _url("staff:follow_up_edit", o.pk)),
     "staff.agendaitem": ((), lambda o: _url("staff:session_detail", o.session_id)),
-    "staff.attendance": (("participant",), lambda o: _url("staff:session_detail", o.session_id)),
+    "missions.attendance": (("participant",), lambda o: _url("staff:session_detail", o.session_id)),
     "declarations.declaration": ((), staff_subject_url),
     "brochures.brochureversion": (
         ("brochure__mission", "brochure__instrument"),
@@ -239,10 +242,10 @@ def object_references(events) -> dict[tuple[str, str], ObjectRef]:
     refs = {}
     for object_type, ids in wanted.items():
         try:
-            model = apps.get_model(object_type)
+            model = apps.get_model(_MOVED_MODELS.get(object_type, object_type))
         except (LookupError, ValueError):
             continue
-        related, url_of = _OBJECT_VIEWS.get(object_type, ((), lambda o: ""))
+        related, url_of = _OBJECT_VIEWS.get(_MOVED_MODELS.get(object_type, object_type), ((), lambda o: ""))
         kind = capfirst(model._meta.verbose_name)
         try:
             found = model._default_manager.select_related(*related).in_bulk([int(i) for i in ids if i.isdigit()])

@@ -2,13 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AttendanceStatus(models.TextChoices):
-    INVITED = "invited", _("Invited")
-    ATTENDED = "attended", _("Attended")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
-
-
 class ImvoTopic(models.TextChoices):
     """The IMVO items every preparation session must cover (commitment 1 of the letter)."""
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localised
 
-from .constants import AttendanceStatus, ImvoTopic
+from .constants import ImvoTopic
 
 
 class AgendaItem(models.Model):
@@ -69,44 +69,6 @@ class AgendaItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
-
-
-class Attendance(models.Model):
-    """Whether a participant was invited to, attended, missed or was excused from a session."""
-
-    session = models.ForeignKey(
-        "missions.PreparationSession",
-        verbose_name=_("preparation session"),
-        on_delete=models.CASCADE,
-        related_name="attendances",
-    )
-    participant = models.ForeignKey(
-        "missions.Participant", verbose_name=_("participant"), on_delete=models.CASCADE, related_name="attendances"
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=AttendanceStatus.choices, default=AttendanceStatus.INVITED
-    )
-    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
-    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("attendance")
-        verbose_name_plural = _("attendance")
-        ordering = ["session", "participant__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance_per_participant"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.participant} – {self.get_status_display()}"
 
 
 class FollowUpAction(models.Model):

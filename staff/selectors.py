@@ -12,13 +12,13 @@ from declarations.constants import Decision
 from eherkenning.models import OIDCIdentity
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
 from missions.lifecycle import SEAT_HOLDING
-from missions.models import Mission, Participant, PreparationSession, Registration
+from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 from missions.selectors import seat_counts_attach, status_counts, with_seat_counts
 from organisations.constants import OrganisationKind, OrganisationVerification, SizeClass
 from organisations.models import Membership, Organisation
 
 from .constants import OVERVIEW_SESSION_DAYS
-from .models import AgendaItem, Attendance, FollowUpAction
+from .models import AgendaItem, FollowUpAction
 
 STAFF_COUNTS = {
     "review_count": [RegistrationStatus.HELD_FOR_REVIEW],

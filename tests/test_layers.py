@@ -5,20 +5,23 @@ to the higher one's schema and migrations: ``declarations`` names its subjects t
 in ``declarations/subjects.py`` instead. This test walks every relation of every project model.
 """
 
+from configparser import ConfigParser
+from pathlib import Path
+
 from django.apps import apps
 from django.conf import settings
 
-#: Lowest first; apps on one line are one layer (siblings may point at each other).
-LAYERS = (
-    ("core",),
-    ("audit", "notifications"),
-    ("accounts",),
-    ("organisations", "eherkenning"),
-    ("declarations",),
-    ("missions", "instruments"),
-    ("brochures",),
-    ("staff", "dashboard", "privacy"),
-)
+
+def contract_layers() -> tuple[tuple[str, ...], ...]:
+    """The layers of the import contract in .importlinter (one definition), lowest first."""
+    config = ConfigParser()
+    config.read(Path(settings.BASE_DIR) / ".importlinter")
+    lines = config["importlinter:contract:layers"]["layers"].split("\n")
+    return tuple(tuple(app.strip() for app in line.split("|")) for line in reversed(lines) if line.strip())
+
+
+#: Lowest first; apps on one line are one layer (siblings, which import each other in no direction).
+LAYERS = contract_layers()
 RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in layer}
 
 
@@ -40,8 +43,6 @@ def relations_pointing_up() -> list[str]:
 
 
 def test_every_project_app_has_a_layer():
-    from pathlib import Path
-
     root = Path(settings.BASE_DIR)
     ours = {c.label for c in apps.get_app_configs() if Path(c.path).parent == root}
     assert ours - set(RANK) == set()

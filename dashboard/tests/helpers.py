@@ -10,8 +10,7 @@ from django.utils import timezone
 from declarations.constants import Decision
 from declarations.services import declaration_record, declaration_text_publish
 from missions.constants import MissionStatus, RegistrationStatus
-from missions.models import Mission, Participant, PreparationSession, Registration
-from staff.models import Attendance
+from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 from tests.factories import OrganisationFactory, member_of
 
 _counter = itertools.count(1)

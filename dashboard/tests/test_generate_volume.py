@@ -11,8 +11,7 @@ from dashboard.models import AttendanceRollup, FactChange, RefreshState, UptakeO
 from dashboard.services import rollups_rebuild
 from declarations.models import Declaration
 from declarations.references import REFERENCE_RE, verification_code
-from missions.models import Registration
-from staff.models import Attendance
+from missions.models import Attendance, Registration
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

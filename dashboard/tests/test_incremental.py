@@ -24,10 +24,9 @@ from dashboard.services import rollups_rebuild, rollups_refresh, rollups_refresh
 from declarations.constants import Decision
 from declarations.services import declaration_record
 from missions.constants import RegistrationStatus
-from missions.models import Mission, Registration
+from missions.models import Attendance, Mission, Registration
 from organisations.constants import SizeClass
 from organisations.models import Organisation
-from staff.models import Attendance
 from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory
 from tests.mfa import login_staff
 

@@ -16,17 +16,17 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record, changes_apply
 from core.i18n import localised
-from missions.constants import MissionStatus
-from missions.models import Mission, Participant, PreparationSession
+from missions.constants import AttendanceStatus, MissionStatus
+from missions.models import Attendance, Mission, Participant, PreparationSession
 from notifications.models import OutboxMessage
 from notifications.services import Attachment, email_queue
 from organisations.policies import require
 
 from ..agenda import AGENDA_TEMPLATE
-from ..constants import SESSION_REMINDER_HOURS, AttendanceStatus
+from ..constants import SESSION_REMINDER_HOURS
 from ..exceptions import MandatoryAgendaItem, NobodyToInvite, UnknownParticipant
 from ..ics import session_ics, session_version_key
-from ..models import AgendaItem, Attendance
+from ..models import AgendaItem
 from ..selectors import session_participants
 
 SESSION_FIELDS = ["title_nl", "title_en", "starts_at", "ends_at", "location", "online_url", "notes"]

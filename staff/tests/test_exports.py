@@ -9,8 +9,8 @@ from django.utils import timezone, translation
 
 from core.exports import cell_neutralise, export_filename, table_to_csv, table_to_xlsx
 from declarations.constants import Decision
-from staff.constants import AttendanceStatus
-from staff.models import Attendance
+from missions.constants import AttendanceStatus
+from missions.models import Attendance
 from tests.factories import OrganisationFactory, StaffUserFactory
 from tests.mfa import login_staff
 

@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from missions.constants import RegistrationStatus
+from missions.constants import AttendanceStatus, RegistrationStatus
+from missions.models import Attendance
 from notifications.models import OutboxMessage
 from staff import services
-from staff.constants import AttendanceStatus, ImvoTopic
+from staff.constants import ImvoTopic
 from staff.exceptions import MandatoryAgendaItem, NobodyToInvite, UnknownParticipant
-from staff.models import AgendaItem, Attendance
+from staff.models import AgendaItem
 from tests.factories import StaffUserFactory
 
 from .factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory

@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from declarations.constants import Decision
-from missions.constants import MissionStatus, RegistrationStatus
-from missions.models import Mission
+from missions.constants import AttendanceStatus, MissionStatus, RegistrationStatus
+from missions.models import Attendance, Mission
 from notifications.models import OutboxMessage
-from staff.constants import AttendanceStatus, ImvoTopic
-from staff.models import Attendance, FollowUpAction
+from staff.constants import ImvoTopic
+from staff.models import FollowUpAction
 from staff.services import session_agenda_ensure
 from tests.factories import StaffUserFactory
 from tests.mfa import login_staff

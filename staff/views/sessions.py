@@ -11,9 +11,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from core.exceptions import DomainError
+from missions.constants import AttendanceStatus
 
 from .. import selectors, services
-from ..constants import AttendanceStatus
 from ..forms import AgendaItemForm, SessionForm, SessionNotesForm
 from ..ics import session_ics
 from ..models import AgendaItem

@@ -15,11 +15,11 @@ from django.utils import timezone
 from declarations.constants import Decision
 from declarations.selectors import declaration_text_current
 from missions import services as mission_services
-from missions.constants import RegistrationStatus
-from missions.models import Mission, Registration
+from missions.constants import AttendanceStatus, RegistrationStatus
+from missions.models import Attendance, Mission, Registration
 from organisations.models import Membership
-from staff.constants import AttendanceStatus, ImvoTopic
-from staff.models import AgendaItem, Attendance, FollowUpAction
+from staff.constants import ImvoTopic
+from staff.models import AgendaItem, FollowUpAction
 from tests.e2e.conftest import assert_accessible, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

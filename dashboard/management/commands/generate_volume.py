@@ -42,11 +42,10 @@ from declarations.references import REFERENCE_RE, reference_format, reference_ye
 from declarations.services import declaration_text_publish
 from declarations.subjects import text_for
 from missions.constants import MissionStatus, RegistrationStatus, Theme
-from missions.models import Mission, Participant, PreparationSession, Registration
+from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 from missions.subjects import RegistrationSubject, mission_undertaking
 from organisations.constants import OrganisationKind, SizeClass
 from organisations.models import Organisation
-from staff.models import Attendance
 
 BATCH = 10_000
 SECTORS = "CCCCCMMMMJJJGGAADEFHKNQ"
