@@ -215,3 +215,20 @@ def test_catalogue_queries_do_not_grow_with_releases(client, releases, django_as
         release_publish(reason="test")
     with django_assert_max_num_queries(8):
         assert client.get("/open-data/catalog.jsonld").status_code == 200
+
+
+def test_every_open_data_url_is_public_and_read_only(releases):
+    """Built from the URL configuration: a new URL must be added here."""
+    from django.urls import URLPattern
+
+    from opendata import urls
+
+    kwargs = {"release_json": {"number": releases[0].number}, "release_csv": {"number": releases[0].number}}
+    names = [p.name for p in urls.urlpatterns if isinstance(p, URLPattern)]
+    assert sorted(names) == sorted(["index", "method", "catalog", "release_json", "release_csv", "release_schema"])
+    anonymous = Client(enforce_csrf_checks=True)
+    for name in names:
+        url = reverse(f"opendata:{name}", kwargs=kwargs.get(name, {}))
+        assert url.startswith("/open-data/")
+        assert anonymous.get(url).status_code == 200, name
+        assert anonymous.post(url).status_code in (403, 405), name
