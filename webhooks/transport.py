@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -66,23 +67,48 @@ def url_check(url: str) -> tuple[str, int, str]:
     return parts.hostname, port, path
 
 
+def _abort(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """Cut a connection whose attempt ran out of time (wakes a read blocked in another thread)."""
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """POST ``body`` to ``url``. Raises ``DeliveryRefused`` (permanent) or ``OSError`` (network,
-    TLS, timeout: worth a retry). Any HTTP answer is returned, whatever its status."""
+    TLS, timeout: worth a retry). Any HTTP answer is returned, whatever its status.
+
+    ``WEBHOOK_TIMEOUT_SECONDS`` bounds each network operation AND the whole attempt: a receiver
+    that trickles its answer a byte at a time is cut off when the time is up (a watchdog shuts the
+    socket), so a worker never waits longer than that for one receiver."""
     host, port, path = url_check(url)
     try:
         address = resolve_public(host, port, allowed=frozenset(settings.WEBHOOK_TEST_ALLOWED_ADDRESSES))
     except UnsafeAddress as exc:
         raise DeliveryRefused(str(exc)) from exc
-    connection = _CheckedAddressConnection(
-        host, port, address=address, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, context=_context()
-    )
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    connection = _CheckedAddressConnection(host, port, address=address, timeout=timeout, context=_context())
+    expired = threading.Event()
+    watchdog = threading.Timer(timeout, _abort, args=(connection, expired))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
         response = connection.getresponse()
         excerpt = response.read(MAX_ANSWER_BYTES).decode("utf-8", "replace")
+        if expired.is_set():  # what was read was cut short: it is no answer
+            raise TimeoutError("cut off by the watchdog")
         return Answer(status=response.status, excerpt=excerpt[:300])
-    except http.client.HTTPException as exc:
+    except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set():
+            raise TimeoutError(f"The receiver did not answer within {timeout:g} seconds (timed out).") from exc
+        if isinstance(exc, OSError):
+            raise
         raise ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
     finally:
+        watchdog.cancel()
         connection.close()

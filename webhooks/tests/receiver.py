@@ -108,6 +108,18 @@ class HttpsReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                 step = receiver.script.pop(0) if receiver.script else 200
+                if step == "trickle":  # a status line, then a header byte at a time, never done
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    self.wfile.flush()
+                    deadline = time.monotonic() + receiver.slow_seconds
+                    try:
+                        while time.monotonic() < deadline:
+                            self.wfile.write(b"X")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
+                    return
                 if step == "slow":
                     time.sleep(receiver.slow_seconds)
                     step = 200

@@ -185,3 +185,19 @@ def test_a_disabled_endpoint_gets_nothing(receiver):
     WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(is_active=False)
     assert webhook_delivery_send(delivery_id=delivery.pk) == jobs.JobStatus.FAILED
     assert receiver.received == []
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_in_time(receiver, settings):
+    """Each byte comes within the read timeout; the whole attempt is still bounded."""
+    import time
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1.0
+    receiver.slow_seconds = 4
+    receiver.script = ["trickle"]
+    delivery, _secret = _delivery(receiver.url())
+
+    started = time.monotonic()
+    assert webhook_delivery_send(delivery_id=delivery.pk) == jobs.JobStatus.RETRYING
+    assert time.monotonic() - started < 3
+    delivery.refresh_from_db()
+    assert "timed out" in delivery.last_error
