@@ -606,8 +606,9 @@ REDIS_RETRY_SECONDS = 5
 # WEBHOOK_TIMEOUT_SECONDS (float, default 10): seconds a webhook receiver has for one attempt, from
 # connecting to the end of its answer; a slower one counts as a failed attempt (retried).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# WEBHOOK_MAX_ATTEMPTS (int, default 14, about a day of retries): attempts of one delivery before it is given up (staff can
-# send it again); the waits between them grow exponentially (core.jobs: 1, 2, 4 ... min, at most 4 h).
+# WEBHOOK_MAX_ATTEMPTS (int, default 14): attempts of one delivery before it is given up (staff can
+# send it again); the waits between them grow exponentially (core.jobs: 1, 2, 4 ... min, at most
+# 4 h), so 14 attempts retry for about a day.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=14)
 # WEBHOOK_LEASE_SECONDS (int, default 60): a worker's claim on one delivery; after a worker dies,
 # another takes the delivery over this long after. Must exceed WEBHOOK_TIMEOUT_SECONDS.
