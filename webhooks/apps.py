@@ -10,7 +10,7 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from core import jobs
 
-        from . import receivers  # noqa: F401  (listens to the audit trail's post_save)
+        from . import checks, receivers  # noqa: F401  (system checks; listens to the audit trail)
         from .models import WebhookDelivery
         from .services import webhook_delivery_retry
 

@@ -175,3 +175,12 @@ def test_resend_makes_a_new_delivery_audited_and_not_while_running():
     assert again.status == "pending" and again.attempts == 0
     event = AuditEvent.objects.get(action="webhook.delivery_resend")
     assert event.details["delivery"] == delivery.pk
+
+
+def test_system_checks_keep_an_attempt_within_the_claim(settings):
+    from webhooks.checks import webhook_timing_check
+
+    assert webhook_timing_check() == []
+    settings.WEBHOOK_TIMEOUT_SECONDS = 45
+    settings.WEBHOOK_LEASE_SECONDS = 30
+    assert {e.id for e in webhook_timing_check()} == {"webhooks.E001", "webhooks.E002"}
