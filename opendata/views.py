@@ -64,8 +64,10 @@ def _cacheable(response, max_age: int):
     return response
 
 
-@method_decorator(condition(etag_func=_index_etag, last_modified_func=_index_modified), name="get")
 class OpenDataIndexView(TemplateView):
+    """The list of releases. The page around it shows who is logged in, so only an anonymous
+    visitor's copy is public and has validators; a logged-in user's page is private and live."""
+
     template_name = "opendata/index.html"
 
     def get_context_data(self, **kwargs):
@@ -73,7 +75,12 @@ class OpenDataIndexView(TemplateView):
         return super().get_context_data(releases=releases, licence=documents.LICENCE, **kwargs)
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            response = super().get(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        conditional = condition(etag_func=_index_etag, last_modified_func=_index_modified)
+        response = conditional(lambda request: super(OpenDataIndexView, self).get(request, *args, **kwargs))(request)
         patch_vary_headers(response, ["Accept-Language", "Cookie"])
         return _cacheable(response, INDEX_MAX_AGE)
 

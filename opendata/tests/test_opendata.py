@@ -232,3 +232,16 @@ def test_every_open_data_url_is_public_and_read_only(releases):
         assert url.startswith("/open-data/")
         assert anonymous.get(url).status_code == 200, name
         assert anonymous.post(url).status_code in (403, 405), name
+
+
+def test_the_index_is_public_for_anonymous_visitors_only(client, releases):
+    anonymous = client.get(reverse("opendata:index"))
+    assert "public" in anonymous["Cache-Control"] and anonymous.has_header("ETag")
+    assert client.get(reverse("opendata:index"), HTTP_IF_NONE_MATCH=anonymous["ETag"]).status_code == 304
+    from tests.factories import member_of
+
+    client.force_login(member_of())
+    logged_in = client.get(reverse("opendata:index"), HTTP_IF_NONE_MATCH=anonymous["ETag"])
+    assert logged_in.status_code == 200
+    assert "private" in logged_in["Cache-Control"] and "public" not in logged_in["Cache-Control"]
+    assert not logged_in.has_header("ETag")
