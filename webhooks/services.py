@@ -207,7 +207,6 @@ def webhook_events_collect(*, limit: int = COLLECT_BATCH) -> int:
     sequence). An endpoint receives events that happened after it was created and while it is
     active. Deliveries are queued once the transaction has committed.
     """
-    made: list[int] = []
     with transaction.atomic():
         webhook_cursor_ensure()
         cursor = WebhookCursor.objects.select_for_update().order_by("pk").first()
@@ -225,25 +224,29 @@ def webhook_events_collect(*, limit: int = COLLECT_BATCH) -> int:
             r["pk"]: r
             for r in Registration.objects.filter(pk__in=registration_ids).values("pk", "mission_id", "mission__slug")
         }
+        # Already made (only if a cursor was ever set back): the unique audit sequence says so.
+        done = set(
+            WebhookEvent.objects.filter(audit_sequence__in=[r["sequence"] for r in rows]).values_list(
+                "audit_sequence", flat=True
+            )
+        )
+        events, deliveries = [], []
         for row in rows:
             event_type = AUDIT_ACTIONS[row["action"]]
             subscribers = [e for e in endpoints if event_type in e.event_types and e.created_at <= row["created_at"]]
-            if not subscribers:
+            if not subscribers or row["sequence"] in done:
                 continue
-            event, created = WebhookEvent.objects.get_or_create(
+            event = WebhookEvent(
                 audit_sequence=row["sequence"],
-                defaults={
-                    "type": event_type,
-                    "occurred_at": row["created_at"],
-                    "data": _event_data(event_type, row, registrations),
-                },
+                type=event_type,
+                occurred_at=row["created_at"],
+                data=_event_data(event_type, row, registrations),
             )
-            if not created:
-                continue
-            deliveries = WebhookDelivery.objects.bulk_create(
-                WebhookDelivery(endpoint_id=endpoint.pk, event=event) for endpoint in subscribers
-            )
-            made += [d.pk for d in deliveries]
+            events.append(event)
+            deliveries += [WebhookDelivery(endpoint_id=endpoint.pk, event=event) for endpoint in subscribers]
+        # A constant number of queries per batch, whatever its size (the event ids are made here).
+        WebhookEvent.objects.bulk_create(events, batch_size=COLLECT_BATCH)
+        made = [d.pk for d in WebhookDelivery.objects.bulk_create(deliveries, batch_size=COLLECT_BATCH)]
         if len(rows) == limit:
             cursor.audit_sequence = rows[-1]["sequence"]
         else:

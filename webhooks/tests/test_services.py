@@ -184,3 +184,18 @@ def test_system_checks_keep_an_attempt_within_the_claim(settings):
     settings.WEBHOOK_TIMEOUT_SECONDS = 45
     settings.WEBHOOK_LEASE_SECONDS = 30
     assert {e.id for e in webhook_timing_check()} == {"webhooks.E001", "webhooks.E002"}
+
+
+def test_collect_costs_a_fixed_number_of_queries_whatever_the_batch(django_assert_max_num_queries):
+    _create(types=["registration.submitted"])
+    _create(types=["registration.submitted", "checkpoint.written"])
+    registrations = [RegistrationFactory() for _ in range(5)]
+    for i in range(120):
+        audit_event_record(action="registration.submit", obj=registrations[i % 5])
+    # About ten reads and writes; SQLite splits the 240-row insert in a few statements (its limit
+    # on variables), PostgreSQL makes it one.
+    with django_assert_max_num_queries(16):
+        made = services.webhook_events_collect()
+    assert made == 240 and WebhookEvent.objects.count() == 120
+    body = json.loads(services.event_body(WebhookEvent.objects.order_by("audit_sequence").first()))
+    assert body["data"]["mission"]["slug"] == registrations[0].mission.slug
