@@ -41,3 +41,7 @@ class RenditionStatus(models.TextChoices):
 class Channel(models.TextChoices):
     ONLINE = "online", _("Read online")
     PDF = "pdf", _("PDF download")
+
+
+#: A render that started this many times without finishing (it keeps killing its worker) fails.
+MAX_RENDER_ATTEMPTS = 5

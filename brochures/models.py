@@ -6,7 +6,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .constants import BrochureKind, Channel, RenditionStatus, VersionStatus
+from core.jobs import JobStatuses, LeasedJob
+
+from .constants import MAX_RENDER_ATTEMPTS, BrochureKind, Channel, RenditionStatus, VersionStatus
 
 LANGUAGE_CHOICES = [("nl", _("Dutch")), ("en", _("English"))]
 
@@ -177,8 +179,11 @@ class BrochureSection(models.Model):
         return self.title
 
 
-class Rendition(models.Model):
+class Rendition(LeasedJob):
     """The PDF of one content hash in one language, made once by the worker.
+
+    A leased job (``core.jobs``): "rendering" is its running state; a transient error puts it
+    back to pending (the task retries it).
 
     Keyed by (content SHA-256, language, template version): the same content is never rendered
     twice, whichever versions (or draft previews) share it.
@@ -202,16 +207,19 @@ class Rendition(models.Model):
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     bytes = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     render_ms = models.PositiveIntegerField(_("render time (ms)"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True, help_text=_("The last error, for staff."))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, help_text=_("How often a worker started it."))
-    claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
-    lease_until = models.DateTimeField(
-        _("lease until"), null=True, blank=True, help_text=_("Another worker may take over after this moment.")
-    )
     queued_at = models.DateTimeField(_("last queued at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    job_statuses = JobStatuses(
+        pending=RenditionStatus.PENDING,
+        running=RenditionStatus.RENDERING,
+        retrying=RenditionStatus.PENDING,
+        done=RenditionStatus.DONE,
+        failed=RenditionStatus.FAILED,
+    )
+    job_max_attempts = MAX_RENDER_ATTEMPTS
 
     class Meta:
         verbose_name = _("rendition")

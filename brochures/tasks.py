@@ -2,6 +2,7 @@
 
 import logging
 import traceback
+import uuid
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -29,26 +30,34 @@ LEASE_WAIT_MAX_RETRIES = 20
 )
 def rendition_render(self, rendition_id: int) -> str | None:
     """Render one rendition. Transient errors retry; bad content, a template error or a bug fail it."""
+    token = uuid.uuid4().hex  # the claim this delivery takes; only it may release the rendition
     try:
-        rendition = services.rendition_render(rendition_id=rendition_id)
+        rendition = services.rendition_render(rendition_id=rendition_id, token=token)
     except services.RenditionBusy as busy:
         # Another worker's lease: a duplicate of a live render, or the render of a worker that
         # was just killed. Try again once that lease may have run out.
         raise self.retry(countdown=busy.retry_in, max_retries=LEASE_WAIT_MAX_RETRIES) from None
     except TRANSIENT_ERRORS as exc:
-        services.rendition_release(rendition_id=rendition_id, error=f"{exc.__class__.__name__}: {exc}", failed=False)
+        services.rendition_release(
+            rendition_id=rendition_id, error=f"{exc.__class__.__name__}: {exc}", failed=False, token=token
+        )
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
     except SoftTimeLimitExceeded:
-        services.rendition_release(rendition_id=rendition_id, error="Time limit exceeded while rendering.", failed=True)
+        services.rendition_release(
+            rendition_id=rendition_id, error="Time limit exceeded while rendering.", failed=True, token=token
+        )
         return "failed"
     except InvalidContent as exc:  # e.g. too large to render: refused before WeasyPrint ran
         logger.warning("Rendition %s refused: %s", rendition_id, exc)
-        services.rendition_release(rendition_id=rendition_id, error=str(exc), failed=True)
+        services.rendition_release(rendition_id=rendition_id, error=str(exc), failed=True, token=token)
         return "failed"
     except Exception as exc:
         logger.exception("Rendering rendition %s failed", rendition_id)
         services.rendition_release(
-            rendition_id=rendition_id, error="".join(traceback.format_exception_only(exc)).strip(), failed=True
+            rendition_id=rendition_id,
+            error="".join(traceback.format_exception_only(exc)).strip(),
+            failed=True,
+            token=token,
         )
         return "failed"
     return rendition.status if rendition else None

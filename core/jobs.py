@@ -51,7 +51,8 @@ API (stable; keyword arguments are keyword-only):
 - ``reset(job) -> bool`` (a failed job back to pending with fresh attempts; callers audit it)
 - ``reclaim_expired(source, *, now=None) -> int`` and ``due_ids(source, *, limit, now=None)``
 - ``claimable(model, now) -> Q``, ``backoff(attempts)``, ``is_given_up(job)``
-- ``register(kind, model, *, label, retry, describe=str)``, ``registered()``, ``kind_get(kind)``
+- ``register(kind, model, *, label, retry, describe=str, queryset=None, policy="staff.access")``,
+  ``registered()``, ``kind_get(kind)``
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.db import DatabaseError, connection, models, router, transaction
+from django.db import DatabaseError, connection, connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -150,12 +151,18 @@ def _model_and_queryset(source) -> tuple[type[LeasedJob], models.QuerySet]:
 
 
 def claimable(model: type[LeasedJob], now: datetime) -> Q:
-    """Rows a worker may take now: waiting and due, without a live lease; or running with a lease
-    that ran out (its worker died). Attempts are not checked here (see ``claim``)."""
+    """Rows a worker may take now, whatever their attempts (see ``claim``): without a live lease,
+    pending (due at once: it was just queued, and a worker clock slightly behind the web server's
+    must not hold it up) or retrying with ``next_attempt_at`` reached; or running with a lease that
+    ran out (its worker died). When pending and retrying share a value, ``next_attempt_at`` counts."""
     states = model.job_statuses
     no_live_lease = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return Q(status__in=states.waiting) & no_live_lease & due | Q(status=states.running, lease_expires_at__lt=now)
+    if states.pending == states.retrying:
+        waiting = Q(status=states.pending) & due
+    else:
+        waiting = Q(status=states.pending) | Q(status=states.retrying) & due
+    return waiting & no_live_lease | Q(status=states.running, lease_expires_at__lt=now)
 
 
 def _claim_fields(model, token: str, now: datetime, lease_seconds: float, fields: dict) -> dict:
@@ -186,7 +193,7 @@ def claim(source, *, lease_seconds: float, pk=None, token: str | None = None, no
     values = _claim_fields(model, token, now, lease_seconds, fields)
     db = router.db_for_write(model)
     claimed_pk = None
-    if connection.features.has_select_for_update_skip_locked:
+    if connections[db].features.has_select_for_update_skip_locked:
         with transaction.atomic(using=db):
             row = (
                 allowed.select_for_update(skip_locked=True, of=("self",))
@@ -205,9 +212,7 @@ def claim(source, *, lease_seconds: float, pk=None, token: str | None = None, no
         for candidate in candidates:
             with transaction.atomic(using=db):
                 # One conditional UPDATE: of two workers racing for the row only one matches.
-                if model._default_manager.filter(
-                    claimable(model, now), pk=candidate, attempts__lt=model.job_max_attempts
-                ).update(**values):
+                if allowed.filter(pk=candidate).update(**values):
                     claimed_pk = candidate
                     break
     if claimed_pk is None:
@@ -303,7 +308,8 @@ def fail(
 ) -> str | None:
     """Record a failed attempt: retrying after ``retry_in`` (default ``backoff(attempts)``), or failed
     when the error is permanent or this was the last attempt. Returns the new status, or None when
-    the claim was no longer ours (nothing written). ``job.attempts`` is the count after the claim."""
+    the claim was no longer ours (nothing written). ``job.attempts`` is the count after the claim.
+    It does not log: the caller knows what failed and logs it (a given-up job at ERROR)."""
     model = type(job)
     states = model.job_statuses
     now = timezone.now()
@@ -316,13 +322,7 @@ def fail(
     values.update(last_error=str(error)[:ERROR_MAX_LENGTH], lease_token="", lease_expires_at=None, **fields)
     with transaction.atomic(using=router.db_for_write(model)):
         updated = _held(job, token).update(**values)
-    if not updated:
-        logger.warning("%s %s: attempt failed (%s) after its claim was lost", model._meta.label, job.pk, error)
-        return None
-    if values["status"] == states.failed:
-        reason = "permanent error" if permanent else f"{attempts} attempts"
-        logger.error("%s %s given up (%s): %s", model._meta.label, job.pk, reason, error)
-    return values["status"]
+    return values["status"] if updated else None
 
 
 def release(job: LeasedJob, token: str, *, error: str = "") -> bool:
@@ -419,7 +419,8 @@ class JobKind:
     ``retry(job=..., actor=..., request=...)`` is the app's own service that puts a failed job back
     (it audits and queues the work; ``staff.services.job_retry`` checks permission first).
     ``describe(job)`` is a short text for staff that never shows secrets or personal data.
-    ``queryset`` narrows or prepares the rows listed (e.g. ``select_related``).
+    ``queryset`` narrows or prepares the rows listed (e.g. ``select_related``). ``policy`` is the
+    permission (``organisations.policies``) a retry of this kind needs.
     """
 
     kind: str
@@ -428,6 +429,7 @@ class JobKind:
     retry: Callable[..., Any]
     describe: Callable[[LeasedJob], str] = str
     queryset: Callable[[models.QuerySet], models.QuerySet] = field(default=lambda qs: qs)
+    policy: str = "staff.access"
 
     def failed(self) -> models.QuerySet:
         return self.queryset(self.model._default_manager.filter(status=self.model.job_statuses.failed))
@@ -444,11 +446,12 @@ def register(
     retry: Callable[..., Any],
     describe: Callable[[LeasedJob], str] = str,
     queryset: Callable[[models.QuerySet], models.QuerySet] | None = None,
+    policy: str = "staff.access",
 ) -> JobKind:
     """Make a job model visible to staff (call from the owning app's ``AppConfig.ready``)."""
     if not issubclass(model, LeasedJob):
         raise TypeError(f"{model!r} is not a LeasedJob")
-    entry = JobKind(kind, model, label, retry, describe, queryset or (lambda qs: qs))
+    entry = JobKind(kind, model, label, retry, describe, queryset or (lambda qs: qs), policy)
     _KINDS[kind] = entry
     return entry
 

@@ -29,7 +29,8 @@ import hashlib
 import json
 import logging
 import re
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -43,12 +44,15 @@ from django.utils import timezone
 from audit.chain import audit_lock
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from core import jobs
+from core.jobs import JobStatus
 from core.tasks import enqueue_on_commit
+from organisations.policies import require
 
 from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
 from .hashing import canonical, utc_text
 from .keys import checkpoint_signing_key, current_chain_key, public_key_text
-from .models import Checkpoint, Declaration
+from .models import Checkpoint, CheckpointCopy, Declaration
 
 logger = logging.getLogger(__name__)
 
@@ -280,11 +284,64 @@ def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Ch
         return _checkpoint_append(head=head, reason=reason, actor=actor)
 
 
+#: A checkpoint copy's lease: writing one small JSON file takes well under this.
+COPY_LEASE_SECONDS = 60
+
+
 def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
-    """Write the storage copy of one checkpoint unless it exists. Never overwrites. True when written now."""
+    """Write the storage copy of one checkpoint unless it exists. Never overwrites. True when written now.
+
+    One worker at a time, through the checkpoint's ``CheckpointCopy`` job (``core.jobs``): a second
+    delivery of the task while the first writes returns False. An error fails the attempt (the
+    task retries it; after the last attempt staff see it on ``/staff/jobs/``) and propagates.
+    """
     checkpoint = Checkpoint.objects.get(pk=checkpoint_id)
     storage = storages["evidence"]
     name = checkpoint_storage_name(checkpoint.number)
+    job, _created = CheckpointCopy.objects.get_or_create(checkpoint=checkpoint)
+    if job.status == JobStatus.DONE:
+        if storage.exists(name):
+            return False
+        CheckpointCopy.objects.filter(pk=job.pk, status=JobStatus.DONE).update(status=JobStatus.PENDING)
+    token = uuid.uuid4().hex
+    claimed = jobs.claim(CheckpointCopy, pk=job.pk, token=token, lease_seconds=COPY_LEASE_SECONDS)
+    if claimed is None:  # another worker writes it, or it failed (a staff retry queues it again)
+        return False
+    try:
+        written = _checkpoint_copy_write(checkpoint, storage, name)
+    except Exception as exc:
+        jobs.fail(claimed, token, f"{exc.__class__.__name__}: {exc}", retry_in=timedelta(0))
+        raise
+    jobs.complete(claimed, token)
+    return written
+
+
+def checkpoint_copy_retry(*, job: CheckpointCopy, actor, request=None) -> CheckpointCopy:
+    """Staff write a failed checkpoint copy again: in one transaction the job gets a fresh set of
+    attempts, the audit event ``declaration.checkpoint_copy_retry`` is recorded and the write is
+    queued on commit. Only RVO staff (raises ``NotAllowed``). A job that is not failed is left
+    as it is, without an audit event."""
+    from .tasks import checkpoint_copy_store as checkpoint_copy_store_task  # tasks import this module
+
+    require(actor, "staff.access")
+    with transaction.atomic():
+        job = CheckpointCopy.objects.select_for_update().select_related("checkpoint").get(pk=job.pk)
+        previous_error = job.last_error
+        if not jobs.reset(job):
+            return job
+        audit_event_record(
+            action="declaration.checkpoint_copy_retry",
+            actor=actor,
+            obj=job.checkpoint,
+            request=request,
+            details={"number": job.checkpoint.number, "previous_error": previous_error[:500]},
+        )
+        enqueue_on_commit(checkpoint_copy_store_task, job.checkpoint_id)
+    job.refresh_from_db()
+    return job
+
+
+def _checkpoint_copy_write(checkpoint: Checkpoint, storage, name: str) -> bool:
     content = checkpoint_document(checkpoint)
     if storage.exists(name):
         with storage.open(name, "rb") as existing:

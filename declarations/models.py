@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import JobStatuses, LeasedJob
+
 from .constants import (
     CHECKPOINT_FORMAT_1,
     CHECKPOINT_FORMAT_CURRENT,
@@ -449,19 +451,54 @@ class CheckpointTimestamp(models.Model):
         raise ValidationError(_("Checkpoint timestamps cannot be deleted."))
 
 
-class Receipt(models.Model):
-    """The PDF receipt of one declaration, rendered by the worker."""
+class CheckpointCopy(LeasedJob):
+    """The writing of one checkpoint's write-once storage copy, as a leased job (``core.jobs``).
+
+    The checkpoint row itself is append-only and never updated, so the job lives here: one worker
+    writes the copy at a time, an attempt whose worker died is taken over once its lease runs out,
+    and a copy that cannot be written after ``job_max_attempts`` attempts is failed and shown to
+    staff on ``/staff/jobs/``.
+    """
+
+    checkpoint = models.OneToOneField(
+        Checkpoint,
+        verbose_name=_("checkpoint"),
+        on_delete=models.DO_NOTHING,
+        related_name="copy_job",
+        db_constraint=False,  # as CheckpointTimestamp: the checkpoint table is append-only
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    #: The task's own retries (6 deliveries).
+    job_max_attempts = 6
+
+    class Meta:
+        verbose_name = _("checkpoint copy")
+        verbose_name_plural = _("checkpoint copies")
+
+    def __str__(self) -> str:
+        return f"copy of checkpoint {self.checkpoint_id}"
+
+
+class Receipt(LeasedJob):
+    """The PDF receipt of one declaration, rendered by the worker.
+
+    A leased job (``core.jobs``) so that exactly one worker renders it, even when its task is
+    delivered twice. It has no status of its own for rendering: a receipt being rendered is a
+    pending one under a live lease (what users see does not change while it renders).
+    """
 
     declaration = models.OneToOneField(
         Declaration, verbose_name=_("declaration"), on_delete=models.PROTECT, related_name="receipt"
     )
-    status = models.CharField(_("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING, db_index=True
+    )
     file_name = models.CharField(_("stored file"), max_length=300, blank=True)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, db_index=True)
     pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
     size_bytes = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=5, default="nl")
-    error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
     sealed_at = models.DateTimeField(
@@ -470,6 +507,16 @@ class Receipt(models.Model):
         blank=True,
         help_text=_("When the PDF was signed with the portal's seal (PAdES); empty: not sealed."),
     )
+
+    job_statuses = JobStatuses(
+        pending=ReceiptStatus.PENDING,
+        running=ReceiptStatus.PENDING,
+        retrying=ReceiptStatus.PENDING,
+        done=ReceiptStatus.DONE,
+        failed=ReceiptStatus.FAILED,
+    )
+    #: The task's own retries (7 deliveries) and a few re-queues by beat or a redelivery.
+    job_max_attempts = 10
 
     class Meta:
         verbose_name = _("receipt")

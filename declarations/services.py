@@ -4,6 +4,7 @@ import base64
 import hashlib
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -12,10 +13,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from core import jobs
 from core import pdf as portal_pdf
 from core.net import client_ip, user_agent
 from core.tasks import enqueue_on_commit
@@ -375,17 +378,55 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string(encoding="unicode").encode()).decode()
 
 
+#: A receipt's lease; a heartbeat renews it while the worker renders and seals (a TSA round trip).
+RECEIPT_LEASE_SECONDS = 60
+
+
 def receipt_render(*, receipt_id: int) -> bool:
     """Render and store the receipt PDF unless done already. Returns True when rendered now.
 
-    Errors propagate to the task (``declarations.tasks.receipt_render``), which retries transient
-    ones and marks the receipt failed (``receipt_fail``) on any other.
+    Exactly once: the worker claims the receipt with a lease (``core.jobs``); a second delivery of
+    the task finds it leased (or done) and returns False. A killed worker's lease runs out within
+    ``RECEIPT_LEASE_SECONDS`` and the next delivery (or beat's re-queue) takes over. Only the
+    holder of the claim marks it done. Errors give the claim back and propagate to the task
+    (``declarations.tasks.receipt_render``), which retries transient ones and marks the receipt
+    failed (``receipt_fail``) on any other.
     """
-    receipt = Receipt.objects.select_related(
-        "declaration__text", "declaration__personal", "declaration__reused_from"
-    ).get(pk=receipt_id)
+    receipts = Receipt.objects.select_related("declaration__text", "declaration__personal", "declaration__reused_from")
+    receipt = receipts.get(pk=receipt_id)
     if receipt.status == ReceiptStatus.DONE and receipt.file_name and default_storage.exists(receipt.file_name):
         return False
+    if receipt.status == ReceiptStatus.DONE:  # its file is gone: not ready any more, render it again
+        Receipt.objects.filter(pk=receipt.pk, status=ReceiptStatus.DONE).update(status=ReceiptStatus.PENDING)
+    # Exactly one worker renders it, even when the task is delivered twice (core.jobs).
+    token = uuid.uuid4().hex
+    receipt = jobs.claim(receipts, pk=receipt_id, token=token, lease_seconds=RECEIPT_LEASE_SECONDS)
+    if receipt is None:  # done, failed, or another worker holds a live lease
+        return False
+    try:
+        with jobs.heartbeat(receipt, token, lease_seconds=RECEIPT_LEASE_SECONDS):
+            stored, content, pages = _receipt_pdf_store(receipt)
+    except BaseException:
+        jobs.release(receipt, token)  # the task decides between a retry and a failure
+        raise
+    now = timezone.now()
+    done = jobs.complete(
+        receipt,
+        token,
+        file_name=stored,
+        sha256=hashlib.sha256(content).hexdigest(),
+        pages=pages,
+        size_bytes=len(content),
+        rendered_at=now,
+        sealed_at=now,
+    )
+    if not done:
+        logger.warning("Receipt %s was rendered after its lease had been taken over", receipt_id)
+    return done
+
+
+def _receipt_pdf_store(receipt: Receipt) -> tuple[str, bytes, int]:
+    """Render, seal and store the PDF of ``receipt``; returns the stored name, content and page count."""
     declaration = receipt.declaration
     code = verification_code(declaration)
     verify_url = settings.PORTAL_BASE_URL + reverse("verify")
@@ -411,18 +452,7 @@ def receipt_render(*, receipt_id: int) -> bool:
     if default_storage.exists(name):
         default_storage.delete(name)
     stored = default_storage.save(name, ContentFile(content))
-    now = timezone.now()
-    Receipt.objects.filter(pk=receipt.pk).update(
-        status=ReceiptStatus.DONE,
-        file_name=stored,
-        sha256=hashlib.sha256(content).hexdigest(),
-        pages=rendered.pages,
-        size_bytes=len(content),
-        rendered_at=now,
-        sealed_at=now,
-        error="",
-    )
-    return True
+    return stored, content, rendered.pages
 
 
 #: How much of an error a failed receipt keeps (shown to staff).
@@ -433,10 +463,17 @@ def receipt_fail(*, receipt_id: int, error: str) -> None:
     """Mark a receipt that could not be rendered as failed, keeping a short error for staff.
 
     Staff see it on the registration and can queue it again (``receipt_retry``); beat leaves
-    failed receipts alone. A receipt rendered in the meantime stays done.
+    failed receipts alone. A receipt rendered in the meantime stays done, and one that another
+    worker is rendering under a live lease is left to that worker.
     """
-    Receipt.objects.filter(pk=receipt_id).exclude(status=ReceiptStatus.DONE).update(
-        status=ReceiptStatus.FAILED, error=error.strip()[:RECEIPT_ERROR_CHARS]
+    now = timezone.now()
+    no_live_lease = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+    Receipt.objects.filter(no_live_lease, pk=receipt_id).exclude(status=ReceiptStatus.DONE).update(
+        status=ReceiptStatus.FAILED,
+        last_error=error.strip()[:RECEIPT_ERROR_CHARS],
+        lease_token="",
+        lease_expires_at=None,
+        finished_at=now,
     )
 
 
@@ -453,10 +490,12 @@ def receipt_retry(*, declaration: Declaration, actor, request=None) -> Receipt:
         receipt = Receipt.objects.select_for_update().get(declaration=declaration)
         if receipt.status != ReceiptStatus.FAILED:
             return receipt
-        previous_error = receipt.error
+        previous_error = receipt.last_error
         receipt.status = ReceiptStatus.PENDING
-        receipt.error = ""
-        receipt.save(update_fields=["status", "error"])
+        receipt.last_error = ""
+        receipt.attempts = 0  # a fresh set of attempts (core.jobs)
+        receipt.finished_at = None
+        receipt.save(update_fields=["status", "last_error", "attempts", "finished_at"])
         audit_event_record(
             action="declaration.receipt_retry",
             actor=actor,

@@ -2,6 +2,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import JobStatuses, LeasedJob
+
+from .retry import MAX_ATTEMPTS
+
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("pending")
@@ -15,9 +19,10 @@ class OutboxStatus(models.TextChoices):
 REDACTED_BODY = "[redacted: this e-mail contained a single-use link and was sent]"
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(LeasedJob):
     """An e-mail written in the same transaction as the change it reports.
 
+    A leased job (``core.jobs``): "sending" is its running state, "sent" its done state.
     Life cycle: pending → sending (a worker's claim with a lease) → sent; a transient SMTP error
     makes it retrying (with ``next_attempt_at`` further out each time), a permanent one or the last
     attempt makes it failed. Staff can put failed mail back to pending. Beat's ``outbox_flush``
@@ -66,7 +71,6 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(
         _("attempts"), default=0, help_text=_("Delivery attempts since the message was queued or last resent.")
     )
-    last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(
         _("next attempt at"),
         null=True,
@@ -75,17 +79,17 @@ class OutboxMessage(models.Model):
         help_text=_("A pending or retrying message is not sent before this moment. Empty once sent or failed."),
     )
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
-    claim_token = models.CharField(
-        _("claim token"), max_length=32, blank=True, help_text=_("Identifies the worker that is sending it.")
-    )
-    lease_until = models.DateTimeField(
-        _("lease until"),
-        null=True,
-        blank=True,
-        help_text=_("A message still sending after this moment is taken over by another worker."),
-    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    job_statuses = JobStatuses(
+        pending=OutboxStatus.PENDING,
+        running=OutboxStatus.SENDING,
+        retrying=OutboxStatus.RETRYING,
+        done=OutboxStatus.SENT,
+        failed=OutboxStatus.FAILED,
+    )
+    job_max_attempts = MAX_ATTEMPTS
 
     class Meta:
         verbose_name = _("outgoing e-mail")

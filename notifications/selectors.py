@@ -22,7 +22,7 @@ def outbox_messages_needing_attention(*, now=None) -> QuerySet[OutboxMessage]:
     return (
         OutboxMessage.objects.filter(
             Q(status__in=[OutboxStatus.FAILED, OutboxStatus.RETRYING])
-            | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
+            | Q(status=OutboxStatus.SENDING, lease_expires_at__lt=now)
             | Q(status=OutboxStatus.PENDING, next_attempt_at__lt=now - STUCK_PENDING_AFTER)
         )
         .defer("body_text", "body_html", "attachments")

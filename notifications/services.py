@@ -7,7 +7,7 @@ Delivery guarantees (``outbox_message_send``):
 - Mail of a committed transaction is not lost: the row stays pending or retrying until it is sent
   or given up, and beat's ``outbox_flush`` hands due rows to the worker again.
 - At least once, not exactly once. A worker claims a row in one short transaction (status
-  sending, a random claim token, a lease of ``LEASE`` and one more attempt), talks to the SMTP
+  sending, a random lease token, a lease of ``LEASE`` and one more attempt: ``core.jobs.claim``), talks to the SMTP
   server outside any transaction and database lock, and marks the row sent in a second short
   transaction that only succeeds while its token is still on the row. Two workers never hold the
   same claim, so two copies of one task send once. But when the worker dies, or the database
@@ -35,11 +35,12 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from audit.services import audit_event_record
+from core import jobs
 from core.tasks import enqueue, enqueue_on_commit
 
 from .exceptions import MessageNotResendable, SecretLinkNotResendable
 from .models import REDACTED_BODY, OutboxMessage, OutboxStatus
-from .retry import MAX_ATTEMPTS, error_is_permanent, error_summary, retry_delay
+from .retry import error_is_permanent, error_summary, retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -172,45 +173,15 @@ def _enqueue_send_on_commit(message_id: int) -> None:
     enqueue_on_commit(outbox_send, message_id)
 
 
-def _claimable(now) -> Q:
-    """Rows a worker may take now. Pending rows are due at once (they were just committed or
-    resent; a worker clock slightly behind the web server's must not hold them up)."""
-    return (
-        Q(status=OutboxStatus.PENDING)
-        | Q(status=OutboxStatus.RETRYING, next_attempt_at__lte=now)
-        | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
-    )
-
-
 def _claim(message_id: int, token: str) -> OutboxMessage | None:
-    """Take the message for this worker in one short transaction, or None when it is not ours to send."""
-    now = timezone.now()
-    with transaction.atomic():
-        # One conditional UPDATE: of two workers racing for the row only one matches.
-        claimed = OutboxMessage.objects.filter(_claimable(now), pk=message_id, attempts__lt=MAX_ATTEMPTS).update(
-            status=OutboxStatus.SENDING,
-            claim_token=token,
-            lease_until=now + LEASE,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-        )
-        if not claimed:
-            _give_up_abandoned(message_id, now)
-            return None
-    return OutboxMessage.objects.filter(pk=message_id, claim_token=token).first()
+    """Take the message for this worker (``core.jobs.claim``), or None when it is not ours to send.
 
-
-def _give_up_abandoned(message_id: int, now) -> None:
-    """A message whose workers died on every one of its attempts is failed, not claimed forever."""
-    gave_up = OutboxMessage.objects.filter(_claimable(now), pk=message_id, attempts__gte=MAX_ATTEMPTS).update(
-        status=OutboxStatus.FAILED,
-        claim_token="",
-        lease_until=None,
-        next_attempt_at=None,
-        last_error="Given up: the worker stopped during every attempt (crash or time limit).",
+    A message whose workers died on every one of its attempts is failed there (logged at ERROR by
+    ``core.jobs``), not claimed forever.
+    """
+    return jobs.claim(
+        OutboxMessage, pk=message_id, token=token, lease_seconds=LEASE.total_seconds(), last_attempt_at=timezone.now()
     )
-    if gave_up:
-        logger.error("E-mail %s given up after %s attempts that did not finish", message_id, MAX_ATTEMPTS)
 
 
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:
@@ -247,49 +218,34 @@ def _deliver(email: EmailMultiAlternatives) -> None:
             logger.warning("Closing the mail connection failed: %s", error_summary(exc))
 
 
-def _mark_sent(message_id: int, token: str) -> bool:
+def _mark_sent(message: OutboxMessage, token: str) -> bool:
     """Mark our claim sent; a message with a secret link loses its bodies in the same statement."""
 
     def unless_secret(field: str, redacted: str):
         return Case(When(contains_secret=True, then=Value(redacted)), default=F(field), output_field=models.TextField())
 
-    with transaction.atomic():
-        return bool(
-            OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING, claim_token=token).update(
-                status=OutboxStatus.SENT,
-                sent_at=timezone.now(),
-                claim_token="",
-                lease_until=None,
-                next_attempt_at=None,
-                last_error="",
-                body_text=unless_secret("body_text", REDACTED_BODY),
-                body_html=unless_secret("body_html", ""),
-            )
-        )
+    return jobs.complete(
+        message,
+        token,
+        sent_at=timezone.now(),
+        body_text=unless_secret("body_text", REDACTED_BODY),
+        body_html=unless_secret("body_html", ""),
+    )
 
 
-def _mark_failed_attempt(message: OutboxMessage, token: str, exc: Exception) -> str:
-    """Record a failed attempt: retrying after the backoff, or failed when it is final. Returns the status."""
+def _mark_failed_attempt(message: OutboxMessage, token: str, exc: Exception) -> str | None:
+    """Record a failed attempt: retrying after the backoff, or failed when it is final. Returns the
+    status, or None when the claim had been taken over."""
     summary = error_summary(exc)
     permanent = error_is_permanent(exc)
-    now = timezone.now()
-    if permanent or message.attempts >= MAX_ATTEMPTS:
-        status, next_attempt_at = OutboxStatus.FAILED, None
-    else:
-        status, next_attempt_at = OutboxStatus.RETRYING, now + retry_delay(message.attempts)
-    with transaction.atomic():
-        updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING, claim_token=token).update(
-            status=status, last_error=summary, next_attempt_at=next_attempt_at, claim_token="", lease_until=None
-        )
-    if not updated:
+    status = jobs.fail(message, token, summary, permanent=permanent, retry_in=retry_delay(message.attempts))
+    if status is None:
         logger.warning("E-mail %s: attempt failed (%s) after its claim was taken over", message.pk, summary)
     elif status == OutboxStatus.FAILED:
         reason = "permanent error" if permanent else f"{message.attempts} attempts"
         logger.error("E-mail %s (%s) given up (%s): %s", message.pk, message.kind or "-", reason, summary)
     else:
-        logger.warning(
-            "E-mail %s attempt %s failed, next at %s: %s", message.pk, message.attempts, next_attempt_at, summary
-        )
+        logger.warning("E-mail %s attempt %s failed, retrying: %s", message.pk, message.attempts, summary)
     return status
 
 
@@ -311,7 +267,7 @@ def outbox_message_send(*, message_id: int) -> bool:
         _mark_failed_attempt(message, token, exc)
         return False
     try:
-        marked = _mark_sent(message_id, token)
+        marked = _mark_sent(message, token)
     except DatabaseError:
         logger.error("E-mail %s was sent but not marked sent; it goes out again once its lease runs out", message_id)
         raise
@@ -327,11 +283,7 @@ def outbox_due_ids(*, pending_grace: timedelta = timedelta(seconds=30), limit: i
     Pending rows get ``pending_grace`` for their on-commit task to arrive before beat sends them too.
     """
     now = timezone.now()
-    due = (
-        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now - pending_grace)
-        | Q(status=OutboxStatus.RETRYING, next_attempt_at__lte=now)
-        | Q(status=OutboxStatus.SENDING, lease_until__lt=now)
-    )
+    due = jobs.claimable(OutboxMessage, now) & ~Q(status=OutboxStatus.PENDING, next_attempt_at__gt=now - pending_grace)
     ids = OutboxMessage.objects.filter(due).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
     return list(ids[:limit])
 
@@ -360,7 +312,9 @@ def outbox_resend(*, message: OutboxMessage, actor, request=None) -> OutboxMessa
     now = timezone.now()
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        live_claim = message.status == OutboxStatus.SENDING and message.lease_until and message.lease_until >= now
+        live_claim = (
+            message.status == OutboxStatus.SENDING and message.lease_expires_at and message.lease_expires_at >= now
+        )
         if message.status == OutboxStatus.SENT and message.contains_secret:
             raise SecretLinkNotResendable()
         if message.status == OutboxStatus.SENT or live_claim:
@@ -374,9 +328,12 @@ def outbox_resend(*, message: OutboxMessage, actor, request=None) -> OutboxMessa
         message.status = OutboxStatus.PENDING
         message.attempts = 0
         message.next_attempt_at = now
-        message.claim_token = ""
-        message.lease_until = None
-        message.save(update_fields=["status", "attempts", "next_attempt_at", "claim_token", "lease_until"])
+        message.lease_token = ""
+        message.lease_expires_at = None
+        message.finished_at = None
+        message.save(
+            update_fields=["status", "attempts", "next_attempt_at", "lease_token", "lease_expires_at", "finished_at"]
+        )
         audit_event_record(action="mail.resend", actor=actor, obj=message, request=request, details=details)
         _enqueue_send_on_commit(message.pk)
     return message

@@ -95,6 +95,7 @@ ACTION_LABELS = {
     "privacy.retention_erase": _("Personal data erased after the retention period"),
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
     "declaration_checkpoint.timestamp": _("Declaration checkpoint timestamped by the time-stamping authority"),
+    "declaration.checkpoint_copy_retry": _("Checkpoint copy written again"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),
     "brochure.draft_update": _("Brochure draft saved"),

@@ -1,13 +1,15 @@
 """Back-office reads. Every list is built to run a fixed number of queries, whatever its length."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core import jobs
 from declarations.constants import Decision
 from eherkenning.models import OIDCIdentity
 from missions.constants import ACTIVE_STATUSES, MissionStatus, RegistrationStatus
@@ -400,3 +402,53 @@ def organisation_memberships_for_staff(*, organisation: Organisation) -> QuerySe
         .annotate(eherkenning=Exists(OIDCIdentity.objects.filter(user_id=OuterRef("user_id"))))
         .order_by("role", "user__full_name", "pk")
     )
+
+
+# --- Failed background jobs (core.jobs) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """One failed job of any registered kind, as staff see it."""
+
+    kind: jobs.JobKind
+    job: jobs.LeasedJob
+    description: str
+    given_up: bool
+
+
+class FailedJobs:
+    """Failed jobs of every registered kind, newest first, as a sequence a ``Paginator`` can slice.
+
+    Counting takes one query per kind; a page takes one more per kind (at most ``stop`` rows of
+    each), whatever the number of failed jobs, so the page's query count is bounded by the kinds.
+    """
+
+    def __init__(self, kinds: list[jobs.JobKind] | None = None):
+        self.kinds = jobs.registered() if kinds is None else kinds
+
+    def count(self) -> int:
+        return sum(kind.failed().count() for kind in self.kinds)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[FailedJob]:
+        if not isinstance(index, slice):
+            raise TypeError("FailedJobs is read a page at a time")
+        start, stop = index.start or 0, index.stop
+        rows = []
+        for kind in self.kinds:
+            for job in kind.failed().order_by(F("finished_at").desc(nulls_last=True), "-pk")[:stop]:
+                rows.append(FailedJob(kind, job, kind.describe(job), jobs.is_given_up(job)))
+        rows.sort(key=_newest_first, reverse=True)
+        return rows[start:stop]
+
+
+def _newest_first(row: FailedJob) -> tuple[float, str, int]:
+    finished = row.job.finished_at.timestamp() if row.job.finished_at else float("-inf")
+    return (finished, row.kind.kind, row.job.pk)
+
+
+def failed_jobs() -> FailedJobs:
+    return FailedJobs()

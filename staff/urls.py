@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import instruments, texts
+from .views import instruments, jobs, texts
 
 app_name = "staff"
 
@@ -72,4 +72,6 @@ urlpatterns = [
     path("mail/", views.MailListView.as_view(), name="mail_list"),
     path("mail/<int:pk>/resend/", views.MailResendView.as_view(), name="mail_resend"),
     path("receipts/<int:pk>/retry/", views.ReceiptRetryView.as_view(), name="receipt_retry"),
+    path("jobs/", jobs.JobListView.as_view(), name="job_list"),
+    path("jobs/<str:kind>/<int:pk>/retry/", jobs.JobRetryView.as_view(), name="job_retry"),
 ]

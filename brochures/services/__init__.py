@@ -1,9 +1,9 @@
 """Brochure writes, by sub-domain: ``versions`` (drafts, publishing, read counts) and
 ``renditions`` (PDFs, made by the worker)."""
 
+from ..constants import MAX_RENDER_ATTEMPTS
 from .html import published_html_sections, published_html_store
 from .renditions import (
-    MAX_RENDER_ATTEMPTS,
     RenditionBusy,
     rendition_context,
     rendition_release,

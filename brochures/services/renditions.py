@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -13,23 +12,27 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from core import jobs
 from core import pdf as portal_pdf
 from core.tasks import enqueue, enqueue_on_commit
 
-from ..constants import PDF_TEMPLATE, PDF_TEMPLATE_VERSION, BrochureKind, RenditionStatus, VersionStatus
+from ..constants import (
+    PDF_TEMPLATE,
+    PDF_TEMPLATE_VERSION,
+    BrochureKind,
+    RenditionStatus,
+    VersionStatus,
+)
 from ..content import ContentFormatError, sections_html
 from ..exceptions import InvalidContent
 from ..models import BrochureVersion, Rendition
 
 logger = logging.getLogger(__name__)
-
-#: A render that started this many times without finishing (it keeps killing its worker) fails.
-MAX_RENDER_ATTEMPTS = 5
 
 
 class RenditionBusy(Exception):
@@ -94,7 +97,7 @@ def rendition_retry(*, rendition: Rendition, actor, request=None) -> Rendition:
             actor=actor,
             obj=rendition,
             request=request,
-            details={"sha256": rendition.content_sha256, "previous_error": rendition.error[:500]},
+            details={"sha256": rendition.content_sha256, "previous_error": rendition.last_error[:500]},
         )
         _enqueue_render_on_commit(rendition.pk)
     return rendition
@@ -137,7 +140,7 @@ def renditions_queue_missing() -> int:
             rendition_request(version=version)
     now = timezone.now()
     due = Rendition.objects.filter(
-        Q(status=RenditionStatus.PENDING) | Q(status=RenditionStatus.RENDERING, lease_until__lt=now)
+        Q(status=RenditionStatus.PENDING) | Q(status=RenditionStatus.RENDERING, lease_expires_at__lt=now)
     ).values_list("pk", flat=True)
     from ..tasks import rendition_render
 
@@ -177,106 +180,61 @@ def rendition_context(*, version: BrochureVersion) -> dict:
 
 
 def _claim(rendition_id: int, token: str) -> Rendition | None:
-    """Take the rendition for this worker, or None when it is done or failed.
+    """Take the rendition for this worker (``core.jobs.claim``), or None when it is done or failed
+    (a rendition whose workers died on each of its ``MAX_RENDER_ATTEMPTS`` attempts is failed there).
 
     Raises RenditionBusy while another worker's lease is live.
     """
     now = timezone.now()
-    with transaction.atomic():
-        rendition = Rendition.objects.select_for_update().get(pk=rendition_id)
-        if rendition.status in (RenditionStatus.DONE, RenditionStatus.FAILED):
-            return None
-        if rendition.status == RenditionStatus.RENDERING and rendition.lease_until and rendition.lease_until > now:
-            raise RenditionBusy(retry_in=(rendition.lease_until - now).total_seconds() + 1)
-        if rendition.attempts >= MAX_RENDER_ATTEMPTS:
-            rendition.status = RenditionStatus.FAILED
-            rendition.error = (rendition.error + "\n" if rendition.error else "") + (
-                f"Gave up after {rendition.attempts} attempts that did not finish (worker lost or time limit)."
-            )
-            rendition.lease_until = None
-            rendition.save(update_fields=["status", "error", "lease_until"])
-            return None
-        rendition.status = RenditionStatus.RENDERING
-        rendition.claim_token = token
-        rendition.lease_until = now + timedelta(seconds=_lease_seconds())
-        rendition.attempts = F("attempts") + 1
-        rendition.started_at = now
-        rendition.save(update_fields=["status", "claim_token", "lease_until", "attempts", "started_at"])
-    return Rendition.objects.select_related("version__brochure").get(pk=rendition_id)
+    rendition = jobs.claim(
+        Rendition.objects.select_related("version__brochure"),
+        pk=rendition_id,
+        token=token,
+        lease_seconds=_lease_seconds(),
+        started_at=now,
+    )
+    if rendition is not None:
+        return rendition
+    current = Rendition.objects.only("status", "lease_expires_at").get(pk=rendition_id)
+    if current.status == RenditionStatus.RENDERING and current.lease_expires_at and current.lease_expires_at > now:
+        raise RenditionBusy(retry_in=(current.lease_expires_at - now).total_seconds() + 1)
+    return None
 
 
-class _LeaseHeartbeat:
-    """Renews a claim's lease every third of its length while the render runs.
+def rendition_release(*, rendition_id: int, error: str, failed: bool, token: str | None = None) -> None:
+    """Give the claim back: pending again (transient error, the task retries) or failed for good.
 
-    The lease is short, so a render whose worker was killed (kill -9, OOM, a lost machine) is
-    taken over within one lease; the heartbeat keeps a live render's lease from running out,
-    however long WeasyPrint takes (the task's time limits bound that). The thread dies with
-    its process, which is what lets the lease expire. It uses its own database connection.
+    With ``token`` (the task's claim) only while that claim holds; without it (an operator's
+    clean-up), whatever worker is rendering it.
     """
-
-    def __init__(self, *, rendition_id: int, token: str, lease_seconds: int):
-        self.rendition_id = rendition_id
-        self.token = token
-        self.lease_seconds = lease_seconds
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"rendition-{rendition_id}-lease", daemon=True)
-
-    def renew(self) -> bool:
-        """Extend the lease; False when the claim is no longer ours (another worker took over)."""
-        return bool(
-            Rendition.objects.filter(
-                pk=self.rendition_id, status=RenditionStatus.RENDERING, claim_token=self.token
-            ).update(lease_until=timezone.now() + timedelta(seconds=self.lease_seconds))
-        )
-
-    def _run(self) -> None:
-        try:
-            while not self._stop.wait(max(self.lease_seconds / 3, 0.5)):
-                try:
-                    if not self.renew():
-                        self.lost = True
-                        return
-                except DatabaseError as exc:  # try again at the next beat; the lease may lapse meanwhile
-                    logger.warning("Could not renew the lease of rendition %s: %s", self.rendition_id, exc)
-        finally:
-            connection.close()
-
-    def __enter__(self) -> _LeaseHeartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-
-def rendition_release(*, rendition_id: int, error: str, failed: bool) -> None:
-    """Give the claim back: pending again (transient error, the task retries) or failed for good."""
-    fields = {"error": error[:4000], "lease_until": None, "claim_token": ""}
+    if token is not None:
+        job = Rendition(pk=rendition_id)
+        jobs.fail(job, token, error, permanent=failed, retry_in=timedelta(0))
+        return
+    fields = {"last_error": error[: jobs.ERROR_MAX_LENGTH], "lease_expires_at": None, "lease_token": ""}
     fields["status"] = RenditionStatus.FAILED if failed else RenditionStatus.PENDING
     if failed:
         fields["finished_at"] = timezone.now()
     Rendition.objects.filter(pk=rendition_id, status=RenditionStatus.RENDERING).update(**fields)
 
 
-def rendition_render(*, rendition_id: int) -> Rendition | None:
+def rendition_render(*, rendition_id: int, token: str | None = None) -> Rendition | None:
     """Render one rendition to PDF and store it; called by the worker only, never by a request.
 
-    Exactly once: a worker claims the row (status rendering, a token and a short lease) under a
-    row lock, renders without holding a transaction while a heartbeat renews the lease, and only
-    the holder of the claim may mark it done. A duplicate message finds it done, or leased and
-    raises RenditionBusy (the task tries again once the lease may have run out). A killed
+    Exactly once, through ``core.jobs``: a worker claims the row (status rendering, ``token`` and
+    a short lease), renders without holding a transaction while a heartbeat renews the lease, and
+    only the holder of the claim may mark it done. A duplicate message finds it done, or leased
+    and raises RenditionBusy (the task tries again once the lease may have run out). A killed
     worker's heartbeat stops with it, so its lease runs out within BROCHURE_RENDER_LEASE_SECONDS
     and the redelivered (or re-queued) task takes over. A text too large to render raises
     InvalidContent before WeasyPrint runs. Errors other than the database's propagate to the
-    task, which decides between retry and failure.
+    task, which decides between retry and failure (``rendition_release`` with the same token).
     """
-    token = uuid.uuid4().hex
+    token = token or uuid.uuid4().hex
     rendition = _claim(rendition_id, token)
     if rendition is None:
         return Rendition.objects.filter(pk=rendition_id).first()
-    with _LeaseHeartbeat(rendition_id=rendition_id, token=token, lease_seconds=_lease_seconds()):
+    with jobs.heartbeat(rendition, token, lease_seconds=_lease_seconds()):
         test_delay = float(getattr(settings, "BROCHURE_RENDER_TEST_DELAY", 0) or 0)
         if test_delay and rendition.attempts == 1:
             time.sleep(test_delay)  # only set by the worker tests, to kill a worker mid-render
@@ -288,22 +246,20 @@ def rendition_render(*, rendition_id: int) -> Rendition | None:
         if default_storage.exists(name):
             default_storage.delete(name)  # left by an attempt that was killed before it finished
         stored_name = default_storage.save(name, ContentFile(pdf.content))
-    with transaction.atomic():
-        current = Rendition.objects.select_for_update().get(pk=rendition_id)
-        if current.status != RenditionStatus.RENDERING or current.claim_token != token:
-            # Our lease ran out and another worker took over: its result counts, not ours.
-            if stored_name != (current.file.name or ""):
-                default_storage.delete(stored_name)
-            return current
-        current.status = RenditionStatus.DONE
-        current.file.name = stored_name
-        current.file_sha256 = hashlib.sha256(pdf.content).hexdigest()
-        current.pages = pdf.pages
-        current.bytes = len(pdf.content)
-        current.render_ms = elapsed_ms
-        current.error = ""
-        current.lease_until = None
-        current.finished_at = timezone.now()
-        current.save()
+    done = jobs.complete(
+        rendition,
+        token,
+        file=stored_name,
+        file_sha256=hashlib.sha256(pdf.content).hexdigest(),
+        pages=pdf.pages,
+        bytes=len(pdf.content),
+        render_ms=elapsed_ms,
+    )
+    current = Rendition.objects.get(pk=rendition_id)
+    if not done:
+        # Our lease ran out and another worker took over: its result counts, not ours.
+        if stored_name != (current.file.name or ""):
+            default_storage.delete(stored_name)
+        return current
     logger.info("Rendered %s (%s pages, %s ms)", name, pdf.pages, elapsed_ms)
     return current

@@ -14,7 +14,7 @@ from brochures.constants import BrochureKind, Channel, RenditionStatus, VersionS
 from brochures.exceptions import InvalidContent, VersionNotDraft
 from brochures.models import BrochureDailyCount, BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
-from brochures.services import renditions
+from core import jobs
 from tests.factories import OrganisationFactory, StaffUserFactory
 
 from .factories import published_brochure
@@ -115,7 +115,7 @@ def test_render_is_idempotent_and_respects_a_live_lease():
     assert rendition.attempts == 1  # done: nothing rendered again
 
     Rendition.objects.filter(pk=rendition.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="other"
+        status=RenditionStatus.RENDERING, lease_expires_at=timezone.now() + timedelta(seconds=20), lease_token="other"
     )
     with mock.patch("core.pdf.render_pdf") as render, pytest.raises(services.RenditionBusy) as busy:
         services.rendition_render(rendition_id=rendition.pk)
@@ -123,14 +123,14 @@ def test_render_is_idempotent_and_respects_a_live_lease():
     # Try again once the other worker's lease may have run out (never before it).
     assert 20 <= busy.value.retry_in <= 21
     rendition.refresh_from_db()
-    assert rendition.claim_token == "other" and rendition.attempts == 1
+    assert rendition.lease_token == "other" and rendition.attempts == 1
 
 
 def test_the_task_waits_for_a_live_lease_instead_of_dropping_the_render():
     _brochure, version = published_brochure()
     rendition = rendition_for_version(version=version)
     Rendition.objects.filter(pk=rendition.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="other"
+        status=RenditionStatus.RENDERING, lease_expires_at=timezone.now() + timedelta(seconds=20), lease_token="other"
     )
     with (
         mock.patch.object(tasks.rendition_render, "retry", side_effect=Retry()) as retry,
@@ -148,15 +148,15 @@ def test_the_lease_is_renewed_only_by_the_holder_of_the_claim():
     rendition = rendition_for_version(version=version)
     soon = timezone.now() + timedelta(seconds=2)
     Rendition.objects.filter(pk=rendition.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=soon, claim_token="mine"
+        status=RenditionStatus.RENDERING, lease_expires_at=soon, lease_token="mine"
     )
-    assert renditions._LeaseHeartbeat(rendition_id=rendition.pk, token="mine", lease_seconds=30).renew() is True
+    assert jobs.renew(rendition, "mine", lease_seconds=30) is True
     rendition.refresh_from_db()
-    assert rendition.lease_until > soon + timedelta(seconds=20)
-    lease = rendition.lease_until
-    assert renditions._LeaseHeartbeat(rendition_id=rendition.pk, token="stale", lease_seconds=60).renew() is False
+    assert rendition.lease_expires_at > soon + timedelta(seconds=20)
+    lease = rendition.lease_expires_at
+    assert jobs.renew(rendition, "stale", lease_seconds=60) is False
     rendition.refresh_from_db()
-    assert rendition.lease_until == lease
+    assert rendition.lease_expires_at == lease
 
 
 def test_a_transient_error_releases_the_claim_and_retries(settings):
@@ -170,7 +170,7 @@ def test_a_transient_error_releases_the_claim_and_retries(settings):
         tasks.rendition_render.apply(args=[rendition.pk])
     assert isinstance(retry.call_args.kwargs["exc"], OSError)
     rendition.refresh_from_db()
-    assert rendition.status == RenditionStatus.PENDING and "schijf vol" in rendition.error
+    assert rendition.status == RenditionStatus.PENDING and "schijf vol" in rendition.last_error
 
 
 def test_a_broken_template_fails_the_rendition_with_the_error_kept(settings):
@@ -180,7 +180,7 @@ def test_a_broken_template_fails_the_rendition_with_the_error_kept(settings):
     with mock.patch("core.pdf.render_pdf", side_effect=ValueError("kapotte sjabloon")):
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     rendition.refresh_from_db()
-    assert rendition.status == RenditionStatus.FAILED and "kapotte sjabloon" in rendition.error
+    assert rendition.status == RenditionStatus.FAILED and "kapotte sjabloon" in rendition.last_error
 
 
 def test_queue_missing_requeues_pending_and_abandoned_renditions():
@@ -188,7 +188,7 @@ def test_queue_missing_requeues_pending_and_abandoned_renditions():
     rendition = rendition_for_version(version=version)
     # A worker died while rendering: its lease ran out.
     Rendition.objects.filter(pk=rendition.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=timezone.now() - timedelta(seconds=1), file=""
+        status=RenditionStatus.RENDERING, lease_expires_at=timezone.now() - timedelta(seconds=1), file=""
     )
     assert services.renditions_queue_missing() == 1
     rendition.refresh_from_db()
@@ -226,7 +226,7 @@ def test_resume_queues_every_unfinished_rendition(django_capture_on_commit_callb
     _other, second = published_brochure(slug="algemeen", kind=BrochureKind.GENERAL, bodies=("Andere tekst.",))
     leased = rendition_for_version(version=version)
     Rendition.objects.filter(pk=leased.pk).update(
-        status=RenditionStatus.RENDERING, lease_until=timezone.now() + timedelta(seconds=20), claim_token="dead"
+        status=RenditionStatus.RENDERING, lease_expires_at=timezone.now() + timedelta(seconds=20), lease_token="dead"
     )
     queued = []
     with mock.patch("brochures.services.renditions.enqueue", side_effect=lambda task, pk: queued.append(pk) or True):
@@ -237,7 +237,7 @@ def test_resume_queues_every_unfinished_rendition(django_capture_on_commit_callb
 def test_staff_retry_of_a_failed_rendition_queues_it_again_and_is_audited(django_capture_on_commit_callbacks):
     _brochure, version = published_brochure()
     rendition = rendition_for_version(version=version)
-    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, attempts=5, error="Kapot.")
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, attempts=5, last_error="Kapot.")
     staff = StaffUserFactory()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -274,7 +274,7 @@ def test_a_100000_row_table_fails_cleanly_before_weasyprint():
     render.assert_not_called()
     rendition.refresh_from_db()
     assert rendition.status == RenditionStatus.FAILED and rendition.finished_at is not None
-    assert "Hoofdstuk 2" in rendition.error and "20.000" in rendition.error  # section and limit named
+    assert "Hoofdstuk 2" in rendition.last_error and "20.000" in rendition.last_error  # section and limit named
     assert not rendition.file
 
 
@@ -290,7 +290,7 @@ def test_too_many_table_rows_in_all_fails_cleanly_before_weasyprint():
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     render.assert_not_called()
     rendition.refresh_from_db()
-    assert rendition.status == RenditionStatus.FAILED and str(BROCHURE_MAX_TABLE_ROWS) in rendition.error
+    assert rendition.status == RenditionStatus.FAILED and str(BROCHURE_MAX_TABLE_ROWS) in rendition.last_error
 
 
 def test_the_draft_service_refuses_a_text_too_large_to_render():
@@ -311,4 +311,4 @@ def test_a_list_of_thousands_of_items_fails_cleanly_before_weasyprint():
         assert tasks.rendition_render.apply(args=[rendition.pk]).get() == "failed"
     render.assert_not_called()
     rendition.refresh_from_db()
-    assert rendition.status == RenditionStatus.FAILED and "3.000" in rendition.error
+    assert rendition.status == RenditionStatus.FAILED and "3.000" in rendition.last_error

@@ -88,7 +88,7 @@ def test_pending_pdf_shows_progress_and_never_renders(client, django_capture_on_
 def test_failed_pdf_is_friendly_and_only_staff_see_the_error(client):
     _brochure, version = published_brochure()
     rendition = rendition_for_version(version=version)
-    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, error="Traceback: geheim")
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, last_error="Traceback: geheim")
     response = client.get(reverse("brochures:pdf", args=["imvo"]))
     assert response.status_code == 503 and "geheim" not in response.text
     assert "error" not in client.get(reverse("brochures:status", args=["imvo", "nl", 1])).json()

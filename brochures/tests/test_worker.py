@@ -59,8 +59,8 @@ def _start_a_render_that_hangs(start_worker, monkeypatch):
     rendition = rendition_for_version(version=version)
     wait_for(lambda: _status(rendition.pk) == RenditionStatus.RENDERING, timeout=60)
     # While it renders, the heartbeat keeps renewing its short lease.
-    first_lease = Rendition.objects.get(pk=rendition.pk).lease_until
-    wait_for(lambda: Rendition.objects.get(pk=rendition.pk).lease_until > first_lease, timeout=30)
+    first_lease = Rendition.objects.get(pk=rendition.pk).lease_expires_at
+    wait_for(lambda: Rendition.objects.get(pk=rendition.pk).lease_expires_at > first_lease, timeout=30)
     return worker, version, rendition
 
 

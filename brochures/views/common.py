@@ -79,7 +79,7 @@ def rendition_status_payload(rendition: Rendition | None, *, download_url: str, 
         "download_url": download_url if status == RenditionStatus.DONE else None,
     }
     if status == RenditionStatus.FAILED and may_manage(request) and rendition is not None:
-        payload["error"] = rendition.error
+        payload["error"] = rendition.last_error
     return payload
 
 

@@ -2,6 +2,7 @@
 lost lease, fail with backoff, give up, reclaim, reset, the registry; and racing claims on PostgreSQL."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -95,6 +96,9 @@ def test_claim_honours_the_queryset_and_writes_extra_fields():
     mine = SampleJob.objects.create(name="mine")
     claimed = jobs.claim(SampleJob.objects.filter(name="mine"), lease_seconds=30, result="started")
     assert claimed.pk == mine.pk and claimed.result == "started"
+    other = SampleJob.objects.get(name="other")
+    assert jobs.claim(SampleJob.objects.filter(name="mine"), lease_seconds=30, pk=other.pk) is None
+    assert SampleJob.objects.get(pk=other.pk).status == jobs.JobStatus.PENDING
 
 
 def test_done_and_failed_jobs_are_never_claimed():
@@ -229,15 +233,20 @@ def test_a_shared_pending_and_running_value_still_has_one_holder():
     assert SharedStatusJob.objects.get(pk=job.pk).status == Status.READY
 
 
-def test_heartbeat_keeps_the_lease_alive_and_notices_a_lost_claim(settings):
+@pytest.mark.django_db(transaction=True)
+def test_heartbeat_keeps_the_lease_alive_and_notices_a_lost_claim():
     SampleJob.objects.create()
-    claimed = jobs.claim(SampleJob, lease_seconds=30)
-    beat = jobs.Heartbeat(claimed, claimed.lease_token, lease_seconds=30)
-    assert not beat.lost
-    beat._stop.set()  # no thread in a test transaction: call one renewal by hand
-    assert jobs.renew(claimed, claimed.lease_token, lease_seconds=30)
-    SampleJob.objects.filter(pk=claimed.pk).update(lease_token="someone-else")
-    assert not jobs.renew(claimed, claimed.lease_token, lease_seconds=30)
+    claimed = jobs.claim(SampleJob, lease_seconds=1.5)  # renewed every 0.5 s
+    with jobs.heartbeat(claimed, claimed.lease_token, lease_seconds=1.5) as beat:
+        time.sleep(2.5)  # longer than the lease: only the heartbeat keeps it
+        assert jobs.claim(SampleJob, lease_seconds=30) is None
+        assert SampleJob.objects.get(pk=claimed.pk).lease_expires_at > timezone.now()
+        SampleJob.objects.filter(pk=claimed.pk).update(lease_token="someone-else")  # taken over
+        deadline = time.monotonic() + 5
+        while not beat.lost and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert beat.lost
+    assert not jobs.complete(claimed, claimed.lease_token)
 
 
 def test_backoff_doubles_and_is_capped():

@@ -108,6 +108,7 @@ ROUTE_KWARGS = {
     "staff:follow_up_done": lambda w: {"pk": w.follow_up.pk},
     "staff:mail_resend": lambda w: {"pk": w.outbox_message.pk},
     "staff:receipt_retry": lambda w: {"pk": w.receipt.pk},
+    "staff:job_retry": lambda w: {"kind": "declarations.receipt", "pk": w.receipt.pk},
     "instruments:detail": lambda w: {"slug": w.instrument.slug},
     "instrument_imvo:page": lambda w: {"slug": w.instrument.slug},
     "instrument_imvo:pdf": lambda w: {"slug": w.instrument.slug},

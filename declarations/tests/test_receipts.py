@@ -73,7 +73,9 @@ def test_pending_receipt_shows_a_waiting_page(client):
 
 def test_a_failed_receipt_says_so_instead_of_waiting_for_ever(client):
     user, declaration = _signed()
-    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, error="TemplateSyntaxError")
+    Receipt.objects.filter(declaration=declaration).update(
+        status=ReceiptStatus.FAILED, last_error="TemplateSyntaxError"
+    )
     client.force_login(user)
     response = client.get(f"/declarations/{declaration.pk}/receipt/")
     page = response.content.decode()
@@ -100,7 +102,7 @@ def test_a_template_error_fails_the_receipt_at_once_with_a_short_error():
     assert render.call_count == 1 and not retry.called  # not retried: it cannot pass next time
     receipt.refresh_from_db()
     assert receipt.status == ReceiptStatus.FAILED
-    assert receipt.error == "TemplateSyntaxError: Invalid block tag 'oops'"
+    assert receipt.last_error == "TemplateSyntaxError: Invalid block tag 'oops'"
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,7 @@ def test_a_transient_error_is_retried_and_the_receipt_stays_pending(error):
         _render_task(receipt.pk)
     assert retry.call_args.kwargs["exc"] is error and retry.call_args.kwargs["countdown"] > 0
     receipt.refresh_from_db()
-    assert receipt.status == ReceiptStatus.PENDING and receipt.error == ""
+    assert receipt.status == ReceiptStatus.PENDING and receipt.last_error == ""
 
 
 def test_a_transient_error_fails_the_receipt_once_the_retries_are_used_up():
@@ -132,7 +134,7 @@ def test_a_transient_error_fails_the_receipt_once_the_retries_are_used_up():
     ):
         task.apply(args=[receipt.pk], retries=task.max_retries)  # the last retry meets the same full disk
     receipt.refresh_from_db()
-    assert receipt.status == ReceiptStatus.FAILED and receipt.error == "OSError: No space left on device"
+    assert receipt.status == ReceiptStatus.FAILED and receipt.last_error == "OSError: No space left on device"
 
 
 def test_staff_retry_queues_a_failed_receipt_again_and_is_audited(django_capture_on_commit_callbacks):
@@ -145,7 +147,7 @@ def test_staff_retry_queues_a_failed_receipt_again_and_is_audited(django_capture
 
     assert len(callbacks) == 1
     receipt.refresh_from_db()
-    assert receipt.status == ReceiptStatus.DONE and receipt.error == ""  # the (eager) task rendered it
+    assert receipt.status == ReceiptStatus.DONE and receipt.last_error == ""  # the (eager) task rendered it
     event = AuditEvent.objects.get(action="declaration.receipt_retry")
     assert event.actor == staff and event.details["previous_error"] == "TemplateSyntaxError: kapot"
 

@@ -17,10 +17,10 @@ def test_lists_failed_retrying_and_stuck_mail_only(django_assert_max_num_queries
     now = timezone.now()
     _message("sent", status=OutboxStatus.SENT, next_attempt_at=None)
     _message("fresh", status=OutboxStatus.PENDING)
-    _message("sending", status=OutboxStatus.SENDING, lease_until=now + timedelta(minutes=1))
+    _message("sending", status=OutboxStatus.SENDING, lease_expires_at=now + timedelta(minutes=1))
     _message("failed", status=OutboxStatus.FAILED, next_attempt_at=None)
     _message("retrying", status=OutboxStatus.RETRYING, next_attempt_at=now + timedelta(minutes=5))
-    _message("abandoned", status=OutboxStatus.SENDING, lease_until=now - timedelta(seconds=1))
+    _message("abandoned", status=OutboxStatus.SENDING, lease_expires_at=now - timedelta(seconds=1))
     _message("never handed over", next_attempt_at=now - STUCK_PENDING_AFTER - timedelta(minutes=1))
 
     with django_assert_max_num_queries(1):

@@ -206,7 +206,7 @@ def test_crash_after_send_before_mark_resends_once_after_the_lease(smtp_server, 
         outbox_message_send(message_id=message.pk)
     assert any("not marked sent" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
     message.refresh_from_db()
-    assert message.status == OutboxStatus.SENDING and message.lease_until > timezone.now()
+    assert message.status == OutboxStatus.SENDING and message.lease_expires_at > timezone.now()
     assert len(smtp_server.received_by("crash@example.org")) == 1
 
     # While the lease holds, neither a redelivered task nor the flush sends it again.
@@ -215,7 +215,7 @@ def test_crash_after_send_before_mark_resends_once_after_the_lease(smtp_server, 
     assert len(smtp_server.received_by("crash@example.org")) == 1
 
     # The lease runs out (the worker is presumed dead): sent once more, then never again.
-    OutboxMessage.objects.filter(pk=message.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    OutboxMessage.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert flush() == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT and message.attempts == 2
@@ -230,24 +230,24 @@ def test_claim_taken_over_mid_send_is_not_overwritten(smtp_server):
 
     def slow_deliver(email):
         # While we talk to the server our lease runs out and another worker claims the message.
-        OutboxMessage.objects.filter(pk=message.pk).update(claim_token="other-worker")
+        OutboxMessage.objects.filter(pk=message.pk).update(lease_token="other-worker")
         original(email)
 
     with mock.patch.object(services, "_deliver", slow_deliver):
         assert outbox_message_send(message_id=message.pk) is True
     message.refresh_from_db()
-    assert message.status == OutboxStatus.SENDING and message.claim_token == "other-worker"
+    assert message.status == OutboxStatus.SENDING and message.lease_token == "other-worker"
 
 
 def test_worker_that_keeps_dying_is_given_up(smtp_server, caplog):
     message = email_queue(to="dies@example.org", template="accounts/email/confirm", context=CONTEXT)
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxStatus.SENDING, attempts=MAX_ATTEMPTS, lease_until=timezone.now() - timedelta(seconds=1)
+        status=OutboxStatus.SENDING, attempts=MAX_ATTEMPTS, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert outbox_message_send(message_id=message.pk) is False
     message.refresh_from_db()
     assert message.status == OutboxStatus.FAILED and "Given up" in message.last_error
-    assert [r.levelno for r in caplog.records if r.name == "notifications.services"] == [logging.ERROR]
+    assert [r.levelno for r in caplog.records if r.name in ("notifications.services", "core.jobs")] == [logging.ERROR]
     assert smtp_server.messages == []
 
 
@@ -275,7 +275,7 @@ def test_staff_resend_sends_failed_message_again_and_audits(smtp_server, django_
 def test_resend_refuses_message_under_live_claim(smtp_server):
     message = email_queue(to="busy@example.org", template="accounts/email/confirm", context=CONTEXT)
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=OutboxStatus.SENDING, claim_token="w1", lease_until=timezone.now() + timedelta(minutes=1)
+        status=OutboxStatus.SENDING, lease_token="w1", lease_expires_at=timezone.now() + timedelta(minutes=1)
     )
     with pytest.raises(MessageNotResendable):
         outbox_resend(message=message, actor=StaffUserFactory())

@@ -3,6 +3,7 @@ attendance, reminders) and ``follow_ups``. Mission and registration writes are t
 app's services (``missions.services``), which staff views call directly."""
 
 from .follow_ups import follow_up_create, follow_up_update
+from .jobs import job_retry
 from .mail import mail_resend
 from .sessions import (
     SESSION_FIELDS,
@@ -25,6 +26,7 @@ __all__ = [
     "attendance_record",
     "follow_up_create",
     "follow_up_update",
+    "job_retry",
     "mail_resend",
     "session_agenda_ensure",
     "session_create",

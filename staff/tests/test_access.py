@@ -31,7 +31,7 @@ def _world():
     mission = MissionFactory(capacity_max=15)
     registration = RegistrationFactory(mission=mission, status=RegistrationStatus.HELD_FOR_REVIEW)
     declaration = declare(registration, Decision.NOT_ENDORSED)
-    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, error="OSError: vol")
+    Receipt.objects.filter(declaration=declaration).update(status=ReceiptStatus.FAILED, last_error="OSError: vol")
     ParticipantFactory(registration=RegistrationFactory(mission=mission))
     session = SessionFactory(mission=mission)
     session_agenda_ensure(session=session)
@@ -121,6 +121,8 @@ ROUTES = {
     "mail_list": (None, {}, None),
     "mail_resend": ("failed_mail", {}, {}),
     "receipt_retry": ("failed_receipt", {}, {}),
+    "job_list": (None, {}, None),
+    "job_retry": ("failed_receipt", {"kind": "declarations.receipt"}, {}),
 }
 
 
