@@ -15,10 +15,12 @@ class WebhooksConfig(AppConfig):
         from .services import webhook_delivery_retry
 
         jobs.register(
-            "webhook_delivery",
+            "webhooks.delivery",
             WebhookDelivery,
             label=_("Webhook delivery"),
             retry=webhook_delivery_retry,
+            # The event type and endpoint name only: never the URL (it may carry a receiver's token).
             describe=lambda delivery: f"{delivery.event.type} → {delivery.endpoint.name}",
-            queryset=lambda qs: qs.select_related("event", "endpoint"),
+            queryset=lambda qs: qs.select_related("event", "endpoint").defer("endpoint__secret"),
+            policy="webhook.manage",
         )

@@ -310,32 +310,46 @@ def webhook_delivery_send(*, delivery_id: int) -> str | None:
 
 
 def webhook_delivery_resend(*, delivery: WebhookDelivery, actor, request=None) -> WebhookDelivery:
-    """Send a delivery's event to its endpoint again, as a new delivery (the old one stays as it was).
+    """Send a delivery's event to its endpoint again (same event id, signed afresh).
 
-    Staff only; audited (``webhook.delivery_resend``); not while the delivery is still under way.
+    A failed delivery is put back in the queue with fresh attempts (``core.jobs.reset``); a
+    delivered one gets a new delivery beside it (the receiver lost it, say), so the record of the
+    first stays as it was. Staff only; audited (``webhook.delivery_resend``); not while the
+    delivery is still under way. Returns the delivery that will be sent.
     """
     require(actor, "webhook.manage")
     states = WebhookDelivery.job_statuses
-    if delivery.status not in (states.done, states.failed):
-        raise DeliveryNotResendable()
+    from .tasks import webhook_deliver
+
     with transaction.atomic():
-        again = WebhookDelivery.objects.create(endpoint=delivery.endpoint, event=delivery.event, resent_from=delivery)
+        if delivery.status == states.failed and jobs.reset(delivery):
+            again = delivery
+        elif delivery.status == states.done:
+            again = WebhookDelivery.objects.create(
+                endpoint=delivery.endpoint, event=delivery.event, resent_from=delivery
+            )
+        else:
+            raise DeliveryNotResendable()
         audit_event_record(
             action="webhook.delivery_resend",
             actor=actor,
             obj=again,
             request=request,
-            details={"delivery": delivery.pk, "endpoint": delivery.endpoint_id, "event": str(delivery.event_id)},
+            details={
+                "delivery": delivery.pk,
+                "endpoint": delivery.endpoint_id,
+                "event": str(delivery.event_id),
+                "how": "requeued" if again.pk == delivery.pk else "new delivery",
+            },
         )
-        from .tasks import webhook_deliver
-
         enqueue_on_commit(webhook_deliver, again.pk)
+    again.refresh_from_db()
     return again
 
 
-def webhook_delivery_retry(*, job: WebhookDelivery, actor, request=None) -> None:
-    """Staff's retry of a failed delivery from the jobs page (``core.jobs`` registry): a re-send."""
-    webhook_delivery_resend(delivery=job, actor=actor, request=request)
+def webhook_delivery_retry(*, job: WebhookDelivery, actor, request=None) -> WebhookDelivery:
+    """Staff's retry of a failed delivery from the jobs page (``core.jobs`` registry)."""
+    return webhook_delivery_resend(delivery=job, actor=actor, request=request)
 
 
 def webhooks_dispatch() -> int:

@@ -158,23 +158,44 @@ def test_the_audit_trail_triggers_a_collection_on_commit(django_capture_on_commi
     assert "does not resolve" in delivery.last_error or "not known" in delivery.last_error
 
 
-def test_resend_makes_a_new_delivery_audited_and_not_while_running():
+def test_resend_requeues_a_failed_delivery_or_adds_one_beside_a_delivered_one():
     staff = StaffUserFactory()
     _create(types=["registration.submitted"])
     audit_event_record(action="registration.submit", obj=RegistrationFactory())
     services.webhook_events_collect()
     delivery = WebhookDelivery.objects.get()
-    with pytest.raises(DeliveryNotResendable):
+    with pytest.raises(DeliveryNotResendable):  # pending: still under way
         services.webhook_delivery_resend(delivery=delivery, actor=staff)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed")
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=14, last_error="HTTP 500")
     delivery.refresh_from_db()
     with pytest.raises(NotAllowed):
         services.webhook_delivery_resend(delivery=delivery, actor=UserFactory())
+
     again = services.webhook_delivery_resend(delivery=delivery, actor=staff)
-    assert again.pk != delivery.pk and again.event_id == delivery.event_id and again.resent_from == delivery
-    assert again.status == "pending" and again.attempts == 0
-    event = AuditEvent.objects.get(action="webhook.delivery_resend")
-    assert event.details["delivery"] == delivery.pk
+    assert again.pk == delivery.pk and (again.status, again.attempts) == ("pending", 0)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="done")
+    delivery.refresh_from_db()
+    beside = services.webhook_delivery_resend(delivery=delivery, actor=staff)
+    assert beside.pk != delivery.pk and beside.event_id == delivery.event_id and beside.resent_from == delivery
+    assert beside.status == "pending" and beside.attempts == 0
+    events = AuditEvent.objects.filter(action="webhook.delivery_resend").order_by("sequence")
+    assert [e.details["how"] for e in events] == ["requeued", "new delivery"]
+
+
+def test_failed_deliveries_are_on_staffs_jobs_page_with_the_webhook_policy():
+    from core import jobs
+
+    kind = jobs.kind_get("webhooks.delivery")
+    assert kind.model is WebhookDelivery and kind.policy == "webhook.manage"
+    _create(types=["registration.submitted"])
+    audit_event_record(action="registration.submit", obj=RegistrationFactory())
+    services.webhook_events_collect()
+    WebhookDelivery.objects.update(status="failed")
+    [failed] = kind.failed()
+    assert kind.describe(failed) == "registration.submitted → Case system"
+    kind.retry(job=failed, actor=StaffUserFactory())
+    failed.refresh_from_db()
+    assert failed.status == "pending"
 
 
 def test_system_checks_keep_an_attempt_within_the_claim(settings):
