@@ -1,8 +1,8 @@
 """Log formatting that is safe to load before the apps (LOGGING is configured first).
 
 ``JsonFormatter`` writes one JSON object per line; ``TokenRedactingFilter`` scrubs the secret
-parts of link paths (e-mail confirmation, password reset, invitation) from every log record, such
-as Django's "Not Found: /accounts/confirm/<token>/", so no token ever reaches a log.
+parts of link paths (e-mail confirmation, password reset, invitation, account deletion) from every
+log record, such as Django's "Not Found: /accounts/confirm/<token>/", so no token reaches a log.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ _SECRET_PATHS = [
     (re.compile(r"(/accounts/confirm/)[^/\s?\"']+"), r"\1[redacted]"),
     (re.compile(r"(/accounts/reset/)[^/\s?\"']+/[^/\s?\"']+"), r"\1[redacted]/[redacted]"),
     (re.compile(r"(/organisation/invitations/)[^/\s?\"']+"), r"\1[redacted]"),
+    (re.compile(r"(/accounts/delete/)[^/\s?\"']+"), r"\1[redacted]"),
 ]
 
 

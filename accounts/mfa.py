@@ -1,6 +1,6 @@
 """The second factor: TOTP (an authenticator app) with single-use recovery codes, on django-otp.
 
-Who must use it: RVO staff, the ministry and superusers (``mfa_mandatory``); a company user may
+Who must use it: the privileged roles of ``accounts.roles`` (``mfa_mandatory``); a company user may
 turn it on from the account page, and then needs it at every login too. ``accounts.middleware.
 MFARequiredMiddleware`` is the one place that enforces it: until the session is verified, such a
 user reaches only the pages of this flow, logout, static files, language switch and health checks.
@@ -46,9 +46,9 @@ from audit.services import audit_event_record
 from core.exceptions import DomainError
 from notifications.services import email_queue
 
-from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 from .models import RecoveryCode, RecoveryCodeDevice, User
 from .recovery import format_recovery_code, recovery_code_digest, recovery_code_new
+from .roles import is_privileged
 from .security_log import security_event
 from .throttle import hashed, throttle_hit
 
@@ -104,10 +104,8 @@ class AlreadyEnrolled(MFAError):
 
 
 def mfa_mandatory(user) -> bool:
-    """RVO staff, ministry and superusers must use a second factor."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser) or bool(user.group_names & {RVO_STAFF_GROUP, MINISTRY_GROUP})
+    """Privileged users (``accounts.roles``: RVO staff, ministry, operators) must use a second factor."""
+    return is_privileged(user)
 
 
 def mfa_required(request) -> bool:

@@ -2,13 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from audit.services import audit_event_record
+from core.tokens import StateTokenGenerator, TokenExpired, TokenInvalid, TokenStale
 from notifications.services import email_queue
 
 from .exceptions import ConfirmationLinkExpired, ConfirmationLinkInvalid, ConfirmationLinkUsed
@@ -19,15 +18,19 @@ CONFIRM_SALT = "accounts.confirm-email"
 
 
 def _confirmation_state(user: User) -> str:
-    """A fingerprint of what a confirmation link may act on; it changes once the link is used,
-    the password changes or the account is (de)activated, and the link stops working."""
-    value = f"{user.pk}|{user.email}|{user.password}|{user.is_active}|{user.email_confirmed_at}"
-    return salted_hmac(CONFIRM_SALT, value, algorithm="sha256").hexdigest()[:32]
+    """What a confirmation link may act on; it changes once the link is used, the password changes
+    or the account is (de)activated, and the link stops working."""
+    return f"{user.pk}|{user.email}|{user.password}|{user.is_active}|{user.email_confirmed_at}"
+
+
+confirmation_tokens = StateTokenGenerator(
+    salt=CONFIRM_SALT, state=_confirmation_state, max_age_setting="ACCOUNT_CONFIRMATION_MAX_AGE"
+)
 
 
 def confirmation_token_make(user: User) -> str:
     """A signed, expiring (``ACCOUNT_CONFIRMATION_MAX_AGE``), single-use confirmation token."""
-    return signing.dumps({"uid": user.pk, "state": _confirmation_state(user)}, salt=CONFIRM_SALT)
+    return confirmation_tokens.make_token(user)
 
 
 def user_signup(*, email: str, full_name: str, password: str, language: str, request=None) -> User | None:
@@ -71,23 +74,17 @@ def user_signup(*, email: str, full_name: str, password: str, language: str, req
 
 def _confirmation_user(token: str, *, lock: bool) -> User:
     """The not yet confirmed user a token names, or the reason it does not work (see below)."""
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNT_CONFIRMATION_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ConfirmationLinkExpired()
-    except signing.BadSignature:
-        raise ConfirmationLinkInvalid()
-    if not isinstance(data, dict) or not isinstance(data.get("state"), str) or not isinstance(data.get("uid"), int):
-        raise ConfirmationLinkInvalid()
     users = User.objects.select_for_update() if lock else User.objects.all()
-    user = users.filter(pk=data["uid"]).first()
-    if user is None:
-        raise ConfirmationLinkInvalid()
-    if not constant_time_compare(data["state"], _confirmation_state(user)):
-        if user.email_confirmed_at is not None:
+    try:
+        return confirmation_tokens.check_token(token, load=lambda pk: users.filter(pk=pk).first())
+    except TokenExpired:
+        raise ConfirmationLinkExpired()
+    except TokenStale as stale:
+        if stale.obj.email_confirmed_at is not None:
             raise ConfirmationLinkUsed()
         raise ConfirmationLinkInvalid()
-    return user
+    except TokenInvalid:
+        raise ConfirmationLinkInvalid()
 
 
 def confirmation_link_check(*, token: str) -> None:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from core.canonical import canonical_json
 from core.evidence_keys import derived_key
 
 AUDIT_FORMAT = 1
@@ -52,8 +53,8 @@ EVENT_FIELDS = (
 PERSONAL_FIELDS = ("actor_email", "ip_address", "user_agent", "details")
 
 
-def canonical(data) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+#: The serialisation every hash of the trail is computed over (``core.canonical``, compact form).
+canonical = canonical_json
 
 
 def json_safe(value):

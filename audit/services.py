@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.addresses import normalise_email
 from core.evidence_keys import current_chain_key
 from core.net import client_ip, user_agent
+from core.service_checks import internal
 
 from .chain import (
     PERSONAL_ERASE_ACTION,
@@ -56,6 +57,7 @@ SUBJECT_EMAIL_KEYS = ("email", "username", "user_email")
 EMAIL_PATTERN = re.compile(r"[^@\s\"'<>,;:]+@[^@\s\"'<>,;:]+\.[^@\s\"'<>,;:]+")
 
 
+@internal("Describes an actor for a trail entry; changes nothing.")
 def actor_label(actor) -> str:
     """The pseudonymous name of an actor kept in the (append-only) trail: ``user#<id>``.
 
@@ -102,6 +104,7 @@ def subject_email_of(personal_details: dict[str, Any]) -> str:
     return ""
 
 
+@internal("Records who acted; the service that calls it checked that actor (audit lies below the permission layer).")
 def audit_event_record(
     *,
     action: str,
@@ -212,6 +215,7 @@ def audit_personal_about(*, user, email: str = "") -> QuerySet[AuditEventPersona
     return AuditEventPersonal.objects.filter(about)
 
 
+@internal("Erasure helper for retention (a command) and account deletion (privacy, which checks account.delete).")
 def audit_personal_erase(*, rows: QuerySet[AuditEventPersonal], now: datetime | None = None, actor=None) -> int:
     """Empty the personal parts ``rows`` (kept, marked ``erased_at``); the events stay as they are.
 

@@ -13,8 +13,6 @@ HTML is shown as text and nh3 keeps a small allow-list, so no script ever reache
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.canonical import canonical_sha256
 from core.markdown import (
     MARKDOWN_MAX_CHARS,
     MARKDOWN_MAX_TABLE_ROWS,
@@ -185,7 +184,7 @@ def content_sha256(*, language: str, title: str, summary: str, sections) -> str:
         "summary": summary.strip(),
         "sections": [[section.title.strip(), section.body.strip()] for section in sections],
     }
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    return canonical_sha256(payload, compact=False)
 
 
 def load_bundled(name: str, language: str) -> BrochureText:

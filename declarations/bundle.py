@@ -26,6 +26,8 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from core.canonical import canonical_json
+
 from .checkpoints import checkpoint_payload
 from .constants import GENESIS_HASH
 from .hashing import utc_text
@@ -36,7 +38,7 @@ BUNDLE_FORMAT = "imvo-verification-bundle/1"
 
 
 def _dump(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return canonical_json(value, compact=False).decode("utf-8")
 
 
 def verification_bundle_lines() -> Iterator[str]:

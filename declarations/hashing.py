@@ -17,8 +17,9 @@ them.
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
+
+from core.canonical import canonical_json
 
 from .constants import RECORD_FORMAT_2, RECORD_FORMAT_3, RECORD_FORMAT_LEGACY
 from .keys import LEGACY_KEY_ID, chain_keys
@@ -110,8 +111,8 @@ class UnknownFormat(Exception):
     """The record names a format this code does not know."""
 
 
-def canonical(data: dict) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+#: The serialisation every record hash is computed over (``core.canonical``, compact form).
+canonical = canonical_json
 
 
 def utc_text(value: datetime) -> str:

@@ -21,6 +21,7 @@ from audit.services import audit_event_record
 from core import jobs
 from core import pdf as portal_pdf
 from core.net import client_ip, user_agent
+from core.service_checks import internal
 from core.tasks import enqueue_on_commit
 from organisations.authority import authority_evidence
 from organisations.policies import require
@@ -72,6 +73,7 @@ class DeclarationInput:
             raise AuthorityNotConfirmed()
 
 
+@internal("Texts are published by operators' commands (seed_demo, text releases) as the portal; no view calls it.")
 def declaration_text_publish(
     *,
     version: int,
@@ -177,6 +179,7 @@ def declaration_sign(*, answer: DeclarationInput, subject, actor, request=None) 
     )
 
 
+@internal("Evidence writer; its callers (the sign service above, missions' registration_sign) check declaration.sign.")
 def declaration_record(
     *,
     subject,
@@ -319,6 +322,7 @@ def declaration_record(
     return declaration
 
 
+@internal("Retention (a command) and account deletion (privacy, which checks account.delete) erase as the portal.")
 def declaration_personal_data_erase(*, declaration: Declaration, actor=None) -> bool:
     """Erase the personal fields of one declaration (retention policy); the chain stays verifiable.
 

@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -12,6 +11,7 @@ from core.markdown import validate_markdown_size
 
 from .constants import ACTIVE_STATUSES, AttendanceStatus, MissionStatus, RegistrationStatus, Theme
 from .lifecycle import withdrawal_transition
+from .rules import registration_open
 
 
 class Mission(models.Model):
@@ -131,10 +131,7 @@ class Mission(models.Model):
         return [line.strip() for line in self.programme.splitlines() if line.strip()]
 
     def registration_is_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        return (
-            self.status == MissionStatus.PUBLISHED and self.registration_opens_at <= now < self.registration_closes_at
-        )
+        return registration_open(self, now)
 
 
 class Registration(models.Model):
@@ -312,7 +309,7 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendance")
         ordering = ["session", "participant__name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance_per_participant"),
+            models.UniqueConstraint(fields=["session", "participant"], name="missions_attendance_one_per_participant"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from organisations.selectors import membership_get
 from .constants import Availability, MissionStatus, RegistrationStatus
 from .lifecycle import SEAT_HOLDING
 from .models import Mission, PreparationSession, Registration
+from .rules import CLOSED, NOT_YET_OPEN, registration_open_q, registration_window
 
 S = RegistrationStatus
 
@@ -71,10 +72,10 @@ def mission_seats_left(mission: Mission) -> int:
 
 def mission_availability(mission: Mission, now=None) -> str:
     """Open / waiting list / not yet open / closed, from a mission annotated by ``with_seat_counts``."""
-    now = now or timezone.now()
-    if mission.status != MissionStatus.PUBLISHED or now >= mission.registration_closes_at:
+    window = registration_window(mission, now)
+    if window == CLOSED:
         return Availability.CLOSED
-    if now < mission.registration_opens_at:
+    if window == NOT_YET_OPEN:
         return Availability.NOT_YET_OPEN
     return Availability.OPEN if mission_seats_left(mission) > 0 else Availability.WAITING_LIST
 
@@ -92,13 +93,9 @@ def mission_list_published(*, filters: MissionFilters | None = None) -> QuerySet
     if filters.country:
         missions = missions.filter(country=filters.country.upper())
     if filters.state == "open":
-        missions = missions.filter(
-            status=MissionStatus.PUBLISHED, registration_opens_at__lte=now, registration_closes_at__gt=now
-        )
+        missions = missions.filter(registration_open_q(now))
     elif filters.state == "closed":
-        missions = missions.exclude(
-            status=MissionStatus.PUBLISHED, registration_opens_at__lte=now, registration_closes_at__gt=now
-        )
+        missions = missions.exclude(registration_open_q(now))
     if filters.q:
         term = filters.q.strip()[:100]
         missions = missions.filter(

@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 
 from audit.services import audit_event_record
 from core import jobs
+from core.service_checks import internal
 from core.tasks import enqueue, enqueue_on_commit
 
 from .exceptions import MessageNotResendable, SecretLinkNotResendable
@@ -298,6 +299,9 @@ def outbox_flush(*, pending_grace: timedelta = timedelta(seconds=30)) -> int:
     return sum(bool(enqueue(outbox_send, pk)) for pk in outbox_due_ids(pending_grace=pending_grace))
 
 
+@internal(
+    "Below the permission layer: staff.services.mail.mail_resend checks mail.manage first; the admin is operators only."
+)
 def outbox_resend(*, message: OutboxMessage, actor, request=None) -> OutboxMessage:
     """Send a failed, retrying or stuck e-mail again now.
 

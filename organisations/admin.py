@@ -6,9 +6,17 @@ from .models import Invitation, Membership, Organisation
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: roles and signatory authority change through the organisation's own pages
+    (``membership_update``/``membership_remove``: never without an admin, audited)."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ("user",)
+    fields = ("user", "role", "is_authorised_signatory", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organisation)
@@ -30,6 +38,23 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
-    readonly_fields = ("token",)
-    raw_id_fields = ("organisation", "invited_by")
+    """Read-only (``invitation_create`` sends them, audited). No token is shown: the link's token is
+    only in the e-mail and its digest is left out; a used, withdrawn or expired invitation cannot be
+    opened again by editing its dates. Deleting one withdraws it."""
+
+    list_display = ("email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
+    fields = (
+        "organisation",
+        "email",
+        "role",
+        "is_authorised_signatory",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

@@ -169,7 +169,15 @@ class Invitation(models.Model):
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     is_authorised_signatory = models.BooleanField(_("authorised signatory"), default=False)
-    token = models.CharField(max_length=64, unique=True, editable=False)
+    # The link's token is never stored: only its SHA-256 (``core.tokens.stored_token_new``), so the
+    # database, a backup or the admin shows nothing that opens the invitation.
+    token_sha256 = models.CharField(
+        _("token (SHA-256)"),
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text=_("Digest of the invitation link's token; the token itself is only in the e-mail."),
+    )
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))

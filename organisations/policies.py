@@ -30,6 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
+from accounts.roles import is_privileged
 from core.exceptions import DomainError
 
 from .authority import session_authority
@@ -170,7 +171,7 @@ POLICIES: dict[str, Policy] = {
         Policy(
             "account.delete",
             _("a company user, for their own account"),
-            lambda user, obj: _authenticated(user) and not (is_rvo_staff(user) or is_ministry(user) or user.is_staff),
+            lambda user, obj: _authenticated(user) and not is_privileged(user),
         ),
         # Back-office, dashboard, admin.
         Policy("staff.access", _("RVO staff"), _STAFF),

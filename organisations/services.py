@@ -1,6 +1,5 @@
 """Organisation writes. Every change is one transaction with an audit record."""
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.identity import normalise_email
 from accounts.models import User
 from audit.services import actor_label, audit_event_record, changes_apply
+from core.tokens import stored_token_digest, stored_token_new
 from notifications.services import email_queue
 
 from .constants import (
@@ -61,6 +61,7 @@ def organisation_create(
 
     Raises OrganisationExists when the KvK number is taken (without saying by whom).
     """
+    require(actor, "portal.use")
     if Organisation.objects.filter(kvk_number=data.get("kvk_number")).exists():
         raise OrganisationExists()
     try:
@@ -310,13 +311,14 @@ def invitation_create(
 ) -> Invitation:
     require(actor, "membership.manage", organisation)
     email = normalise_email(email)
+    token, token_sha256 = stored_token_new()
     with transaction.atomic():
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
             role=role,
             is_authorised_signatory=is_authorised_signatory,
-            token=secrets.token_urlsafe(32),
+            token_sha256=token_sha256,
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
         )
@@ -327,8 +329,7 @@ def invitation_create(
             context={
                 "organisation": organisation,
                 "inviter": actor,
-                "accept_url": settings.PORTAL_BASE_URL
-                + reverse("organisations:invitation_accept", args=[invitation.token]),
+                "accept_url": settings.PORTAL_BASE_URL + reverse("organisations:invitation_accept", args=[token]),
                 "days": INVITATION_VALID_DAYS,
             },
             language=existing.language if existing else (getattr(request, "LANGUAGE_CODE", None) or "nl"),
@@ -362,14 +363,19 @@ def _invitation_usable(invitation: Invitation | None) -> Invitation:
 
 def invitation_check(*, token: str) -> Invitation:
     """The invitation a link names, if it still works; raises ``InvitationInvalid`` saying why not."""
-    return _invitation_usable(Invitation.objects.select_related("organisation").filter(token=token).first())
+    return _invitation_usable(
+        Invitation.objects.select_related("organisation").filter(token_sha256=stored_token_digest(token)).first()
+    )
 
 
 def invitation_accept(*, user, token: str, request=None) -> Membership:
     """Join the organisation with an invitation; each invitation link works once, until it expires."""
     with transaction.atomic():
         invitation = _invitation_usable(
-            Invitation.objects.select_for_update().select_related("organisation").filter(token=token).first()
+            Invitation.objects.select_for_update()
+            .select_related("organisation")
+            .filter(token_sha256=stored_token_digest(token))
+            .first()
         )
         if normalise_email(invitation.email) != normalise_email(user.email):
             raise InvitationWrongAccount()

@@ -23,15 +23,14 @@ by the operators (policy ``account.delete``).
 from axes.models import AccessLog
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.mfa import has_confirmed_device
 from audit.models import AuditEvent
 from audit.services import actor_label, audit_event_record, audit_personal_about, audit_personal_erase, personal_part
+from core.tokens import StateTokenGenerator, TokenInvalid
 from declarations.models import Declaration
 from declarations.services import declaration_personal_data_erase
 from declarations.subjects import subjects_of, undertaking_of
@@ -208,8 +207,14 @@ def account_delete_blocker(*, user) -> str | None:
 
 
 def _delete_state(user) -> str:
-    value = f"{user.pk}|{user.email}|{user.password}|{user.is_active}"
-    return salted_hmac(DELETE_SALT, value, algorithm="sha256").hexdigest()[:32]
+    """What a deletion link may act on: it changes when the account is erased (the link was used)
+    or its address, password or activity changes."""
+    return f"{user.pk}|{user.email}|{user.password}|{user.is_active}"
+
+
+deletion_tokens = StateTokenGenerator(
+    salt=DELETE_SALT, state=_delete_state, max_age_setting="ACCOUNT_DELETE_LINK_MAX_AGE"
+)
 
 
 def account_delete_request(*, user, request=None) -> None:
@@ -222,7 +227,7 @@ def account_delete_request(*, user, request=None) -> None:
     blocker = account_delete_blocker(user=user)
     if blocker:
         raise LastAdminWithOpenRegistrations(blocker)
-    token = signing.dumps({"uid": user.pk, "state": _delete_state(user)}, salt=DELETE_SALT)
+    token = deletion_tokens.make_token(user)
     with transaction.atomic():
         email_queue(
             to=user.email,
@@ -242,11 +247,9 @@ def account_delete_request(*, user, request=None) -> None:
 def account_delete_link_check(*, token: str, user) -> None:
     """Raise ``DeletionLinkInvalid`` unless ``token`` is a live deletion link of ``user``."""
     try:
-        data = signing.loads(token, salt=DELETE_SALT, max_age=settings.ACCOUNT_DELETE_LINK_MAX_AGE)
-    except signing.BadSignature as exc:
+        deletion_tokens.check_token(token, load=lambda pk: user if pk == user.pk else None)
+    except TokenInvalid as exc:
         raise DeletionLinkInvalid() from exc
-    if data.get("uid") != user.pk or not constant_time_compare(data.get("state", ""), _delete_state(user)):
-        raise DeletionLinkInvalid()
 
 
 def account_delete(*, user, token: str, request=None) -> dict[str, int]:

@@ -20,6 +20,7 @@ from audit.services import audit_event_record
 from core import jobs
 from core import pdf as portal_pdf
 from core.tasks import enqueue, enqueue_on_commit
+from organisations.policies import require
 
 from ..constants import (
     PDF_TEMPLATE,
@@ -84,6 +85,7 @@ def _enqueue_render_on_commit(rendition_id: int) -> None:
 
 def rendition_retry(*, rendition: Rendition, actor, request=None) -> Rendition:
     """Staff ask again for a failed rendition."""
+    require(actor, "brochure.manage")
     with transaction.atomic():
         rendition = Rendition.objects.select_for_update().get(pk=rendition.pk)
         if rendition.status != RenditionStatus.FAILED:

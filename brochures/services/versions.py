@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_event_record
 from core.page_cache import page_cache_invalidate
 from instruments.services import instrument_pages_retire
+from organisations.policies import require
 
 from ..constants import BrochureKind, VersionStatus
 from ..content import BrochureText, ContentFormatError, content_sha256, parse_text, sections_html
@@ -48,7 +49,10 @@ def brochure_get_or_create(*, slug: str, kind: str, position: int = 100, mission
 
 
 def brochure_draft_get_or_create(*, brochure: Brochure, language: str, actor=None) -> BrochureVersion:
-    """The draft of that language; a new one starts as a copy of the latest published version."""
+    """The draft of that language; a new one starts as a copy of the latest published version.
+    ``actor=None``: the portal itself (demo data, generated packs); a person needs ``brochure.manage``."""
+    if actor is not None:
+        require(actor, "brochure.manage")
     with transaction.atomic():
         Brochure.objects.select_for_update().get(pk=brochure.pk)
         draft = brochure.versions.filter(language=language, status=VersionStatus.DRAFT).first()
@@ -84,6 +88,7 @@ def brochure_draft_update(
     Raises VersionNotDraft for a published version and InvalidContent when the text cannot be read
     or is too large to render (``brochures.content.sections_html``).
     """
+    require(actor, "brochure.manage")
     try:
         text = parse_text(source)
         sections_html(text.sections)  # refuses a text too large to render
@@ -119,7 +124,10 @@ def brochure_version_publish(
     Idempotent: publishing an already published version (a double click, two staff at once)
     returns it unchanged. The brochure row is locked while the number is chosen; the render is
     queued on commit, and a broker outage only delays it (beat re-queues pending renditions).
+    ``actor=None``: the portal itself (``brochure_text_publish``); a person needs ``brochure.manage``.
     """
+    if actor is not None:
+        require(actor, "brochure.manage")
     with transaction.atomic():
         Brochure.objects.select_for_update().get(pk=version.brochure_id)
         version = BrochureVersion.objects.select_for_update().select_related("brochure").get(pk=version.pk)
@@ -162,7 +170,10 @@ def brochure_version_publish(
 def brochure_text_publish(
     *, brochure: Brochure, language: str, text: BrochureText, actor=None, request_rendition: bool = True
 ) -> BrochureVersion:
-    """Publish generated or bundled text unless the latest published version already says exactly that."""
+    """Publish generated or bundled text unless the latest published version already says exactly that.
+    ``actor=None``: the portal itself (demo data, generated packs); a person needs ``brochure.manage``."""
+    if actor is not None:
+        require(actor, "brochure.manage")
     digest = content_sha256(language=language, title=text.title, summary=text.summary, sections=text.sections)
     latest = brochure.versions.filter(language=language, status=VersionStatus.PUBLISHED).order_by("-number").first()
     if latest is not None and latest.content_sha256 == digest:

@@ -15,7 +15,8 @@ from brochures.exceptions import InvalidContent, VersionNotDraft
 from brochures.models import BrochureDailyCount, BrochureVersion, Rendition
 from brochures.selectors import rendition_for_version
 from core import jobs
-from tests.factories import OrganisationFactory, StaffUserFactory
+from organisations.policies import NotAllowed
+from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, UserFactory, member_of
 
 from .factories import published_brochure
 
@@ -62,15 +63,41 @@ def test_publishing_twice_is_idempotent(django_capture_on_commit_callbacks):
 def test_published_version_cannot_be_edited():
     _brochure, version = published_brochure()
     with pytest.raises(VersionNotDraft):
-        services.brochure_draft_update(version=version, title="X", summary="", source="## A\n\nB", actor=None)
+        services.brochure_draft_update(
+            version=version, title="X", summary="", source="## A\n\nB", actor=StaffUserFactory()
+        )
 
 
 def test_bad_text_is_refused_with_a_message():
     brochure, _version = published_brochure()
     draft = services.brochure_draft_get_or_create(brochure=brochure, language="nl")
+    staff = StaffUserFactory()
     with pytest.raises(InvalidContent):
-        services.brochure_draft_update(version=draft, title="X", summary="", source="geen kop", actor=None)
+        services.brochure_draft_update(version=draft, title="X", summary="", source="geen kop", actor=staff)
     assert draft.sections.count() == 2  # nothing lost
+
+
+def test_only_brochure_managers_edit_publish_or_retry(django_capture_on_commit_callbacks):
+    """The services check the actor themselves (``brochure.manage``), whatever the caller did."""
+    brochure, first = published_brochure()
+    rendition = rendition_for_version(version=first)
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, error="boom")
+    outsiders = [UserFactory(), member_of(OrganisationFactory()), MinistryUserFactory()]
+    for outsider in outsiders:
+        with pytest.raises(NotAllowed):
+            services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=outsider)
+        with pytest.raises(NotAllowed):
+            services.brochure_draft_update(version=first, title="X", summary="", source="## A\n\nB", actor=outsider)
+        with pytest.raises(NotAllowed):
+            services.brochure_version_publish(version=first, actor=outsider)
+        with pytest.raises(NotAllowed):
+            services.rendition_retry(rendition=rendition, actor=outsider)
+    assert not brochure.versions.filter(status=VersionStatus.DRAFT).exists()
+    assert Rendition.objects.get(pk=rendition.pk).status == RenditionStatus.FAILED
+    staff = StaffUserFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert services.rendition_retry(rendition=rendition, actor=staff).status == RenditionStatus.PENDING
+    assert services.brochure_draft_get_or_create(brochure=brochure, language="nl", actor=staff).status == "draft"
 
 
 def test_same_content_is_rendered_once_even_across_versions():

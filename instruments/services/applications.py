@@ -10,14 +10,12 @@ status, and the status rule, are ``instruments.lifecycle``.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_event_record
+from core.canonical import canonical_sha256
 from declarations.constants import Decision
 from declarations.services import DeclarationInput, declaration_sign
 from organisations.policies import require
@@ -229,7 +227,7 @@ def application_self_assessment_submit(
         application = _locked(application)
         _require_asked(application, "self_assessment")
         application_transition_check("self_assess", _status(application))
-        digest = hashlib.sha256(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = canonical_sha256(answers, compact=False)
         short = self_assessment_falls_short(answers)
         assessment = SelfAssessment.objects.create(
             application=application, answers=answers, sha256=digest, falls_short=short, submitted_by=actor

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'attendance',
                 'verbose_name_plural': 'attendance',
                 'ordering': ['session', 'participant__name'],
-                'constraints': [models.UniqueConstraint(fields=('session', 'participant'), name='unique_attendance_per_participant')],
+                'constraints': [models.UniqueConstraint(fields=('session', 'participant'), name='missions_attendance_one_per_participant')],
             },
         ),
     ]

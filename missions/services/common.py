@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from core.service_checks import internal
 from declarations.mail_secrets import code_secret
 from declarations.references import verification_code
 from notifications.services import email_queue
@@ -116,6 +117,7 @@ def registration_mail(
     return queued
 
 
+@internal("Helper of registration services that checked the actor; the caller holds the mission lock.")
 def seat_allocate(*, mission: Mission, registration: Registration, actor, request=None, by_staff=False) -> None:
     """Confirm while seats remain, else put on the waiting list (never over capacity).
     The mission row must be locked."""
@@ -139,6 +141,7 @@ def seat_allocate(*, mission: Mission, registration: Registration, actor, reques
         registration_mail(registration, "waitlisted")
 
 
+@internal("Helper of free_seats_fill; the caller checked the actor and holds the mission lock.")
 def promote(*, registration: Registration, actor, request=None) -> Registration:
     waitlist_leave(registration)
     status_set(registration, S.CONFIRMED)
@@ -147,6 +150,7 @@ def promote(*, registration: Registration, actor, request=None) -> Registration:
     return registration
 
 
+@internal("Helper of withdraw/decide/capacity services that checked the actor; the caller holds the mission lock.")
 def free_seats_fill(*, mission: Mission, actor, request=None) -> list[Registration]:
     """Give free seats to the waiting list, in order, while the mission still moves seats
     (published or closed). The mission row must be locked."""

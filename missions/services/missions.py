@@ -203,7 +203,10 @@ def mission_transition(*, actor, mission: Mission, action: str, reason: str = ""
 
 
 def waitlist_promote_available(*, mission: Mission, actor=None, request=None) -> list[Registration]:
-    """Fill free seats from the waiting list, in order (published or closed missions only)."""
+    """Fill free seats from the waiting list, in order (published or closed missions only).
+    ``actor=None``: the portal itself (a command or task); a person needs ``mission.manage``."""
+    if actor is not None:
+        require(actor, "mission.manage", mission)
     with transaction.atomic():
         mission = lock_mission(mission.pk)
         return free_seats_fill(mission=mission, actor=actor, request=request)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
-from django.core import signing
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +17,7 @@ from audit.services import audit_event_record
 from missions.models import Participant
 from notifications.models import OutboxMessage, OutboxStatus
 from organisations.models import Invitation
-from privacy.services import DELETE_SALT, _delete_state, account_data_export, account_delete
+from privacy.services import account_data_export, account_delete, deletion_tokens
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +59,7 @@ def people(mailoutbox):
             organisation=organisation,
             email=ADDRESSES[name],
             invited_by=users["a"],
-            token=f"test-{name}",
+            token_sha256=f"test-{name}",
             expires_at=timezone.now() + timedelta(days=7),
         )
     return users
@@ -103,7 +102,7 @@ def test_the_page_and_the_json_show_only_their_own(people):
 def test_deleting_one_account_erases_its_records_and_no_one_elses(people):
     before = {name: _fingerprint(account_data_export(user=people[name])) for name in _others("a")}
     user = people["a"]
-    token = signing.dumps({"uid": user.pk, "state": _delete_state(user)}, salt=DELETE_SALT)
+    token = deletion_tokens.make_token(user)
     account_delete(user=user, token=token)
     # The others' copies are unchanged: nothing of theirs was erased.
     for name in _others("a"):

@@ -63,14 +63,14 @@ def erase_and_check(settings):
     old_invitation = Invitation.objects.create(
         organisation=registrations[0].organisation,
         email="oud@example.org",
-        token="t1",
+        token_sha256="t1",
         expires_at=timezone.now() - timedelta(days=20),
     )
     Invitation.objects.filter(pk=old_invitation.pk).update(created_at=timezone.now() - timedelta(days=30))
     open_invitation = Invitation.objects.create(
         organisation=registrations[0].organisation,
         email="open@example.org",
-        token="t2",
+        token_sha256="t2",
         expires_at=timezone.now() + timedelta(days=200),
     )
     sent = OutboxMessage.objects.create(to=["a@example.org"], subject="Oud", body_text="Beste Jan", status="sent")

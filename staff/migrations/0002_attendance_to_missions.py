@@ -33,7 +33,9 @@ def to_missions(apps, schema_editor):
 
 
 def to_staff(apps, schema_editor):
+    """Back: the rows return to the staff table and leave the missions one (forward copies them again)."""
     _copy(apps, schema_editor, ("missions", "Attendance"), ("staff", "Attendance"))
+    apps.get_model("missions", "Attendance").objects.using(schema_editor.connection.alias).all().delete()
 
 
 class Migration(migrations.Migration):
