@@ -81,7 +81,7 @@ def test_only_brochure_managers_edit_publish_or_retry(django_capture_on_commit_c
     """The services check the actor themselves (``brochure.manage``), whatever the caller did."""
     brochure, first = published_brochure()
     rendition = rendition_for_version(version=first)
-    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, error="boom")
+    Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.FAILED, last_error="boom")
     outsiders = [UserFactory(), member_of(OrganisationFactory()), MinistryUserFactory()]
     for outsider in outsiders:
         with pytest.raises(NotAllowed):
