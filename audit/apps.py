@@ -11,5 +11,9 @@ class AuditConfig(AppConfig):
         from .protection import audit_protect_sqlite, sqlite_cross_table_triggers_drop_before_migrate
 
         post_migrate.connect(audit_protect_sqlite, sender=self, dispatch_uid="audit_protect_sqlite")
+        from .migration_guard import evidence_rollback_guard
+
+        # Refuse, before anything is unapplied, a migrate that would unapply evidence migrations.
+        pre_migrate.connect(evidence_rollback_guard, sender=self, dispatch_uid="audit_evidence_rollback_guard")
         drop = sqlite_cross_table_triggers_drop_before_migrate
         pre_migrate.connect(drop, sender=self, dispatch_uid="audit_sqlite_cross_table_triggers")

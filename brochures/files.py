@@ -153,6 +153,23 @@ def published_pdf_forget() -> None:
         _known.clear()
 
 
+def _file_lost(sha256: str, pdf: PdfFile):
+    """The file behind an immutable URL is gone from storage: have it made again and send the reader
+    to the version's own PDF page, which shows progress and then serves the new file (new hash)."""
+    from .services.lost_files import rendition_file_lost
+
+    with _lock:
+        _known.pop(sha256, None)
+    for rendition_id in Rendition.objects.filter(file_sha256=sha256, status=RenditionStatus.DONE).values_list(
+        "pk", flat=True
+    ):
+        rendition_file_lost(rendition_id=rendition_id, found_by="download")
+    version = BrochureVersion.objects.select_related("brochure").get(pk=pdf.version_id)
+    location = reverse("brochures:version_pdf", args=[version.brochure.slug, version.language, version.number])
+    headers = [("Location", location), ("Cache-Control", "no-store"), ("Content-Length", "0")]
+    return "307 Temporary Redirect", headers, None
+
+
 def published_pdf_response(*, method: str, path: str, query: str, if_none_match: str):
     """``(status, headers, file or None)`` for a request to an immutable PDF URL, or None when the
     path is not one. Shared by the WSGI layer and the Django view (tests, other servers)."""
@@ -185,7 +202,7 @@ def published_pdf_response(*, method: str, path: str, query: str, if_none_match:
             else:
                 handle = default_storage.open(pdf.storage_name, "rb")
         except FileNotFoundError:
-            return "404 Not Found", [("Content-Length", "0")], None
+            return _file_lost(sha, pdf)
         headers.append(("Content-Length", str(pdf.size)))
     if method == "HEAD":
         if handle is not None:

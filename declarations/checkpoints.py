@@ -49,7 +49,13 @@ from core.jobs import JobStatus
 from core.tasks import enqueue_on_commit
 from organisations.policies import require
 
-from .constants import CHECKPOINT_FORMAT_1, CHECKPOINT_FORMAT_CURRENT, GENESIS_HASH, CheckpointReason
+from .constants import (
+    CHECKPOINT_COPY_GRACE,
+    CHECKPOINT_FORMAT_1,
+    CHECKPOINT_FORMAT_CURRENT,
+    GENESIS_HASH,
+    CheckpointReason,
+)
 from .hashing import canonical, utc_text
 from .keys import checkpoint_signing_key, current_chain_key, public_key_text
 from .models import Checkpoint, CheckpointCopy, Declaration
@@ -294,6 +300,11 @@ def checkpoint_copy_store(*, checkpoint_id: int) -> bool:
     One worker at a time, through the checkpoint's ``CheckpointCopy`` job (``core.jobs``): a second
     delivery of the task while the first writes returns False. An error fails the attempt (the
     task retries it; after the last attempt staff see it on ``/staff/jobs/``) and propagates.
+
+    Only within ``CHECKPOINT_COPY_GRACE`` of the checkpoint's writing (the copy task runs right
+    after commit and retries for a few minutes): a copy missing later was lost (deleted, or never
+    written) and stays missing, so that ``verify_declarations`` reports it instead of a rebuilt copy
+    hiding the deletion.
     """
     checkpoint = Checkpoint.objects.get(pk=checkpoint_id)
     storage = storages["evidence"]
@@ -348,6 +359,13 @@ def _checkpoint_copy_write(checkpoint: Checkpoint, storage, name: str) -> bool:
             if existing.read() != content:
                 logger.error("Storage copy %s differs from checkpoint %s; left untouched", name, checkpoint.number)
         return False
+    if checkpoint.created_at <= timezone.now() - CHECKPOINT_COPY_GRACE:
+        logger.error(
+            "Storage copy %s of checkpoint %s is lost; not written again (verify_declarations reports it)",
+            name,
+            checkpoint.number,
+        )
+        return False
     stored = storage.save(name, ContentFile(content))
     if stored != name:  # a concurrent writer stored it first; remove our duplicate under another name
         logger.warning(
@@ -359,10 +377,12 @@ def _checkpoint_copy_write(checkpoint: Checkpoint, storage, name: str) -> bool:
 
 
 def checkpoint_copies_store_missing(*, recent: int = 50) -> int:
-    """Write the copies of the latest ``recent`` checkpoints that storage lacks (beat's safety net)."""
+    """Write the copies that storage lacks of the latest ``recent`` checkpoints written within
+    ``CHECKPOINT_COPY_GRACE`` (beat's safety net; an older missing copy is lost, see ``checkpoint_copy_store``)."""
     storage = storages["evidence"]
     written = 0
-    for checkpoint_id, number in Checkpoint.objects.order_by("-number").values_list("pk", "number")[:recent]:
+    young = Checkpoint.objects.filter(created_at__gt=timezone.now() - CHECKPOINT_COPY_GRACE)
+    for checkpoint_id, number in young.order_by("-number").values_list("pk", "number")[:recent]:
         if not storage.exists(checkpoint_storage_name(number)):
             written += checkpoint_copy_store(checkpoint_id=checkpoint_id)
     return written

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +56,8 @@ RECORD_FORMAT_CURRENT = RECORD_FORMAT_3
 #: trail's head (``audit/chain.py``). Both stay verifiable.
 CHECKPOINT_FORMAT_1 = 1
 CHECKPOINT_FORMAT_CURRENT = 2
+
+#: How long after a checkpoint was written its write-once storage copy may still be written (by the
+#: copy task after commit, or beat's safety net). Later a missing copy is lost: ``verify_declarations``
+#: reports it and nothing writes it again (a rebuilt copy would hide that it was deleted).
+CHECKPOINT_COPY_GRACE = timedelta(minutes=10)

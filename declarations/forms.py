@@ -1,12 +1,17 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .references import code_normalise, reference_normalise
 
+RECORD_HASH = re.compile(r"[0-9a-f]{64}")
+
 
 class VerifyForm(forms.Form):
-    """``/verify/``: the reference and verification code from a receipt, or the receipt PDF."""
+    """``/verify/``: the reference and verification code from a receipt, the receipt PDF, or (for a
+    receipt from before references existed) the record hash printed on it."""
 
     reference = forms.CharField(
         label=_("Reference"),
@@ -20,6 +25,16 @@ class VerifyForm(forms.Form):
         required=False,
         max_length=40,
         help_text=_("Twelve characters, for example ABCD-EFGH-JKLM."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    record_hash = forms.CharField(
+        label=_("Or the record hash"),
+        required=False,
+        max_length=80,
+        help_text=_(
+            "For a receipt without a reference (issued before references existed): the 64 characters "
+            'after "Record hash" on the receipt.'
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     receipt = forms.FileField(
@@ -40,6 +55,12 @@ class VerifyForm(forms.Form):
             raise forms.ValidationError(_("A verification code has twelve letters and digits, like ABCD-EFGH-JKLM."))
         return code_normalise(value) if value else ""
 
+    def clean_record_hash(self):
+        value = "".join(self.cleaned_data.get("record_hash", "").split()).lower()
+        if value and not RECORD_HASH.fullmatch(value):
+            raise forms.ValidationError(_("A record hash has 64 characters: digits and the letters a to f."))
+        return value
+
     def clean_receipt(self):
         upload = self.cleaned_data.get("receipt")
         if upload is None:
@@ -58,7 +79,7 @@ class VerifyForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        if data.get("receipt"):
+        if data.get("receipt") or (data.get("record_hash") and not (data.get("reference") or data.get("code"))):
             return data
         if not data.get("reference") or not data.get("code"):
             raise forms.ValidationError(

@@ -524,3 +524,40 @@ class Receipt(LeasedJob):
 
     def __str__(self) -> str:
         return f"receipt of {self.declaration_id}"
+
+
+class SupersededReceiptFile(models.Model):
+    """A receipt PDF the portal issued whose stored file was lost and made again (one row per lost file).
+
+    A re-rendered receipt is sealed anew, so its bytes (and SHA-256) differ from the file the company
+    downloaded before. That earlier file stays what the portal issued: ``/verify/`` recognises it by
+    the SHA-256 kept here (``receipt_check``), next to the current ``Receipt.sha256``. Written by
+    ``receipt_files.receipt_file_lost`` with its audit event; never changed or deleted.
+    """
+
+    receipt = models.ForeignKey(
+        Receipt, verbose_name=_("receipt"), on_delete=models.PROTECT, related_name="superseded_files"
+    )
+    sha256 = models.CharField(_("SHA-256 of the issued PDF"), max_length=64, db_index=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+    lost_at = models.DateTimeField(_("found missing at"), default=timezone.now)
+    found_by = models.CharField(
+        _("found by"), max_length=20, help_text=_("What noticed the missing file: a download, staff, or repair_files.")
+    )
+
+    class Meta:
+        verbose_name = _("superseded receipt file")
+        verbose_name_plural = _("superseded receipt files")
+        constraints = [models.UniqueConstraint(fields=["receipt", "sha256"], name="unique_superseded_receipt_file")]
+
+    def __str__(self) -> str:
+        return f"receipt {self.receipt_id} file {self.sha256[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Superseded receipt files cannot be changed."))
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Superseded receipt files cannot be deleted."))

@@ -1,7 +1,8 @@
 """Public verification of a receipt (``/verify/``): reference + code, or the receipt PDF itself.
 
 An uploaded file is shown as "in the register" only when it is byte for byte the receipt the
-portal issued (its SHA-256 equals ``Receipt.sha256``). Any other file (a hand-made PDF with a
+portal issued (its SHA-256 equals ``Receipt.sha256``, or that of an issued file that was lost
+from storage and made again, ``SupersededReceiptFile``). Any other file (a hand-made PDF with a
 real record's metadata, the real receipt with an incremental update painted over it) is "not the
 receipt the portal issued", with the register's facts about the record it names, if its
 reference and code match one. Uploads are read only in the sandbox (``receipt_sandbox``).
@@ -28,7 +29,7 @@ from audit.services import audit_event_record
 from .checkpoints import checkpoint_covering
 from .constants import ReceiptStatus
 from .keys import current_chain_key_id
-from .models import Checkpoint, Declaration, Receipt
+from .models import Checkpoint, Declaration, Receipt, SupersededReceiptFile
 from .receipt_sandbox import (
     META_CODE,
     META_REFERENCE,
@@ -126,12 +127,19 @@ def receipt_metadata_read(content: bytes) -> tuple[str, str]:
 def _issued_receipt_of(content: bytes) -> Receipt | None:
     """The receipt the portal issued with exactly these bytes, if any (hashing is cheap; no parsing)."""
     digest = hashlib.sha256(content).hexdigest()
-    return (
+    issued = (
         Receipt.objects.select_related("declaration__text")
         .filter(sha256=digest, status=ReceiptStatus.DONE)
         .exclude(sha256="")
         .first()
     )
+    if issued is None:
+        # A file issued before its stored copy was lost and the receipt made again (``receipt_files``).
+        superseded = (
+            SupersededReceiptFile.objects.select_related("receipt__declaration__text").filter(sha256=digest).first()
+        )
+        issued = superseded.receipt if superseded is not None else None
+    return issued
 
 
 def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
@@ -148,9 +156,10 @@ def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
         # Byte for byte the file the portal issued, so safe to parse here: its PAdES seal says who
         # sealed it and when, as any PDF reader will. Any other file is never parsed beyond the
         # sandbox's metadata (its seal, if any, is not the issued receipt's).
-        return dataclasses.replace(
-            _check_of(issued.declaration, file_is_issued_receipt=True), seal=receipt_seal_validate(content)
-        )
+        check = _check_of(issued.declaration, file_is_issued_receipt=True)
+        if issued.sealed_at is None and not issued.superseded_files.exists():
+            return check  # issued before receipts were sealed (the earlier format): no seal to show
+        return dataclasses.replace(check, seal=receipt_seal_validate(content))
     reference, code = receipt_metadata_read(content)
     declaration = _declaration_matching(reference=reference, code=code)
     _audited(declaration=declaration, method="pdf", outcome="not_issued_file" if declaration else "no_match")
@@ -193,6 +202,18 @@ def _check_of(declaration: Declaration, *, file_is_issued_receipt: bool | None) 
         file_is_issued_receipt=file_is_issued_receipt,
         text_verified=text_verified(declaration.text),
     )
+
+
+def receipt_record_hash_check(*, record_hash: str) -> ReceiptCheck | None:
+    """The record with this record hash, else None. Audited.
+
+    For receipts of the release before references existed: they carry no reference or code, but
+    print the record hash (and were issued unsealed; their upload matches ``Receipt.sha256``). A
+    record hash is a keyed 256-bit value printed only on the receipt, so it cannot be guessed.
+    """
+    declaration = Declaration.objects.select_related("text").filter(record_hash=record_hash).first()
+    _audited(declaration=declaration, method="record_hash", outcome="match" if declaration else "no_match")
+    return _check_of(declaration, file_is_issued_receipt=None) if declaration else None
 
 
 def receipt_check(*, reference: str, code: str, method: str) -> ReceiptCheck | None:

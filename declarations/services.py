@@ -45,6 +45,7 @@ from .models import (
     Receipt,
     text_sha256,
 )
+from .receipt_files import FoundBy, receipt_file_lost
 from .references import reference_next, reference_prefix, verification_code
 from .seal import receipt_seal
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
@@ -484,12 +485,19 @@ def receipt_fail(*, receipt_id: int, error: str) -> None:
 def receipt_retry(*, declaration: Declaration, actor, request=None) -> Receipt:
     """Queue the failed receipt of ``declaration`` again (staff). Audited; the render runs on commit.
 
+    A receipt marked done whose stored file is missing is queued again too
+    (``receipt_files.receipt_file_lost``, its own audit event).
     Only RVO staff may (raises ``NotAllowed``). Idempotent: a receipt that is not failed (pending,
     or done by an earlier retry or a double click) is returned unchanged, without an audit event.
     """
     from .tasks import receipt_render as receipt_render_task
 
     require(actor, "staff.access")
+    receipt = Receipt.objects.get(declaration=declaration)
+    if receipt.status == ReceiptStatus.DONE:
+        receipt_file_lost(receipt_id=receipt.pk, found_by=FoundBy.STAFF, actor=actor, request=request)
+        receipt.refresh_from_db()
+        return receipt
     with transaction.atomic():
         receipt = Receipt.objects.select_for_update().get(declaration=declaration)
         if receipt.status != ReceiptStatus.FAILED:

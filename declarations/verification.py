@@ -60,7 +60,7 @@ from .checkpoints import (
     checkpoint_signature_valid,
     checkpoint_storage_name,
 )
-from .constants import GENESIS_HASH, RECORD_FORMAT_2, RECORD_FORMAT_LEGACY
+from .constants import CHECKPOINT_COPY_GRACE, GENESIS_HASH, RECORD_FORMAT_2, RECORD_FORMAT_LEGACY
 from .hashing import (
     FORMAT_FIELDS,
     UnknownKey,
@@ -170,7 +170,7 @@ class _Anchor:
 
 #: How long after a checkpoint was written its storage copy may still be missing: the copy is written
 #: by a task right after the commit. Later a missing copy is a failure (deleted, or never written).
-COPY_GRACE = timedelta(minutes=10)
+COPY_GRACE = CHECKPOINT_COPY_GRACE
 
 
 def _checkpoints(result: VerificationResult) -> list[Checkpoint]:
@@ -226,7 +226,12 @@ def checkpoints_check(result: VerificationResult, *, rows, copies, unreadable, p
                 "checkpoint_missing", f"exists in storage ({name}) but not in the database: deleted", checkpoint=number
             )
         elif copy is None and row.created_at <= now - COPY_GRACE:  # younger: its copy task may not have run yet
-            result.add("checkpoint_copy_missing", f"its storage copy {name} is missing", checkpoint=number)
+            result.add(
+                "checkpoint_copy_missing",
+                f"its write-once storage copy {name} is lost (deleted, or never written); it is not written again: "
+                "restore it from the media backup",
+                checkpoint=number,
+            )
         elif copy is not None and (checkpoint_payload(row), row.signature) != (
             checkpoint_payload(copy),
             copy.signature,

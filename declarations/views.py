@@ -14,7 +14,14 @@ from accounts.ratelimit import rate_limit_exceeded, too_many_requests
 
 from .constants import ReceiptStatus
 from .forms import VerifyForm
-from .receipt_check import ReceiptTooCostly, UnreadableReceipt, receipt_check, receipt_upload_check
+from .receipt_check import (
+    ReceiptTooCostly,
+    UnreadableReceipt,
+    receipt_check,
+    receipt_record_hash_check,
+    receipt_upload_check,
+)
+from .receipt_files import FoundBy, receipt_file_lost
 from .receipt_sandbox import SandboxBusy
 from .selectors import declaration_get_for_download
 
@@ -35,8 +42,12 @@ class ReceiptDownloadView(LoginRequiredMixin, View):
                 {"declaration": declaration, "receipt": receipt, "failed": failed},
                 status=200 if failed else 202,  # failed: nothing to wait for; RVO staff re-create it
             )
+        try:
+            handle = default_storage.open(receipt.file_name, "rb")
+        except FileNotFoundError:
+            return self._file_lost(request, declaration, receipt)
         response = FileResponse(
-            default_storage.open(receipt.file_name, "rb"),
+            handle,
             content_type="application/pdf",
             as_attachment=True,
             filename=f"ontvangstbewijs-verklaring-{declaration.sequence}.pdf",
@@ -44,7 +55,27 @@ class ReceiptDownloadView(LoginRequiredMixin, View):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @staticmethod
+    def _file_lost(request, declaration, receipt):
+        """The stored PDF is gone (e.g. a lost media folder): queue it to be made again from the
+        evidence (``receipt_files.receipt_file_lost``) and answer "being prepared" with 503 and
+        ``Retry-After``; the page reloads itself and serves the new PDF once it is there."""
+        receipt_file_lost(receipt_id=receipt.pk, found_by=FoundBy.DOWNLOAD, actor=request.user, request=request)
+        receipt.refresh_from_db()
+        response = render(
+            request,
+            "declarations/receipt_pending.html",
+            {"declaration": declaration, "receipt": receipt, "failed": False},
+            status=503,
+        )
+        response["Retry-After"] = str(RECEIPT_RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "private, no-store"
+        response._has_been_logged = True  # expected and handled: not a server error for the error log
+        return response
 
+
+#: How long a client is asked to wait for a receipt whose lost file is being made again.
+RECEIPT_RETRY_AFTER_SECONDS = 5
 #: Room for the form fields and multipart headers around an upload of ``VERIFY_RECEIPT_MAX_BYTES``.
 VERIFY_FORM_OVERHEAD_BYTES = 16 * 1024
 #: How long a client is asked to wait when every parse slot of the node is taken.
@@ -53,7 +84,8 @@ VERIFY_BUSY_RETRY_AFTER_SECONDS = 5
 
 @method_decorator(csrf_exempt, name="dispatch")  # CSRF is checked in dispatch, after the size check
 class VerifyView(View):
-    """``/verify/``: anyone checks a receipt by its reference and code, or by uploading the PDF.
+    """``/verify/``: anyone checks a receipt by its reference and code, or by uploading the PDF;
+    a receipt from before references existed by the record hash printed on it (or its upload).
 
     No login; every lookup (a GET with ``reference`` and ``code``, as in a link or QR code, or a
     POST of the CSRF-protected form) counts against ``RATE_LIMITS["verify"]`` per client IP.
@@ -85,6 +117,13 @@ class VerifyView(View):
             return too_many_requests(request, retry_after)
         if not form.is_valid():
             return self._render(request, form)
+        if (
+            not form.cleaned_data.get("receipt")
+            and form.cleaned_data.get("record_hash")
+            and not (form.cleaned_data["reference"] or form.cleaned_data["code"])
+        ):
+            result = receipt_record_hash_check(record_hash=form.cleaned_data["record_hash"])
+            return self._render(request, form, checked=True, result=result, by_record_hash=True)
         if not form.cleaned_data.get("receipt"):
             reference, code = form.cleaned_data["reference"], form.cleaned_data["code"]
             result = receipt_check(reference=reference, code=code, method="code")
@@ -117,7 +156,9 @@ class VerifyView(View):
                 "receipt",
                 _("This file is not a receipt the portal issued.")
                 + " "
-                + _("No reference and verification code could be read from this file. Type them from the receipt."),
+                + _("No reference and verification code could be read from this file. Type them from the receipt.")
+                + " "
+                + _("A receipt without a reference: type the record hash printed on it."),
             )
             return self._render(request, form)
         return self._render(request, form, checked=True, result=result, uploaded=True)

@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "declaration.withdrawn": _("Declaration withdrawn"),
     "declaration.personal_data_erase": _("Signatory's personal data erased"),
     "declaration.receipt_retry": _("Receipt prepared again"),
+    "declaration.receipt_file_lost": _("Receipt file missing from storage; made again"),
     "declaration_text.publish": _("Declaration text published"),
     "declaration.verify": _("Declaration checked on the verification page"),
     "declaration.right_text_invite": _("Signatories invited to sign the right declaration text"),
@@ -98,6 +99,7 @@ ACTION_LABELS = {
     "declaration.checkpoint_copy_retry": _("Checkpoint copy written again"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),
+    "brochure.rendition_file_lost": _("Brochure PDF missing from storage; made again"),
     "brochure.draft_update": _("Brochure draft saved"),
     "brochure.publish": _("Brochure published"),
     "brochure.rendition_retry": _("Brochure PDF made again"),

@@ -3,6 +3,7 @@
 
 from ..constants import MAX_RENDER_ATTEMPTS
 from .html import published_html_sections, published_html_store
+from .lost_files import rendition_file_lost, rendition_file_missing, renditions_repair
 from .renditions import (
     RenditionBusy,
     rendition_context,
@@ -34,6 +35,9 @@ __all__ = [
     "brochure_text_publish",
     "brochure_version_publish",
     "rendition_context",
+    "rendition_file_lost",
+    "rendition_file_missing",
+    "renditions_repair",
     "rendition_release",
     "rendition_render",
     "rendition_request",

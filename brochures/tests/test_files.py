@@ -12,9 +12,9 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from brochures import services
-from brochures.constants import Channel
+from brochures.constants import Channel, RenditionStatus
 from brochures.files import PublishedPdfApp, published_pdf_forget
-from brochures.models import BrochureDailyCount, PublishedHtml
+from brochures.models import BrochureDailyCount, PublishedHtml, Rendition
 from brochures.selectors import rendition_for_version
 from tests.factories import member_of
 
@@ -143,12 +143,18 @@ def test_downloads_from_a_logged_in_page_are_attributed_and_tokens_cannot_be_for
     assert BrochureDailyCount.objects.get(channel=Channel.PDF, organisation_id=None).count == 1
 
 
-def test_unknown_drafts_and_missing_files_are_not_served(client):
-    _version, rendition = publish_and_render()
+def test_unknown_files_are_not_served_and_a_lost_file_is_made_again(client, django_capture_on_commit_callbacks):
+    version, rendition = publish_and_render()
     assert wsgi_get(f"/brochures/files/{'0' * 64}/x.pdf")[0] == "404 Not Found"
     default_storage.delete(rendition.file.name)
     published_pdf_forget()
-    assert wsgi_get(f"/brochures/files/{rendition.file_sha256}/imvo-nl-v1.pdf")[0] == "404 Not Found"
+    with django_capture_on_commit_callbacks() as callbacks:
+        status, headers, _body = wsgi_get(f"/brochures/files/{rendition.file_sha256}/imvo-nl-v1.pdf")
+    # Not a 404 for ever: the rendition is queued again and the reader sent to the version's PDF page.
+    assert status == "307 Temporary Redirect"
+    assert headers["Location"] == f"/brochures/imvo/nl/v{version.number}/pdf/"
+    assert Rendition.objects.get(pk=rendition.pk).status == RenditionStatus.PENDING
+    assert len(callbacks) == 1
     assert downloads() == 0
 
 

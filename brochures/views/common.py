@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.http import FileResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
@@ -23,6 +23,7 @@ from ..selectors import (
     rendition_for_version,
 )
 from ..services import (
+    rendition_file_lost,
     rendition_request,
 )
 
@@ -83,7 +84,16 @@ def rendition_status_payload(rendition: Rendition | None, *, download_url: str, 
     return payload
 
 
+class PdfFileMissing(Exception):
+    """The rendition is marked done but its stored file is gone (``services.rendition_file_lost``)."""
+
+
+#: How long a client is asked to wait for a PDF whose lost file is being made again.
+PDF_LOST_RETRY_AFTER_SECONDS = 5
+
+
 def serve_pdf(request, pdf: PdfFile):
+    """The PDF file (ETag = its SHA-256; 304 when unchanged). Raises ``PdfFileMissing`` when it is gone."""
     etag = f'"{pdf.sha256}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
@@ -92,7 +102,7 @@ def serve_pdf(request, pdf: PdfFile):
     try:
         handle = default_storage.open(pdf.storage_name, "rb")
     except FileNotFoundError:
-        raise Http404 from None
+        raise PdfFileMissing(pdf.storage_name) from None
     response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=pdf.filename)
     response["ETag"] = etag
     response["Content-Length"] = str(pdf.size)
@@ -115,20 +125,15 @@ def pdf_response(
     With ``cache_key``, a done rendition is remembered so the next download skips the database.
     """
     rendition = rendition_for_version(version=version) or rendition_request(version=version)
+    lost = False
     if rendition.status == RenditionStatus.DONE and rendition.file:
-        pdf = PdfFile(
-            version_id=version.pk,
-            brochure_id=version.brochure_id,
-            language=version.language,
-            published=version.is_published,
-            filename=pdf_filename(version),
-            storage_name=rendition.file.name,
-            sha256=rendition.file_sha256,
-            size=rendition.bytes or rendition.file.size,
-        )
-        if cache_key:
-            cache.set(cache_key, pdf, PDF_CACHE_SECONDS)
-        return serve_pdf(request, pdf)
+        try:
+            return _serve_done(request, version, rendition, cache_key=cache_key)
+        except (PdfFileMissing, FileNotFoundError):  # FileNotFoundError: its size asked of the lost file
+            # Lost from storage (e.g. the media folder): made again by the worker, never here.
+            rendition_file_lost(rendition_id=rendition.pk, found_by="download", request=request)
+            rendition.refresh_from_db()
+            lost = True
     context = {
         "version": version,
         "rendition": rendition,
@@ -138,7 +143,27 @@ def pdf_response(
         "back_url": back_url,
         "is_staff": may_manage(request),
     }
-    status = 503 if rendition.status == RenditionStatus.FAILED else 202
+    status = 503 if rendition.status == RenditionStatus.FAILED or lost else 202
     response = render(request, "brochures/pending.html", context, status=status)
     patch_cache_control(response, no_store=True)
+    if lost:
+        response["Retry-After"] = str(PDF_LOST_RETRY_AFTER_SECONDS)
+        response._has_been_logged = True  # expected and handled: not a server error for the error log
+    return response
+
+
+def _serve_done(request, version: BrochureVersion, rendition: Rendition, *, cache_key: str):
+    pdf = PdfFile(
+        version_id=version.pk,
+        brochure_id=version.brochure_id,
+        language=version.language,
+        published=version.is_published,
+        filename=pdf_filename(version),
+        storage_name=rendition.file.name,
+        sha256=rendition.file_sha256,
+        size=rendition.bytes or rendition.file.size,
+    )
+    response = serve_pdf(request, pdf)
+    if cache_key:
+        cache.set(cache_key, pdf, PDF_CACHE_SECONDS)
     return response

@@ -25,6 +25,7 @@ from ..selectors import (
 )
 from ..services import published_html_sections
 from .common import (
+    PdfFileMissing,
     active_organisation_id,
     pdf_filename,
     pdf_response,
@@ -139,7 +140,10 @@ class BrochurePdfView(View):
         cache_key = self.cache_key()
         cached = cache.get(cache_key)
         if cached is not None:
-            return serve_pdf(request, cached)
+            try:
+                return serve_pdf(request, cached)
+            except PdfFileMissing:  # lost from storage: the rendition below finds out and has it made again
+                cache.delete(cache_key)
         version = self.get_version()
         args = [version.brochure.slug, version.language, version.number]
         return pdf_response(

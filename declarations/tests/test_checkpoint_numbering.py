@@ -122,7 +122,10 @@ def test_a_missing_copy_fails_once_the_copy_task_had_its_time(chain):
     with time_machine.travel(timezone.now() + COPY_GRACE + timedelta(seconds=1)):
         assert _found(declarations_verify()) == [("checkpoint_copy_missing", 1, None)]
         code, _out, err = verify_command()
-        assert code == 1 and "Checkpoint 1: its storage copy checkpoints/checkpoint-0000000001.json is missing" in err
+        assert (
+            code == 1
+            and "Checkpoint 1: its write-once storage copy checkpoints/checkpoint-0000000001.json is lost" in err
+        )
 
 
 def test_a_copy_under_another_number_or_a_re_issued_number_fails(chain):

@@ -7,6 +7,7 @@ from django.views import View
 
 from declarations.constants import ReceiptStatus
 from declarations.models import Receipt
+from declarations.receipt_files import receipt_file_missing
 from declarations.services import receipt_retry
 
 from ..subject_pages import staff_subject_url
@@ -14,11 +15,11 @@ from .base import StaffPageMixin
 
 
 class ReceiptRetryView(StaffPageMixin, View):
-    """POST: render a failed receipt again; back to the registration it belongs to."""
+    """POST: render a failed receipt, or one whose stored file is missing, again; back to its registration."""
 
     def post(self, request, pk):
         receipt = get_object_or_404(Receipt.objects.select_related("declaration"), pk=pk)
-        was_failed = receipt.status == ReceiptStatus.FAILED
+        was_failed = receipt.status == ReceiptStatus.FAILED or receipt_file_missing(receipt)
         receipt_retry(declaration=receipt.declaration, actor=request.user, request=request)
         if was_failed:
             messages.success(request, _("The receipt is being prepared again."))

@@ -7,6 +7,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from core.exceptions import DomainError
+from declarations.receipt_files import receipt_file_missing
 from declarations.selectors import declarations_of_subject
 from missions import services as mission_services
 from missions.constants import RegistrationStatus
@@ -48,7 +49,11 @@ class RegistrationDetailView(StaffPageMixin, TemplateView):
             ).exclude(status=RegistrationStatus.DRAFT),
             pk=self.kwargs["pk"],
         )
-        declarations = declarations_of_subject(registration).select_related("personal", "receipt")
+        declarations = list(declarations_of_subject(registration).select_related("personal", "receipt"))
+        # A receipt marked ready whose stored file is gone: staff may have it made again too.
+        lost_receipts = {
+            d.receipt.pk for d in declarations if hasattr(d, "receipt") and receipt_file_missing(d.receipt)
+        }
         actions = {
             t.action
             for t in actions_available("registration", registration.status, user=self.request.user, obj=registration)
@@ -59,6 +64,7 @@ class RegistrationDetailView(StaffPageMixin, TemplateView):
             mission=registration.mission,
             participants=registration.participants.all(),
             declarations=declarations,
+            lost_receipts=lost_receipts,
             follow_ups=FollowUpAction.objects.filter(
                 organisation=registration.organisation, mission=registration.mission
             ).select_related("owner"),
