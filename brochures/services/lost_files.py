@@ -50,9 +50,11 @@ def rendition_file_lost(*, rendition_id: int, found_by: str, actor=None, request
             status=RenditionStatus.PENDING,
             attempts=0,
             queued_at=timezone.now(),
-            lease_until=None,
-            claim_token="",
-            error="",
+            lease_expires_at=None,
+            lease_token="",
+            next_attempt_at=None,
+            finished_at=None,
+            last_error="",
         )
         audit_event_record(
             action="brochure.rendition_file_lost",
