@@ -14,4 +14,6 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build pytho
 RUN useradd --create-home --uid 1000 portal && mkdir -p /data/media && chown portal /data/media
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "imvo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+# JSON logs, the access log included (deploy/gunicorn.conf.py); set PROMETHEUS_MULTIPROC_DIR for the
+# workers' shared metrics (docker-compose.yml does).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "imvo_portal.wsgi:application"]

@@ -8,7 +8,10 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
+        from .admin_log import admin_log_audit_connect
         from .protection import audit_protect_sqlite, sqlite_cross_table_triggers_drop_before_migrate
+
+        admin_log_audit_connect()  # changes made in Django's admin go to the audit trail
 
         post_migrate.connect(audit_protect_sqlite, sender=self, dispatch_uid="audit_protect_sqlite")
         from .migration_guard import evidence_rollback_guard

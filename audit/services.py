@@ -49,6 +49,7 @@ PERSONAL_DETAIL_KEYS = frozenset(
         "user_agent",
         "reason_text",
         "explanation",
+        "object_repr",  # an admin log entry's name of the object: often a person's name or address
     }
 )
 #: Personal detail keys that name the person an event is about by their address (first one set wins).

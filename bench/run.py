@@ -46,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STATE = HERE / ".state"
 WORKERS = 2
+# Stands for the API client's bearer token in the targets until it is issued (``api_token``).
+API = "<api bearer token>"
 #: Anonymous pages whose goal is at least half the hello-world app's requests per second.
 ANONYMOUS_PAGES = (
     "/missions/ anonymous",
@@ -118,6 +120,10 @@ def production_env(args, state: dict, static_root: Path) -> dict:
         "MEDIA_ROOT": str(STATE / f"{args.database}-media"),
         "STATIC_ROOT": str(static_root),
         "EMAIL_URL": "consolemail://",
+        # wrk sends thousands of requests a second with one API client: measure the throttle's
+        # cost, not its refusals; one token lasts the whole run.
+        "API_RATE_LIMIT": "1000000000/min",
+        "API_TOKEN_SECONDS": "7200",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -200,10 +206,20 @@ def gunicorn(app: str, env: dict, cwd: Path, port: int) -> subprocess.Popen:
     raise SystemExit(f"{app} did not start on port {port}")
 
 
+def credential_header(cookie: str) -> tuple[str, str] | None:
+    """A target's credential: a session cookie, or a whole header such as an API bearer token."""
+    if not cookie:
+        return None
+    if cookie.startswith("Authorization: "):
+        return ("Authorization", cookie[len("Authorization: ") :])
+    return ("Cookie", cookie)
+
+
 def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, float]:
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    header = credential_header(cookie)
+    conn.request("GET", path, headers=dict([header]) if header else {})
     response = conn.getresponse()
     body = response.read()
     conn.close()
@@ -212,8 +228,9 @@ def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, float]:
 
 def wrk(port: int, path: str, *, cookie: str, duration: int, connections: int) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(HERE / "report.lua")]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    header = credential_header(cookie)
+    if header:
+        command += ["-H", f"{header[0]}: {header[1]}"]
     output = subprocess.run(
         [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
     ).stdout
@@ -260,6 +277,35 @@ def session_cookie(email: str, *, second_factor: bool = False) -> str:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def api_token(port: int) -> str:
+    """A bearer token of an API client with every read scope, from the portal's token endpoint, as
+    a client system would get it (``docs/api.md``)."""
+    from urllib.parse import urlencode
+
+    from accounts.models import User
+    from api.constants import SCOPES
+    from api.services import api_client_create
+
+    staff = User.objects.get(email="rvo@demo.example")
+    reads = [scope for scope in SCOPES if scope.endswith(":read") and scope != "personal-data:read"]
+    client, secret = api_client_create(actor=staff, name="bench", scopes=reads)
+    body = urlencode({"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/api/v1/oauth/token/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    token = json.loads(response.read())["access_token"]
+    conn.close()
+    return f"Authorization: Bearer {token}"
+
+
+def api_deep_cursor(sequence: int) -> str:
+    """The cursor a client following ``next`` links holds at ``sequence`` (DRF's cursor: base64 of
+    the position), so a page deep in the million rows is measured, not only the first."""
+    from urllib.parse import quote
+
+    return quote(base64.b64encode(f"p={sequence}".encode()).decode())
 
 
 def pdf_target(static_dir: Path) -> str:
@@ -532,6 +578,7 @@ def main() -> int:
     staff = session_cookie("rvo@demo.example", second_factor=True)
     ministry = session_cookie("ministerie@demo.example", second_factor=True)
     pdf_url = pdf_target(static_dir)
+    deep = api_deep_cursor(int(state.get("declarations", args.declarations) * 0.9))
 
     portal_port, hello_port = free_port(), free_port()
     servers = [
@@ -554,7 +601,15 @@ def main() -> int:
             "/brochures/manage/": (portal_port, "/brochures/manage/", staff),
             "/brochures/imvo/ anonymous": (portal_port, "/brochures/imvo/", ""),
             "PDF (immutable URL)": (portal_port, pdf_url, ""),
+            "/api/v1/declarations/ first page": (portal_port, "/api/v1/declarations/", API),
+            "/api/v1/declarations/ deep page": (portal_port, f"/api/v1/declarations/?cursor={deep}", API),
+            "/api/v1/declarations/?decision=endorsed": (portal_port, "/api/v1/declarations/?decision=endorsed", API),
         }
+        if not args.only or any("api" in text for text in args.only):
+            token = api_token(portal_port)
+            targets = {
+                name: (port, path, token if cookie is API else cookie) for name, (port, path, cookie) in targets.items()
+            }
         bombs_wanted = not args.only or any(text in BOMBS_TARGET for text in args.only)
         if args.only:
             targets = {n: t for n, t in targets.items() if n == "hello" or any(text in n for text in args.only)}
@@ -608,7 +663,15 @@ def main() -> int:
                     ratio >= 0.5,
                 )
             )
-    for name in ("/missions/ company user", "/staff/", "/staff/missions/", "/brochures/manage/"):
+    for name in (
+        "/missions/ company user",
+        "/staff/",
+        "/staff/missions/",
+        "/brochures/manage/",
+        "/api/v1/declarations/ first page",
+        "/api/v1/declarations/ deep page",
+        "/api/v1/declarations/?decision=endorsed",
+    ):
         if name in targets:
             p95 = median(name, "p95")
             rows.append(row(f"{name} p95 <= 100 ms", f"{p95:.1f} ms", None, p95 <= 100))

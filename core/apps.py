@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
@@ -6,3 +7,12 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "IMVO portal core"
+
+    def ready(self):
+        if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            from .database import install
+
+            install(default_seconds=settings.DATABASE_WAIT_TIMEOUT, connect_seconds=settings.DATABASE_CONNECT_TIMEOUT)
+        from . import metrics
+
+        metrics.connect_signals()

@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 #: What "Redis is unreachable" looks like to redis-py (refused, reset, hung, still loading).
@@ -61,11 +63,13 @@ class RedisBreaker:
     def call(self, operation: str, func: Callable[[], T], fallback: Callable[[], T]) -> T:
         """``func()``, or ``fallback()`` when Redis is being skipped or fails to answer now."""
         if self.is_open:
+            metrics.cache_unavailable.inc()
             return fallback()
         try:
             return func()
         except REDIS_DOWN_ERRORS as exc:
             self.record_failure(operation, exc)
+            metrics.cache_unavailable.inc()
             return fallback()
 
     def record_failure(self, operation: str, exc: Exception) -> None:
@@ -140,7 +144,10 @@ class ResilientRedisCache(RedisCache):
         return self.breaker.call(f"cache {operation}", func, lambda: fallback)
 
     def get(self, key, default=None, version=None):
-        return self._soft("get", partial(super().get, key, default, version=version), default)
+        missing = object()
+        value = self._soft("get", partial(super().get, key, missing, version=version), missing)
+        metrics.cache_gets.labels(result="miss" if value is missing else "hit").inc()
+        return default if value is missing else value
 
     def get_many(self, keys, version=None):
         return self._soft("get_many", partial(super().get_many, keys, version=version), {})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 
@@ -24,6 +25,8 @@ from django.db import connection
 from django.utils import timezone
 
 from .cache import ResilientRedisCache, redis_ping
+from .database import database_wait_limit
+from .metrics import register_collector
 
 HEALTHY = {"up", "eager"}
 
@@ -31,8 +34,9 @@ logger = logging.getLogger(__name__)
 
 
 def check_database() -> dict:
+    """``SELECT 1``, waiting at most ``HEALTHZ_DATABASE_TIMEOUT`` (connect included; core/database.py)."""
     try:
-        with connection.cursor() as cursor:
+        with database_wait_limit(settings.HEALTHZ_DATABASE_TIMEOUT, total=True), connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "down"
@@ -165,6 +169,65 @@ def _services(max_age: float) -> dict:
         return _probe(probed)
 
 
+_watch_pid: int | None = None
+_watch_lock = threading.Lock()
+
+
+def _watch() -> None:
+    while _watch_pid == os.getpid():
+        try:
+            with _services_lock:
+                _probe(_services_probed())
+        except Exception:  # keep watching; a probe reports failures itself
+            logger.exception("Background health probe failed")
+        time.sleep(settings.HEALTHZ_READY_INTERVAL)
+
+
+def services_watch() -> None:
+    """Probe cache, broker and worker every ``HEALTHZ_READY_INTERVAL`` seconds in a thread of this
+    process (a web process starts it), so that readiness answers from memory at once and its state
+    is never older than the interval plus one probe: an outage or a recovery shows within ~3 s.
+    Started again in a forked child (a thread does not survive ``fork``)."""
+    global _watch_pid
+    with _watch_lock:
+        if _watch_pid == os.getpid():
+            return
+        _watch_pid = os.getpid()
+    threading.Thread(target=_watch, name="imvo-health-watch", daemon=True).start()
+
+
+def services_watch_stop() -> None:
+    """End this process's watch after its current round (tests)."""
+    global _watch_pid
+    with _watch_lock:
+        _watch_pid = None
+
+
+def services_watching() -> bool:
+    return _watch_pid == os.getpid()
+
+
+def services_remembered() -> dict | None:
+    """The last probed cache, broker and worker state of this process, if any (for metrics)."""
+    cached = _services_cached
+    return cached[2] if cached is not None else None
+
+
+def readiness_metrics():
+    """``imvo_component_up`` on /metrics: cache, broker and worker as readiness last saw them."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    remembered = services_remembered()
+    if remembered:
+        up = GaugeMetricFamily("imvo_component_up", "Readiness state of a component (1 up)", labels=["component"])
+        for component in ("cache", "broker", "worker"):
+            up.add_metric([component], 1 if remembered[component]["status"] in HEALTHY else 0)
+        yield up
+
+
+register_collector(readiness_metrics)
+
+
 def services_forget() -> None:
     """Drop the remembered service state (tests, or right after a change)."""
     global _services_cached
@@ -225,6 +288,8 @@ class HealthApp:
             if kind == "live":
                 report, ok = liveness_report()
             else:
+                if not services_watching() and _watch_pid is not None:
+                    services_watch()  # a forked worker of a process that watched (gunicorn --preload)
                 report, ok = health_report(max_age=settings.HEALTHZ_READY_CACHE_SECONDS)
         finally:
             signals.request_finished.send(sender=self.__class__)

@@ -1,5 +1,7 @@
+import sys
+
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -7,6 +9,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .health import health_report, liveness_report
+from .metrics import metrics_allowed, metrics_text
+from .outage import database_error_in, error_page, outage_response
 from .page_cache import AnonymousPageCacheMixin
 
 
@@ -24,6 +28,24 @@ def healthz_ready(request):
     """Readiness: database, cache, broker and worker; 200 (``ok`` or ``degraded``) while the database answers."""
     report, serving = health_report(max_age=settings.HEALTHZ_READY_CACHE_SECONDS)
     return JsonResponse(report, status=200 if serving else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics (``core.metrics``), for a bearer token or an allowed address only.
+
+    Not configured (no ``METRICS_TOKEN``, no ``METRICS_ALLOWED_IPS``): 404, as if it did not exist.
+    """
+    allowed, status = metrics_allowed(request)
+    if not allowed:
+        if status == 404:
+            raise Http404
+        response = HttpResponse(status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = metrics_text()
+    return HttpResponse(body, content_type=content_type)
 
 
 @never_cache
@@ -74,4 +96,12 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """500, or the database outage page (503, ``Retry-After``) when the database failed.
+
+    Rendered without the request's context processors: they may ask the database, the very thing
+    that may have failed. Both pages show the request id, to quote to the helpdesk, and say truly
+    what became of a submitted form (``core.outage.form_outcome``).
+    """
+    if database_error_in(sys.exc_info()[1]):
+        return outage_response(request)
+    return error_page(request, template="500.html", status=500)

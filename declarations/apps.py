@@ -16,6 +16,11 @@ class DeclarationsConfig(AppConfig):
         # A missing or malformed evidence key stops start-up with a clear message.
         evidence_keys_check()
         mail_secrets_register()  # e-mails get the verification code only as they are sent
+        from core.metrics import register_collector
+
+        from .metrics import evidence_metrics
+
+        register_collector(evidence_metrics)  # records and checkpoint age on /metrics
         post_migrate.connect(declarations_protect_sqlite, sender=self, dispatch_uid="declarations_protect_sqlite")
         _jobs_register()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.exceptions import Ignore
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imvo_portal.settings")
@@ -73,3 +73,17 @@ class PortalTask(Task):
 app = Celery("imvo_portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _logging_from_django(loglevel=None, **kwargs):
+    """Workers and beat log like the web: Django's LOGGING (JSON lines, core/log_format.py), at the
+    level given with ``-l``. A receiver of this signal makes Celery leave logging alone instead of
+    adding its own text handlers."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)

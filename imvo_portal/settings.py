@@ -132,7 +132,7 @@ DATABASE_OWNER_URL = env.str("DATABASE_OWNER_URL", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # Connect, statement and TCP timeouts: see the "ops: new settings" block at the end of this file.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
@@ -357,7 +357,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 10
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.6}
-CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="imvo")
 # A task redelivered more often than this (e.g. it keeps killing its worker) is given up.
 TASK_MAX_DELIVERIES = 5
@@ -463,10 +462,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "accounts.log_format.JsonFormatter"},
+        "json": {"()": "core.log_format.JsonFormatter"},
     },
-    # No link token (confirmation, reset, invitation) reaches a log line (accounts/log_format.py).
-    "filters": {"redact_tokens": {"()": "accounts.log_format.TokenRedactingFilter"}},
+    # No link token (confirmation, reset, invitation) reaches a log line (core/log_format.py).
+    "filters": {"redact_tokens": {"()": "core.log_format.TokenRedactingFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
         "security": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact_tokens"]},
@@ -481,6 +480,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+# (JSON logs everywhere: see the "ops: new settings" block at the end of this file.)
 
 # --- Portal ---------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="imvo-demo")
@@ -596,11 +596,170 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 PDF_ACCEL_REDIRECT_PREFIX = env.str("PDF_ACCEL_REDIRECT_PREFIX", default="")
 # Redis hash that buffers brochure read counts (flushed by beat every minute); empty: write directly.
 BROCHURE_COUNT_BUFFER_URL = env.str("BROCHURE_COUNT_BUFFER_URL", default=REDIS_URL)
-HEALTHZ_TIMEOUT = 1.5
-# /healthz/ready remembers the cache, broker and worker state this long (in process memory).
-HEALTHZ_READY_CACHE_SECONDS = 30
+HEALTHZ_TIMEOUT = 1.0
+# /healthz/ready remembers the cache, broker and worker state this long (in process memory); a web
+# process re-probes them in the background every HEALTHZ_READY_INTERVAL seconds (core/health.py).
+HEALTHZ_READY_CACHE_SECONDS = 3
 # After Redis failed to answer, leave it alone this long (per process) and use the database.
 REDIS_RETRY_SECONDS = 5
+
+# --- ops: new settings ---
+# float, default 5: a client-side limit, in seconds, on every wait for PostgreSQL while a web request
+# runs (connect included): longer is treated as an outage (503 page). core/database.py.
+DATABASE_REQUEST_WAIT_TIMEOUT = env.float("DATABASE_REQUEST_WAIT_TIMEOUT", default=5.0)
+# float, default 3: seconds to open a PostgreSQL connection (libpq connect_timeout, and the client limit
+# of a connect outside requests).
+DATABASE_CONNECT_TIMEOUT = env.float("DATABASE_CONNECT_TIMEOUT", default=3.0)
+# int, default 30: server-side statement_timeout in seconds for every connection (0 = none; give a long
+# maintenance command its own value in its environment).
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=30)
+# float, default DATABASE_STATEMENT_TIMEOUT + 5 (none when that is 0): the client-side limit on one wait
+# for PostgreSQL outside web requests (tasks, commands); 0 = no limit.
+DATABASE_WAIT_TIMEOUT = env.float(
+    "DATABASE_WAIT_TIMEOUT", default=DATABASE_STATEMENT_TIMEOUT + 5.0 if DATABASE_STATEMENT_TIMEOUT else 0.0
+)
+# int, default 5: seconds of TCP silence before keepalive probes (then every 2 s, 3 probes), and
+# int, default 5000: TCP_USER_TIMEOUT in ms (unacknowledged data): a partition ends the connection
+# within seconds instead of the kernel's ~15 minutes.
+DATABASE_KEEPALIVES_IDLE = env.int("DATABASE_KEEPALIVES_IDLE", default=5)
+DATABASE_TCP_USER_TIMEOUT_MS = env.int("DATABASE_TCP_USER_TIMEOUT_MS", default=5000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", max(1, round(DATABASE_CONNECT_TIMEOUT)))
+    _db_options.setdefault("keepalives", 1)
+    _db_options.setdefault("keepalives_idle", DATABASE_KEEPALIVES_IDLE)
+    _db_options.setdefault("keepalives_interval", 2)
+    _db_options.setdefault("keepalives_count", 3)
+    _db_options.setdefault("tcp_user_timeout", DATABASE_TCP_USER_TIMEOUT_MS)
+    if DATABASE_STATEMENT_TIMEOUT:
+        _db_options["options"] = (
+            _db_options.get("options", "") + f" -c statement_timeout={DATABASE_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
+# int, default 30: the Retry-After (seconds) of the 503 page answered while the database is unreachable.
+DATABASE_OUTAGE_RETRY_AFTER = env.int("DATABASE_OUTAGE_RETRY_AFTER", default=30)
+# float, default 0.8: /healthz waits at most this long for the database (it answers within 1 s).
+HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=0.8)
+# float, default 1: seconds between two background probes of cache, broker and worker in a web process.
+HEALTHZ_READY_INTERVAL = env.float("HEALTHZ_READY_INTERVAL", default=1.0)
+# Redis: connect and socket timeouts and TCP keepalive on the cache, the broker and the health probe.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"]["socket_keepalive"] = True
+CELERY_BROKER_TRANSPORT_OPTIONS["socket_keepalive"] = True
+CELERY_BROKER_TRANSPORT_OPTIONS["health_check_interval"] = 10
+# Celery: task events for monitoring (flower, celery events), and Django's LOGGING (JSON) in workers.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# str, default "json": log line format of every logger, "json" (one object a line, UTC ISO 8601) or
+# "plain" (for a developer's terminal).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["security"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["console"]["filters"] = ["redact_tokens", "request_context"]
+LOGGING["handlers"]["security"]["filters"] = ["redact_tokens", "request_context"]
+LOGGING["filters"]["request_context"] = {"()": "core.log_format.RequestContextFilter"}
+# bool, default True: one log line per request (request id, user id, route, status, duration;
+# core/request_log.py) at INFO; off: only the access log of gunicorn (deploy/gunicorn.conf.py).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
+LOGGING["loggers"]["imvo.request"] = {
+    "handlers": ["console"],
+    "level": "INFO" if LOG_REQUESTS else "WARNING",
+    "propagate": False,
+}
+# str, default "": bearer token that /metrics asks for (Authorization: Bearer ...); and
+# list, default []: client IP addresses or networks allowed without it. Neither set: /metrics is 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# str, default "": Sentry DSN; set, errors are reported through sentry-sdk without personal data.
+# SENTRY_ENVIRONMENT (str, default "production") and SENTRY_TRACES_SAMPLE_RATE (float, default 0).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from core.error_reporting import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+# Right after the request id: the request log line (and request metrics), then the outage page.
+MIDDLEWARE[MIDDLEWARE.index("core.middleware.RequestIdMiddleware") + 1 : 0] = [
+    "core.request_log.RequestLogMiddleware",
+    "core.outage.DatabaseOutageMiddleware",
+]
+
+# --- api: new settings ---
+# The API app (/api/v1/, docs/api.md) and its machine clients; DRF, drf-spectacular and
+# django-oauth-toolkit are configured here from these.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "oauth2_provider", "api"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "api.middleware.ApiVersionMiddleware"
+)
+# int, default 600: seconds an API access token (OAuth 2 client credentials) stays valid.
+API_TOKEN_SECONDS = env.int("API_TOKEN_SECONDS", default=600)
+# str, default "600/min": requests per client (DRF rate syntax, n/sec|min|hour|day); 429 beyond it.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+# str, default "30/min": token requests per client id and per IP address; 429 beyond it.
+API_TOKEN_RATE_LIMIT = env.str("API_TOKEN_RATE_LIMIT", default="30/min")
+# int, default 50: items per page of an API list unless the client asks for page_size (at most 100).
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_SCOPES = {
+    "missions:read": "Read missions and preparation sessions",
+    "registrations:read": "Read registrations, their status history and attendance",
+    "registrations:write": "Decide on registrations (confirm, promote from the waiting list, reject)",
+    "attendance:write": "Record attendance at preparation sessions",
+    "instruments:read": "Read instruments with their IMVO level, phases and conditions",
+    "declarations:read": "Read declaration records as evidence (no personal data)",
+    "personal-data:read": "Also receive personal data (names, e-mail addresses, IP addresses, user agents)",
+    "figures:read": "Read the published dashboard releases",
+}
+# The OAuth application model (swappable in django-oauth-toolkit; ours is its default).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES": API_SCOPES,
+    "DEFAULT_SCOPES": [],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ClientScopesValidator",
+    "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",
+    # Only client credentials are offered; no refresh tokens for them.
+    "ALLOWED_GRANT_TYPES": ["client_credentials"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Tokens are stored as their SHA-256 only (RFC 9700): a database reader cannot use them.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopeRequired"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": API_RATE_LIMIT, "token": API_TOKEN_RATE_LIMIT},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IMVO mission portal API",
+    "DESCRIPTION": "Read missions, registrations, instruments, declaration evidence and published figures; "
+    "record staff decisions and attendance. OAuth 2 client credentials with scopes; see docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.problems_everywhere"],
+    "ENUM_NAME_OVERRIDES": {
+        "MissionStatusEnum": "missions.constants.MissionStatus",
+        "RegistrationStatusEnum": "missions.constants.RegistrationStatus",
+        "InstrumentStatusEnum": "instruments.constants.InstrumentStatus",
+        "AttendanceStatusEnum": "missions.constants.AttendanceStatus",
+        "FrameworkLevelEnum": "instruments.constants.FrameworkLevel",
+    },
+}
 
 # --- hooks: new settings ---
 # WEBHOOK_TIMEOUT_SECONDS (float, default 10): seconds a webhook receiver has for one attempt, from

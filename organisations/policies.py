@@ -29,7 +29,12 @@ from django.http import Http404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from accounts.constants import MINISTRY_GROUP, RVO_STAFF_GROUP
+from accounts.constants import (
+    API_ATTENDANCE_WRITE_GROUP,
+    API_REGISTRATIONS_WRITE_GROUP,
+    MINISTRY_GROUP,
+    RVO_STAFF_GROUP,
+)
 from accounts.roles import is_privileged
 from core.exceptions import DomainError
 
@@ -67,6 +72,12 @@ def is_rvo_staff(user) -> bool:
 
 def is_ministry(user) -> bool:
     return _in_group(user, MINISTRY_GROUP)
+
+
+def is_api_client_for(group: str):
+    """A machine client's service account holding the group of one write scope (``api`` app):
+    it may do that one thing, through the same services as staff, and nothing else."""
+    return lambda user: _in_group(user, group)
 
 
 def is_superuser(user) -> bool:
@@ -176,7 +187,16 @@ POLICIES: dict[str, Policy] = {
         # Back-office, dashboard, admin.
         Policy("staff.access", _("RVO staff"), _STAFF),
         Policy("mission.manage", _("RVO staff"), _STAFF),
-        Policy("registration.decide", _("RVO staff"), _STAFF),
+        Policy(
+            "registration.decide",
+            _("RVO staff, or an API client with the scope registrations:write"),
+            _any(_STAFF, _role(is_api_client_for(API_REGISTRATIONS_WRITE_GROUP))),
+        ),
+        Policy(
+            "attendance.record",
+            _("RVO staff, or an API client with the scope attendance:write"),
+            _any(_STAFF, _role(is_api_client_for(API_ATTENDANCE_WRITE_GROUP))),
+        ),
         Policy("brochure.manage", _("RVO staff"), _STAFF),
         Policy("mail.manage", _("RVO staff"), _STAFF),
         Policy("instrument.manage", _("RVO staff"), _STAFF),

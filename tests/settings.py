@@ -45,3 +45,5 @@ DECLARATION_TSA_ROOTS = []
 DECLARATION_SEAL_CERT = DECLARATION_SEAL_KEY = DECLARATION_SEAL_KEY_PASSPHRASE = ""
 DECLARATION_SEAL_CHAIN = DECLARATION_SEAL_ROOTS = []
 EVIDENCE_TEST_PKI = True
+# One log line per request (core/request_log.py) only where a test asks for it.
+LOGGING["loggers"]["imvo.request"]["level"] = "WARNING"  # noqa: F405

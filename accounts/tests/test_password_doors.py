@@ -26,6 +26,9 @@ PASSWORD_CHECKS = {
     "privacy/forms.py": "account deletion: RATE_LIMITS['account_delete'] per user (AccountDeleteView)",
     "accounts/reauth.py": "step-up: RATE_LIMITS['reauth'] per user and per address (ReauthView)",
     "organisations/demo.py": "seed_demo compares the demo password with a stored hash; no request reaches it",
+    # DRF's authenticate() hook: bearer tokens only. The client secret of an API client is checked
+    # at /api/v1/oauth/token/ (api/token.py): API_TOKEN_RATE_LIMIT per client id and per address.
+    "api/authentication.py": "API bearer tokens; client secrets at the token endpoint: API_TOKEN_RATE_LIMIT",
 }
 _CHECK = re.compile(r"\b(authenticate|check_password)\(")
 _PASSWORD_FORMS = (auth_forms.AuthenticationForm, auth_forms.PasswordChangeForm)

@@ -201,3 +201,38 @@ def test_a_starting_process_probes_in_the_background_once():
     with mock.patch("core.health.threading.Thread") as thread:
         health.services_probe_soon()  # a state exists: nothing to do
     assert thread.call_count == 0
+
+
+def test_a_watching_process_keeps_readiness_fresh_and_answers_from_memory(settings):
+    """services_watch (started by wsgi.py): probes every HEALTHZ_READY_INTERVAL, so a change shows
+    within about one interval plus one probe, and a readiness request never waits for a probe."""
+    import time
+
+    from core import health
+
+    settings.HEALTHZ_READY_INTERVAL = 0.05
+    settings.HEALTHZ_READY_CACHE_SECONDS = 3
+    state = {"cache": "up"}
+    with (
+        mock.patch("core.health.check_cache", lambda: {"status": state["cache"]}),
+        mock.patch("core.health.check_broker", lambda: {"status": "up"}),
+        mock.patch("core.health.check_worker", lambda broker: {"status": "up"}),
+    ):
+        health.services_watch()
+        try:
+            assert health.services_watching()
+            deadline = time.monotonic() + 5
+            while health.services_remembered() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert health.health_report(max_age=3)[0]["cache"]["status"] == "up"
+            state["cache"] = "down"
+            deadline = time.monotonic() + 5
+            while health.services_remembered()["cache"]["status"] != "down" and time.monotonic() < deadline:
+                time.sleep(0.01)
+            started = time.monotonic()
+            report, serving = health.health_report(max_age=3)
+            assert time.monotonic() - started < 0.2  # from memory: the database is the only thing asked
+            assert report["cache"]["status"] == "down" and report["status"] == "degraded" and serving
+        finally:
+            health.services_watch_stop()
+            time.sleep(0.2)  # its last round ends

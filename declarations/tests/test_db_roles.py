@@ -277,3 +277,13 @@ def test_the_app_role_erases_the_personal_part_of_audit_events_but_cannot_touch_
     personal = AuditEventPersonal.objects.get(event_id=event.pk)
     assert personal.ip_address is None and personal.is_erased
     assert AuditEvent.objects.get(pk=event.pk).actor_label == f"user#{user.pk}"
+
+
+@pytest.mark.django_db
+def test_the_portals_role_cannot_rewrite_the_admins_history(app_role):
+    """``django_admin_log`` is written with an audit event each (audit/admin_log.py) and never changed."""
+    with pytest.raises(errors.InsufficientPrivilege):
+        _as_app(app_role, "UPDATE django_admin_log SET change_message = 'x'")
+    with pytest.raises(errors.InsufficientPrivilege):
+        _as_app(app_role, "TRUNCATE django_admin_log")
+    assert _as_app(app_role, "SELECT count(*) FROM django_admin_log") == [(0,)]

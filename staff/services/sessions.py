@@ -234,8 +234,9 @@ def session_invite(*, actor, session: PreparationSession, request=None) -> int:
 
 
 def attendance_record(*, actor, session: PreparationSession, statuses: dict[int, str], request=None) -> int:
-    """Record attendance in bulk: ``{participant_id: status}``. Returns how many rows changed."""
-    require(actor, "mission.manage")
+    """Record attendance in bulk: ``{participant_id: status}``. Returns how many rows changed.
+    RVO staff on the session page, or an API client with ``attendance:write`` (``attendance.record``)."""
+    require(actor, "attendance.record")
     valid = set(AttendanceStatus.values)
     if any(status not in valid for status in statuses.values()):
         raise ValidationError(_("Choose a valid attendance status."))

@@ -10,6 +10,7 @@ tables (and by default on tables the owner creates later), the sequences, and on
   only the erasure as UPDATE, linked to its ``audit.personal_erase`` event of the same transaction;
   retention and account deletion erase it that way), while the events stay INSERT and SELECT only;
 - the migration history: SELECT only;
+- the admin's history (``django_admin_log``): no UPDATE (each entry is also an audit event);
 
 never TRUNCATE, never ownership, so it cannot disable the triggers either. The command then
 checks the effective privileges (also through PUBLIC or role membership) and fails if the role
@@ -28,6 +29,8 @@ from declarations.protection import (
     PERSONAL_TABLE,
     connected_as_owner,
 )
+
+ADMIN_LOG_TABLE = "django_admin_log"
 
 
 class Command(BaseCommand):
@@ -101,6 +104,9 @@ class Command(BaseCommand):
             f"REVOKE UPDATE, DELETE, TRUNCATE ON {', '.join(APPEND_ONLY_TABLES)} FROM {role}",
             f"REVOKE DELETE, TRUNCATE ON {PERSONAL_TABLE}, {AUDIT_PERSONAL_TABLE} FROM {role}",
             f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role}",  # only the owner migrates
+            # The admin's history cannot be rewritten; its rows go only with their user (CASCADE). The
+            # record that counts is the audit event each entry writes (audit/admin_log.py).
+            f"REVOKE UPDATE, TRUNCATE ON {ADMIN_LOG_TABLE} FROM {role}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {schema_q} "
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote(owner)} IN SCHEMA {schema_q} "
@@ -112,6 +118,7 @@ class Command(BaseCommand):
         problems = []
         expected = dict.fromkeys(APPEND_ONLY_TABLES, ("UPDATE", "DELETE", "TRUNCATE"))
         expected[PERSONAL_TABLE] = expected[AUDIT_PERSONAL_TABLE] = ("DELETE", "TRUNCATE")
+        expected[ADMIN_LOG_TABLE] = ("UPDATE", "TRUNCATE")
         for table, refused in expected.items():
             for privilege in refused:
                 cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [app_role, table, privilege])
