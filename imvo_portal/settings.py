@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "staff",
     "dashboard",
     "privacy",
+    "webhooks",
+    "opendata",
     "core",
 ]
 
@@ -763,3 +765,30 @@ SPECTACULAR_SETTINGS = {
 # PORTAL_VERSION: str, default "" (then the git commit of the code, when it can be read). The release's
 # version or commit, written into each backup's manifest (`manage.py backup`) beside the migrations.
 PORTAL_VERSION = env.str("PORTAL_VERSION", default="")
+# --- hooks: new settings ---
+# WEBHOOK_TIMEOUT_SECONDS (float, default 10): seconds a webhook receiver has for one attempt, from
+# connecting to the end of its answer; a slower one counts as a failed attempt (retried).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# WEBHOOK_MAX_ATTEMPTS (int, default 14): attempts of one delivery before it is given up (staff can
+# send it again); the waits between them grow exponentially (core.jobs: 1, 2, 4 ... min, at most
+# 4 h), so 14 attempts retry for about a day.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=14)
+# WEBHOOK_LEASE_SECONDS (int, default 60): a worker's claim on one delivery; after a worker dies,
+# another takes the delivery over this long after. Must exceed WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=60)
+# WEBHOOK_CA_FILE (path, default "": the system's trusted CAs): a PEM bundle of the CAs whose
+# certificates webhook receivers may present (tests: the test's own CA).
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
+# WEBHOOK_TEST_ALLOWED_ADDRESSES (list, default empty; NOT read from the environment): exact
+# non-public addresses a webhook may still reach. Tests only (a receiver on 127.0.0.1).
+WEBHOOK_TEST_ALLOWED_ADDRESSES: list[str] = []
+# OPEN_DATA_PUBLISHER_NAME (str, default "Rijksdienst voor Ondernemend Nederland"), and
+# OPEN_DATA_PUBLISHER_URI (URL, default the RVO's organisation URI in the government's list of
+# organisations): the dct:publisher of the open-data catalogue (/open-data/catalog.jsonld).
+OPEN_DATA_PUBLISHER_NAME = env.str("OPEN_DATA_PUBLISHER_NAME", default="Rijksdienst voor Ondernemend Nederland")
+OPEN_DATA_PUBLISHER_URI = env.str(
+    "OPEN_DATA_PUBLISHER_URI",
+    default="https://standaarden.overheid.nl/owms/terms/Rijksdienst_voor_Ondernemend_Nederland",
+)
+# Beat: turn new audit events into webhook deliveries (also triggered on commit) and send due ones.
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {"task": "webhooks.tasks.webhooks_dispatch", "schedule": 60.0}

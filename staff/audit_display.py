@@ -141,6 +141,12 @@ ACTION_LABELS = {
     "followup.update": _("Follow-up action changed"),
     "mail.resend": _("E-mail sent again"),
     "export.download": _("Export downloaded"),
+    # webhooks (the webhooks app, above staff: only its codes are named here)
+    "webhook.endpoint_create": _("Webhook endpoint created"),
+    "webhook.endpoint_update": _("Webhook endpoint changed"),
+    "webhook.endpoint_disable": _("Webhook endpoint disabled"),
+    "webhook.secret_rotate": _("Webhook signing secret replaced"),
+    "webhook.delivery_resend": _("Webhook event sent again"),
 }
 
 #: Labels of detail keys that read badly as they are; others are shown with their first letter up.
