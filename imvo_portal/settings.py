@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "staff",
     "dashboard",
     "privacy",
+    "webhooks",
+    "opendata",
     "core",
 ]
 
@@ -1282,3 +1284,53 @@ SPECTACULAR_SETTINGS = {
         "FrameworkLevelEnum": "instruments.constants.FrameworkLevel",
     },
 }
+
+# --- Backups, webhooks and open data ---------------------------------------------------
+conf.group("Backups, webhooks and open data")
+PORTAL_VERSION = conf.str(
+    "PORTAL_VERSION",
+    default="",
+    default_doc="empty: the git commit of the code, when it can be read",
+    help="The release's version or commit, written into each backup's manifest (`manage.py backup`) beside the "
+    "migrations.",
+)
+WEBHOOK_TIMEOUT_SECONDS = conf.float(
+    "WEBHOOK_TIMEOUT_SECONDS",
+    default=10.0,
+    help="Seconds a webhook receiver has for one attempt, from connecting to the end of its answer; a slower "
+    "one counts as a failed attempt (retried).",
+)
+WEBHOOK_MAX_ATTEMPTS = conf.int(
+    "WEBHOOK_MAX_ATTEMPTS",
+    default=14,
+    help="Attempts of one delivery before it is given up (staff can send it again); the waits grow "
+    "exponentially (core.jobs: 1, 2, 4 … min, at most 4 h), so 14 attempts retry for about a day.",
+)
+WEBHOOK_LEASE_SECONDS = conf.int(
+    "WEBHOOK_LEASE_SECONDS",
+    default=60,
+    help="A worker's claim on one delivery; after a worker dies, another takes it over this long after. Must "
+    "exceed `WEBHOOK_TIMEOUT_SECONDS`.",
+)
+WEBHOOK_CA_FILE = conf.str(
+    "WEBHOOK_CA_FILE",
+    default="",
+    default_doc="empty: the system's trusted CAs",
+    help="A PEM bundle of the CAs whose certificates webhook receivers may present.",
+)
+# WEBHOOK_TEST_ALLOWED_ADDRESSES (list, default empty; NOT read from the environment): exact
+# non-public addresses a webhook may still reach. Tests only (a receiver on 127.0.0.1).
+WEBHOOK_TEST_ALLOWED_ADDRESSES: list[str] = []
+OPEN_DATA_PUBLISHER_NAME = conf.str(
+    "OPEN_DATA_PUBLISHER_NAME",
+    default="Rijksdienst voor Ondernemend Nederland",
+    help="The `dct:publisher` name of the open-data catalogue (`/open-data/catalog.jsonld`).",
+)
+OPEN_DATA_PUBLISHER_URI = conf.str(
+    "OPEN_DATA_PUBLISHER_URI",
+    default="https://standaarden.overheid.nl/owms/terms/Rijksdienst_voor_Ondernemend_Nederland",
+    help="The `dct:publisher` URI of the open-data catalogue (the RVO's URI in the government's list of "
+    "organisations).",
+)
+# Beat: turn new audit events into webhook deliveries (also triggered on commit) and send due ones.
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {"task": "webhooks.tasks.webhooks_dispatch", "schedule": 60.0}
