@@ -1242,11 +1242,13 @@ OAUTH2_PROVIDER = {
     # Tokens are stored as their SHA-256 only (RFC 9700): a database reader cannot use them.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    # The flows we do not offer stay off in their compliant form too (`check --deploy` warns otherwise).
+    # The rest of RFC 9700 too (none of these grants is offered, but the library's defaults would
+    # accept them were ALLOWED_GRANT_TYPES ever widened).
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 REST_FRAMEWORK = {
