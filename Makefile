@@ -10,7 +10,7 @@ APPS_WITH_LOCALE := accounts audit notifications organisations missions declarat
 # services, as in CI); without it, in one process. TEST_WORKERS=0: one process; auto: one per core.
 TEST_WORKERS ?= $(if $(DATABASE_URL),2,0)
 
-.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc pki tsa
+.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc pki tsa docs
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The test OpenID Provider with the eHerkenning demo accounts (README "Log in with eHerkenning"),
+# The generated documents, from the code: docs/domain.md (lifecycles, policies) and
+# docs/configuration.md (every environment variable). Tests fail while either differs.
+docs: $(STAMP)
+	$(PY) manage.py domain_doc --write
+	$(PY) manage.py settings_doc --write
+
+# The test OpenID Provider with the eHerkenning demo accounts (docs/eherkenning.md),
 # next to `make run`; start the portal with the OIDC_* variables printed here.
 oidc:
 	cd tests/oidc && npm ci --no-audit --no-fund --silent

@@ -9,7 +9,8 @@ counts), so a busy machine slows baseline and portal alike and the ratios stay c
 The database (``--database``, default ``imvo_bench``) is built once with ``generate_volume`` at
 ``--declarations`` (default 1,000,000) plus ``seed_demo``; later runs reuse it (``--rebuild`` to
 start again). The build's timings are kept in ``bench/.state/<database>.json`` and reported.
-``/verify/ under 20 PDF bombs`` posts twenty hostile PDFs at once (and again as each is answered)
+``backup`` / ``restore`` (``backup_restore.py``) take a backup of the bench database and restore it into a
+scratch database. ``/verify/ under 20 PDF bombs`` posts twenty hostile PDFs at once (and again as each is answered)
 to a portal of its own and measures ``/healthz`` and ``/instruments/`` meanwhile, against the
 same without the bombs. Also measured in-process: the incremental dashboard refresh after a batch of changes, the first
 (cold) dashboard request after it (it reads the stored release ``seed_demo`` published), ``seed_demo``
@@ -763,6 +764,10 @@ def main() -> int:
                     seconds <= 240,
                 )
             )
+    if not args.only or any("backup" in text for text in args.only):
+        from backup_restore import measure, rows_for  # bench/, beside this script
+
+        rows += rows_for(measure(args.database, env))
     print()
     print(
         f"make bench, {started_at:%Y-%m-%d %H:%M} UTC: database {args.database} with "

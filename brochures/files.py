@@ -6,7 +6,7 @@ max-age=31536000, immutable``, ``ETag`` the hash). It is answered by ``Published
 WSGI layer in front of Django (``imvo_portal/wsgi.py``), the way whitenoise serves static files:
 no middleware, no session, no template; a hash → file lookup remembered in the process, the file
 handed to the server's ``wsgi.file_wrapper`` (sendfile), or to nginx with ``X-Accel-Redirect``
-when ``PDF_ACCEL_REDIRECT_PREFIX`` is set (README: "Serving PDFs").
+when ``PDF_ACCEL_REDIRECT_PREFIX`` is set (docs/operations.md: "Serving pages and PDFs at scale").
 
 Read counts stay correct: every GET that returns the file counts one download
 (``counters.brochure_read_record``: a Redis HINCRBY, or the database without Redis) when the server

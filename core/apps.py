@@ -3,7 +3,7 @@ from django.conf import settings
 
 
 class CoreConfig(AppConfig):
-    """The shared library: the bottom layer, importing no domain app (README "Apps and layers")."""
+    """The shared library: the bottom layer, importing no domain app (README "Apps and layers", docs/development.md)."""
 
     name = "core"
     verbose_name = "IMVO portal core"

@@ -54,6 +54,7 @@ from .constants import (
     CHECKPOINT_FORMAT_1,
     CHECKPOINT_FORMAT_CURRENT,
     GENESIS_HASH,
+    RESTORE_ACTION,
     CheckpointReason,
 )
 from .hashing import canonical, utc_text
@@ -117,6 +118,9 @@ def checkpoint_signature_valid(checkpoint: Checkpoint, public_keys: dict[str, Ed
     return True
 
 
+#: Beyond this many records under one checkpoint (a bulk load) its copy names only their range.
+ANNEX_MAX_RECORDS = 20_000
+
 COPY_NAME = re.compile(r"checkpoint-(\d{10})\.json")
 
 
@@ -154,16 +158,69 @@ def checkpoint_number_next() -> int:
     return number
 
 
+def checkpoint_annex(checkpoint: Checkpoint) -> dict:
+    """What a storage copy keeps beside the signed head, for after a restore (``restores.py``).
+
+    The records this checkpoint adds to the one before it in the table (sequence, reference, record
+    hash, chain key id, signing time), so the records a database restore loses are named by
+    reference and the references issued are known from storage; and, for a ``restore`` checkpoint,
+    what that restore lost (from its audit event). Bound to the checkpoint by its digest.
+    """
+    before = (
+        Checkpoint.objects.filter(number__lt=checkpoint.number).order_by("-number").values_list("sequence", flat=True)
+    ).first()
+    added = Declaration.objects.filter(sequence__gt=before or 0, sequence__lte=checkpoint.sequence)
+    highest = added.exclude(reference="").aggregate(highest=Max("reference"))["highest"] or ""
+    annex = {"checkpoint_digest": checkpoint_digest(checkpoint), "highest_reference": highest, "records": None}
+    count = added.count()
+    if count <= ANNEX_MAX_RECORDS:
+        records = added.order_by("sequence").values_list("sequence", "reference", "record_hash", "key_id", "signed_at")
+        annex["records"] = [[seq, ref, hash_, key_id, utc_text(at)] for seq, ref, hash_, key_id, at in records]
+    else:  # a bulk load under one checkpoint: the range and the highest reference only
+        annex["records_omitted"] = count
+    restore = restore_details_for(checkpoint) if checkpoint.reason == CheckpointReason.RESTORE else None
+    if restore:
+        annex["restore"] = restore
+    return annex
+
+
+def restore_details_for(checkpoint: Checkpoint) -> dict | None:
+    """The recorded details of the restore that ``checkpoint`` (kind ``restore``) follows (``restores.py``)."""
+    for details in AuditEvent.objects.filter(action=RESTORE_ACTION).values_list("details", flat=True):
+        if isinstance(details, dict) and details.get("restore_checkpoint") == checkpoint.number:
+            return details
+    return None
+
+
 def checkpoint_document(checkpoint: Checkpoint) -> bytes:
-    """The storage copy: payload, signature and (for convenience only) the signer's public key.
+    """The storage copy: payload, signature, the signed annex and (for convenience only) the signer's public key.
 
     A verifier must check the signature against a public key it trusts, never the one in the file.
+    The annex (``checkpoint_annex``) is signed with the same key, over the checkpoint's digest.
     """
     key = checkpoint_signing_key()
     document = {"payload": checkpoint_payload(checkpoint), "signature": checkpoint.signature}
+    annex = checkpoint_annex(checkpoint)
+    document["annex"] = annex
+    document["annex_signature"] = base64.b64encode(key.private_key.sign(canonical(annex))).decode()
+    document["annex_key_id"] = key.key_id
     if key.key_id == checkpoint.signing_key_id:
         document["public_key"] = public_key_text(key.public_key)
     return json.dumps(document, sort_keys=True, indent=2).encode("utf-8") + b"\n"
+
+
+def checkpoint_annex_read(raw: bytes, public_keys: dict[str, Ed25519PublicKey]) -> dict | None:
+    """The annex of a storage copy if its signature verifies and it belongs to the copy's checkpoint, else None."""
+    try:
+        document = json.loads(raw)
+        annex = document["annex"]
+        key = public_keys.get(document["annex_key_id"])
+        if key is None or annex["checkpoint_digest"] != checkpoint_digest(checkpoint_from_document(raw)):
+            return None
+        key.verify(base64.b64decode(document["annex_signature"], validate=True), canonical(annex))
+    except (InvalidSignature, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return annex
 
 
 def checkpoint_from_document(raw: bytes) -> Checkpoint:
@@ -200,7 +257,7 @@ def _checkpoint_append(*, head: Declaration | None, reason: str, actor=None) -> 
     last = Checkpoint.objects.order_by("-number").first()
     key = checkpoint_signing_key()
     number = checkpoint_number_next()
-    if head is None and number != 0:
+    if head is None and number != 0 and reason != CheckpointReason.RESTORE:
         raise ValueError("a genesis checkpoint can only start a chain that never had one")
     if head is not None and number == 0:
         number = 1  # records from before genesis checkpoints (or bulk-loaded): the first anchors them, as before

@@ -23,7 +23,11 @@ class CheckpointReason(models.TextChoices):
     MANUAL = "manual", _("Written by an operator")
     GENESIS = "genesis", _("Start of the chain, before its first record")
     BUNDLE = "bundle", _("Before a verification bundle was exported")
+    RESTORE = "restore", _("After the database was restored from a backup (links to the checkpoint restored to)")
 
+
+#: The audit event of a database restore (``restores.py``); the restore checkpoint's copy repeats its details.
+RESTORE_ACTION = "declaration_chain.restore"
 
 OECD_EDITION = "2023"
 GENESIS_HASH = "0" * 64

@@ -1,6 +1,6 @@
 """The verification code in e-mails, computed only when an e-mail is sent.
 
-The README promises the code is stored nowhere: it is an HMAC an insider who reads the database
+docs/evidence.md promises the code is stored nowhere: it is an HMAC an insider who reads the database
 cannot produce. E-mails therefore carry it as a ``notifications.services.SecretValue``: the outbox
 row holds a random placeholder, and these resolvers compute the code (and the prefilled
 ``/verify/`` link) only for the e-mail handed to the mail server.

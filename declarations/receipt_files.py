@@ -63,7 +63,15 @@ def receipt_file_lost(*, receipt_id: int, found_by: str, actor=None, request=Non
             SupersededReceiptFile.objects.create(
                 receipt=receipt, sha256=receipt.sha256, rendered_at=receipt.rendered_at, found_by=found_by
             )
-        Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.PENDING, last_error="", attempts=0)
+        Receipt.objects.filter(pk=receipt.pk).update(
+            status=ReceiptStatus.PENDING,
+            attempts=0,
+            lease_token="",
+            lease_expires_at=None,
+            next_attempt_at=None,
+            finished_at=None,
+            last_error="",
+        )
         declaration = receipt.declaration
         audit_event_record(
             action="declaration.receipt_file_lost",

@@ -47,6 +47,7 @@ from .models import (
 )
 from .receipt_files import FoundBy, receipt_file_lost
 from .references import reference_next, reference_prefix, verification_code
+from .restores import restores_highest_reference
 from .seal import receipt_seal
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from .subjects import subject_key_for, subject_type_get, text_as_signed, text_for, undertaking_of
@@ -243,16 +244,20 @@ def declaration_record(
     signed_at = timezone.now()
     # The highest reference of the signing year; the partial unique index on ``reference`` answers
     # this with one backward index step (the exclude matches the index's condition).
+    prefix = reference_prefix(signed_at)
     last_reference = (
         Declaration.objects.exclude(reference="")
-        .filter(reference__startswith=reference_prefix(signed_at))
+        .filter(reference__startswith=prefix)
         .order_by("-reference")
         .values_list("reference", flat=True)
+        .first()
     )
+    # After a restore: never again a reference the restore lost (``restores.py``).
+    last_reference = max(filter(None, (last_reference, restores_highest_reference(prefix))), default=None)
     declaration = Declaration(
         format_version=RECORD_FORMAT_CURRENT,
         sequence=(last.sequence + 1) if last else 1,
-        reference=reference_next(signed_at=signed_at, last_reference=last_reference.first()),
+        reference=reference_next(signed_at=signed_at, last_reference=last_reference),
         subject_type=subject_type.key,
         subject_id=subject.pk,
         subject_snapshot=undertaking.snapshot(),

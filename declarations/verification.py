@@ -60,7 +60,7 @@ from .checkpoints import (
     checkpoint_signature_valid,
     checkpoint_storage_name,
 )
-from .constants import CHECKPOINT_COPY_GRACE, GENESIS_HASH, RECORD_FORMAT_2, RECORD_FORMAT_LEGACY
+from .constants import CHECKPOINT_COPY_GRACE, GENESIS_HASH, RECORD_FORMAT_2, RECORD_FORMAT_LEGACY, CheckpointReason
 from .hashing import (
     FORMAT_FIELDS,
     UnknownKey,
@@ -72,6 +72,7 @@ from .hashing import (
 )
 from .keys import LEGACY_KEY_ID, chain_keys, checkpoint_public_keys
 from .models import Checkpoint, Declaration, DeclarationText, text_sha256
+from .restores import lost_copies_read, lost_records_of
 from .subjects import Undertaking, subject_type_get, subject_types, text_for
 from .timestamps import timestamps_verify
 
@@ -117,6 +118,32 @@ class CheckpointSummary:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class RestoreSummary:
+    """A restore checkpoint and what the restore lost: checkpoints (copies only) and records by reference."""
+
+    checkpoint: int
+    restored_to: int
+    restored_at: datetime
+    lost_checkpoints: tuple[int, ...]
+    lost_references: tuple[str, ...]
+    lost_unnamed: int
+
+    def __str__(self) -> str:
+        lost = (
+            f"checkpoint(s) {self.lost_checkpoints[0]}-{self.lost_checkpoints[-1]} lost (kept in storage)"
+            if self.lost_checkpoints
+            else "no checkpoint lost"
+        )
+        records = f"{len(self.lost_references)} record(s) lost: {', '.join(self.lost_references) or 'none'}"
+        if self.lost_unnamed:
+            records += f"; {self.lost_unnamed} more that the copies do not name"
+        return (
+            f"restored to checkpoint {self.restored_to} at {self.restored_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(restore checkpoint {self.checkpoint}): {lost}; {records}"
+        )
+
+
 @dataclass
 class VerificationResult:
     checked: int = 0
@@ -130,6 +157,8 @@ class VerificationResult:
     truncated: bool = False
     #: The RFC 3161 state of the checkpoints, one line (``timestamps.timestamps_verify``).
     timestamps: str = ""
+    #: Recorded restores (``restores.py``): what each lost, reported instead of "deleted".
+    restores: list["RestoreSummary"] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -217,10 +246,13 @@ def checkpoints_check(result: VerificationResult, *, rows, copies, unreadable, p
             result.add("checkpoint_bad_signature", f"storage copy {name} has a bad signature", checkpoint=copy.number)
         else:
             valid_copies[copy.number] = copy
+    links, lost = _restore_links(result, valid_rows, valid_copies, rows_by_number)
     valid: list[Checkpoint] = []
     for number in sorted(set(rows_by_number) | set(valid_copies)):
         row, copy = rows_by_number.get(number), valid_copies.get(number)
         name = checkpoint_storage_name(number)
+        if number in lost:
+            continue  # lost in a recorded restore: reported there, held against nothing
         if row is None:
             result.add(
                 "checkpoint_missing", f"exists in storage ({name}) but not in the database: deleted", checkpoint=number
@@ -246,7 +278,7 @@ def checkpoints_check(result: VerificationResult, *, rows, copies, unreadable, p
             valid.append(row)
         if copy is not None and (row is None or checkpoint_payload(row) != checkpoint_payload(copy)):
             valid.append(copy)
-    _checkpoints_sequence(result, rows_by_number, valid_copies)
+    _checkpoints_sequence(result, rows_by_number, valid_copies, links)
     if not valid:
         result.add(
             "checkpoint_none",
@@ -257,8 +289,47 @@ def checkpoints_check(result: VerificationResult, *, rows, copies, unreadable, p
     return valid
 
 
-def _checkpoints_sequence(result, rows: dict[int, Checkpoint], copies: dict[int, Checkpoint]) -> None:
-    """Every number from the first (0, or 1 before genesis checkpoints) to the last, each linked to the one before."""
+def _restore_links(result, valid_rows, valid_copies, rows_by_number) -> tuple[dict[int, Checkpoint], set[int]]:
+    """The validly signed ``restore`` checkpoints, each with the checkpoint it links to, and the numbers lost.
+
+    A restore checkpoint links to the checkpoint the database was restored to; the numbers between
+    them that only storage holds were lost by that restore (``restores.py``). Adds a summary per
+    restore to ``result.restores``, naming the lost records by reference from the copies' annexes.
+    """
+    everything = {**valid_copies, **valid_rows}
+    links: dict[int, Checkpoint] = {}
+    lost: set[int] = set()
+    if not any(checkpoint.reason == CheckpointReason.RESTORE for checkpoint in everything.values()):
+        return links, lost
+    by_digest = {checkpoint_digest(checkpoint): checkpoint for checkpoint in everything.values()}
+    for number, checkpoint in sorted(everything.items()):
+        if checkpoint.reason != CheckpointReason.RESTORE:
+            continue
+        target = by_digest.get(checkpoint.previous_hash)
+        if target is None or target.number >= number:
+            continue  # reported by the link check
+        links[number] = target
+        numbers = [n for n in range(target.number + 1, number) if n in valid_copies and n not in rows_by_number]
+        lost.update(numbers)
+        copies = [c for c in lost_copies_read(above=target.number) if c.number in numbers] if numbers else []
+        records, unnamed, _highest = lost_records_of(copies)
+        result.restores.append(
+            RestoreSummary(
+                checkpoint=number,
+                restored_to=target.number,
+                restored_at=checkpoint.created_at,
+                lost_checkpoints=tuple(numbers),
+                lost_references=tuple(record[1] for record in records),
+                lost_unnamed=unnamed,
+            )
+        )
+    return links, lost
+
+
+def _checkpoints_sequence(result, rows: dict[int, Checkpoint], copies: dict[int, Checkpoint], links=None) -> None:
+    """Every number from the first (0, or 1 before genesis checkpoints) to the last, each linked to the one before
+    (a ``restore`` checkpoint to the checkpoint restored to, ``links``)."""
+    links = links or {}
     numbers = sorted(set(rows) | set(copies))
     if not numbers:
         return
@@ -273,7 +344,11 @@ def _checkpoints_sequence(result, rows: dict[int, Checkpoint], copies: dict[int,
             )
         elif previous is None and current.previous_hash != GENESIS_HASH:
             result.add("checkpoint_link", "the first checkpoint does not start the chain", checkpoint=number)
-        elif previous is not None and current.previous_hash != checkpoint_digest(previous):
+        elif (
+            previous is not None
+            and current.previous_hash != checkpoint_digest(previous)
+            and not (number in links and current.previous_hash == checkpoint_digest(links[number]))
+        ):
             result.add("checkpoint_link", "does not link to the previous checkpoint", checkpoint=number)
         if number == 0 and (current.sequence, current.record_count, current.record_hash) != (0, 0, GENESIS_HASH):
             result.add("checkpoint_link", "checkpoint 0 is not a genesis (it names records)", checkpoint=number)

@@ -23,6 +23,8 @@ from .receipt_check import (
 )
 from .receipt_files import FoundBy, receipt_file_lost
 from .receipt_sandbox import SandboxBusy
+from .references import reference_normalise
+from .restores import restore_lost_receipt
 from .selectors import declaration_get_for_download
 
 logger = logging.getLogger("imvo.security")
@@ -127,7 +129,9 @@ class VerifyView(View):
         if not form.cleaned_data.get("receipt"):
             reference, code = form.cleaned_data["reference"], form.cleaned_data["code"]
             result = receipt_check(reference=reference, code=code, method="code")
-            return self._render(request, form, checked=True, result=result)
+            # Not in the register: a record a database restore lost is explained, not denied (restores.py).
+            lost = restore_lost_receipt(reference=reference_normalise(reference), code=code) if result is None else None
+            return self._render(request, form, checked=True, result=result, lost=lost)
         try:
             result = receipt_upload_check(form.cleaned_data["receipt"])
         except SandboxBusy:

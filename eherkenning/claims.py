@@ -1,6 +1,6 @@
 """From ID token claims to an eHerkenning login: claim names, assurance levels, authorisation.
 
-The claim names come from settings (``OIDC_CLAIM_*``, README "Log in with eHerkenning"). The person
+The claim names come from settings (``OIDC_CLAIM_*``, docs/eherkenning.md). The person
 is matched on the subject claim only (the broker's pseudonym, ``sub`` by default); the KvK number
 must be 8 digits (``organisations.validators``); the assurance level must be known and at least
 ``OIDC_MIN_ASSURANCE`` (default substantial, EH3); the authorisation claim (string or list) makes

@@ -201,6 +201,7 @@ POLICIES: dict[str, Policy] = {
         Policy("mail.manage", _("RVO staff"), _STAFF),
         Policy("instrument.manage", _("RVO staff"), _STAFF),
         Policy("organisation.verify", _("RVO staff"), _STAFF),
+        Policy("webhook.manage", _("RVO staff"), _STAFF),
         Policy("dashboard.view", _("ministry or RVO staff"), _any(_role(is_ministry), _STAFF)),
         Policy("admin.access", _("superuser"), _role(is_superuser)),
         # A company's own data.

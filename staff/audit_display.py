@@ -97,6 +97,18 @@ ACTION_LABELS = {
     "declaration_checkpoint.write": _("Declaration checkpoint written"),
     "declaration_checkpoint.timestamp": _("Declaration checkpoint timestamped by the time-stamping authority"),
     "declaration.checkpoint_copy_retry": _("Checkpoint copy written again"),
+    "declaration_chain.restore": _("Database restored from a backup (what it lost is recorded)"),
+    # the API and the Django admin
+    "api_client.create": _("API client created"),
+    "api_client.rotate": _("API client given a new secret"),
+    "api_client.revoke": _("API client revoked"),
+    "api.registration.confirm": _("Registration confirmed by an API client"),
+    "api.registration.promote": _("Registration promoted from the waiting list by an API client"),
+    "api.registration.reject": _("Registration rejected by an API client"),
+    "api.session.attendance": _("Attendance recorded by an API client"),
+    "admin.addition": _("Added in the Django admin"),
+    "admin.change": _("Changed in the Django admin"),
+    "admin.deletion": _("Deleted in the Django admin"),
     # brochures
     "brochure.draft_create": _("Brochure draft started"),
     "brochure.rendition_file_lost": _("Brochure PDF missing from storage; made again"),
@@ -129,6 +141,12 @@ ACTION_LABELS = {
     "followup.update": _("Follow-up action changed"),
     "mail.resend": _("E-mail sent again"),
     "export.download": _("Export downloaded"),
+    # webhooks (the webhooks app, above staff: only its codes are named here)
+    "webhook.endpoint_create": _("Webhook endpoint created"),
+    "webhook.endpoint_update": _("Webhook endpoint changed"),
+    "webhook.endpoint_disable": _("Webhook endpoint disabled"),
+    "webhook.secret_rotate": _("Webhook signing secret replaced"),
+    "webhook.delivery_resend": _("Webhook event sent again"),
 }
 
 #: Labels of detail keys that read badly as they are; others are shown with their first letter up.

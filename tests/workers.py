@@ -30,8 +30,11 @@ def database_url_for_tests() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, *, queue: str, media_root: Path, concurrency: int = 1):
+    def __init__(self, *, queue: str, media_root: Path, concurrency: int = 1, render_delay: float = 0):
         self.queue = queue
+        # Seconds the first attempt of a brochure render pauses, so a test can kill the worker
+        # mid-render (tests/worker_settings.py); 0: the production settings as they are.
+        self.render_delay = render_delay
         self.media_root = media_root
         self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
@@ -43,7 +46,8 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "imvo_portal.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.worker_settings" if self.render_delay else "imvo_portal.settings",
+            "IMVO_TEST_RENDER_DELAY": str(self.render_delay),
             "DATABASE_URL": database_url_for_tests(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "CELERY_QUEUE": self.queue,

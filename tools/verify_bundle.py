@@ -78,10 +78,23 @@ def verify(bundle: dict, *, trusted: dict[str, Ed25519PublicKey], reference=None
     checkpoints = []
     items = bundle.get("checkpoints", [])
     # Numbered from 0 (the genesis, before any record) or, for registers older than genesis checkpoints, from 1.
-    first = 0 if items and items[0].get("payload", {}).get("number") == 0 else 1
-    for index, item in enumerate(items, start=first):
+    index = 0 if items and items[0].get("payload", {}).get("number") == 0 else 1
+    for item in items:
         payload, signature = item.get("payload", {}), item.get("signature", "")
         number = payload.get("number")
+        restored = (
+            payload.get("reason") == "restore"
+            and isinstance(number, int)
+            and number > index
+            and checkpoints
+            and payload.get("previous_hash") == previous_digest
+        )
+        if restored:  # after a database restore: it links to the checkpoint restored to; the ones between were lost
+            notes.append(
+                f"checkpoint {number}: the database was restored to checkpoint {index - 1} "
+                f"(checkpoint(s) {index}-{number - 1} lost in the restore; verify_declarations names them)"
+            )
+            index = number
         if payload.get("format") not in CHECKPOINT_FORMATS or number != index:
             problems.append(f"checkpoint {index}: unexpected number or format ({number!r})")
         key = trusted.get(payload.get("signing_key_id"))
@@ -97,6 +110,7 @@ def verify(bundle: dict, *, trusted: dict[str, Ed25519PublicKey], reference=None
             problems.append(f"checkpoint {number}: does not link to the checkpoint before it")
         previous_digest = hashlib.sha256(canonical(payload)).hexdigest()
         checkpoints.append(payload)
+        index += 1
 
     # 3: the records form one chain
     records = bundle.get("records", [])

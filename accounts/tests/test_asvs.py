@@ -1,4 +1,4 @@
-"""ASVS 5.0 chapters 6 and 7: the requirements no other test showed (see README, "Security: OWASP
+"""ASVS 5.0 chapters 6 and 7: the requirements no other test showed (see docs/security.md, "OWASP
 ASVS 5.0"). Each test names the requirement it shows."""
 
 import re

@@ -54,6 +54,8 @@ def rendition_file_lost(*, rendition_id: int, found_by: str, actor=None, request
             queued_at=timezone.now(),
             lease_expires_at=None,
             lease_token="",
+            next_attempt_at=None,
+            finished_at=None,
             last_error="",
         )
         audit_event_record(

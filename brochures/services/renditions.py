@@ -237,9 +237,6 @@ def rendition_render(*, rendition_id: int, token: str | None = None) -> Renditio
     if rendition is None:
         return Rendition.objects.filter(pk=rendition_id).first()
     with jobs.heartbeat(rendition, token, lease_seconds=_lease_seconds()):
-        test_delay = float(getattr(settings, "BROCHURE_RENDER_TEST_DELAY", 0) or 0)
-        if test_delay and rendition.attempts == 1:
-            time.sleep(test_delay)  # only set by the worker tests, to kill a worker mid-render
         context = rendition_context(version=rendition.version)  # refuses oversized text before WeasyPrint
         started = time.monotonic()
         pdf = portal_pdf.render_pdf(PDF_TEMPLATE, context, language=rendition.language)

@@ -51,10 +51,11 @@ def _assert_rendered_exactly_once(rendition_id, settings, version):
 
 
 def _start_a_render_that_hangs(start_worker, monkeypatch):
-    """A worker whose first render attempt sleeps (so it can be killed mid-render), with the default lease."""
-    monkeypatch.setenv("BROCHURE_RENDER_TEST_DELAY", "45")
+    """A worker whose first render attempt sleeps (so it can be killed mid-render), with the default lease.
+
+    The pause is a test-only wrapper the worker loads with its settings (tests/worker_settings.py)."""
     monkeypatch.delenv("BROCHURE_RENDER_LEASE_SECONDS", raising=False)
-    worker = start_worker()
+    worker = start_worker(render_delay=45)
     _brochure, version = published_brochure(bodies=("Eerste.", "Tweede."))
     rendition = rendition_for_version(version=version)
     wait_for(lambda: _status(rendition.pk) == RenditionStatus.RENDERING, timeout=60)

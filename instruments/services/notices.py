@@ -53,7 +53,7 @@ def _recipients(application: InstrumentApplication, *users) -> list:
 def _mail(application: InstrumentApplication, template: str, recipients, *, dedupe: str, context=None) -> int:
     facts = receipt_facts(application.current_declaration)
     # The code and the link that carries it are filled in only as each e-mail is sent: never
-    # stored in the outbox (README); the placeholders replace them in the context.
+    # stored in the outbox (docs/evidence.md); the placeholders replace them in the context.
     secret_context = None
     if facts["verification_code"]:
         declaration = facts["declaration"]

@@ -90,7 +90,7 @@ def registration_mail(
         "verify_url": settings.PORTAL_BASE_URL + reverse("verify"),
         "sessions": list(registration.mission.preparation_sessions.all()),
     }
-    # The code is filled in only as each e-mail is sent: never stored in the outbox (README).
+    # The code is filled in only as each e-mail is sent: never stored in the outbox (docs/evidence.md).
     has_code = declaration is not None and bool(verification_code(declaration))
     secret_context = {"verification_code": code_secret(declaration)} if has_code else None
     queued = 0

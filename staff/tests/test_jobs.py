@@ -24,6 +24,7 @@ from staff.selectors import failed_jobs
 from staff.services.jobs import JobNotFailed, job_retry
 from tests.factories import MinistryUserFactory, StaffUserFactory
 from tests.mfa import login_staff
+from webhooks.models import WebhookDelivery
 
 from .factories import RegistrationFactory, declare
 
@@ -95,6 +96,7 @@ def test_every_kind_of_job_is_registered():
         "brochures.rendition": Rendition,
         "declarations.receipt": Receipt,
         "declarations.checkpoint_copy": CheckpointCopy,
+        "webhooks.delivery": WebhookDelivery,
     }
 
 

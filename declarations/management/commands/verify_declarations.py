@@ -44,6 +44,8 @@ class Command(BaseCommand):
         )
         for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
+        for restore in result.restores:  # a recorded restore is an event, not a failure (declarations/restores.py)
+            self.stdout.write(f"restore: {restore}")
         if result.ok:
             extends = f"; extends {since}" if since else ""
             self.stdout.write(f"{result.checked} declarations verified ({summary}{extends})")
