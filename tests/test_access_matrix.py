@@ -146,11 +146,15 @@ def test_the_walk_finds_nested_namespaces_and_a_missing_rule_fails(monkeypatch):
 def build_world() -> dict:
     from datetime import date
 
+    from django.utils import timezone
+
     from accounts.models import User
     from api.constants import MISSIONS_READ
     from api.services import api_client_create
     from brochures.selectors import rendition_for_version
     from brochures.tests.factories import published_brochure
+    from core.jobs import JobStatus
+    from dashboard.releases import release_publish
     from declarations.constants import Decision, ReceiptStatus
     from declarations.models import Receipt
     from instruments.models import FrameworkFollowUp
@@ -164,6 +168,8 @@ def build_world() -> dict:
     from staff.services import session_agenda_ensure
     from staff.tests.factories import MissionFactory, ParticipantFactory, RegistrationFactory, SessionFactory, declare
     from tests.factories import MinistryUserFactory, OrganisationFactory, StaffUserFactory, member_of
+    from webhooks.constants import EventType
+    from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
     mission = MissionFactory(capacity_max=15)
     registration = RegistrationFactory(mission=mission, status=RegistrationStatus.HELD_FOR_REVIEW)
@@ -188,7 +194,22 @@ def build_world() -> dict:
     colleague = member_of(organisation, role="member", is_authorised_signatory=False)
     outsider = member_of()
     api_client, _secret = api_client_create(actor=staff, name="Toegang", scopes=[MISSIONS_READ])
+    endpoint = WebhookEndpoint.objects.create(
+        name="Zaaksysteem",
+        url="https://hooks.example.org/in",
+        event_types=[EventType.DECLARATION_SIGNED],
+        secret="s" * 43,
+        created_by=staff,
+    )
+    event = WebhookEvent.objects.create(
+        type=EventType.DECLARATION_SIGNED, audit_sequence=1, data={}, occurred_at=timezone.now()
+    )
     return {
+        "release": release_publish(reason="test"),
+        "webhook_endpoint": endpoint,
+        "webhook_delivery": WebhookDelivery.objects.create(
+            endpoint=endpoint, event=event, status=JobStatus.FAILED, attempts=1
+        ),
         "api_client": api_client,
         "member": member,
         "outsider": outsider,
@@ -509,6 +530,21 @@ ACCESS.update(
         "api_staff:client_create": staff_only(),
         "api_staff:client_rotate": staff_only(kwargs=pk("api_client"), post={}),
         "api_staff:client_revoke": staff_only(kwargs=pk("api_client"), post={}),
+        # Open data: public releases of the dashboard figures.
+        "opendata:index": public(),
+        "opendata:method": public(),
+        "opendata:catalog": public(),
+        "opendata:release_json": public(kwargs=lambda w: {"number": w["release"].number}),
+        "opendata:release_csv": public(kwargs=lambda w: {"number": w["release"].number}),
+        "opendata:release_schema": public(),
+        # Webhook endpoints are managed by RVO staff.
+        "webhooks:endpoint_list": staff_only(),
+        "webhooks:endpoint_create": staff_only(),
+        "webhooks:endpoint_detail": staff_only(kwargs=pk("webhook_endpoint")),
+        "webhooks:endpoint_edit": staff_only(kwargs=pk("webhook_endpoint")),
+        "webhooks:endpoint_disable": staff_only(kwargs=pk("webhook_endpoint"), post={}),
+        "webhooks:endpoint_secret_rotate": staff_only(kwargs=pk("webhook_endpoint"), post={}),
+        "webhooks:delivery_resend": staff_only(kwargs=pk("webhook_delivery"), post={}),
         # Prometheus metrics: 404 unless METRICS_TOKEN or METRICS_ALLOWED_IPS is set (core tests).
         "metrics": rule(NOT_FOUND),
         # The ministry's aggregates.
