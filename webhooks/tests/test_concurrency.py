@@ -1,14 +1,12 @@
 """On PostgreSQL, with real concurrent connections: collectors never make an event twice, and two
 workers given the same delivery send it once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from audit.services import audit_event_record
 from missions.tests.factories import RegistrationFactory
 from tests.factories import StaffUserFactory
+from tests.races import run_times
 from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.services import webhook_delivery_send, webhook_endpoint_create, webhook_events_collect
 
@@ -23,25 +21,9 @@ def no_collection_on_commit(monkeypatch):
 
 
 def _together(target, n: int = 2) -> list:
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(target())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
+    results = run_times(n, target, timeout=60)
+    assert not results.errors, results.errors
+    return list(results)
 
 
 def test_concurrent_collectors_make_each_event_once():
