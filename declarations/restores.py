@@ -20,11 +20,18 @@ the checkpoints in between (copies only) as lost in that restore, with the refer
 "deleted"; it holds nothing lost against the records signed since. ``declaration_record`` continues
 the references after the highest a restore names (``restores_highest_reference``), so a reference
 is never issued twice; ``/verify/`` explains a receipt whose record was lost (``restore_lost_receipt``).
+
+References signed after the last copy before the disaster are in no annex. So that they too are
+never issued again, every block of ``REFERENCE_BLOCK`` references is claimed in the write-once
+storage before its first reference commits (``reference_block_claim``: one existence check per
+signature, one small file per block); a restore takes the end of the highest claimed block of each
+year as issued (``reference_blocks_highest``). After a restore the numbering may skip up to a block.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Max
@@ -48,7 +55,7 @@ from .constants import RESTORE_ACTION, CheckpointReason
 from .hashing import utc_text
 from .keys import checkpoint_public_keys
 from .models import Checkpoint, Declaration
-from .references import REFERENCE_RE, verification_code_matches
+from .references import REFERENCE_RE, reference_format, verification_code_matches
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,51 @@ def lost_records_of(copies: list[LostCopy]) -> tuple[list[list], int, dict[str, 
     return lost, unnamed, highest
 
 
+#: References per claimed block (``reference_block_claim``).
+REFERENCE_BLOCK = 100
+REFERENCE_BLOCKS_PREFIX = "reference-blocks"
+
+
+def _block_name(year: str, start: int) -> str:
+    return f"{REFERENCE_BLOCKS_PREFIX}/{year}/block-{start:06d}"
+
+
+def reference_block_claim(reference: str) -> None:
+    """Claim the block of ``reference`` in the write-once storage unless it is claimed already.
+
+    Called under the chain lock before the record (and so the reference) commits: a committed
+    reference always has its block claimed; a claim whose transaction failed only makes a restore
+    skip that block. Never overwrites.
+    """
+    match = REFERENCE_RE.match(reference or "")
+    if not match:
+        return
+    year, number = match.group(1), int(match.group(2))
+    name = _block_name(year, (number - 1) // REFERENCE_BLOCK * REFERENCE_BLOCK + 1)
+    storage = storages["evidence"]
+    if not storage.exists(name):
+        storage.save(name, ContentFile(reference.encode()))
+
+
+def reference_blocks_highest() -> dict[str, str]:
+    """Per year, the last reference of the highest claimed block (what may have been issued)."""
+    storage = storages["evidence"]
+    try:
+        years, _files = storage.listdir(REFERENCE_BLOCKS_PREFIX)
+    except FileNotFoundError:
+        return {}
+    highest = {}
+    for year in years:
+        starts = [
+            int(name[6:])
+            for name in storage.listdir(f"{REFERENCE_BLOCKS_PREFIX}/{year}")[1]
+            if name.startswith("block-") and name[6:].isdigit()
+        ]
+        if starts and year.isdigit():
+            highest[year] = reference_format(int(year), max(starts) + REFERENCE_BLOCK - 1)
+    return highest
+
+
 def _highest_add(highest: dict[str, str], reference) -> None:
     match = REFERENCE_RE.match(reference or "") if isinstance(reference, str) else None
     if match and reference > highest.get(match.group(1), ""):
@@ -141,6 +193,8 @@ def chain_restore_record(*, backup: dict | None = None, actor=None) -> dict:
         last = Checkpoint.objects.order_by("-number").first()
         copies = lost_copies_read(above=last.number if last else -1)
         lost, unnamed, highest = lost_records_of(copies)
+        for reference in reference_blocks_highest().values():  # also those signed after the last copy
+            _highest_add(highest, reference)
         head = Declaration.objects.order_by("-sequence").only("sequence", "record_hash", "key_id").first()
         lost_heads = [copy.checkpoint.sequence for copy in copies]
         details = {

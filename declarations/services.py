@@ -47,7 +47,7 @@ from .models import (
 )
 from .receipt_files import FoundBy, receipt_file_lost
 from .references import reference_next, reference_prefix, verification_code
-from .restores import restores_highest_reference
+from .restores import reference_block_claim, restores_highest_reference
 from .seal import receipt_seal
 from .selectors import declaration_reusable_for, declaration_text_current, declaration_text_published_get
 from .subjects import subject_key_for, subject_type_get, text_as_signed, text_for, undertaking_of
@@ -254,10 +254,12 @@ def declaration_record(
     )
     # After a restore: never again a reference the restore lost (``restores.py``).
     last_reference = max(filter(None, (last_reference, restores_highest_reference(prefix))), default=None)
+    reference = reference_next(signed_at=signed_at, last_reference=last_reference)
+    reference_block_claim(reference)  # before it commits: a restore never issues it again (restores.py)
     declaration = Declaration(
         format_version=RECORD_FORMAT_CURRENT,
         sequence=(last.sequence + 1) if last else 1,
-        reference=reference_next(signed_at=signed_at, last_reference=last_reference),
+        reference=reference,
         subject_type=subject_type.key,
         subject_id=subject.pk,
         subject_snapshot=undertaking.snapshot(),

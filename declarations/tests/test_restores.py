@@ -141,6 +141,24 @@ def test_after_a_restore_numbers_and_references_continue_after_the_highest_ever_
     assert result.restores[0].lost_references == tuple(sorted(lost))
 
 
+def test_references_signed_after_the_last_copy_are_never_issued_again(chain, settings):
+    """#7 is signed after checkpoint 3 and its copy, and lost with them before any copy names it: the
+    claimed block of references (``reference_block_claim``) still keeps its reference from re-use."""
+    settings.DECLARATION_CHECKPOINT_EVERY = 100
+    unnamed = sign()
+    assert not Checkpoint.objects.filter(sequence=unnamed.sequence).exists()  # in no copy's annex
+    blocks = storages["evidence"].listdir("reference-blocks/" + unnamed.reference[5:9])[1]
+    assert blocks == ["block-000001"]
+    records_delete([5, 6, 7])
+    checkpoints_delete([3], with_copies=False)
+    details = chain_restore_record()
+    assert unnamed.reference not in [record[1] for record in details["lost_records"]]
+    again = sign()
+    assert again.reference > unnamed.reference
+    assert again.reference.endswith("-000101")  # the next block: up to a block is skipped after a restore
+    assert Declaration.objects.values("reference").distinct().count() == Declaration.objects.count()
+
+
 def test_a_restore_that_lost_nothing_is_audited_without_a_checkpoint(chain):
     details = chain_restore_record()
     assert details["lost_checkpoints"] == [] and details["restore_checkpoint"] is None
