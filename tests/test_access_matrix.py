@@ -605,3 +605,18 @@ def test_access(name, world, django_assert_max_num_queries):
         with django_assert_max_num_queries(access.max_queries):
             seen[role] = outcome_of(client_for(role, world), url, post, audited=access.audited)
     assert seen == access.outcomes, name
+
+
+def test_the_observer_tells_the_outcomes_apart(world):
+    """The matrix can fail: the same URL gives different, correctly named outcomes per person,
+    and a POST-only view refused by its service is not counted as accepted."""
+    dashboard = reverse("dashboard:index")
+    assert outcome_of(client_for("anonymous", world), dashboard, None) == LOGIN
+    assert outcome_of(client_for("outsider", world), dashboard, None) == FORBIDDEN
+    assert outcome_of(client_for("ministry", world), dashboard, None) == OK
+    done = _url("staff:follow_up_done", world)
+    assert outcome_of(client_for("staff", world), done, {"done": "1"}) == OK
+    assert outcome_of(client_for("member", world), done, {"done": "1"}) == FORBIDDEN
+    retry = _url("staff:receipt_retry", world)
+    assert outcome_of(client_for("staff", world), retry, {}) == OK
+    assert outcome_of(client_for("staff", world), retry, {}) == REFUSED  # nothing left to retry
