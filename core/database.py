@@ -87,6 +87,23 @@ def install(*, default_seconds: float, connect_seconds: float) -> None:
         _installed = True
 
 
+@contextmanager
+def wait_callback_lifted() -> Iterator[None]:
+    """Without ``wait_for_server`` for a moment: psycopg2 refuses COPY while a wait callback is set.
+
+    For bulk loads by commands (``dashboard/bulk.py``), never in a web request: the callback is
+    process-wide, so other threads of the process wait without a limit meanwhile.
+    """
+    if not _installed:
+        yield
+        return
+    extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        extensions.set_wait_callback(wait_for_server)
+
+
 def set_default_wait(seconds: float) -> None:
     """The limit outside ``database_wait_limit`` blocks (a web process sets its request limit)."""
     global _default_seconds

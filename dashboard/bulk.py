@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.expressions import BaseExpression
 
+from core.database import wait_callback_lifted
+
 from .changes import TRIGGERS
 
 FLUSH_ROWS = 50_000
@@ -127,7 +129,7 @@ class RowWriter:
             return
         if self.copy:
             buffer = io.StringIO("\n".join(self.rows) + "\n")
-            with connection.cursor() as cursor:
+            with connection.cursor() as cursor, wait_callback_lifted():  # COPY refuses a wait callback
                 cursor.cursor.copy_expert(self.statement, buffer)
         else:
             objects = [self.model(**dict(zip(self.columns, row, strict=True)), **self.fixed) for row in self.rows]

@@ -38,7 +38,7 @@ from django.utils import timezone
 from .checkpoints import checkpoint_copy_store, checkpoint_digest
 from .hashing import utc_text
 from .keys import chain_keys, checkpoint_public_keys
-from .models import Checkpoint
+from .models import Checkpoint, Declaration
 from .restores import backup_head, chain_restore_record
 
 MANIFEST_FORMAT = "imvo-backup-1"
@@ -210,6 +210,22 @@ def manifest_check(source: Path) -> dict:
     return manifest
 
 
+def _granted_roles(using: str) -> list[str]:
+    """The roles besides the owner that may add records now (``db_roles`` granted them): emptying the
+    schema drops their grants, so the restore grants them again."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+            "WHERE table_schema = current_schema() AND table_name = %s AND privilege_type = 'INSERT' "
+            "AND grantee NOT IN (current_user, 'PUBLIC')",
+            [Declaration._meta.db_table],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def _database_restore(source: Path, manifest: dict, *, using: str) -> None:
     connection = connections[using]
     vendor = manifest["database_vendor"]
@@ -279,12 +295,17 @@ def restore_from(source: Path, *, using: str = "default", app_role: str = "", st
     """
     manifest = manifest_check(source)
     report = RestoreReport(manifest=manifest)
+    granted = _granted_roles(using)
     _database_restore(source, manifest, using=using)
     call_command("migrate", "--noinput", database=using, verbosity=0)
     owner = _pg_settings(using).get("USER")
     if connections[using].vendor == "postgresql" and (app_role or connections[using].settings_dict["USER"] != owner):
         call_command("db_roles", database=using, **({"app_role": app_role} if app_role else {}), stdout=stdout)
         report.roles_granted = True
+    for role in granted:  # the roles that had the app role's grants before keep them
+        if role != app_role and role != connections[using].settings_dict["USER"]:
+            call_command("db_roles", database=using, app_role=role, stdout=stdout)
+            report.roles_granted = True
     _media_restore(source, manifest, report)
     head = manifest.get("checkpoint") or {}
     _restored_head_check(head)

@@ -349,6 +349,7 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery, actor, request=None) -
 
 def webhook_delivery_retry(*, job: WebhookDelivery, actor, request=None) -> WebhookDelivery:
     """Staff's retry of a failed delivery from the jobs page (``core.jobs`` registry)."""
+    require(actor, "webhook.manage")
     return webhook_delivery_resend(delivery=job, actor=actor, request=request)
 
 

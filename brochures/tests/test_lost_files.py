@@ -13,10 +13,16 @@ from brochures import services
 from brochures.constants import RenditionStatus
 from brochures.models import Rendition
 from brochures.selectors import rendition_for_version
+from core.outage import RequestWrites
 
 from .factories import published_brochure
 
 pytestmark = pytest.mark.django_db
+
+
+def queued(callbacks) -> list:
+    """The on-commit callbacks that queue work, without the outage page's write tracking (core.outage)."""
+    return [c for c in callbacks if not isinstance(getattr(c, "__self__", None), RequestWrites)]
 
 
 def _published_and_rendered():
@@ -56,13 +62,13 @@ def test_the_first_download_of_a_lost_pdf_queues_it_and_says_come_back(client, d
         response = client.get("/brochures/imvo/pdf/")
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response.templates[0].name == "brochures/pending.html"
-    assert len(callbacks) == 1
+    assert len(queued(callbacks)) == 1  # the render; the request's own bookkeeping aside
     assert Rendition.objects.get(pk=rendition.pk).status == RenditionStatus.PENDING
     with django_capture_on_commit_callbacks(execute=False) as again:
         assert client.get("/brochures/imvo/pdf/").status_code == 202  # waiting; nothing queued twice
-    assert again == []
+    assert queued(again) == []
 
-    callbacks[0]()  # the worker renders it
+    queued(callbacks)[0]()  # the worker renders it
     response = client.get("/brochures/imvo/pdf/")
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
 

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from audit.migration_guard import EVIDENCE_GUARD
+
 
 class Migration(migrations.Migration):
 
@@ -10,6 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        EVIDENCE_GUARD,  # evidence migrations are not unapplied while evidence exists
         migrations.AlterField(
             model_name='checkpoint',
             name='reason',

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from core.outage import RequestWrites
 from declarations.checkpoints import checkpoint_storage_name, checkpoint_write
 from declarations.constants import CHECKPOINT_COPY_GRACE, ReceiptStatus
 from declarations.models import Receipt, SupersededReceiptFile
@@ -26,6 +27,11 @@ from tests.mfa import login_staff
 from .chain_tools import store_all_copies
 
 pytestmark = pytest.mark.django_db
+
+
+def queued(callbacks) -> list:
+    """The on-commit callbacks that queue work, without the outage page's write tracking (core.outage)."""
+    return [c for c in callbacks if not isinstance(getattr(c, "__self__", None), RequestWrites)]
 
 
 def _signed(text=None):
@@ -53,7 +59,7 @@ def test_a_receipt_lost_from_storage_is_made_again_on_its_first_download(client,
     # Not a 500: "being prepared", with the time to come back, and the render queued.
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert 'http-equiv="refresh"' in response.content.decode()
-    assert len(callbacks) == 1
+    assert len(queued(callbacks)) == 1  # the render; the request's own bookkeeping aside
     receipt.refresh_from_db()
     assert receipt.status == ReceiptStatus.PENDING
     event = AuditEvent.objects.get(action="declaration.receipt_file_lost")
@@ -61,9 +67,9 @@ def test_a_receipt_lost_from_storage_is_made_again_on_its_first_download(client,
     # A second download while it renders queues nothing more.
     with django_capture_on_commit_callbacks(execute=False) as again:
         assert _download(client, declaration).status_code == 202
-    assert again == []
+    assert queued(again) == []
 
-    callbacks[0]()  # the worker renders it from the evidence
+    queued(callbacks)[0]()  # the worker renders it from the evidence
     response = _download(client, declaration)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     remade = b"".join(response.streaming_content)
