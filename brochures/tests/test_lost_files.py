@@ -13,16 +13,11 @@ from brochures import services
 from brochures.constants import RenditionStatus
 from brochures.models import Rendition
 from brochures.selectors import rendition_for_version
-from core.outage import RequestWrites
+from tests.on_commit import queued
 
 from .factories import published_brochure
 
 pytestmark = pytest.mark.django_db
-
-
-def queued(callbacks) -> list:
-    """The on-commit callbacks that queue work, without the outage page's write tracking (core.outage)."""
-    return [c for c in callbacks if not isinstance(getattr(c, "__self__", None), RequestWrites)]
 
 
 def _published_and_rendered():

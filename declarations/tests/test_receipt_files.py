@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from core.outage import RequestWrites
 from declarations.checkpoints import checkpoint_storage_name, checkpoint_write
 from declarations.constants import CHECKPOINT_COPY_GRACE, ReceiptStatus
 from declarations.models import Receipt, SupersededReceiptFile
@@ -23,15 +22,11 @@ from missions.services import registration_submit
 from missions.tests.factories import MissionFactory, draft_ready, endorse_answer, published_text
 from tests.factories import StaffUserFactory, member_of
 from tests.mfa import login_staff
+from tests.on_commit import queued
 
 from .chain_tools import store_all_copies
 
 pytestmark = pytest.mark.django_db
-
-
-def queued(callbacks) -> list:
-    """The on-commit callbacks that queue work, without the outage page's write tracking (core.outage)."""
-    return [c for c in callbacks if not isinstance(getattr(c, "__self__", None), RequestWrites)]
 
 
 def _signed(text=None):
