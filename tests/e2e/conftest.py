@@ -82,15 +82,33 @@ REFLOW_WIDTH = 320
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+# What Chromium says when a navigation started by the step before replaces the document while
+# axe is reading it: the check is then run again on the page that arrived.
+_NAVIGATED_AWAY = ("Execution context was destroyed", "reading 'documentElement'", "axe is not defined")
+
+
 def axe_violations(page) -> list[dict]:
-    """All axe-core violations (any impact) of the page as it is now."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SOURCE)
-    results = page.evaluate(
-        "async (tags) => await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-    return results["violations"]
+    """All axe-core violations (any impact) of the page as it is now.
+
+    A click that navigates returns before the new page is there; when the old document goes away
+    under axe, wait for the new one to load and check that (once).
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in (1, 2):
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                page.evaluate(AXE_SOURCE)
+            results = page.evaluate(
+                "async (tags) => await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: tags}})",
+                AXE_TAGS,
+            )
+            return results["violations"]
+        except PlaywrightError as error:
+            if attempt == 2 or not any(sign in str(error) for sign in _NAVIGATED_AWAY):
+                raise
+    raise AssertionError("unreachable")
 
 
 def horizontal_overflow(page) -> list[str]:

@@ -118,6 +118,7 @@ def test_rvo_runs_a_mission_end_to_end(page, transactional_db):
 
     # Staff review the declining organisation and confirm its seat.
     page.get_by_role("link", name=declining.organisation.name).first.click()
+    page.wait_for_url(re.compile(rf".*/staff/registrations/{declining.pk}/$"))
     assert_accessible(page, label="registration detail")
     page.get_by_role("button", name="Bevestigen").click()
     assert "bevestigd" in page.locator(".messages").inner_text()
