@@ -84,6 +84,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 # What Chromium says when a navigation started by the step before replaces the document while
 # axe is reading it: the check is then run again on the page that arrived.
+_AXE_RUN = (
+    "async (tags) => await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: tags}})"
+)
 _NAVIGATED_AWAY = ("Execution context was destroyed", "reading 'documentElement'", "axe is not defined")
 
 
@@ -100,10 +103,7 @@ def axe_violations(page) -> list[dict]:
         try:
             if not page.evaluate("() => typeof window.axe !== 'undefined'"):
                 page.evaluate(AXE_SOURCE)
-            results = page.evaluate(
-                "async (tags) => await axe.run(document, {resultTypes: ['violations'], runOnly: {type: 'tag', values: tags}})",
-                AXE_TAGS,
-            )
+            results = page.evaluate(_AXE_RUN, AXE_TAGS)
             return results["violations"]
         except PlaywrightError as error:
             if attempt == 2 or not any(sign in str(error) for sign in _NAVIGATED_AWAY):
