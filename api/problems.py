@@ -3,6 +3,7 @@ client asks for with ``Accept-Language`` (Dutch by default, English on request).
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -12,38 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.exceptions import DomainError
+from core.outage import database_error_in, outage_detail
+from core.problems import PROBLEM_CONTENT_TYPE, problem
 from organisations.policies import NotAllowed
 
 logger = logging.getLogger(__name__)
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-def problem_title(code: int) -> str:
-    titles = {
-        400: _("The request is not valid"),
-        401: _("Authentication is needed"),
-        403: _("No access"),
-        404: _("Not found"),
-        405: _("Method not allowed"),
-        406: _("Not acceptable"),
-        409: _("Conflict with the current state"),
-        415: _("Unsupported media type"),
-        429: _("Too many requests"),
-        500: _("Internal server error"),
-    }
-    return titles.get(code, _("Error"))
-
-
-def problem(code: int, detail: str = "", *, instance: str = "", invalid_params=None) -> dict:
-    body = {"type": "about:blank", "title": problem_title(code), "status": code}
-    if detail:
-        body["detail"] = str(detail)
-    if instance:
-        body["instance"] = instance
-    if invalid_params:
-        body["invalid_params"] = invalid_params
-    return body
 
 
 def _invalid_params(detail, prefix: str = "") -> list[dict]:
@@ -101,12 +75,17 @@ def exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait or 1))
     elif isinstance(exc, exceptions.APIException):
         code, detail = exc.status_code, str(exc.detail) if isinstance(exc.detail, str) else ""
+    elif database_error_in(exc):
+        logger.warning("API answered 503: the database is unreachable", exc_info=exc)
+        code, detail = status.HTTP_503_SERVICE_UNAVAILABLE, outage_detail(request)
+        headers["Retry-After"] = str(settings.DATABASE_OUTAGE_RETRY_AFTER)
     else:
         logger.exception("API error", exc_info=exc)
         code, detail = status.HTTP_500_INTERNAL_SERVER_ERROR, ""
     set_rollback()
+    request_id = getattr(getattr(request, "_request", request), "request_id", "") if request is not None else ""
     return Response(
-        problem(code, detail, instance=instance, invalid_params=invalid),
+        problem(code, detail, instance=instance, invalid_params=invalid, request_id=request_id if code >= 500 else ""),
         status=code,
         headers=headers,
         content_type=PROBLEM_CONTENT_TYPE,

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.views import TokenView as OAuthTokenView
 
-from .problems import PROBLEM_CONTENT_TYPE, problem
+from core.problems import PROBLEM_CONTENT_TYPE, problem
+
 from .throttling import TokenRateThrottle
 
 

@@ -24,11 +24,13 @@ from types import TracebackType
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from .database import DatabaseWaitTimeout, database_wait_limit
+from .problems import PROBLEM_CONTENT_TYPE, is_api_request, problem
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET ", "SHOW", "BEGIN", "START TRA")
@@ -122,7 +124,40 @@ def error_page(request, *, template: str, status: int) -> HttpResponse:
     return response
 
 
+def outage_detail(request) -> str:
+    """For an API client: the outage, and what became of its request (``form_outcome``'s words)."""
+    outcome = form_outcome(request) if request is not None else UNKNOWN
+    seconds = settings.DATABASE_OUTAGE_RETRY_AFTER
+    if outcome == NOTHING_SENT:
+        said = _("Nothing was changed.")
+    elif outcome == NOT_STORED:
+        said = _("The request was NOT stored; send it again later.")
+    else:
+        said = _("We cannot tell whether the request was stored; read the resource before sending it again.")
+    return (
+        _("The portal's database cannot be reached; try again in %(seconds)s seconds.") % {"seconds": seconds}
+        + " "
+        + said
+    )
+
+
+def api_error_response(request, *, status: int) -> JsonResponse:
+    """The 500 or 503 of a request under ``/api/``: a problem, with the request id to quote."""
+    detail = outage_detail(request) if status == 503 else ""
+    response = JsonResponse(
+        problem(status, detail, instance=request.path, request_id=getattr(request, "request_id", "")),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    add_never_cache_headers(response)
+    if status == 503:
+        response["Retry-After"] = str(settings.DATABASE_OUTAGE_RETRY_AFTER)
+    return response
+
+
 def outage_response(request) -> HttpResponse:
+    if is_api_request(request):
+        return api_error_response(request, status=503)
     response = error_page(request, template="503_database.html", status=503)
     response["Retry-After"] = str(settings.DATABASE_OUTAGE_RETRY_AFTER)
     return response

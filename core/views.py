@@ -10,8 +10,9 @@ from django.views.generic import TemplateView
 
 from .health import health_report, liveness_report
 from .metrics import metrics_allowed, metrics_text
-from .outage import database_error_in, error_page, outage_response
+from .outage import api_error_response, database_error_in, error_page, outage_response
 from .page_cache import AnonymousPageCacheMixin
+from .problems import is_api_request
 
 
 @never_cache
@@ -104,4 +105,6 @@ def server_error(request):
     """
     if database_error_in(sys.exc_info()[1]):
         return outage_response(request)
+    if is_api_request(request):
+        return api_error_response(request, status=500)
     return error_page(request, template="500.html", status=500)

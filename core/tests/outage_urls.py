@@ -58,5 +58,10 @@ urlpatterns = [
     path("write-in-autocommit-fails/", write_in_autocommit_fails),
     path("write-commit-cut-off/", write_commit_cut_off),
     path("bug/", bug),
+    # Under /api/ the same failures are answered as problems (core/problems.py), not HTML pages.
+    path("api/read-fails/", read_fails),
+    path("api/write-rolled-back/", write_rolled_back),
+    path("api/write-committed-then-fails/", write_committed_then_fails),
+    path("api/bug/", bug),
     path("", include("imvo_portal.urls")),
 ]

@@ -122,3 +122,53 @@ def test_a_500_on_a_post_never_claims_nothing_was_lost(client):
     assert response.status_code == 500
     body = response.content.decode()
     assert NOT_STORED in body and "has been lost" not in body
+
+
+def _assert_api_problem(response, status: int):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert "no-store" in response["Cache-Control"]
+    body = response.json()
+    assert body["status"] == status and body["type"] == "about:blank"
+    assert body["request_id"] == response["X-Request-ID"]
+    assert "<html" not in response.content.decode().lower()
+    return body
+
+
+def test_an_api_request_in_an_outage_gets_a_503_problem_not_the_html_page(client, settings):
+    response = client.get("/api/read-fails/")
+    body = _assert_api_problem(response, 503)
+    assert response["Retry-After"] == str(settings.DATABASE_OUTAGE_RETRY_AFTER)
+    assert body["title"] == "Temporarily unavailable"
+    assert body["instance"] == "/api/read-fails/"
+    assert "Nothing was changed." in body["detail"]
+
+
+def test_an_api_write_says_truly_whether_it_was_stored(client):
+    assert "was NOT stored" in _assert_api_problem(client.post("/api/write-rolled-back/"), 503)["detail"]
+    unknown = _assert_api_problem(client.post("/api/write-committed-then-fails/"), 503)["detail"]
+    assert "cannot tell whether the request was stored" in unknown and "NOT stored" not in unknown
+
+
+def test_an_api_bug_is_a_500_problem_with_the_request_id(client):
+    body = _assert_api_problem(client.get("/api/bug/"), 500)
+    assert body["title"] == "Internal server error" and "detail" not in body
+
+
+def test_an_api_client_whose_token_cannot_be_read_gets_a_503_problem(settings):
+    """A real API view: the bearer token is looked up in the database, which is gone."""
+    from api.services import api_client_create
+    from tests.factories import StaffUserFactory
+
+    settings.API_RATE_LIMIT = "10000/min"
+    client, secret = api_client_create(actor=StaffUserFactory(), name="CRM", scopes=["missions:read"])
+    http = Client(raise_request_exception=False)
+    token = http.post(
+        "/api/v1/oauth/token/",
+        {"grant_type": "client_credentials", "client_id": client.client_id, "client_secret": secret},
+    ).json()["access_token"]
+    with connection.execute_wrapper(_database_gone):
+        response = http.get("/api/v1/missions/", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    body = _assert_api_problem(response, 503)
+    assert response["Retry-After"] == str(settings.DATABASE_OUTAGE_RETRY_AFTER)
+    assert "Nothing was changed." in body["detail"]
