@@ -7,6 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .mfa import mfa_reset
 from .models import RecoveryCodeDevice, User
+from .roles import is_operator
 
 # Second factors are reset only through the audited action below, and their secrets are never shown.
 for model in (TOTPDevice, StaticDevice, RecoveryCodeDevice):
@@ -29,7 +30,13 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     actions = ["reset_second_factor"]
 
-    @admin.action(description=_("Reset second factor (the user sets it up again at the next login)"))
+    def has_operator_permission(self, request) -> bool:
+        return is_operator(request.user)
+
+    @admin.action(
+        description=_("Reset second factor (the user sets it up again at the next login)"),
+        permissions=["operator"],  # offered to operators only; mfa_reset checks again
+    )
     def reset_second_factor(self, request, queryset):
         users = list(queryset)
         for user in users:

@@ -48,7 +48,7 @@ from notifications.services import email_queue
 
 from .models import RecoveryCode, RecoveryCodeDevice, User
 from .recovery import format_recovery_code, recovery_code_digest, recovery_code_new
-from .roles import is_privileged
+from .roles import is_privileged, require_operator
 from .security_log import security_event
 from .throttle import hashed, throttle_hit
 
@@ -410,7 +410,9 @@ def mfa_reset(*, user, actor, request=None) -> None:
 
     Every session of the account ends at once (``session_epoch``), so a session that passed only
     the password cannot enrol an authenticator of its own meanwhile; the user is told by e-mail.
+    Only an operator may do this (``require_operator``: raises ``PermissionDenied``).
     """
+    require_operator(actor)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()

@@ -6,9 +6,26 @@ second factor (``accounts.mfa.mfa_mandatory``), and their accounts are closed by
 not by their holders (the ``account.delete`` policy in ``organisations.policies``).
 """
 
+from django.core.exceptions import PermissionDenied
+
 from .constants import MINISTRY_GROUP, RVO_STAFF_GROUP
 
 PRIVILEGED_GROUPS = frozenset({RVO_STAFF_GROUP, MINISTRY_GROUP})
+
+
+def is_operator(user) -> bool:
+    """Whether ``user`` runs the portal: an active superuser (the admin site's actions on accounts)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def require_operator(user) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` is an operator (``is_operator``).
+
+    ``accounts`` sits below the permission layer (``organisations.policies``); this is its check
+    for what only operators may do to other accounts, such as resetting a second factor.
+    """
+    if not is_operator(user):
+        raise PermissionDenied("Only an operator (superuser) may do this.")
 
 
 def is_privileged(user) -> bool:

@@ -22,6 +22,7 @@ from instruments.conditions import conditions_asked
 from instruments.models import Instrument
 from instruments.rules import LOWER_RISK_COUNTRIES
 from organisations.constants import Sector
+from organisations.policies import require
 
 from .constants import IMVO_SLUG, INSTRUMENT_PREFIX, BrochureKind, VersionStatus
 from .content import BrochureText, Section, load_bundled
@@ -333,7 +334,12 @@ def instrument_brochure_slug(instrument: Instrument) -> str:
 def instrument_brochure_publish(
     *, instrument: Instrument, actor=None, request_rendition: bool = True, general: GeneralBrochure | None = None
 ) -> Brochure:
-    """Create or refresh the instrument's IMVO brochure in both languages (idempotent by content hash)."""
+    """Create or refresh the instrument's IMVO brochure in both languages (idempotent by content hash).
+
+    ``actor=None``: the portal itself (a visitor's first view, the batch, demo data); a person
+    needs ``brochure.manage``."""
+    if actor is not None:
+        require(actor, "brochure.manage")
     general = general or GeneralBrochure()
     with transaction.atomic():
         brochure = brochure_get_or_create(
@@ -364,8 +370,11 @@ def instrument_brochures_publish_all(*, actor=None, request_rendition: bool = Tr
     """Refresh every instrument's IMVO brochure; one failure is reported and never stops the rest.
 
     Each instrument runs in its own transaction; a new or changed content hash asks the worker for
-    its PDF (on commit), unchanged content costs nothing.
+    its PDF (on commit), unchanged content costs nothing. A person (``actor``) needs
+    ``brochure.manage``, checked once before the batch starts.
     """
+    if actor is not None:
+        require(actor, "brochure.manage")
     result = BatchResult()
     general = GeneralBrochure()
     queryset = instruments if instruments is not None else Instrument.objects.order_by("code")

@@ -15,6 +15,7 @@ from core.i18n import localised
 from declarations.selectors import declaration_text_current
 from declarations.subjects import text_for
 from missions.subjects import mission_undertaking
+from organisations.policies import require
 
 from .constants import GENERAL_SLUG, MISSION_PACK_PREFIX, BrochureKind, VersionStatus
 from .content import BrochureText, Section, load_bundled
@@ -119,7 +120,11 @@ def mission_pack_text(*, mission, language: str) -> BrochureText:
 
 
 def mission_pack_publish(*, mission, actor=None) -> Brochure:
-    """Create or refresh the mission's information pack in both languages."""
+    """Create or refresh the mission's information pack in both languages.
+
+    ``actor=None``: the portal itself (demo data); a person needs ``brochure.manage``."""
+    if actor is not None:
+        require(actor, "brochure.manage")
     brochure = brochure_get_or_create(
         slug=f"{MISSION_PACK_PREFIX}{mission.slug}"[:120], kind=BrochureKind.MISSION_PACK, position=300, mission=mission
     )

@@ -1,14 +1,17 @@
-"""Services that take an ``actor`` check it: the rule, and what the test uses to enforce it.
+"""Functions that take an ``actor`` check it: the rule, and what the test uses to enforce it.
 
-Every public function in an app's ``services.py`` (or ``services/`` package) that takes an
-``actor`` parameter calls the permission layer itself: ``require(...)`` or ``can(...)`` of
-``organisations.policies``, or ``policies.<name>`` of that module (the names must resolve to that
-module, not to look-alikes). Services do not trust their callers.
+Every public function of a project app that takes an ``actor`` parameter (in ``services`` first of
+all, but also the system paths beside them: checkpoints, releases, generated brochures, the second
+factor) calls the permission layer itself: ``require(...)`` or ``can(...)`` of
+``organisations.policies``, ``policies.<name>`` of that module, or, in ``accounts`` below that
+layer, ``require_operator(...)`` of ``accounts.roles`` (the names must resolve to those modules,
+not to look-alikes). Services do not trust their callers.
 
-A service whose actor is only recorded, not checked (a helper that checked services call, the
+A function whose actor is only recorded, not checked (a helper that checked services call, the
 portal acting on its own from a command or task, an app below the permission layer) says so with
 ``@internal("reason")``; the reason is reviewed like code. ``core/tests/test_service_checks.py``
-runs ``unchecked_services`` over ``service_modules()`` and fails on a function that does neither.
+runs ``unchecked_services`` over ``actor_modules()`` (every module of every project app but its
+tests and migrations) and fails on a function that does neither.
 """
 
 from __future__ import annotations
@@ -28,9 +31,13 @@ from django.conf import settings
 
 F = TypeVar("F", bound=Callable)
 
-#: The permission layer's checks a service may call by name.
-PERMISSION_FUNCTIONS = ("require", "can")
-#: The module that holds the permission layer (named, not imported: core imports no domain app).
+#: The permission layer's checks a service may call, by module (named, not imported: core imports
+#: no domain app). ``accounts`` sits below ``organisations`` and checks operators through its roles.
+PERMISSION_CHECKS = {
+    "organisations.policies": ("require", "can"),
+    "accounts.roles": ("require_operator",),
+}
+PERMISSION_FUNCTIONS = tuple(sorted({name for names in PERMISSION_CHECKS.values() for name in names}))
 PERMISSION_MODULE = "organisations.policies"
 
 
@@ -69,12 +76,12 @@ def _checks_permission(func: Callable) -> bool:
         callee = node.func
         if isinstance(callee, ast.Name) and callee.id in PERMISSION_FUNCTIONS:
             found = getattr(func.__globals__.get(callee.id), "__module__", None)
+            if callee.id in PERMISSION_CHECKS.get(found, ()):
+                return True
         elif isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name):
             found = getattr(func.__globals__.get(callee.value.id), "__name__", None)
-        else:
-            continue
-        if found == PERMISSION_MODULE:
-            return True
+            if found == PERMISSION_MODULE or callee.attr in PERMISSION_CHECKS.get(found, ()):
+                return True
     return False
 
 
@@ -97,13 +104,40 @@ def unchecked_services(module: ModuleType) -> list[str]:
     ]
 
 
+def _project_apps():
+    base = Path(settings.BASE_DIR).resolve()
+    # The project's apps sit at the top of the repository; installed libraries (a virtualenv
+    # inside the checkout included) do not.
+    return [config for config in apps.get_app_configs() if Path(config.path).resolve().parent == base]
+
+
+def actor_modules() -> list[ModuleType]:
+    """Every module of every project app (packages walked), but tests, migrations and commands.
+
+    Management commands take their actor from the command line and hand it to a function here,
+    which is what is checked.
+    """
+    skipped = {"tests", "migrations", "management"}
+    modules = []
+    packages = [importlib.import_module(config.name) for config in _project_apps()]
+    while packages:
+        package = packages.pop(0)
+        modules.append(package)
+        for info in pkgutil.iter_modules(package.__path__, prefix=f"{package.__name__}."):
+            if info.name.rsplit(".", 1)[1] in skipped:
+                continue  # never imported: test packages may need what a server lacks
+            module = importlib.import_module(info.name)
+            if info.ispkg:
+                packages.append(module)
+            else:
+                modules.append(module)
+    return modules
+
+
 def service_modules() -> list[ModuleType]:
     """Every project app's ``services`` module, and each module of a ``services`` package."""
-    base = Path(settings.BASE_DIR).resolve()
     modules = []
-    for config in apps.get_app_configs():
-        if base not in Path(config.path).resolve().parents:
-            continue  # third-party apps
+    for config in _project_apps():
         try:
             services = importlib.import_module(f"{config.name}.services")
         except ModuleNotFoundError as exc:

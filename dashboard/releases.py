@@ -17,6 +17,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from core.service_checks import internal
 from declarations.constants import Decision
 from declarations.models import Declaration
 from instruments.models import Instrument, InstrumentApplication
@@ -120,6 +121,7 @@ def release_compute(data: TrueData, number: int | str, params: method.Parameters
     return uptake, instruments
 
 
+@internal("Published by beat, the operator's command or demo data; the named actor is only recorded.")
 def release_publish(
     *, actor=None, now: datetime | None = None, reason: str = "command", only_if_due: bool = False
 ) -> DashboardRelease | None:

@@ -46,6 +46,7 @@ from audit.models import AuditEvent
 from audit.services import audit_event_record
 from core import jobs
 from core.jobs import JobStatus
+from core.service_checks import internal
 from core.tasks import enqueue_on_commit
 from organisations.policies import require
 
@@ -327,6 +328,7 @@ def checkpoint_if_due(*, head: Declaration) -> Checkpoint | None:
     return _checkpoint_append(head=head, reason=CheckpointReason.INTERVAL)
 
 
+@internal("The portal checkpoints its own chain (beat, commands, demo data); an actor is only recorded.")
 def checkpoint_write(*, reason: str = CheckpointReason.MANUAL, actor=None) -> Checkpoint | None:
     """Checkpoint the current head unless the latest checkpoint already covers it.
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from audit.services import audit_event_record
 from core.file_repair import FileRepair
+from core.service_checks import internal
 from core.tasks import enqueue_on_commit
 
 from .checkpoints import checkpoint_copy_names, checkpoint_storage_name
@@ -45,6 +46,10 @@ def receipt_file_missing(receipt: Receipt) -> bool:
     )
 
 
+@internal(
+    "Repairs a receipt file for whoever finds it missing: its owner's download (already authorised "
+    "by the view), staff's retry (checked by the service) or the repair command."
+)
 def receipt_file_lost(*, receipt_id: int, found_by: str, actor=None, request=None) -> bool:
     """Queue a done receipt whose file is missing for rendering again. True when it was queued now.
 

@@ -38,6 +38,7 @@ from django.db.models import Max
 
 from audit.models import AuditEvent
 from audit.services import audit_event_record
+from core.service_checks import internal
 
 from .checkpoints import (
     COPY_NAME,
@@ -180,6 +181,7 @@ def _highest_add(highest: dict[str, str], reference) -> None:
         highest[match.group(1)] = reference
 
 
+@internal("Run by the operator's restore command on the server itself; an actor is only recorded.")
 def chain_restore_record(*, backup: dict | None = None, actor=None) -> dict:
     """Record that the database was restored; returns the details recorded.
 

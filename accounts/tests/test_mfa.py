@@ -227,6 +227,37 @@ def test_an_admin_resets_a_second_factor_with_an_audited_action(client):
     assert mail.to == [staff.email] and "opnieuw ingesteld" in mail.subject
 
 
+def test_only_an_operator_may_reset_a_second_factor(client):
+    """Admin-site access (``is_staff``) with a view permission is not enough: the action is not
+    offered, a forged POST changes nothing, and the service refuses whoever calls it."""
+    from django.contrib.auth.models import Permission
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.mfa import mfa_reset
+
+    victim = StaffUserFactory()
+    login_staff(client.__class__(), victim)  # enrols the victim's authenticator
+    assert TOTPDevice.objects.filter(user=victim).exists()
+    admin_clerk = StaffUserFactory(is_staff=True)
+    admin_clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"], content_type__app_label="accounts")
+    )
+    login_staff(client, admin_clerk)
+    changelist = client.get(reverse("admin:accounts_user_changelist"))
+    assert changelist.status_code == 200
+    assert "reset_second_factor" not in changelist.content.decode()
+    client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [victim.pk]},
+    )
+    assert TOTPDevice.objects.filter(user=victim).exists()
+    for actor in (admin_clerk, StaffUserFactory(), None):
+        with pytest.raises(PermissionDenied):
+            mfa_reset(user=victim, actor=actor)
+    assert TOTPDevice.objects.filter(user=victim).exists()
+    assert not AuditEvent.objects.filter(action="auth.mfa_reset").exists()
+
+
 def test_the_admin_does_not_show_second_factor_secrets(client):
     login_staff(client, _superuser())
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404

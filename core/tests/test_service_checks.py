@@ -6,11 +6,18 @@ import textwrap
 
 import pytest
 
-from core.service_checks import actor_services, internal, internal_reason, service_modules, unchecked_services
+from core.service_checks import (
+    actor_modules,
+    actor_services,
+    internal,
+    internal_reason,
+    service_modules,
+    unchecked_services,
+)
 
 
 def test_every_actor_service_checks_permission_or_is_marked_internal():
-    unchecked = [name for module in service_modules() for name in unchecked_services(module)]
+    unchecked = [name for module in actor_modules() for name in unchecked_services(module)]
     assert unchecked == [], (
         "These services take an actor but call neither require()/can() of organisations.policies nor "
         "carry @internal('reason') (core/service_checks.py): " + ", ".join(unchecked)
@@ -31,6 +38,62 @@ def test_the_enumeration_reaches_every_app_and_package_module():
         "missions.services.registrations.registration_sign",
     } <= found
     assert len(found) > 40
+
+
+def test_the_check_reaches_beyond_services_modules_to_every_module_of_every_app():
+    modules = {module.__name__ for module in actor_modules()}
+    assert {module.__name__ for module in service_modules()} <= modules
+    # The system paths beside the services: checkpoints, releases, generated brochures, the second factor.
+    assert {
+        "declarations.checkpoints",
+        "dashboard.releases",
+        "brochures.mission_pack",
+        "brochures.instrument_pack",
+        "accounts.mfa",
+    } <= modules
+    # Tests, migrations and management commands are not walked (nor imported).
+    assert not [name for name in modules if {"tests", "migrations", "management"} & set(name.split("."))]
+    # Only the project's apps: no installed library, wherever its virtualenv lives.
+    assert all(
+        name.split(".")[0] not in {"django", "rest_framework", "oauth2_provider", "django_otp"} for name in modules
+    )
+    found = {f"{m.__name__}.{name}" for m in actor_modules() for name, _ in actor_services(m)}
+    assert {"accounts.mfa.mfa_reset", "brochures.mission_pack.mission_pack_publish"} <= found
+
+
+def test_an_operator_check_in_accounts_counts_and_a_look_alike_does_not(tmp_path):
+    module = _fake_module(
+        tmp_path,
+        "fake_accounts_module",
+        """
+        from accounts import roles
+        from accounts.roles import require_operator
+
+
+        def require_operator_lookalike(user):
+            return None
+
+
+        def reset_by_name(*, user, actor):
+            require_operator(actor)
+
+
+        def reset_by_module(*, user, actor):
+            roles.require_operator(actor)
+
+
+        def reset_by_lookalike(*, user, actor):
+            require_operator_lookalike(actor)
+
+
+        def reset_by_other_role_function(*, user, actor):
+            roles.is_privileged(actor)
+        """,
+    )
+    assert sorted(unchecked_services(module)) == [
+        "fake_accounts_module.reset_by_lookalike",
+        "fake_accounts_module.reset_by_other_role_function",
+    ]
 
 
 def test_internal_services_give_a_reason():
