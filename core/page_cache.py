@@ -90,6 +90,19 @@ def page_cache_forget_local() -> None:
         _front.clear()
 
 
+def page_cache_namespaces() -> set[str]:
+    """Every namespace a view of the URL configuration caches its pages under."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module, so every subclass is known
+    found, todo = set(), [AnonymousPageCacheMixin]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.page_cache_namespace)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
 def page_cache_invalidate(*namespaces: str) -> None:
     """Retire the cached pages of these namespaces once the current transaction commits."""
 

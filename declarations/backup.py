@@ -35,6 +35,8 @@ from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from core.page_cache import page_cache_invalidate, page_cache_namespaces
+
 from .checkpoints import checkpoint_copy_store, checkpoint_digest
 from .hashing import utc_text
 from .keys import chain_keys, checkpoint_public_keys
@@ -320,11 +322,13 @@ def restore_from(source: Path, *, using: str = "default", app_role: str = "", st
 
 
 def restore_record(*, backup: dict | None = None) -> dict:
-    """Record a restore (``restores.chain_restore_record``) and write its checkpoint's copy at once."""
+    """Record a restore (``restores.chain_restore_record``), write its checkpoint's copy at once,
+    and retire every cached page (they may show what was published after the backup)."""
     details = chain_restore_record(backup=backup)
     number = details.get("restore_checkpoint")
     if number is not None:  # its write-once copy now, not only when a worker gets to it
         checkpoint_copy_store(checkpoint_id=Checkpoint.objects.get(number=number).pk)
+    page_cache_invalidate(*page_cache_namespaces())
     return details
 
 

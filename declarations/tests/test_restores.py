@@ -300,3 +300,19 @@ def test_the_restore_command_asks_for_confirmation_and_checks_without_changing(c
     call_command("restore", "-", "--record-only", stdout=out)
     assert "Restored to checkpoint 2: checkpoints 3-3 and 2 record(s) were lost" in out.getvalue()
     assert storages["evidence"].exists(checkpoint_storage_name(4))
+
+
+def test_a_recorded_restore_retires_every_cached_page(chain, django_capture_on_commit_callbacks):
+    """Cached pages may show what was published after the backup: every namespace starts afresh."""
+    from django.core.cache import cache
+
+    from core.page_cache import _generation, _generation_key, page_cache_namespaces
+    from declarations.backup import restore_record
+
+    namespaces = page_cache_namespaces()
+    assert {"missions", "brochures", "instruments"} <= namespaces
+    before = {namespace: _generation(namespace) for namespace in namespaces}
+    with django_capture_on_commit_callbacks(execute=True):
+        restore_record()
+    after = {namespace: cache.get(_generation_key(namespace)) for namespace in namespaces}
+    assert all(after[namespace] and after[namespace] != before[namespace] for namespace in namespaces)
