@@ -150,6 +150,12 @@ def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
     ``receipt_metadata_read`` for what it raises) find the record, which is then shown with
     ``file_is_issued_receipt=False``; without a matching record the answer is None.
     """
+    return receipt_upload_read(content)[0]
+
+
+def receipt_upload_read(content: bytes) -> tuple[ReceiptCheck | None, str, str]:
+    """``receipt_upload_check``, with the reference and code the file carries ("" when the file is
+    the issued receipt itself): without a record, ``/verify/`` asks the recorded restores for them."""
     issued = _issued_receipt_of(content)
     if issued is not None:
         _audited(declaration=issued.declaration, method="pdf", outcome="match")
@@ -158,12 +164,12 @@ def receipt_upload_check(content: bytes) -> ReceiptCheck | None:
         # sandbox's metadata (its seal, if any, is not the issued receipt's).
         check = _check_of(issued.declaration, file_is_issued_receipt=True)
         if issued.sealed_at is None and not issued.superseded_files.exists():
-            return check  # issued before receipts were sealed (the earlier format): no seal to show
-        return dataclasses.replace(check, seal=receipt_seal_validate(content))
+            return check, "", ""  # issued before receipts were sealed (the earlier format): no seal to show
+        return dataclasses.replace(check, seal=receipt_seal_validate(content)), "", ""
     reference, code = receipt_metadata_read(content)
     declaration = _declaration_matching(reference=reference, code=code)
     _audited(declaration=declaration, method="pdf", outcome="not_issued_file" if declaration else "no_match")
-    return _check_of(declaration, file_is_issued_receipt=False) if declaration else None
+    return (_check_of(declaration, file_is_issued_receipt=False) if declaration else None), reference, code
 
 
 def _declaration_matching(*, reference: str, code: str) -> Declaration | None:

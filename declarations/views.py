@@ -19,7 +19,7 @@ from .receipt_check import (
     UnreadableReceipt,
     receipt_check,
     receipt_record_hash_check,
-    receipt_upload_check,
+    receipt_upload_read,
 )
 from .receipt_files import FoundBy, receipt_file_lost
 from .receipt_sandbox import SandboxBusy
@@ -133,7 +133,7 @@ class VerifyView(View):
             lost = restore_lost_receipt(reference=reference_normalise(reference), code=code) if result is None else None
             return self._render(request, form, checked=True, result=result, lost=lost)
         try:
-            result = receipt_upload_check(form.cleaned_data["receipt"])
+            result, reference, code = receipt_upload_read(form.cleaned_data["receipt"])
         except SandboxBusy:
             form.add_error(
                 "receipt",
@@ -165,7 +165,13 @@ class VerifyView(View):
                 + _("A receipt without a reference: type the record hash printed on it."),
             )
             return self._render(request, form)
-        return self._render(request, form, checked=True, result=result, uploaded=True)
+        # A receipt issued in the gap of a restore, uploaded: explained by its reference and code too.
+        lost = (
+            restore_lost_receipt(reference=reference_normalise(reference), code=code)
+            if result is None and reference
+            else None
+        )
+        return self._render(request, form, checked=True, result=result, uploaded=True, lost=lost)
 
     @staticmethod
     def _too_large_message() -> str:

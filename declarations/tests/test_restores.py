@@ -196,6 +196,30 @@ def test_a_receipt_issued_in_the_gap_is_explained_on_verify(chain, client):
         assert 'data-verdict="in-register"' in still
 
 
+def test_an_uploaded_receipt_issued_in_the_gap_is_explained_too(chain, client):
+    """The receipt PDF itself, uploaded after the restore lost its record: explained, not denied."""
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from declarations.services import receipt_render
+
+    gone = chain[4]
+    receipt_render(receipt_id=gone.receipt.pk)
+    gone.receipt.refresh_from_db()
+    content = default_storage.open(gone.receipt.file_name).read()
+    _restore_to_checkpoint_2()
+    chain_restore_record()
+    client.cookies["django_language"] = "en"
+    page = client.post("/verify/", {"receipt": SimpleUploadedFile("r.pdf", content, "application/pdf")})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-verdict="lost-in-restore"' in text and gone.reference in text
+    assert "not a receipt the portal issued" not in text
+    # A file whose reference was never lost still gets the plain answer.
+    other = client.post("/verify/", {"receipt": SimpleUploadedFile("r.pdf", b"%PDF-1.4 nothing", "application/pdf")})
+    assert "lost-in-restore" not in other.content.decode()
+
+
 @pytest.mark.django_db(transaction=True)  # a backup reads committed data (SQLite's backup API, pg_dump)
 def test_backup_and_restore_on_the_configured_database_and_what_a_damaged_backup_gets(chain, tmp_path, settings):
     target = tmp_path / "backup"
