@@ -28,6 +28,7 @@ from missions.models import Mission
 from . import release_method as method
 from .constants import ROLLUP_KEY
 from .models import DashboardRelease, MissionDimension, RegistrationFact, ReleasedUptakeRollup
+from .release_claims import release_claim, release_claims_not_in, release_number_highest_claimed
 from .services import rollups_refresh
 
 # Serialises publications (PostgreSQL advisory lock key).
@@ -140,11 +141,17 @@ def release_publish(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RELEASE_LOCK])
-        if only_if_due and DashboardRelease.objects.filter(period=period).exists():
+        if only_if_due and _period_published(period):
             return None
-        number = (DashboardRelease.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-        # The noise is keyed by number and a random salt: a number issued again (say after a restore of
-        # the database) never repeats a release's noise, which would let the difference cancel it.
+        # Above the highest number ever claimed, not only the highest stored: after a restore of the
+        # database, a number it forgot was public (release_claims), and its URL must not change.
+        number = (
+            max(DashboardRelease.objects.aggregate(n=Max("number"))["n"] or 0, release_number_highest_claimed()) + 1
+        )
+        while not release_claim(number=number, period=period, published_at=now, rho=params.rho_per_release):
+            number += 1
+        # The noise is keyed by number and a random salt: a number issued again (had a claim been
+        # lost with the storage too) never repeats a release's noise, which would let the difference cancel it.
         salt = secrets.token_hex(16)
         data = true_data()
         uptake, instruments = release_compute(data, f"{number}.{salt}", params)
@@ -180,19 +187,39 @@ def release_publish(
     return release
 
 
+def _period_published(period: str) -> bool:
+    """Whether a release of ``period`` was published: stored, or forgotten in a restore (whose
+    budget is spent all the same: the cadence's one release per period stands)."""
+    if DashboardRelease.objects.filter(period=period).exists():
+        return True
+    return any(claim["period"] == period for claim in releases_forgotten())
+
+
 def release_publish_if_due(*, now: datetime | None = None) -> DashboardRelease | None:
     """Beat (hourly), or a read of the page without beat: publish the current period's release
-    unless it has one (idempotent; one query when it has)."""
+    unless it has one (idempotent; one query when it has; a release a restore forgot counts)."""
     now = now or timezone.now()
-    if DashboardRelease.objects.filter(period=period_of(timezone.localdate(now), method.parameters().cadence)).exists():
+    if _period_published(period_of(timezone.localdate(now), method.parameters().cadence)):
         return None
     return release_publish(now=now, reason="schedule", only_if_due=True)
 
 
 def release_budget_spent(*, now: datetime | None = None) -> float:
-    """The privacy budget (rho, zCDP) of the releases of the last 365 days: they add up."""
+    """The privacy budget (rho, zCDP) of the releases of the last 365 days: they add up. Releases a
+    restore of the database forgot count too (``release_claims``): they were published."""
     since = (now or timezone.now()) - timedelta(days=365)
-    return DashboardRelease.objects.filter(published_at__gt=since).aggregate(rho=Sum("rho"))["rho"] or 0.0
+    stored = DashboardRelease.objects.filter(published_at__gt=since).aggregate(rho=Sum("rho"))["rho"] or 0.0
+    fallback = method.parameters().rho_per_release  # a claim that could not be read
+    return stored + sum(
+        claim["rho"] or fallback
+        for claim in releases_forgotten()
+        if claim["published_at"] is None or claim["published_at"] > since
+    )
+
+
+def releases_forgotten() -> list[dict]:
+    """Releases that were published but are no longer stored (a restore from an older backup)."""
+    return release_claims_not_in(set(DashboardRelease.objects.values_list("number", flat=True)))
 
 
 def release_latest() -> DashboardRelease | None:

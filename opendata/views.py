@@ -11,16 +11,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, Max
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import condition
 from django.views.generic import TemplateView
 
+from core.problems import PROBLEM_CONTENT_TYPE, problem
 from dashboard import release_method
 from dashboard.disclosure import share_minimum
+from dashboard.release_claims import release_claimed
 
 from . import documents, selectors
 
@@ -102,18 +105,54 @@ class MethodView(TemplateView):
         )
 
 
+def _release_or_gone(number: int):
+    """The stored release, or ``ReleaseGone`` when it was published but a restore of the database
+    lost it (its number is claimed in the evidence storage: never issued again), or 404."""
+    try:
+        return selectors.release_get(number=number)
+    except Http404:
+        if release_claimed(number):
+            raise ReleaseGone(number) from None
+        raise
+
+
+class ReleaseGone(Exception):
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
+def _gone(request, number: int) -> HttpResponse:
+    """410: the release was published and is no longer available; its number is never reused."""
+    detail = _(
+        "Release %(number)s was published, but is no longer available: the portal was restored from a "
+        "backup made before it. Its number is never used again; the next release follows the highest "
+        "number ever published."
+    ) % {"number": number}
+    response = JsonResponse(problem(410, detail, instance=request.path), status=410, content_type=PROBLEM_CONTENT_TYPE)
+    return _cacheable(response, INDEX_MAX_AGE)
+
+
+class _ReleaseFileView(View):
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ReleaseGone as gone:
+            return _gone(request, gone.number)
+
+
 @method_decorator(condition(etag_func=_release_etag, last_modified_func=_release_modified), name="get")
-class ReleaseJsonView(View):
+class ReleaseJsonView(_ReleaseFileView):
     def get(self, request, number: int):
-        document = documents.release_document(selectors.release_get(number=number))
+        document = documents.release_document(_release_or_gone(number))
         response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
         return _cacheable(response, RELEASE_MAX_AGE)
 
 
 @method_decorator(condition(etag_func=_release_etag, last_modified_func=_release_modified), name="get")
-class ReleaseCsvView(View):
+class ReleaseCsvView(_ReleaseFileView):
     def get(self, request, number: int):
-        body = documents.release_csv(selectors.release_get(number=number))
+        body = documents.release_csv(_release_or_gone(number))
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="imvo-missions-release-{number}.csv"'
         return _cacheable(response, RELEASE_MAX_AGE)

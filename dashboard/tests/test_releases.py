@@ -291,9 +291,15 @@ def test_the_privacy_accounting_agrees_with_opendp():
 def test_a_number_issued_again_does_not_repeat_the_noise():
     register(make_mission())
     first = release_publish()
-    # As if the database were restored to before the release: the number 1 is issued again.
+    # As if the database were restored to before the release and its claim in the evidence storage
+    # lost as well (dashboard/release_claims.py keeps numbers otherwise): number 1 is issued again.
     ReleasedUptakeRollup.objects.filter(release=first).delete()
     DashboardRelease.objects.filter(pk=first.pk).delete()
+    from django.core.files.storage import storages
+
+    from dashboard.release_claims import RELEASE_CLAIMS_PREFIX
+
+    storages["evidence"].delete(f"{RELEASE_CLAIMS_PREFIX}/release-000001.json")
     again = release_publish()
     assert again.number == first.number == 1
     assert release_draw(again) != release_draw(first)
