@@ -36,3 +36,10 @@ SCOPE_GROUPS = {
 
 # Service accounts get addresses in a reserved domain (RFC 2606): no mail ever reaches anybody.
 SERVICE_ACCOUNT_DOMAIN = "api-client.invalid"
+
+# Who set a registration's status, as the API says it (never a name: ``personal-data:read`` is not needed).
+ACTOR_ORGANISATION = "organisation"
+ACTOR_RVO_STAFF = "rvo_staff"
+ACTOR_API_CLIENT = "api_client"
+ACTOR_PORTAL = "portal"
+ACTOR_KINDS = (ACTOR_ORGANISATION, ACTOR_RVO_STAFF, ACTOR_API_CLIENT, ACTOR_PORTAL)

@@ -5,12 +5,17 @@ from collections import defaultdict
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.constants import RVO_STAFF_GROUP
+from accounts.models import User
 from audit.models import AuditEvent
 from dashboard.models import DashboardRelease, ReleasedUptakeRollup
 from dashboard.selectors import Filters, dashboard_report, missions_known
 from declarations.models import Checkpoint, Declaration
 from instruments.models import Instrument, LevelDecision, RolloutPhase
 from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
+
+from .constants import ACTOR_API_CLIENT, ACTOR_ORGANISATION, ACTOR_PORTAL, ACTOR_RVO_STAFF
+from .models import ApiClient
 
 # Audit actions on a registration and the status each leads to (None: no status of its own).
 STATUS_EVENTS = {
@@ -46,21 +51,47 @@ def registrations_all(*, personal: bool) -> QuerySet[Registration]:
     return registrations
 
 
+def _actor_kinds(actor_ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Who each actor is, without naming them: (``by``, the API client's id or None); two queries."""
+    clients = dict(ApiClient.objects.filter(service_user_id__in=actor_ids).values_list("service_user_id", "client_id"))
+    staff = set(
+        User.objects.filter(pk__in=actor_ids - set(clients), groups__name=RVO_STAFF_GROUP).values_list("pk", flat=True)
+    )
+    kinds = {}
+    for pk in actor_ids:
+        if pk in clients:
+            kinds[pk] = (ACTOR_API_CLIENT, clients[pk])
+        else:
+            kinds[pk] = (ACTOR_RVO_STAFF if pk in staff else ACTOR_ORGANISATION, None)
+    return kinds
+
+
 def registration_history(registration_ids: list[int]) -> dict[int, list[dict]]:
-    """The status events of these registrations from the audit trail, oldest first (one query)."""
-    events = (
+    """The status events of these registrations from the audit trail, oldest first, each with who
+    acted (``by``: the organisation, RVO staff, an API client with its id, or the portal itself);
+    at most three queries for any number of registrations."""
+    events = list(
         AuditEvent.objects.filter(
             object_type="missions.registration",
             object_id__in=[str(pk) for pk in registration_ids],
             action__in=list(STATUS_EVENTS),
         )
         .order_by("created_at", "id")
-        .values_list("object_id", "action", "created_at")
+        .values_list("object_id", "action", "created_at", "actor_id")
     )
+    actor_ids = {actor_id for *_rest, actor_id in events if actor_id is not None}
+    kinds = _actor_kinds(actor_ids) if actor_ids else {}
     history = defaultdict(list)
-    for object_id, action, created_at in events:
+    for object_id, action, created_at, actor_id in events:
+        by, client_id = kinds.get(actor_id, (ACTOR_PORTAL, None))
         history[int(object_id)].append(
-            {"event": action.split(".", 1)[1], "status": STATUS_EVENTS[action], "at": created_at}
+            {
+                "event": action.split(".", 1)[1],
+                "status": STATUS_EVENTS[action],
+                "at": created_at,
+                "by": by,
+                "client_id": client_id,
+            }
         )
     return history
 

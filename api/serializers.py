@@ -13,7 +13,7 @@ from instruments.constants import FrameworkLevel, FrameworkStage, InstrumentKind
 from instruments.selectors import instrument_conditions
 from missions.constants import AttendanceStatus, MissionStatus, RegistrationStatus, Theme
 
-from .constants import PERSONAL_DATA_READ
+from .constants import ACTOR_KINDS, PERSONAL_DATA_READ
 from .permissions import token_has
 
 _DATETIME = serializers.DateTimeField()
@@ -75,6 +75,12 @@ class StatusEventSerializer(serializers.Serializer):
         choices=RegistrationStatus.choices, allow_null=True, help_text="The status it led to, when it sets one."
     )
     at = serializers.DateTimeField()
+    by = serializers.ChoiceField(
+        choices=[(kind, kind) for kind in ACTOR_KINDS],
+        help_text="Who acted: the organisation (one of its members), RVO staff, an API client (see "
+        "client_id), or the portal itself (a waiting list that moved, a cancelled mission).",
+    )
+    client_id = serializers.CharField(allow_null=True, help_text="The API client that acted, when by is api_client.")
 
 
 class ParticipantPersonalSerializer(serializers.Serializer):

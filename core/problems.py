@@ -20,6 +20,7 @@ def problem_title(code: int) -> str:
         405: _("Method not allowed"),
         406: _("Not acceptable"),
         409: _("Conflict with the current state"),
+        410: _("No longer available"),
         415: _("Unsupported media type"),
         429: _("Too many requests"),
         500: _("Internal server error"),

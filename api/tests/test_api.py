@@ -245,7 +245,13 @@ def test_decision_goes_through_the_staff_service_and_names_the_client(machine, s
     response = m.post(f"/api/v1/registrations/{w['held'].pk}/decisions/", {"decision": "confirm"})
     assert response.status_code == 200, response.content
     assert response.json()["status"] == RegistrationStatus.CONFIRMED
-    assert response.json()["status_history"][-1]["status"] == "confirmed"
+    history = response.json()["status_history"]
+    assert [(e["event"], e["by"], e["client_id"]) for e in history] == [
+        ("submit", "organisation", None),
+        ("hold", "portal", None),
+        ("confirm", "api_client", m.client.client_id),
+    ]
+    assert history[-1]["status"] == "confirmed"
     service_event = AuditEvent.objects.get(action="registration.confirm", object_id=str(w["held"].pk))
     assert service_event.actor == m.client.service_user
     api_event = AuditEvent.objects.get(action="api.registration.confirm")
@@ -255,6 +261,21 @@ def test_decision_goes_through_the_staff_service_and_names_the_client(machine, s
     again = m.post(f"/api/v1/registrations/{w['held'].pk}/decisions/", {"decision": "confirm"})
     assert again.status_code == 409
     assert AuditEvent.objects.filter(action="api.registration.confirm").count() == 1
+
+
+def test_status_history_says_who_acted_without_naming_anyone(machine, staff_actor):
+    w = world.build(staff_actor, registrations=2)
+    m = machine(REGISTRATIONS_READ)
+    response = m.get(f"/api/v1/registrations/{w['registrations'][1].pk}/")
+    assert response.status_code == 200
+    history = response.json()["status_history"]
+    assert [(e["event"], e["status"], e["by"]) for e in history] == [
+        ("submit", None, "organisation"),
+        ("confirm", "confirmed", "rvo_staff"),
+    ]
+    assert all(e["client_id"] is None for e in history)
+    body = response.content.decode()
+    assert staff_actor.email not in body and staff_actor.full_name not in body and world.NAME not in body
 
 
 def test_rejection_needs_a_reason(machine, staff_actor):

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.test import RequestFactory
 
+from audit.services import audit_event_record
 from dashboard.releases import release_publish
 from declarations.constants import Decision
 from declarations.services import declaration_record, declaration_text_publish
@@ -53,6 +54,12 @@ def build(staff, *, registrations: int = 3) -> dict:
             explanation="" if index else f"Uitleg van {NAME}",
             request=request,
         )
+        # The status events the services would have recorded: the company submits, staff decide.
+        audit_event_record(action="registration.submit", actor=submitter, obj=registration)
+        if index:
+            audit_event_record(action="registration.confirm", actor=staff, obj=registration)
+        else:
+            audit_event_record(action="registration.hold", actor=None, obj=registration)
         made.append(registration)
     phase = PhaseFactory(effective_from=date(2020, 1, 1))
     instrument = InstrumentFactory(sectors="C")
