@@ -210,3 +210,42 @@ def test_beat_leaves_superseded_instrument_versions_to_on_demand_rendering(djang
         renditions_queue_missing()
     rendered = set(Rendition.objects.values_list("version__number", flat=True))
     assert rendered == {2} and Rendition.objects.count() == 2
+
+
+def test_an_instruments_pages_take_the_same_few_queries_however_many_instruments_there_are(
+    client, settings, django_assert_max_num_queries
+):
+    """The detail and IMVO pages of a published instrument: bounded, and not growing with the registry."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_SECONDS = 0  # measure the view, not the page cache
+    staff = StaffUserFactory()
+    phase = PhaseFactory()
+
+    def instrument_with_a_level():
+        instrument = InstrumentFactory(sectors="C")
+        assess(instrument, staff, size=2)
+        level_publish(instrument=instrument, actor=staff, level=2, purpose_links=links(2), phase=phase)
+        instrument.refresh_from_db()
+        instrument_brochure_publish(instrument=instrument, request_rendition=False)
+        return instrument
+
+    measured = instrument_with_a_level()
+    pages = [reverse("instruments:detail", args=[measured.slug]), reverse("instrument_imvo:page", args=[measured.slug])]
+
+    def counts() -> list[int]:
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            found.append(len(captured))
+        return found
+
+    counts()  # first requests warm what a process keeps (language, sites)
+    before = counts()
+    for _ in range(12):
+        instrument_with_a_level()
+    with django_assert_max_num_queries(20):
+        assert client.get(pages[1]).status_code == 200
+    assert counts() == before, f"queries grew with the registry: {before} -> {counts()}"
