@@ -79,6 +79,22 @@ def _missing_services(item) -> list[str]:
     return [r for r in reasons if r]
 
 
+#: The slowest tests and their seconds in a CI run (``make slow-tests`` writes it from the JUnit
+#: report). They are collected first, so that parallel workers start with them (longest first) and
+#: no worker is left with one long test at the end while the others wait.
+SLOW_TESTS = Path(__file__).resolve().parent / "tests" / "slow_tests.json"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    import json
+
+    try:
+        seconds = json.loads(SLOW_TESTS.read_text())
+    except (OSError, ValueError):
+        return
+    items.sort(key=lambda item: -seconds.get(item.nodeid, 0))  # stable: the rest keep their order
+
+
 def pytest_runtest_setup(item):
     reasons = _missing_services(item)
     if reasons:

@@ -81,12 +81,7 @@ def _moves_old_personal_data():
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_old_personal_data_out_of_the_events():
-    _moves_old_personal_data()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_migration_moves_old_personal_data_out_of_the_events_on_postgresql():
+    """On the configured database: SQLite in ``make test`` without services, PostgreSQL in CI."""
     _moves_old_personal_data()
 
 
@@ -122,10 +117,5 @@ def _moves_typed_reasons():
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_moves_typed_reasons_out_of_the_events():
-    _moves_typed_reasons()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_migration_moves_typed_reasons_out_of_the_events_on_postgresql():
+    """On the configured database: SQLite in ``make test`` without services, PostgreSQL in CI."""
     _moves_typed_reasons()

@@ -96,9 +96,5 @@ def _fresh_password_memo(monkeypatch):
 
 
 def test_seed_demo_twice_changes_nothing_and_ignores_other_data():
-    _check_seed_demo()
-
-
-@pytest.mark.postgres
-def test_seed_demo_twice_changes_nothing_and_ignores_other_data_on_postgresql():
+    """On the configured database: SQLite in ``make test`` without services, PostgreSQL in CI."""
     _check_seed_demo()

@@ -161,10 +161,5 @@ def _records_of_the_previous_release_keep_verifying():
 
 @pytest.mark.django_db(transaction=True)
 def test_records_of_the_previous_release_keep_verifying_after_the_migration():
-    _records_of_the_previous_release_keep_verifying()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_records_of_the_previous_release_keep_verifying_after_the_migration_on_postgresql():
+    """On the configured database: SQLite in ``make test`` without services, PostgreSQL in CI."""
     _records_of_the_previous_release_keep_verifying()
