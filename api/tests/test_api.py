@@ -330,3 +330,12 @@ def test_machine_helper_uses_no_cookies(machine):
     m = machine(REGISTRATIONS_READ)
     assert isinstance(m, Machine)
     assert not m.http.cookies
+
+
+def test_the_api_console_has_a_language_and_our_contrast_fixes_without_inline_style(client):
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "css/api-docs.css" in html
+    assert "<style" not in html  # the portal's CSP allows no inline style
