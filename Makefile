@@ -29,7 +29,7 @@ run: $(STAMP) compilemessages
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) compilemessages
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
