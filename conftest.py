@@ -130,6 +130,17 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _language_as_in_a_fresh_process():
+    """No test inherits the language an earlier one left active in this thread (a request, an
+    ``activate``): each starts as a fresh process does, in ``LANGUAGE_CODE``."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
