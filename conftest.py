@@ -129,6 +129,18 @@ def pytest_runtest_setup(item):
         pytest.skip("; ".join(reasons))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_configured_from_the_test_settings():
+    """Load the Celery app's configuration now, from the test settings (eager unless a test says
+    otherwise). Celery reads it lazily at the first access; were that inside a test that changed
+    ``CELERY_TASK_ALWAYS_EAGER``, the change would outlive the test in this process."""
+    from django.conf import settings
+
+    from imvo_portal.celery import app
+
+    assert app.conf.task_always_eager == settings.CELERY_TASK_ALWAYS_EAGER
+
+
 @pytest.fixture(autouse=True)
 def _language_as_in_a_fresh_process():
     """No test inherits the language an earlier one left active in this thread (a request, an

@@ -124,8 +124,10 @@ def celery_live(settings, transactional_db, tmp_path):
     media_root = tmp_path / "shared-media"
     media_root.mkdir()
     settings.MEDIA_ROOT = media_root
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read the app's configuration before the setting changes: Celery loads it lazily, from Django's
+    # settings as they are at the first read, so reading it after would keep False for good.
     old = (app.conf.task_always_eager, app.conf.task_default_queue)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     workers: list[WorkerProcess] = []
