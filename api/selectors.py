@@ -14,7 +14,7 @@ from declarations.models import Checkpoint, Declaration
 from instruments.models import Instrument, LevelDecision, RolloutPhase
 from missions.models import Attendance, Mission, Participant, PreparationSession, Registration
 
-from .constants import ACTOR_API_CLIENT, ACTOR_ORGANISATION, ACTOR_PORTAL, ACTOR_RVO_STAFF
+from .constants import ACTOR_API_CLIENT, ACTOR_DELETED_ACCOUNT, ACTOR_ORGANISATION, ACTOR_PORTAL, ACTOR_RVO_STAFF
 from .models import ApiClient
 
 # Audit actions on a registration and the status each leads to (None: no status of its own).
@@ -77,13 +77,16 @@ def registration_history(registration_ids: list[int]) -> dict[int, list[dict]]:
             action__in=list(STATUS_EVENTS),
         )
         .order_by("created_at", "id")
-        .values_list("object_id", "action", "created_at", "actor_id")
+        .values_list("object_id", "action", "created_at", "actor_id", "actor_label")
     )
-    actor_ids = {actor_id for *_rest, actor_id in events if actor_id is not None}
+    actor_ids = {event[3] for event in events if event[3] is not None}
     kinds = _actor_kinds(actor_ids) if actor_ids else {}
     history = defaultdict(list)
-    for object_id, action, created_at, actor_id in events:
-        by, client_id = kinds.get(actor_id, (ACTOR_PORTAL, None))
+    for object_id, action, created_at, actor_id, actor_label in events:
+        if actor_id is None:  # nobody, or an account deleted since (its pseudonymous label stays)
+            by, client_id = (ACTOR_DELETED_ACCOUNT if actor_label else ACTOR_PORTAL), None
+        else:
+            by, client_id = kinds[actor_id]
         history[int(object_id)].append(
             {
                 "event": action.split(".", 1)[1],

@@ -78,7 +78,8 @@ class StatusEventSerializer(serializers.Serializer):
     by = serializers.ChoiceField(
         choices=[(kind, kind) for kind in ACTOR_KINDS],
         help_text="Who acted: the organisation (one of its members), RVO staff, an API client (see "
-        "client_id), or the portal itself (a waiting list that moved, a cancelled mission).",
+        "client_id), the portal itself (a waiting list that moved, a cancelled mission), or a person "
+        "whose account has since been deleted.",
     )
     client_id = serializers.CharField(allow_null=True, help_text="The API client that acted, when by is api_client.")
 

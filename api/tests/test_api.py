@@ -274,6 +274,16 @@ def test_status_history_says_who_acted_without_naming_anyone(machine, staff_acto
         ("confirm", "confirmed", "rvo_staff"),
     ]
     assert all(e["client_id"] is None for e in history)
+    # A person whose account was deleted since: their pseudonymous label stays, the account does not.
+    AuditEvent.objects.create(
+        action="registration.withdraw",
+        object_type="missions.registration",
+        object_id=str(w["registrations"][1].pk),
+        actor=None,
+        actor_label="user#999999",
+    )
+    response = m.get(f"/api/v1/registrations/{w['registrations'][1].pk}/")
+    assert response.json()["status_history"][-1]["by"] == "deleted_account"
     body = response.content.decode()
     assert staff_actor.email not in body and staff_actor.full_name not in body and world.NAME not in body
 
