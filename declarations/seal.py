@@ -13,7 +13,6 @@ after signing. The ``/verify/`` upload path uses it next to the SHA-256 of the i
 """
 
 import asyncio
-import concurrent.futures
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,8 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from core.aio import outside_event_loop, run_coroutine
 
 from .timestamps import TimestampUnavailable, certificates_load, tsa_roots, tsa_urls
 
@@ -137,17 +138,6 @@ def _is_timestamp_error(exc: BaseException) -> bool:
     return isinstance(exc, TimestampRequestError | OSError | asyncio.TimeoutError)
 
 
-def _outside_event_loop(function, *args):
-    """Run ``function`` here, or in a helper thread when this thread runs an asyncio event loop
-    (pyHanko's synchronous API calls ``asyncio.run``, which refuses inside a running loop)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return function(*args)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
-
-
 def _sign(writer_class, signers, content, metadata, signer, stamper) -> bytes:
     def sign() -> bytes:
         writer = writer_class(BytesIO(content))
@@ -155,7 +145,7 @@ def _sign(writer_class, signers, content, metadata, signer, stamper) -> bytes:
         signers.sign_pdf(writer, metadata, signer=signer, timestamper=stamper, output=out)
         return out.getvalue()
 
-    return _outside_event_loop(sign)
+    return outside_event_loop(sign)
 
 
 def receipt_seal_validate(content: bytes) -> SealCheck:
@@ -176,10 +166,8 @@ def receipt_seal_validate(content: bytes) -> SealCheck:
     seal = seals[0]
     context = ValidationContext(trust_roots=seal_roots(), allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = _outside_event_loop(
-            lambda: asyncio.run(
-                async_validate_pdf_signature(seal, signer_validation_context=context, ts_validation_context=context)
-            )
+        status = run_coroutine(
+            lambda: async_validate_pdf_signature(seal, signer_validation_context=context, ts_validation_context=context)
         )
     except Exception as exc:  # malformed signature dictionaries and the like
         return SealCheck(False, problem=f"the seal cannot be validated ({exc.__class__.__name__})")

@@ -13,7 +13,6 @@ meant for time stamping. Whoever holds the checkpoint key but re-signs a checkpo
 obtain a token with the original time: the token's genTime then lies after the grace period.
 """
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_event_record
+from core.aio import run_coroutine
 
 from .checkpoints import checkpoint_digest
 from .models import Checkpoint, CheckpointTimestamp
@@ -108,8 +108,8 @@ def timestamp_check(token: bytes, *, digest: bytes, roots: list[x509.Certificate
         return TokenCheck(False, gen_time, f"token imprint uses {algorithm}, expected sha256")
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     try:
-        kwargs = asyncio.run(
-            validate_tst_signed_data(signed_data, context, expected_tst_imprint=lambda _algorithm: digest)
+        kwargs = run_coroutine(
+            lambda: validate_tst_signed_data(signed_data, context, expected_tst_imprint=lambda _algorithm: digest)
         )
         status = TimestampSignatureStatus(**kwargs)
     except Exception as exc:  # pyHanko raises several types for malformed or untrusted tokens
@@ -132,7 +132,7 @@ def timestamp_request(digest: bytes) -> tuple[str, bytes]:
     for url in tsa_urls():
         try:
             stamper = HTTPTimeStamper(url, timeout=settings.DECLARATION_TSA_TIMEOUT)
-            token = asyncio.run(stamper.async_timestamp(digest, "sha256")).dump()
+            token = run_coroutine(lambda stamper=stamper: stamper.async_timestamp(digest, "sha256")).dump()
         except Exception as exc:  # network, HTTP status, a TSA refusal: try the next one
             errors.append(f"{url}: {exc.__class__.__name__}")
             continue

@@ -93,7 +93,8 @@ def _slug(name: str, taken: set[str]) -> str:
     return slug
 
 
-def seed(*, companies: int, password: str, log) -> None:
+def seed(*, companies: int, password: str, log, instruments: int | None = None) -> None:
+    """The demo registry (all of it, or its first ``instruments`` rows) and an instrument per demo mission."""
     from missions.demo_data import DEMO_MISSIONS
     from missions.models import Mission
 
@@ -101,7 +102,7 @@ def seed(*, companies: int, password: str, log) -> None:
     existing = set(Instrument.objects.values_list("code", flat=True))
     taken = set(Instrument.objects.values_list("slug", flat=True))
     new = []
-    for row in demo_instruments():
+    for row in demo_instruments()[:instruments]:
         if row["code"] not in existing:
             new.append(Instrument(slug=_slug(row["name_nl"], taken), **row))
     # The demo missions only: not every mission beside them (a benchmark database has hundreds of

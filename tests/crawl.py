@@ -20,6 +20,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from django.contrib.admindocs.views import extract_views_from_urlpatterns, simplify_regex
 from django.urls import Resolver404, get_resolver, resolve
 
+from tests.factories import DEMO_INSTRUMENTS
+
 # Links that are not pages of the portal's roles, or that would end the session being crawled.
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/", "/media/")
 # URL names whose GET has a side effect worth keeping out of a crawl (a download count, a queued
@@ -177,7 +179,7 @@ def seed_crawl_state() -> None:
     from missions.models import Mission
     from organisations.models import Membership
 
-    call_command("seed_demo", companies=5, force=True, stdout=_Null())
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True, stdout=_Null())
     membership = Membership.objects.select_related("user", "organisation").get(user__email=ROLES["company"])
     user, organisation = membership.user, membership.organisation
     text = declaration_text_current(language="nl")

@@ -81,3 +81,9 @@ def member_of(organisation: Organisation | None = None, **kwargs) -> User:
     """A user who is admin and signatory of the organisation (a new one if none given)."""
     membership = MembershipFactory(organisation=organisation or OrganisationFactory(), **kwargs)
     return membership.user
+
+
+#: How many instruments of the demo registry the tests' ``seed_demo`` makes (``--instruments``):
+#: the named ones, enough for every page and kind; all 222 (and their brochures) cost each seeding
+#: some 10 s. ``core/tests/test_seed_demo.py`` seeds the whole registry.
+DEMO_INSTRUMENTS = 12

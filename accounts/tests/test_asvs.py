@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.crawl import all_url_paths
-from tests.factories import StaffUserFactory, UserFactory
+from tests.factories import DEMO_INSTRUMENTS, StaffUserFactory, UserFactory
 from tests.mfa import login_staff, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_6_2_10_a_password_never_expires_with_time(client):
 def test_6_3_2_demo_accounts_with_a_known_password_are_refused_outside_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo", companies=1)
+        call_command("seed_demo", companies=1, instruments=DEMO_INSTRUMENTS)
     from accounts.models import User
 
     assert not User.objects.filter(email__endswith="@demo.example").exists()

@@ -40,6 +40,7 @@ from missions.models import Mission, PreparationSession, Registration
 from notifications.models import OutboxMessage
 from organisations.models import Membership
 from staff.models import AgendaItem, FollowUpAction
+from tests.factories import DEMO_INSTRUMENTS
 from tests.mfa import login_staff
 
 # Demo accounts by role; the company user is a member of an organisation with a registration (World).
@@ -299,7 +300,7 @@ def _seeded_world(django_db_setup, django_db_blocker, tmp_path_factory) -> Simpl
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            call_command("seed_demo", companies=3, force=True, stdout=io.StringIO())
+            call_command("seed_demo", companies=3, instruments=DEMO_INSTRUMENTS, force=True, stdout=io.StringIO())
             for language in ("nl", "en"):
                 version = BrochureVersion.objects.get(brochure__slug="imvo", language=language, number=1)
                 rendition_render(rendition_id=rendition_for_version(version=version).pk)

@@ -98,3 +98,19 @@ def _fresh_password_memo(monkeypatch):
 def test_seed_demo_twice_changes_nothing_and_ignores_other_data():
     """On the configured database: SQLite in ``make test`` without services, PostgreSQL in CI."""
     _check_seed_demo()
+
+
+def test_seed_demo_can_make_a_smaller_registry():
+    from django.core.management.base import CommandError
+
+    from brochures.constants import BrochureKind
+    from brochures.models import Brochure
+    from instruments.models import Instrument
+
+    call_command("seed_demo", companies=1, instruments=3, force=True, stdout=io.StringIO())
+    missions = Instrument.objects.exclude(mission=None).count()
+    assert missions == 4  # the demo missions' instruments always come
+    assert Instrument.objects.filter(mission=None).count() == 3
+    assert Brochure.objects.filter(kind=BrochureKind.INSTRUMENT).count() == 3 + missions
+    with pytest.raises(CommandError, match="--instruments"):
+        call_command("seed_demo", companies=1, instruments=-1, force=True, stdout=io.StringIO())

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from brochures.constants import RenditionStatus
 from brochures.models import BrochureVersion, Rendition
 from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def _download_text(page, link) -> tuple[str, str, bytes]:
 
 
 def test_company_user_reads_online_and_downloads_dutch_then_english_pdf(page):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     login(page, "bedrijf1@demo.example")
 
     page.goto("/brochures/")
@@ -53,7 +54,7 @@ def test_company_user_reads_online_and_downloads_dutch_then_english_pdf(page):
 
 
 def test_pending_pdf_page_polls_and_downloads_when_ready(page, settings):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     # Pretend the worker has not finished yet: the progress page is shown and polls the status.
     rendition = Rendition.objects.get(language="nl", version__brochure__slug="imvo")
     Rendition.objects.filter(pk=rendition.pk).update(status=RenditionStatus.PENDING)
@@ -68,7 +69,7 @@ def test_pending_pdf_page_polls_and_downloads_when_ready(page, settings):
 
 
 def test_staff_edits_publishes_and_sees_the_new_version_rendered(page):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     login(page, "rvo@demo.example")
     page.goto("/brochures/manage/")
     assert_accessible(page, label="manage brochures")

@@ -9,7 +9,7 @@ from dashboard.models import DashboardRelease, ReleasedUptakeRollup
 from dashboard.releases import release_publish
 from dashboard.selectors import Filters, dashboard_report, missions_known
 from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.factories import OrganisationFactory
+from tests.factories import DEMO_INSTRUMENTS, OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ def headline(page) -> dict[str, str]:
 
 
 def test_ministry_sees_the_demo_figures_filters_and_downloads_csv(page, transactional_db, settings):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     assert DashboardRelease.objects.count() == 1  # seed_demo publishes a first release
     # A larger mission on top of the demo, so that a filter visibly changes the numbers, and a new
     # release with a budget so large that the noise is negligible: 15 and 10 are published as they are.

@@ -11,6 +11,7 @@ from declarations.models import Declaration
 from missions.constants import RegistrationStatus
 from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 from tests.oidc.fixtures import configure, start_provider
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.oidc]
@@ -33,7 +34,7 @@ def test_company_logs_in_with_eherkenning_registers_and_signs(page, live_server,
 
     client_module._client_for.cache_clear()
     configure(settings, live_provider.issuer)
-    call_command("seed_demo", companies=2, force=True)
+    call_command("seed_demo", companies=2, instruments=DEMO_INSTRUMENTS, force=True)
 
     page.goto("/accounts/login/")
     step(page, "01-login-page")

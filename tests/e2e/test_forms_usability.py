@@ -6,12 +6,13 @@ from django.core.management import call_command
 
 from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_error_summary_counter_and_step_indicator(page, live_server):
-    call_command("seed_demo", companies=2, force=True)
+    call_command("seed_demo", companies=2, instruments=DEMO_INSTRUMENTS, force=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, "bedrijf1@demo.example")
     page.goto("/missions/waterstof-japan/register/")

@@ -12,6 +12,7 @@ from declarations.models import Declaration
 from missions.constants import RegistrationStatus
 from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +23,7 @@ def step(page, label: str) -> None:
 
 
 def test_company_registers_signs_and_downloads_receipt(page, live_server):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     login(page, "bedrijf1@demo.example")
 
     page.goto("/missions/")

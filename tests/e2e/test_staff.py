@@ -21,6 +21,7 @@ from organisations.models import Membership
 from staff.constants import ImvoTopic
 from staff.models import AgendaItem, FollowUpAction
 from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,7 +61,7 @@ def company_registers(mission: Mission, email: str, decision: str) -> Registrati
 
 
 def test_rvo_runs_a_mission_end_to_end(page, transactional_db):
-    call_command("seed_demo", companies=5, force=True)
+    call_command("seed_demo", companies=5, instruments=DEMO_INSTRUMENTS, force=True)
     login(page, "rvo@demo.example")
 
     page.goto("/staff/")

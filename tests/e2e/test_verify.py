@@ -13,6 +13,7 @@ from declarations.references import verification_code
 from declarations.tests.hostile_pdfs import overprinted
 from missions.models import Registration
 from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,7 @@ def _register_and_sign(page) -> None:
 
 
 def test_a_downloaded_receipt_is_verified_on_the_public_page_in_dutch_and_english(page, live_server, tmp_path):
-    call_command("seed_demo", companies=2, force=True)
+    call_command("seed_demo", companies=2, instruments=DEMO_INSTRUMENTS, force=True)
     login(page, "bedrijf1@demo.example")
     _register_and_sign(page)
     registration = Registration.objects.get(
