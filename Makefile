@@ -10,7 +10,7 @@ APPS_WITH_LOCALE := accounts audit notifications organisations missions declarat
 # services, as in CI); without it, in one process. TEST_WORKERS=0: one process; auto: one per core.
 TEST_WORKERS ?= $(if $(DATABASE_URL),2,0)
 
-.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc pki tsa docs slow-tests
+.PHONY: run test lint format worker beat messages compilemessages install bench clean oidc pki tsa docs
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,9 +79,3 @@ bench: $(STAMP) compilemessages
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
 
-# The slowest tests of a CI run, collected first by conftest.py (longest first over the workers).
-slow-tests:
-	$(PY) -c 'import json, xml.etree.ElementTree as ET; \
-	cases = {c.get("classname").replace(".", "/") + ".py::" + c.get("name"): round(float(c.get("time"))) \
-	         for c in ET.parse("test-artifacts/junit.xml").iter("testcase") if float(c.get("time")) >= 8}; \
-	open("tests/slow_tests.json", "w").write(json.dumps(dict(sorted(cases.items(), key=lambda kv: -kv[1])), indent=1) + "\n")'

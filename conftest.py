@@ -79,48 +79,6 @@ def _missing_services(item) -> list[str]:
     return [r for r in reasons if r]
 
 
-#: The slowest tests and their seconds in a CI run (``make slow-tests`` writes it from the JUnit
-#: report). With workers (``make test`` runs ``--dist worksteal``), the collection is arranged so
-#: that each worker's first share starts with an equal load of them, longest first; a worker that
-#: runs dry then steals the short tests from the end of another's queue. So no worker is left with
-#: a long test at the end while the others wait.
-SLOW_TESTS = Path(__file__).resolve().parent / "tests" / "slow_tests.json"
-
-
-def _worker_shares(items, seconds: dict, workers: int) -> list:
-    """``items`` reordered as ``workers`` contiguous shares of xdist worksteal's first split."""
-    sizes, left = [], len(items)
-    for index in range(workers):  # as worksteal splits the collection among idle workers
-        sizes.append(left // (workers - index))
-        left -= sizes[-1]
-    shares, loads = [[] for _ in range(workers)], [0.0] * workers
-    slow = sorted((item for item in items if item.nodeid in seconds), key=lambda item: -seconds[item.nodeid])
-    for item in slow:  # longest processing time first, each to the least loaded share with room
-        open_shares = [k for k in range(workers) if len(shares[k]) < sizes[k]]
-        k = min(open_shares, key=lambda k: loads[k])
-        shares[k].append(item)
-        loads[k] += seconds[item.nodeid]
-    k = 0
-    for item in (item for item in items if item.nodeid not in seconds):  # the rest in their order
-        while len(shares[k]) >= sizes[k]:
-            k += 1
-        shares[k].append(item)
-    return [item for share in shares for item in share]
-
-
-def pytest_collection_modifyitems(session, config, items):
-    import json
-
-    workers = getattr(config, "workerinput", {}).get("workercount", 1)
-    if workers < 2:
-        return
-    try:
-        seconds = json.loads(SLOW_TESTS.read_text())
-    except (OSError, ValueError):
-        return
-    items[:] = _worker_shares(items, seconds, workers)
-
-
 def pytest_runtest_setup(item):
     reasons = _missing_services(item)
     if reasons:
