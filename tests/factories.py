@@ -85,5 +85,5 @@ def member_of(organisation: Organisation | None = None, **kwargs) -> User:
 
 #: How many instruments of the demo registry the tests' ``seed_demo`` makes (``--instruments``):
 #: the named ones, enough for every page and kind; all 222 (and their brochures) cost each seeding
-#: some 10 s. ``core/tests/test_seed_demo.py`` seeds the whole registry.
+#: some 10 s. CI's own demo step (`.ci/run`) seeds the whole registry, as the portal's role.
 DEMO_INSTRUMENTS = 12

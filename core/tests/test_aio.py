@@ -1,6 +1,12 @@
-"""core/aio.py: a coroutine runs to completion from synchronous code, in a running loop or not."""
+"""core/aio.py: a coroutine runs to completion from synchronous code, in a running loop or not.
+
+Each scenario runs in a thread of its own: the test process's main thread may itself run an event
+loop (Playwright's synchronous API does, once a browser test has run in this process), which is
+the very case ``run_coroutine`` exists for.
+"""
 
 import asyncio
+import concurrent.futures
 import threading
 
 from core.aio import outside_event_loop, run_coroutine
@@ -11,9 +17,17 @@ async def _answer(value):
     return value, threading.get_ident()
 
 
+def _in_a_fresh_thread(function):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
 def test_without_a_running_loop_it_runs_in_this_thread():
-    value, thread = run_coroutine(lambda: _answer(42))
-    assert value == 42 and thread == threading.get_ident()
+    def scenario():
+        return run_coroutine(lambda: _answer(42)), threading.get_ident()
+
+    (value, coroutine_thread), caller_thread = _in_a_fresh_thread(scenario)
+    assert value == 42 and coroutine_thread == caller_thread
 
 
 def test_inside_a_running_loop_it_runs_in_a_helper_thread():
@@ -29,6 +43,6 @@ def test_inside_a_running_loop_it_runs_in_a_helper_thread():
             raise AssertionError("asyncio.run inside a running loop should refuse")
         return run_coroutine(lambda: _answer(7)), outside_event_loop(threading.get_ident), threading.get_ident()
 
-    (value, coroutine_thread), helper_thread, loop_thread = asyncio.run(main())
+    (value, coroutine_thread), helper_thread, loop_thread = _in_a_fresh_thread(lambda: asyncio.run(main()))
     assert value == 7
     assert coroutine_thread != loop_thread and helper_thread != loop_thread

@@ -15,6 +15,7 @@ from declarations.services import declarations_verify
 from instruments.models import Instrument
 from organisations import demo as organisations_demo
 from organisations.models import Organisation
+from tests.factories import DEMO_INSTRUMENTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +31,7 @@ def _row_counts() -> dict[str, int]:
 
 def _seed() -> CaptureQueriesContext:
     with CaptureQueriesContext(connection) as queries:
-        call_command("seed_demo", companies=2, force=True, stdout=io.StringIO())
+        call_command("seed_demo", companies=2, instruments=DEMO_INSTRUMENTS, force=True, stdout=io.StringIO())
     return queries
 
 
@@ -53,7 +54,7 @@ def _demo_state() -> dict:
 def _check_seed_demo():
     """One first run (the costly one), then re-runs: idempotent, independent of other data, and the
     demo users' password hashed once."""
-    call_command("seed_demo", companies=2, force=True, stdout=io.StringIO())
+    call_command("seed_demo", companies=2, instruments=DEMO_INSTRUMENTS, force=True, stdout=io.StringIO())
     # Right after seed_demo a signed checkpoint covers every record (no unanchored tail to delete).
     verified = declarations_verify()
     assert verified.ok and verified.checked > 0 and verified.unanchored == 0, verified.problems
